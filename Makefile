@@ -1,0 +1,59 @@
+# csti — `make run` serves the site, `make test` runs the whole suite. Both set up everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 3
+export FLASK_APP := wsgi
+
+.PHONY: run test serve setup deps translations catalogs test-assets lint clean bench
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==25.3
+
+$(VENV)/.deps: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+deps: $(VENV)/.deps
+
+# Compiled catalogues (.mo) are build products: made from the committed .po files.
+translations: deps
+	$(BIN)/pybabel compile -d csti/translations > /dev/null
+
+# Re-extract the strings and update both catalogues (then translate the new entries).
+catalogs: deps
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext -o csti/translations/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel update -i csti/translations/messages.pot -d csti/translations --no-fuzzy-matching --omit-header --ignore-obsolete
+	$(BIN)/python tools/fill_english.py
+
+setup: deps translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask csti seed-demo --if-empty
+
+run: setup
+	@echo "csti is served on http://$(HOST):$(PORT)/"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+serve: setup
+	@echo "csti (gunicorn, $(WORKERS) workers) on http://$(HOST):$(PORT)/"
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+# Browser assets for the tests (answered in place of the CDN) and the accessibility checkers.
+node_modules/.installed: package.json
+	npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-assets: node_modules/.installed
+
+test: deps translations test-assets
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: deps
+	$(BIN)/ruff check csti tests tools config.py wsgi.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

@@ -1,0 +1,145 @@
+"""Configuration classes. Every value comes from a ``CSTI_*`` environment variable.
+
+``create_app()`` picks the class named by ``CSTI_ENV`` (default, test, production) and the
+secret key is generated into ``instance/secret_key`` on first run when ``CSTI_SECRET_KEY``
+is unset, so it is never committed.
+"""
+import os
+
+HTMX_VERSION = "2.0.11"
+HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+LEAFLET_VERSION = "1.9.4"
+MARKERCLUSTER_VERSION = "1.5.3"
+CDN = "https://cdn.jsdelivr.net/npm"
+# (URL setting, SRI setting, default URL, sha384 of the npm package's file)
+MAP_ASSETS = [
+    ("LEAFLET_JS_URL", "LEAFLET_JS_SRI", f"{CDN}/leaflet@{LEAFLET_VERSION}/dist/leaflet.js",
+     "sha384-cxOPjt7s7Iz04uaHJceBmS+qpjv2JkIHNVcuOrM+YHwZOmJGBXI00mdUXEq65HTH"),
+    ("LEAFLET_CSS_URL", "LEAFLET_CSS_SRI", f"{CDN}/leaflet@{LEAFLET_VERSION}/dist/leaflet.css",
+     "sha384-sHL9NAb7lN7rfvG5lfHpm643Xkcjzp4jFvuavGOndn6pjVqS6ny56CAt3nsEVT4H"),
+    ("MARKERCLUSTER_JS_URL", "MARKERCLUSTER_JS_SRI",
+     f"{CDN}/leaflet.markercluster@{MARKERCLUSTER_VERSION}/dist/leaflet.markercluster.js",
+     "sha384-eXVCORTRlv4FUUgS/xmOyr66XBVraen8ATNLMESp92FKXLAMiKkerixTiBvXriZr"),
+    ("MARKERCLUSTER_CSS_URL", "MARKERCLUSTER_CSS_SRI",
+     f"{CDN}/leaflet.markercluster@{MARKERCLUSTER_VERSION}/dist/MarkerCluster.css",
+     "sha384-pmjIAcz2bAn0xukfxADbZIb3t8oRT9Sv0rvO+BR5Csr6Dhqq+nZs59P0pPKQJkEV"),
+    ("MARKERCLUSTER_DEFAULT_CSS_URL", "MARKERCLUSTER_DEFAULT_CSS_SRI",
+     f"{CDN}/leaflet.markercluster@{MARKERCLUSTER_VERSION}/dist/MarkerCluster.Default.css",
+     "sha384-wgw+aLYNQ7dlhK47ZPK7FRACiq7ROZwgFNg0m04avm4CaXS+Z9Y7nMu8yNjBKYC+"),
+]
+
+
+def env(name, default=None):
+    return os.environ.get(f"CSTI_{name}", default)
+
+
+def env_bool(name, default=False):
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    value = env(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    ENV_NAME = "default"
+    TESTING = False
+
+    def __init__(self):
+        self.SECRET_KEY = env("SECRET_KEY")  # None: generated into instance/ by create_app
+        self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL")  # None: SQLite in instance/
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 30000)
+        self.REDIS_URL = env("REDIS_URL")  # shared counters (rate limits) when set
+        self.UPLOAD_DIR = env("UPLOAD_DIR")  # None: instance/uploads
+        self.SEARCH_DIR = env("SEARCH_DIR")  # None: instance/search
+        self.SITE_NAME = env("SITE_NAME", "csti")
+        self.SERVER_NAME = env("SERVER_NAME")
+        self.PREFERRED_URL_SCHEME = env("URL_SCHEME", "http")
+
+        # Third-party assets from a pinned CDN, with their SRI hash; an instance may
+        # serve its own copy by changing the URL (and keeping the hash).
+        self.HTMX_URL = env(
+            "HTMX_URL", f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+        )
+        self.HTMX_SRI = env("HTMX_SRI", HTMX_SRI)
+
+        # Languages and time zone
+        self.BABEL_DEFAULT_LOCALE = "fr"
+        self.BABEL_DEFAULT_TIMEZONE = env("TIMEZONE", "Europe/Paris")
+        self.LANGUAGES = ["fr", "en"]
+
+        # Mail: printed on the console unless an SMTP server is configured.
+        self.MAIL_SERVER = env("MAIL_SERVER")
+        self.MAIL_BACKEND = env("MAIL_BACKEND", "smtp" if self.MAIL_SERVER else "console")
+        self.MAIL_PORT = env_int("MAIL_PORT", 25)
+        self.MAIL_USERNAME = env("MAIL_USERNAME")
+        self.MAIL_PASSWORD = env("MAIL_PASSWORD")
+        self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS")
+        self.MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
+        self.MAIL_DEFAULT_SENDER = env("MAIL_SENDER", "csti <no-reply@localhost>")
+
+        # Accounts
+        self.CONFIRM_TOKEN_MAX_AGE = env_int("CONFIRM_TOKEN_MAX_AGE", 3 * 24 * 3600)
+        self.RESET_TOKEN_MAX_AGE = env_int("RESET_TOKEN_MAX_AGE", 3600)
+        self.LOGIN_MAX_ATTEMPTS_ACCOUNT = env_int("LOGIN_MAX_ATTEMPTS_ACCOUNT", 5)
+        self.LOGIN_MAX_ATTEMPTS_IP = env_int("LOGIN_MAX_ATTEMPTS_IP", 20)
+        self.LOGIN_WINDOW_SECONDS = env_int("LOGIN_WINDOW_SECONDS", 15 * 60)
+        self.REMEMBER_COOKIE_DURATION = env_int("REMEMBER_DAYS", 30) * 24 * 3600
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+
+        # Uploads: a whole request may be larger than one image so that an oversized
+        # file gets a message next to its field rather than a bare 413.
+        self.IMAGE_MAX_BYTES = env_int("IMAGE_MAX_MB", 5) * 1024 * 1024
+        self.MAX_CONTENT_LENGTH = env_int("MAX_REQUEST_MB", 32) * 1024 * 1024
+        self.MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+
+        # Cookies
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+        # Map: Leaflet and its marker clustering from the same pinned CDN, with SRI.
+        for url_key, sri_key, url, sri in MAP_ASSETS:
+            setattr(self, url_key, env(url_key.removesuffix("_URL") + "_URL", url))
+            setattr(self, sri_key, env(sri_key, sri))
+        self.GEOCODER_URL = env("GEOCODER_URL")  # Nominatim-compatible search endpoint; off when unset
+        self.TILE_URL = env("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+        self.TILE_ATTRIBUTION = env(
+            "TILE_ATTRIBUTION",
+            '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+        )
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+
+    def __init__(self):
+        super().__init__()
+        self.SECRET_KEY = "test-secret-key"
+        self.SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL")
+        self.MAIL_BACKEND = "locmem"
+        self.SERVER_NAME = None
+        self.PREFERRED_URL_SCHEME = "http"
+        self.REDIS_URL = env("TEST_REDIS_URL")
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+    def __init__(self):
+        super().__init__()
+        self.SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.PREFERRED_URL_SCHEME = env("URL_SCHEME", "https")
+
+
+CONFIGS = {"default": Config, "test": TestConfig, "production": ProductionConfig}

@@ -1,0 +1,179 @@
+"""csti — the application factory."""
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from config import CONFIGS
+
+from .extensions import babel, csrf, db, login_manager, mail, migrate
+
+BLUEPRINTS = [
+    "csti.blueprints.main:bp",
+    "csti.blueprints.accounts:bp",
+    "csti.blueprints.territories:bp",
+    "csti.blueprints.content:bp",
+    "csti.blueprints.tags:bp",
+    "csti.blueprints.pages:bp",
+    "csti.blueprints.admin:bp",
+    "csti.blueprints.actors:bp",
+    "csti.blueprints.follows:bp",
+    "csti.blueprints.events:bp",
+    "csti.blueprints.discussion:bp",
+    "csti.blueprints.articles:bp",
+    "csti.blueprints.search:bp",
+]
+
+
+def create_app(config=None, overrides=None):
+    """Build the app. ``config`` is a config name ("default", "test", "production"; else
+    ``CSTI_ENV``), a config object, or a dict of overrides applied on top of ``CSTI_ENV``'s
+    class; ``overrides`` is applied last."""
+    app = Flask(__name__, instance_path=os.environ.get("CSTI_INSTANCE_DIR") or None,
+                instance_relative_config=True)
+    name = config if isinstance(config, str) else os.environ.get("CSTI_ENV", "default")
+    app.config.from_object(CONFIGS[name]())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None and not isinstance(config, str):
+        app.config.from_object(config)
+    if overrides:
+        app.config.update(overrides)
+
+    _finish_config(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def _finish_config(app):
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'csti.db'}"
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://") or uri.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship.
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    for key, sub in (("UPLOAD_DIR", "uploads"), ("SEARCH_DIR", "search")):
+        if not app.config.get(key):
+            app.config[key] = str(instance / sub)
+        Path(app.config[key]).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+
+def register_extensions(app):
+    from .database import configure_sqlite, is_sqlite
+
+    db.init_app(app)
+    with app.app_context():
+        engine = db.engine  # created, not connected: safe before gunicorn forks
+        if is_sqlite(engine):
+            configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.refresh_view = "accounts.login"
+
+    from . import (
+        models,  # noqa: F401  (registers the mappers)
+        search,  # noqa: F401  (registers the outbox hooks)
+    )
+    from .models import User
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        try:
+            uid, version = (int(part) for part in user_id.split(":", 1))
+        except ValueError:
+            return None
+        user = db.session.get(User, uid)
+        if user is None or user.session_version != version:
+            return None  # logged out everywhere or password changed
+        return user
+
+
+def select_locale():
+    """The user's choice, then the session's, then the browser's; French by default."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]  # CLI commands, mails sent outside requests
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_blueprints(app):
+    from importlib import import_module
+
+    for path in BLUEPRINTS:
+        module, attr = path.split(":")
+        app.register_blueprint(getattr(import_module(module), attr))
+
+
+def register_request_hooks(app):
+    from .database import reset_write_intent, set_write_intent
+    from .security import set_security_headers
+
+    @app.before_request
+    def _mark_writes():
+        # Transactions of unsafe requests begin IMMEDIATE on SQLite (see csti/database.py).
+        g._write_token = set_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _unmark_writes(exc):
+        token = g.pop("_write_token", None)
+        if token is not None:
+            reset_write_intent(token)
+
+    app.after_request(set_security_headers)
+    from .security import QueryStringSanitiser
+
+    app.wsgi_app = QueryStringSanitiser(app.wsgi_app)
+
+
+def register_template_helpers(app):
+    from . import templating
+
+    templating.init_app(app)
+
+
+def register_errorhandlers(app):
+    from .errors import init_app
+
+    init_app(app)
+
+
+def register_commands(app):
+    from .cli import csti_cli
+
+    app.cli.add_command(csti_cli)
+
+
+__all__ = ["create_app", "get_locale"]

@@ -1,0 +1,293 @@
+"""Actor operations shared by views, the import command and the API: applying a form,
+similar-name warnings, claims, members, GeoJSON and CSV rows."""
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import func, or_, select
+
+from .extensions import db
+from .geo import find_commune
+from .models import REJECTED, AuditLog
+from .models.actors import (
+    ACTOR_ROLES,
+    CLAIM_ACCEPTED,
+    CLAIM_PENDING,
+    CLAIM_REFUSED,
+    MANAGER,
+    MEMBER,
+    SOCIAL_NETWORKS,
+    Actor,
+    ActorMember,
+    ClaimRequest,
+)
+from .models.base import utcnow
+from .text import fold
+
+
+def set_location(actor: Actor, postcode: str, commune: str = "") -> None:
+    """Postcode → commune, INSEE code and department (derived, never typed)."""
+    actor.postcode = (postcode or "").strip()
+    found = find_commune(actor.postcode, commune) if actor.postcode else None
+    if found:
+        actor.commune = found.name
+        actor.insee = found.insee
+        actor.department = found.department
+    else:
+        actor.commune = (commune or "").strip()
+        actor.insee = ""
+        actor.department = ""
+
+
+def apply_form(actor: Actor, form) -> None:
+    actor.actor_kind = form.actor_kind.data
+    actor.address = (form.address.data or "").strip()
+    set_location(actor, form.postcode.data, form.commune.data)
+    actor.latitude = form.latitude.data
+    actor.longitude = form.longitude.data
+    actor.website = (form.website.data or "").strip()
+    actor.email = (form.email.data or "").strip().lower()
+    actor.phone = (form.phone.data or "").strip()
+    actor.siret = "".join((form.siret.data or "").split())
+    actor.rna = (form.rna.data or "").strip().upper()
+    actor.social = {key: getattr(form, f"social_{key}").data.strip()
+                    for key in SOCIAL_NETWORKS if getattr(form, f"social_{key}").data}
+    actor.audiences = form.audiences.data or []
+
+
+def fill_form(form, actor: Actor) -> None:
+    for name in ("actor_kind", "address", "postcode", "commune", "latitude", "longitude", "website",
+                 "email", "phone", "siret", "rna"):
+        getattr(form, name).data = getattr(actor, name)
+    for key in SOCIAL_NETWORKS:
+        getattr(form, f"social_{key}").data = (actor.social or {}).get(key, "")
+    form.audiences.data = list(actor.audiences)
+
+
+def similar_actors(name: str, postcode: str = "", commune: str = "", exclude_id: int | None = None):
+    """Structures with the same folded name in the same commune (a likely duplicate)."""
+    folded = " ".join(fold(name).replace("-", " ").split())
+    if not folded:
+        return []
+    found = find_commune(postcode, commune) if postcode else None
+    stmt = select(Actor).where(Actor.status.in_(("published", "pending")))
+    if found:
+        stmt = stmt.where(Actor.insee == found.insee)
+    elif commune:
+        stmt = stmt.where(func.lower(Actor.commune) == commune.strip().lower())
+    else:
+        return []
+    if exclude_id:
+        stmt = stmt.where(Actor.id != exclude_id)
+    return [a for a in db.session.scalars(stmt).all()
+            if " ".join(fold(a.title).replace("-", " ").split()) == folded]
+
+
+def add_member(actor: Actor, user, role: str = MANAGER) -> ActorMember:
+    """Make ``user`` a member of ``actor`` with ``role`` (a manager stays one when a claim
+    only asked to be a member)."""
+    for m in actor.members:
+        if m.user_id == user.id:
+            if role == MANAGER:
+                m.role = MANAGER
+            return m
+    member = ActorMember(user=user, role=role)
+    actor.members.append(member)  # appended once, from the actor's side: it cascades into the session
+    return member
+
+
+def propose(actor: Actor, user, manage: bool = False) -> None:
+    """A member's new structure: published when the territory lets them publish, else queued
+    for its animators; ``manage``: the proposer works there and keeps the page up to date."""
+    if manage:
+        add_member(actor, user, MANAGER)
+    actor.submit(user)
+    db.session.add(actor)
+    db.session.flush()
+    AuditLog.record(user, "actor.proposed", actor, actor.territory, status=actor.status)
+
+
+def updated(actor: Actor, user) -> None:
+    """After an edit: a rejected proposal edited by its author goes back to the animators."""
+    if actor.status == REJECTED and actor.author_id == getattr(user, "id", None):
+        actor.submit(user)
+    AuditLog.record(user, "actor.updated", actor, actor.territory)
+
+
+def moderate(actor: Actor, by, approve: bool, reason: str = "") -> None:
+    """An animator's decision on a proposed structure (the caller checked the permission and
+    that a rejection has a reason)."""
+    if approve:
+        actor.publish()
+    else:
+        actor.reject(reason)
+    AuditLog.record(by, "actor.approved" if approve else "actor.rejected", actor, actor.territory,
+                    reason=reason)
+
+
+def notify_proposer(actor: Actor, approved: bool, reason: str, url: str) -> None:
+    """Tell the proposer the decision, in their language. A mail server that is down must not
+    undo or hide a decision already saved: the failure is logged."""
+    from flask import current_app
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from .accounts import send_mail
+
+    author = actor.author
+    if author is None or not author.email:
+        return
+    with force_locale(author.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _("Your structure: %(title)s", title=actor.title)
+    try:
+        send_mail(author.email, subject, "mail/moderation.txt", author.locale, item=actor, approved=approved,
+                  reason=reason, url=url)
+    except Exception:  # noqa: BLE001 — any transport error
+        current_app.logger.exception("moderation mail to user %s not sent", author.id)
+
+
+def pending_claim(actor: Actor, user) -> ClaimRequest | None:
+    return db.session.scalar(select(ClaimRequest).where(
+        ClaimRequest.actor_id == actor.id, ClaimRequest.user_id == user.id,
+        ClaimRequest.status == CLAIM_PENDING))
+
+
+def claim(actor: Actor, user, role: str, message: str = "") -> ClaimRequest:
+    """"This is my structure": one pending request per person and structure."""
+    existing = pending_claim(actor, user)
+    if existing is not None:
+        return existing
+    request = ClaimRequest(actor=actor, user=user, role=role if role in ACTOR_ROLES else MEMBER,
+                           message=(message or "").strip())
+    db.session.add(request)
+    AuditLog.record(user, "claim.requested", actor, actor.territory, role=request.role)
+    return request
+
+
+def managed_actor_ids(user) -> list[int]:
+    return list(db.session.scalars(select(ActorMember.actor_id).where(
+        ActorMember.user_id == user.id, ActorMember.role == MANAGER)))
+
+
+def review_queue(user):
+    """(proposed structures, membership requests) waiting for ``user``: the proposals of the
+    territories they animate, the claims on those territories' structures and on the structures
+    they manage. None when they review nothing."""
+    from .models import PENDING, Territory
+    from .policy import can
+
+    territory_ids = [t.id for t in db.session.scalars(select(Territory)) if can(user, "moderate", t)]
+    managed = managed_actor_ids(user)
+    if not territory_ids and not managed:
+        return None
+    pending = db.session.scalars(
+        select(Actor).where(Actor.status == PENDING, Actor.territory_id.in_(territory_ids))
+        .order_by(Actor.created_at, Actor.id)).all() if territory_ids else []
+    claims = db.session.scalars(
+        select(ClaimRequest).join(Actor, Actor.id == ClaimRequest.actor_id)
+        .where(ClaimRequest.status == CLAIM_PENDING)
+        .where(or_(Actor.territory_id.in_(territory_ids), Actor.id.in_(managed)))
+        .order_by(ClaimRequest.created_at, ClaimRequest.id)).all()
+    return pending, claims
+
+
+def may_decide(user, claim: ClaimRequest) -> bool:
+    """The structure's managers and its territory's animators decide on claims."""
+    from .policy import is_animator
+
+    return claim.actor.is_manager(user) or is_animator(user, claim.actor.territory)
+
+
+def claim_reviewers(claim: ClaimRequest) -> list:
+    """Who is told about a new claim: the structure's managers, else the territory's animators."""
+    from .models import Membership, User
+    from .models.territories import ROLE_ANIMATOR
+
+    people = {u.id: u for u in claim.actor.managers() if u.id != claim.user_id}
+    if not people and claim.actor.territory_id:
+        for user in db.session.scalars(select(User).join(Membership).where(
+                Membership.territory_id == claim.actor.territory_id, Membership.role == ROLE_ANIMATOR)):
+            people[user.id] = user
+    return list(people.values())
+
+
+def notify_claim(claim: ClaimRequest, review_url: str) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from .accounts import notify
+
+    for reviewer in claim_reviewers(claim):
+        notify(reviewer, _l("Request to join %(title)s", title=claim.actor.title), "mail/claim_new.txt",
+               claim=claim, url=review_url)
+
+
+def notify_claim_decision(claim: ClaimRequest, url: str) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from .accounts import notify
+
+    subject = (_l("You joined %(title)s", title=claim.actor.title) if claim.status == CLAIM_ACCEPTED
+               else _l("Your request to join %(title)s", title=claim.actor.title))
+    notify(claim.user, subject, "mail/claim_decision.txt", claim=claim, url=url)
+
+
+def decide_claim(claim: ClaimRequest, by, accept: bool, reason: str = "") -> bool:
+    """Accept or refuse a pending claim; False when it was already decided."""
+    if claim.status != CLAIM_PENDING:
+        return False
+    claim.status = CLAIM_ACCEPTED if accept else CLAIM_REFUSED
+    claim.reason = reason
+    claim.decided_at = utcnow()
+    claim.decided_by = by
+    if accept:
+        add_member(claim.actor, claim.user, claim.role)
+    AuditLog.record(by, "claim.accepted" if accept else "claim.refused", claim.actor,
+                    claim.actor.territory, user_id=claim.user_id, reason=reason)
+    return True
+
+
+# --- exports ---------------------------------------------------------------------------------
+def feature(actor: Actor, url: str) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(actor.longitude, 6), round(actor.latitude, 6)]},
+        "properties": {"id": actor.id, "name": actor.title, "kind": actor.actor_kind,
+                       "kind_label": str(actor.actor_kind_label), "commune": actor.commune, "url": url},
+    }
+
+
+# "csti_id" is this site's number; "ref" the census identifier (see actor_import), so that an
+# export edited in a spreadsheet imports back onto the same structures.
+CSV_COLUMNS = ["csti_id", "ref", "name", "kind", "summary", "address", "postcode", "commune", "department",
+               "latitude", "longitude", "website", "email", "phone", "audiences", "tags", "territory",
+               "siret", "rna", "url"]
+
+
+def neutralise(value) -> str:
+    """Spreadsheets run cells starting with = + - @ (or tab/CR) as formulas: prefix a quote."""
+    if isinstance(value, (int, float)):
+        return str(value)  # numbers (a negative longitude) are data, not formulas
+    text = "" if value is None else str(value)
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+def csv_rows(actors, url_for_actor):
+    """The export, line by line. It starts with a byte-order mark: without it, spreadsheets
+    read UTF-8 as Windows-1252 and mangle every accent (the census import accepts it back)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    yield "\ufeff" + out.getvalue()
+    for actor in actors:
+        out.seek(0)
+        out.truncate()
+        writer.writerow([neutralise(v) for v in (
+            actor.id, actor.source_ref, actor.title, actor.actor_kind, actor.summary, actor.address, actor.postcode,
+            actor.commune, actor.department, actor.latitude, actor.longitude, actor.website,
+            actor.email, actor.phone, "|".join(actor.audiences), "|".join(t.name for t in actor.tags),
+            actor.territory.slug if actor.territory else "", actor.siret, actor.rna, url_for_actor(actor),
+        )])
+        yield out.getvalue()

@@ -1,0 +1,183 @@
+"""The agenda's filters, shared by the list, the month calendar, the map's GeoJSON and the
+iCalendar feed: one parsing of the query string, one SQL filter over event occurrences."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
+
+from .events import local_zone, to_utc
+from .models import PUBLISHED, Tag, Territory, content_owner, content_tag
+from .models.audiences import AUDIENCES, ContentAudience
+from .models.base import utcnow
+from .models.events import EVENT_KINDS, Event, EventOccurrence
+
+WHEN = ("upcoming", "today", "weekend", "month", "range", "past")
+VIEWS = ("list", "calendar", "map")
+MAX_VALUES = 20
+
+
+def _multi(args, key, allowed=None):
+    values = []
+    for raw in args.getlist(key)[:MAX_VALUES]:
+        for value in raw.split(","):
+            value = value.strip()[:60]
+            if value and (allowed is None or value in allowed) and value not in values:
+                values.append(value)
+    return values
+
+
+def _date(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class EventFilter:
+    when: str = "upcoming"
+    start: date | None = None  # for when=range
+    end: date | None = None
+    kinds: list[str] = field(default_factory=list)
+    audiences: list[str] = field(default_factory=list)
+    territories: list[str] = field(default_factory=list)
+    departments: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    organisers: list[int] = field(default_factory=list)
+    price: str = ""  # "", "free", "paid"
+    q: str = ""
+    view: str = "list"
+    month: date | None = None  # first day of the calendar's month
+    errors: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args) -> EventFilter:
+        when = args.get("when", "upcoming")
+        view = args.get("view", "list")
+        f = cls(
+            when=when if when in WHEN else "upcoming",
+            start=_date(args.get("start")), end=_date(args.get("end")),
+            kinds=_multi(args, "kind", EVENT_KINDS), audiences=_multi(args, "audience", AUDIENCES),
+            territories=_multi(args, "territory"),
+            departments=[d for d in _multi(args, "department") if d.isalnum() and len(d) <= 3],
+            tags=[Tag.normalize(t) for t in _multi(args, "tag") if Tag.normalize(t)],
+            organisers=[int(o) for o in _multi(args, "organiser") if o.isdigit()][:10],
+            price=args.get("price", "") if args.get("price") in ("free", "paid") else "",
+            q=" ".join((args.get("q") or "").split())[:200],
+            view=view if view in VIEWS else "list",
+        )
+        month = args.get("month", "")
+        try:
+            f.month = date.fromisoformat(month + "-01") if month else None
+        except ValueError:
+            f.month = None
+        if f.when == "range":
+            if f.start is None and args.get("start"):
+                f.errors["start"] = "date"
+            if f.end is None and args.get("end"):
+                f.errors["end"] = "date"
+            if f.start and f.end and f.end < f.start:
+                f.errors["end"] = "order"
+        return f
+
+    def to_args(self, **changes) -> dict:
+        data = {
+            "when": self.when if self.when != "upcoming" else None,
+            "start": self.start.isoformat() if self.start and self.when == "range" else None,
+            "end": self.end.isoformat() if self.end and self.when == "range" else None,
+            "kind": self.kinds, "audience": self.audiences, "territory": self.territories,
+            "department": self.departments, "tag": self.tags, "organiser": self.organisers,
+            "price": self.price or None, "q": self.q or None,
+            "view": self.view if self.view != "list" else None,
+            "month": self.month.strftime("%Y-%m") if self.month and self.view == "calendar" else None,
+        }
+        data.update(changes)
+        return {k: v for k, v in data.items() if v}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kinds or self.audiences or self.territories or self.departments or self.tags
+                    or self.organisers or self.price or self.q or self.when != "upcoming")
+
+    # --- the time window ---------------------------------------------------------------
+    def window(self, today: date | None = None) -> tuple[datetime | None, datetime | None]:
+        """(from, to) in UTC: occurrences overlapping it are shown."""
+        now = utcnow()
+        today = today or now.astimezone(local_zone()).date()
+
+        def day_start(d):
+            return to_utc(datetime.combine(d, time.min))
+
+        if self.view == "calendar":
+            first = self.month or today.replace(day=1)
+            following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+            return day_start(first), day_start(following)
+        if self.when == "today":
+            return now, day_start(today + timedelta(days=1))
+        if self.when == "weekend":
+            saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+            if today.weekday() == 6:
+                saturday = today - timedelta(days=1)
+            return max(now, day_start(saturday)), day_start(saturday + timedelta(days=2))
+        if self.when == "month":
+            following = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+            return now, day_start(following)
+        if self.when == "range" and not self.errors:
+            return (day_start(self.start) if self.start else now,
+                    day_start(self.end + timedelta(days=1)) if self.end else None)
+        if self.when == "past":
+            return None, now
+        return now, None
+
+    def occurrences(self):
+        """A select of the EventOccurrence rows matching the filters (their ``event`` loaded
+        by the same query), in date order."""
+        stmt = (select(EventOccurrence).join(Event, Event.id == EventOccurrence.event_id)
+                .options(contains_eager(EventOccurrence.event))
+                .where(Event.status == PUBLISHED))
+        start, end = self.window()
+        if start is not None:
+            stmt = stmt.where(EventOccurrence.ends_at >= start)
+        if end is not None:
+            stmt = stmt.where(EventOccurrence.starts_at < end)
+        stmt = self.where(stmt)
+        if self.when == "past" and self.view != "calendar":
+            return stmt.order_by(EventOccurrence.starts_at.desc(), Event.id)
+        return stmt.order_by(EventOccurrence.starts_at, Event.id)
+
+    def pairs(self, limit: int):
+        """[(occurrence, event)] for the first ``limit`` matches."""
+        from .extensions import db
+
+        return [(o, o.event) for o in db.session.scalars(self.occurrences().limit(limit)).unique()]
+
+    def where(self, stmt):
+        if self.kinds:
+            stmt = stmt.where(Event.event_kind.in_(self.kinds))
+        if self.departments:
+            stmt = stmt.where(Event.department.in_(self.departments))
+        if self.price == "free":
+            stmt = stmt.where(Event.is_free.is_(True))
+        elif self.price == "paid":
+            stmt = stmt.where(Event.is_free.is_(False))
+        if self.territories:
+            stmt = stmt.where(Event.territory_id.in_(
+                select(Territory.id).where(Territory.slug.in_(self.territories))))
+        if self.audiences:
+            stmt = stmt.where(Event.id.in_(
+                select(ContentAudience.content_id).where(ContentAudience.code.in_(self.audiences))))
+        for slug in self.tags:
+            stmt = stmt.where(Event.id.in_(
+                select(content_tag.c.content_id).join(Tag, Tag.id == content_tag.c.tag_id).where(Tag.slug == slug)))
+        if self.organisers:
+            stmt = stmt.where(Event.id.in_(
+                select(content_owner.c.content_id).where(content_owner.c.actor_id.in_(self.organisers))))
+        if self.q:
+            for word in self.q.split()[:8]:
+                like = f"%{word}%"
+                stmt = stmt.where(or_(Event.title.ilike(like), Event.summary.ilike(like),
+                                      Event.commune.ilike(like), Event.venue_name.ilike(like)))
+        return stmt

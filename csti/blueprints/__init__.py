@@ -1,0 +1,1 @@
+"""One blueprint per content type or concern (DESIGN §2)."""

@@ -1,0 +1,352 @@
+"""Accounts: sign-up with e-mail confirmation, login, password reset, profile, settings,
+data export and account deletion. Domain logic lives in csti/accounts.py."""
+import json
+
+from flask import Response, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from ...accounts import (
+    TokenError,
+    delete_account,
+    export_user_data,
+    login_blocked,
+    read_confirm_token,
+    read_reset_token,
+    record_login_failure,
+    record_login_success,
+    send_already_registered,
+    send_confirmation,
+    send_reset,
+)
+from ...errors import fail
+from ...extensions import db
+from ...htmx import render
+from ...models import PUBLISHED, Content, Membership, Territory, User
+from ...models.base import utcnow
+from ...throttle import store
+from ...uploads import ImageError, delete_upload, save_image
+from ...urls import safe_next
+from . import bp
+from .forms import DeleteForm, EmptyForm, ForgotForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetForm
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _allow(key: str, limit: int, window: int) -> bool:
+    """Count one use of ``key``; False once ``limit`` uses happened within ``window`` seconds."""
+    return store().hit(key, window) <= limit
+
+
+# --- sign-up and confirmation ----------------------------------------------------------------
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+    form.territory.choices = [(0, _("Choose later"))] + [(t.id, t.name) for t in territories]
+    if form.validate_on_submit():
+        email = User.normalize_email(form.email.data)
+        existing = User.by_email(email)
+        if existing is not None:
+            # Same answer as a new sign-up: never reveal that an address has an account.
+            generate_password_hash(form.password.data)  # same time spent as a real sign-up
+            if _allow(f"already:{email}", 3, 3600):
+                send_already_registered(email, existing.locale)
+        else:
+            user = User(email=email, name=form.name.data.strip(), locale=_current_locale())
+            user.set_password(form.password.data)
+            db.session.add(user)
+            if form.territory.data:
+                territory = db.session.get(Territory, form.territory.data)
+                if territory is not None:
+                    db.session.add(Membership(user=user, territory=territory))
+            db.session.flush()
+            send_confirmation(user)
+        db.session.commit()
+        return render("accounts/check_email.html", email=email)
+    return render("accounts/register.html", form=form, status=422 if form.errors else 200)
+
+
+def _current_locale():
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+def _token_error(error: TokenError, kind: str):
+    message = (_("This link has expired.") if error.expired
+               else _("This link is not valid: it may have been used already or copied incompletely."))
+    return render("accounts/token_error.html", message=message, kind=kind, status=400)
+
+
+@bp.get("/confirm/<token>")
+def confirm(token):
+    try:
+        user = read_confirm_token(token)
+    except TokenError as error:
+        return _token_error(error, "confirm")
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        db.session.commit()
+    if not current_user.is_authenticated or current_user.id != user.id:
+        login_user(user)
+    flash(_("Your e-mail address is confirmed. Welcome!"), "success")
+    return redirect(url_for("accounts.settings"), code=303)
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+def resend_confirmation():
+    """A new confirmation link: for the logged-in user, or for an address (same answer
+    whether or not it has an account)."""
+    form = ForgotForm()
+    if current_user.is_authenticated and request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            fail(400)
+        if current_user.is_confirmed:
+            flash(_("Your e-mail address is already confirmed."), "info")
+        elif _allow(f"confirm:{current_user.id}", 3, 3600):
+            send_confirmation(current_user)
+            flash(_("A new confirmation link was sent to %(email)s.", email=current_user.email), "success")
+        else:
+            flash(_("Several links were sent already: check your mailbox (and its spam folder), or try again in an hour."), "warning")
+        db.session.commit()
+        return redirect(url_for("accounts.settings"), code=303)
+    if form.validate_on_submit():
+        email = User.normalize_email(form.email.data)
+        user = User.by_email(email)
+        if user is not None and not user.is_confirmed and _allow(f"confirm:{user.id}", 3, 3600):
+            send_confirmation(user)
+        db.session.commit()
+        return render("accounts/check_email.html", email=email)
+    return render("accounts/resend.html", form=form, status=422 if form.errors else 200)
+
+
+# --- login / logout ----------------------------------------------------------------------------
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    next_url = safe_next(request.args.get("next") or request.form.get("next"))
+    if form.validate_on_submit():
+        email = User.normalize_email(form.email.data)
+        ip = _client_ip()
+        if login_blocked(ip, email):
+            minutes = max(1, current_app.config["LOGIN_WINDOW_SECONDS"] // 60)
+            form.email.errors.append(_("Too many failed attempts. Wait %(n)d minutes, or reset your password.",
+                                       n=minutes))
+            return render("accounts/login.html", form=form, next_url=next_url, status=429)
+        user = User.by_email(email)
+        if user is None or not user.check_password(form.password.data):
+            if user is None:
+                generate_password_hash(form.password.data)  # same time spent either way
+            record_login_failure(ip, email)
+            db.session.commit()
+            form.password.errors.append(_("Wrong e-mail address or password."))
+            return render("accounts/login.html", form=form, next_url=next_url, status=422)
+        record_login_success(email)
+        user.last_login_at = utcnow()
+        db.session.commit()
+        login_user(user, remember=form.remember.data)
+        flash(_("Hello %(name)s!", name=user.name), "success")
+        return redirect(next_url or url_for("main.index"), code=303)
+    return render("accounts/login.html", form=form, next_url=next_url, status=422 if form.errors else 200)
+
+
+@bp.post("/logout")
+def logout():
+    if not EmptyForm().validate_on_submit():
+        fail(400)
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("main.index"), code=303)
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere():
+    if not EmptyForm().validate_on_submit():
+        fail(400)
+    user = current_user._get_current_object()
+    user.end_other_sessions()
+    db.session.commit()
+    remember = bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
+    login_user(user, remember=remember)  # this session carries the new version
+    flash(_("Every other session is closed."), "success")
+    return redirect(url_for("accounts.settings"), code=303)
+
+
+# --- password reset ----------------------------------------------------------------------------
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        email = User.normalize_email(form.email.data)
+        user = User.by_email(email)
+        if user is not None and _allow(f"reset:{user.id}", 3, 3600):
+            send_reset(user)
+        db.session.commit()
+        # Same answer whether or not the address has an account.
+        return render("accounts/forgot_sent.html", email=email)
+    return render("accounts/forgot.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token):
+    try:
+        user = read_reset_token(token)
+    except TokenError as error:
+        return _token_error(error, "reset")
+    form = ResetForm()
+    form.email.data = user.email
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        user.end_other_sessions()
+        if user.email_confirmed_at is None:
+            user.email_confirmed_at = utcnow()  # the link proved the address
+        record_login_success(user.email)
+        db.session.commit()
+        logout_user()
+        login_user(user)
+        flash(_("Your password is changed. Every other session is closed."), "success")
+        return redirect(url_for("main.index"), code=303)
+    return render("accounts/reset.html", form=form, status=422 if form.errors else 200)
+
+
+# --- profile and settings ------------------------------------------------------------------------
+@bp.get("/members/<int:user_id>")
+def profile(user_id):
+    from ...models.actors import Actor, ActorMember
+
+    user = db.session.get(User, user_id)
+    if user is None:
+        fail(404)
+    contents = db.session.scalars(
+        select(Content).where(Content.author_id == user.id, Content.status == PUBLISHED)
+        .order_by(Content.published_at.desc()).limit(24)).all()
+    structures = db.session.execute(
+        select(Actor, ActorMember.role).join(ActorMember, ActorMember.actor_id == Actor.id)
+        .where(ActorMember.user_id == user.id, Actor.status == PUBLISHED).order_by(Actor.title)).all()
+    return render("accounts/profile.html", person=user, contents=contents, structures=structures)
+
+
+def _settings_page(profile_form=None, password_form=None, delete_form=None, status=200):
+    from ...models.actors import Actor, ActorMember
+
+    user = current_user
+    if profile_form is None:
+        profile_form = ProfileForm(formdata=None, obj=user)
+        profile_form.locale.data = user.locale or _current_locale()
+    structures = db.session.execute(
+        select(Actor, ActorMember.role).join(ActorMember, ActorMember.actor_id == Actor.id)
+        .where(ActorMember.user_id == user.id).order_by(Actor.title)).all()
+    return render("accounts/settings.html", profile_form=profile_form,
+                  password_form=password_form or PasswordForm(formdata=None),
+                  delete_form=delete_form or DeleteForm(formdata=None), empty_form=EmptyForm(formdata=None),
+                  structures=structures, status=status)
+
+
+@bp.get("/account")
+@login_required
+def settings():
+    return _settings_page()
+
+
+@bp.post("/account/profile")
+@login_required
+def edit_profile():
+    user = current_user._get_current_object()
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return _settings_page(profile_form=form, status=422)
+    new_avatar = None
+    upload = form.avatar.data
+    if upload is not None and getattr(upload, "filename", ""):
+        try:
+            new_avatar = save_image(upload, "avatars", square=256)
+        except ImageError as error:
+            form.avatar.errors.append(str(error))
+            return _settings_page(profile_form=form, status=422)
+    old_avatar = user.avatar
+    user.name = form.name.data.strip()
+    user.bio = (form.bio.data or "").strip()
+    user.website = (form.website.data or "").strip()
+    user.locale = form.locale.data
+    if new_avatar:
+        user.avatar = new_avatar
+    elif form.remove_avatar.data:
+        user.avatar = None
+    db.session.commit()
+    if old_avatar and old_avatar != user.avatar:
+        delete_upload(old_avatar)
+    flash(_("Your profile is saved."), "success")
+    return redirect(url_for("accounts.settings"), code=303)
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    user = current_user._get_current_object()
+    form = PasswordForm()
+    form.email.data = user.email
+    valid = form.validate_on_submit()
+    if valid and not user.check_password(form.current.data):
+        form.current.errors.append(_("This is not your current password."))
+        valid = False
+    if not valid:
+        return _settings_page(password_form=form, status=422)
+    user.set_password(form.password.data)
+    user.end_other_sessions()
+    db.session.commit()
+    login_user(user)  # this session carries the new version; every other one ends
+    flash(_("Your password is changed. Every other session is closed."), "success")
+    return redirect(url_for("accounts.settings"), code=303)
+
+
+@bp.post("/account/structures/<int:actor_id>/leave")
+@login_required
+def leave_structure(actor_id):
+    from ...models.actors import ActorMember
+
+    if not EmptyForm().validate_on_submit():
+        fail(400)
+    membership = db.session.scalar(select(ActorMember).where(
+        ActorMember.actor_id == actor_id, ActorMember.user_id == current_user.id))
+    if membership is None:
+        fail(404)
+    db.session.delete(membership)
+    db.session.commit()
+    flash(_("You left the structure."), "success")
+    return redirect(url_for("accounts.settings"), code=303)
+
+
+@bp.get("/account/export.json")
+@login_required
+def export():
+    data = export_user_data(current_user)
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="csti-my-data.json"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.post("/account/delete")
+@login_required
+def delete():
+    user = current_user._get_current_object()
+    form = DeleteForm()
+    valid = form.validate_on_submit()
+    if valid and not user.check_password(form.password.data):
+        form.password.errors.append(_("This is not your password."))
+        valid = False
+    if not valid:
+        return _settings_page(delete_form=form, status=422)
+    delete_account(user, keep_content=form.content.data == "keep")
+    db.session.commit()
+    logout_user()
+    flash(_("Your account is deleted. Goodbye!"), "success")
+    return redirect(url_for("main.index"), code=303)

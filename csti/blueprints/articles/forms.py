@@ -1,0 +1,29 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ...models.articles import ARTICLE_KINDS
+from ..actors.forms import MultiCheckboxField
+from ..content.forms import ContentForm
+
+
+class ArticleForm(ContentForm):
+    article_kind = SelectField(_l("Kind of article"), choices=list(ARTICLE_KINDS.items()), validators=[DataRequired()])
+    owners = MultiCheckboxField(_l("Published for the structures"), coerce=int, validators=[Optional()])
+    cover = FileField(_l("Cover image"))
+    image = FileField(_l("Insert an image in the text"))
+    image_alt = StringField(_l("Description of the image (for people who cannot see it)"),
+                            validators=[Optional(), Length(max=200)])
+    format_name = StringField(_l("Name of the format"), validators=[Length(max=120)])
+    format_audience = StringField(_l("Audience"), validators=[Optional(), Length(max=200)])
+    duration_text = StringField(_l("Duration"), validators=[Optional(), Length(max=100)])
+    material = TextAreaField(_l("Material"), validators=[Optional(), Length(max=5000)])
+    steps = TextAreaField(_l("Step by step"), validators=[Optional(), Length(max=20000)])
+    what_worked = TextAreaField(_l("What worked"), validators=[Optional(), Length(max=10000)])
+
+    def validate_format_name(self, field):
+        from wtforms.validators import ValidationError
+
+        if self.article_kind.data == "format" and not (field.data or "").strip():
+            raise ValidationError(_l("A format sheet needs the name of the format."))

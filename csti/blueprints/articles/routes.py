@@ -1,0 +1,186 @@
+"""Articles and the library of mediation format sheets."""
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ...errors import fail
+from ...extensions import db
+from ...feeds import atom
+from ...htmx import render
+from ...listing import ContentFilter
+from ...markdown import render_markdown
+from ...models import AuditLog, Territory
+from ...models.actors import Actor, ActorMember
+from ...models.articles import ARTICLE_KINDS, Article
+from ...models.base import utcnow
+from ...uploads import ImageError, save_image
+from ..content.forms import TagForm
+from ..content.helpers import apply_common_fields, fill_common_fields, load_content, territory_choices
+from . import bp
+from .forms import ArticleForm
+
+PER_PAGE = 20
+FORMAT_FIELDS = ("format_name", "format_audience", "duration_text", "material", "steps", "what_worked")
+
+
+def _listing(filters, formats=False):
+    stmt = filters.apply(select(Article), Article, Article.article_kind)
+    if formats:
+        stmt = stmt.where(Article.article_kind == "format")
+    return stmt.order_by(Article.published_at.desc(), Article.id.desc())
+
+
+@bp.get("/articles")
+def index():
+    filters = ContentFilter.from_args(request.args, ARTICLE_KINDS)
+    page = db.paginate(_listing(filters), page=min(max(request.args.get("page", 1, type=int), 1), 10_000),
+                       per_page=PER_PAGE, error_out=False)
+    territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+    return render("articles/index.html", block="results", filters=filters, page=page, territories=territories,
+                  formats=False, page_url=lambda n: url_for("articles.index", page=n, **filters.to_args()))
+
+
+@bp.get("/formats")
+def formats():
+    """The library of mediation format sheets."""
+    filters = ContentFilter.from_args(request.args, ARTICLE_KINDS)
+    filters.kinds = []
+    page = db.paginate(_listing(filters, formats=True), page=min(max(request.args.get("page", 1, type=int), 1), 10_000),
+                       per_page=PER_PAGE, error_out=False)
+    territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+    return render("articles/index.html", block="results", filters=filters, page=page, territories=territories,
+                  formats=True, page_url=lambda n: url_for("articles.formats", page=n, **filters.to_args()))
+
+
+@bp.get("/articles.atom")
+def feed():
+    filters = ContentFilter.from_args(request.args, ARTICLE_KINDS)
+    items = db.session.scalars(_listing(filters).limit(50)).all()
+    return atom(_("Articles"), items, url_for("articles.feed", _external=True, **filters.to_args()))
+
+
+@bp.get("/article/<int:id>-<slug>")
+@bp.get("/article/<int:id>")
+def show(id, slug=""):
+    article, redirect_to = load_content(Article, id, slug)
+    if redirect_to:
+        return redirect_to
+    return render("articles/show.html", item=article, tag_form=TagForm(formdata=None))
+
+
+# --- writing ------------------------------------------------------------------------------
+def _form(article=None):
+    form = ArticleForm()
+    form.territory.choices = territory_choices(current_user)
+    if not form.territory.choices:
+        fail(403, _("Confirm your e-mail address before writing."))
+    mine = db.session.scalars(select(Actor).join(ActorMember, ActorMember.actor_id == Actor.id).where(
+        ActorMember.user_id == current_user.id).order_by(Actor.title)).all()
+    owners = {a.id: a for a in mine + (list(article.owners) if article else [])}
+    form.owners.choices = [(a.id, a.title) for a in owners.values()]
+    return form
+
+
+def _apply(article, form) -> bool:
+    apply_common_fields(article, form)
+    article.article_kind = form.article_kind.data
+    for name in FORMAT_FIELDS:
+        setattr(article, name, (getattr(form, name).data or "").strip())
+    allowed = dict(form.owners.choices)
+    article.owners = [db.session.get(Actor, i) for i in form.owners.data or [] if i in allowed]
+    upload = form.cover.data
+    if upload is not None and getattr(upload, "filename", ""):
+        try:
+            article.cover_image = save_image(upload, "covers", max_size=(1600, 900))
+        except ImageError as error:
+            form.cover.errors.append(str(error))
+            return False
+    return True
+
+
+def _editor_action(form):
+    """Buttons that re-render the form without saving: a preview, an image inserted in the text."""
+    action = request.form.get("action")
+    if action == "preview":
+        return {"preview": render_markdown(form.body.data or "")}
+    if action == "image":
+        upload = form.image.data
+        if upload is None or not getattr(upload, "filename", ""):
+            form.image.errors = [_("Choose an image to insert.")]  # not validated yet: errors is a tuple
+            return {}
+        try:
+            path = save_image(upload, "images")
+        except ImageError as error:
+            form.image.errors = [str(error)]
+            return {}
+        alt = (form.image_alt.data or "").replace("]", "").strip() or _("image")
+        form.body.data = (form.body.data or "").rstrip() + f"\n\n![{alt}]({url_for('main.media', path=path)})\n"
+        form.image_alt.data = ""
+        return {"inserted": True}
+    return None
+
+
+def _save(article, form, creating: bool):
+    action = request.form.get("action", "publish")
+    if not _apply(article, form):
+        return None
+    if action == "draft":
+        if article.status != "published":
+            article.status = "draft"
+    elif article.status != "published":
+        article.submit(current_user)
+    if creating:
+        db.session.add(article)
+    else:
+        article.updated_at = utcnow()
+        AuditLog.record(current_user, "article.updated", article, article.territory)
+    db.session.commit()
+    if article.status == "draft":
+        flash(_("Draft saved. Only you and the animators can see it."), "success")
+    elif article.status == "pending":
+        flash(_("Thank you! The animators will review the article."), "success")
+    else:
+        flash(_("The article is published."), "success")
+    return redirect(article.url, code=303)
+
+
+@bp.route("/articles/new", methods=["GET", "POST"])
+@login_required
+def create():
+    form = _form()
+    if not form.is_submitted() and request.args.get("kind") in ARTICLE_KINDS:
+        form.article_kind.data = request.args["kind"]
+    extra = _editor_action(form) if form.is_submitted() else None
+    if extra is not None:
+        return render("articles/form.html", form=form, item=None, status=422 if form.image.errors else 200, **extra)
+    if form.validate_on_submit():
+        done = _save(Article(author=current_user), form, creating=True)
+        if done:
+            return done
+        db.session.rollback()
+    return render("articles/form.html", form=form, item=None, status=422 if form.errors else 200)
+
+
+@bp.route("/article/<int:id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(id):
+    article, _redirect = load_content(Article, id, action="edit")
+    form = _form(article)
+    extra = _editor_action(form) if form.is_submitted() else None
+    if extra is not None:
+        return render("articles/form.html", form=form, item=article, status=422 if form.image.errors else 200,
+                      **extra)
+    if form.validate_on_submit():
+        done = _save(article, form, creating=False)
+        if done:
+            return done
+        db.session.rollback()
+        article = db.session.get(Article, id)
+    if not form.is_submitted():
+        fill_common_fields(form, article)
+        form.article_kind.data = article.article_kind
+        form.owners.data = [a.id for a in article.owners]
+        for name in FORMAT_FIELDS:
+            getattr(form, name).data = getattr(article, name)
+    return render("articles/form.html", form=form, item=article, status=422 if form.errors else 200)

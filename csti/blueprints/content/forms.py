@@ -1,0 +1,39 @@
+"""Forms shared by every content type (DESIGN §3): subclass ``ContentForm``."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ...models.content import BODY_MAX, SUMMARY_MAX, TITLE_MAX
+from ...models.tags import TAG_MAX_LENGTH, Tag
+
+
+def split_tags(raw: str) -> list[str]:
+    return [part.strip() for part in (raw or "").split(",") if part.strip()]
+
+
+class TagList:
+    """Validator: comma-separated tags, each short and meaningful."""
+
+    def __call__(self, form, field):
+        names = split_tags(field.data)
+        if len(names) > 20:
+            raise ValidationError(_l("At most 20 tags."))
+        for name in names:
+            if len(name) > TAG_MAX_LENGTH:
+                raise ValidationError(_l("A tag has at most %(n)d characters.", n=TAG_MAX_LENGTH))
+            if not Tag.normalize(name):
+                raise ValidationError(_l("A tag needs letters or digits."))
+
+
+class ContentForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give a title.")), Length(max=TITLE_MAX)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=SUMMARY_MAX)])
+    body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=BODY_MAX, message=_l(
+        "The text is too long (%(max)d characters at most).", max=BODY_MAX))])
+    territory = SelectField(_l("Territory"), coerce=int, validators=[DataRequired(message=_l("Choose a territory."))])
+    tags = StringField(_l("Tags"), validators=[Optional(), TagList()])
+
+
+class TagForm(FlaskForm):
+    name = StringField(_l("Add a tag"), validators=[DataRequired(message=_l("Type a tag.")), TagList()])

@@ -1,0 +1,99 @@
+"""Routes shared by every content type: tags (HTMX add/remove)."""
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...errors import fail
+from ...extensions import db
+from ...htmx import is_htmx, render
+from ...models import Content
+from ...policy import can
+from . import bp
+from .forms import TagForm, split_tags
+
+
+def _tag_response(item, form=None, status=200):
+    if is_htmx():
+        return render("content/_tags.html", item=item, tag_form=form or TagForm(formdata=None), status=status)
+    if status >= 400:
+        return render("content/tags_error.html", item=item, tag_form=form, status=status)
+    from flask import redirect
+
+    return redirect(item.url, code=303)
+
+
+def _editable(content_id):
+    item = db.session.get(Content, content_id)
+    if item is None or not can(current_user, "view", item):
+        fail(404)
+    if not can(current_user, "tag", item):
+        fail(403, _("You may not change the tags of this content."))
+    return item
+
+
+@bp.post("/content/<int:content_id>/tags")
+@login_required
+def add_tag(content_id):
+    item = _editable(content_id)
+    form = TagForm()
+    if not form.validate_on_submit():
+        return _tag_response(item, form, 422)
+    for name in split_tags(form.name.data):
+        item.add_tag(name)
+    db.session.commit()
+    return _tag_response(item)
+
+
+@bp.post("/content/<int:content_id>/tags/<tag_slug>/remove")
+@login_required
+def remove_tag(content_id, tag_slug):
+    item = _editable(content_id)
+    if not item.remove_tag(tag_slug):
+        fail(404)
+    db.session.commit()
+    return _tag_response(item)
+
+
+@bp.post("/content/preview")
+@login_required
+def preview():
+    """Live preview of a Markdown text (the editor's htmx request): the sanitised HTML."""
+    from flask import request
+
+    from ...markdown import render_markdown
+
+    text = request.form.get("body", "")[:200_000]
+    return render("content/_preview.html", preview=render_markdown(text))
+
+
+@bp.post("/content/<int:content_id>/feature")
+@login_required
+def feature(content_id):
+    """Put a published item "à la une" of its territory (rank 1 first), or take it off."""
+    from flask import redirect, request
+
+    item = db.session.get(Content, content_id)
+    if item is None or not can(current_user, "view", item):
+        fail(404)
+    if not can(current_user, "moderate", item):
+        fail(403, _("Only the territory's animators choose what is featured."))
+    if not _csrf_ok():
+        fail(400)
+    if request.form.get("action") == "remove":
+        item.featured_rank = None
+    else:
+        rank = request.form.get("rank", type=int)
+        if rank is None or not 1 <= rank <= 99:
+            fail(422, _("Give a position between 1 and 99."))
+        if not item.is_published:
+            fail(409, _("Only published content can be featured."))
+        item.featured_rank = rank
+    db.session.commit()
+    if is_htmx():
+        return render("content/_feature.html", item=item, saved=True)
+    return redirect(item.url, code=303)
+
+
+def _csrf_ok() -> bool:
+    from flask_wtf import FlaskForm
+
+    return FlaskForm().validate_on_submit()

@@ -1,0 +1,199 @@
+"""Comments, likes, reports and notifications on any content."""
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select, update
+
+from ...discussion import (
+    DiscussionError,
+    add_comment,
+    close_report,
+    delete_comment,
+    report,
+    set_like,
+)
+from ...errors import fail
+from ...extensions import db
+from ...htmx import is_htmx, render
+from ...models import Content, Territory
+from ...models.base import utcnow
+from ...models.discussion import Comment, Notification, Report
+from ...policy import can
+from . import bp
+from .forms import CommentForm, ReportForm
+
+
+def _content(content_id) -> Content:
+    item = db.session.get(Content, content_id)
+    if item is None or not can(current_user, "view", item):
+        fail(404)
+    return item
+
+
+def _discussion(item, form=None, status=200, focus=None):
+    if is_htmx():
+        return render("discussion/_discussion.html", item=item, comment_form=form, focus=focus, status=status)
+    return render("discussion/comment_error.html", item=item, comment_form=form, status=status)
+
+
+@bp.post("/content/<int:content_id>/comments")
+@login_required
+def comment(content_id):
+    item = _content(content_id)
+    if not can(current_user, "comment", item):
+        fail(403, _("Confirm your e-mail address before commenting."))
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _discussion(item, form, 422)
+    parent = None
+    if form.parent_id.data:
+        parent = db.session.get(Comment, int(form.parent_id.data)) if form.parent_id.data.isdigit() else None
+        if parent is None:
+            fail(400)
+    try:
+        new = add_comment(item, current_user, form.body.data, parent)
+    except DiscussionError as error:
+        db.session.rollback()
+        fail(error.status, str(error))
+    db.session.commit()
+    if is_htmx():
+        return render("discussion/_discussion.html", item=item, comment_form=None, focus=new.id)
+    flash(_("Your comment is published."), "success")
+    return redirect(f"{item.url}#comment-{new.id}", code=303)
+
+
+def _own_comment(comment_id, action):
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.is_deleted or not can(current_user, "view", comment.content):
+        fail(404)
+    if not can(current_user, action, comment):
+        fail(403, _("You may not change this comment."))
+    return comment
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_comment(comment_id):
+    comment = _own_comment(comment_id, "edit")
+    form = CommentForm(obj=comment if request.method == "GET" else None)
+    if form.validate_on_submit():
+        comment.body = form.body.data.strip()
+        comment.edited = True
+        db.session.commit()
+        flash(_("Your comment is saved."), "success")
+        return redirect(f"{comment.content.url}#comment-{comment.id}", code=303)
+    return render("discussion/edit.html", comment=comment, form=form, status=422 if form.errors else 200)
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+def delete(comment_id):
+    comment = _own_comment(comment_id, "delete")
+    if not FlaskForm().validate_on_submit():
+        fail(400)
+    item = comment.content
+    delete_comment(comment, current_user)
+    db.session.commit()
+    if is_htmx():
+        return render("discussion/_discussion.html", item=item, comment_form=None)
+    flash(_("The comment is deleted."), "success")
+    return redirect(f"{item.url}#discussion", code=303)
+
+
+@bp.post("/content/<int:content_id>/like")
+@login_required
+def like(content_id):
+    item = _content(content_id)
+    if not FlaskForm().validate_on_submit():
+        fail(400)
+    try:
+        set_like(current_user, item, request.form.get("value") == "1")
+    except DiscussionError as error:
+        db.session.rollback()
+        fail(error.status, str(error))
+    db.session.commit()
+    if is_htmx():
+        return render("discussion/_like.html", item=item)
+    return redirect(item.url, code=303)
+
+
+@bp.route("/content/<int:content_id>/report", methods=["GET", "POST"])
+@bp.route("/comments/<int:comment_id>/report", methods=["GET", "POST"])
+@login_required
+def report_view(content_id=None, comment_id=None):
+    comment = None
+    if comment_id is not None:
+        comment = db.session.get(Comment, comment_id)
+        if comment is None or comment.is_deleted:
+            fail(404)
+        item = _content(comment.content_id)
+    else:
+        item = _content(content_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            report(current_user, form.reason.data, content=item, comment=comment)
+        except DiscussionError as error:
+            db.session.rollback()
+            form.reason.errors.append(str(error))
+            return render("discussion/report.html", item=item, comment=comment, form=form, status=error.status)
+        db.session.commit()
+        flash(_("Thank you: the animators will look at it."), "success")
+        return redirect(item.url, code=303)
+    if request.method == "GET":
+        own = (comment.author_id if comment else item.author_id) == current_user.id
+        if own:
+            fail(400, _("You cannot report your own publication."))
+    return render("discussion/report.html", item=item, comment=comment, form=form, status=422 if form.errors else 200)
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    rows = db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
+                              .order_by(Notification.created_at.desc()).limit(100)).all()
+    return render("discussion/notifications.html", rows=rows)
+
+
+@bp.post("/notifications/read")
+@login_required
+def read_notifications():
+    if not FlaskForm().validate_on_submit():
+        fail(400)
+    db.session.execute(update(Notification).where(
+        Notification.user_id == current_user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    db.session.commit()
+    return redirect(url_for("discussion.notifications"), code=303)
+
+
+@bp.get("/moderation/reports")
+@login_required
+def reports():
+    territories = [t for t in db.session.scalars(select(Territory)) if can(current_user, "moderate", t)]
+    if not territories:
+        fail(403, _("This page is for animators."))
+    ids = [t.id for t in territories]
+    rows = [r for r in db.session.scalars(select(Report).where(Report.status == "open")
+                                          .order_by(Report.created_at)).all()
+            if (r.content or r.comment.content).territory_id in ids]
+    return render("discussion/reports.html", rows=rows)
+
+
+@bp.post("/reports/<int:report_id>/close")
+@login_required
+def close(report_id):
+    entry = db.session.get(Report, report_id)
+    if entry is None:
+        fail(404)
+    target = entry.content or entry.comment.content
+    if not can(current_user, "moderate", target):
+        fail(403)
+    if not FlaskForm().validate_on_submit():
+        fail(400)
+    close_report(entry, current_user)
+    db.session.commit()
+    flash(_("Report closed."), "success")
+    return redirect(url_for("discussion.reports"), code=303)
+
+

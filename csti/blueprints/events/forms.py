@@ -1,0 +1,154 @@
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ...models.audiences import AUDIENCES
+from ...models.events import (
+    ACCESSIBILITY,
+    ATTENDANCE_MODES,
+    EVENT_KINDS,
+    RECURRENCES,
+    REGISTRATION_MODES,
+    SCHEDULE_STATUSES,
+)
+from ..actors.forms import MultiCheckboxField, valid_postcode
+from ..content.forms import ContentForm
+
+DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+HTTP_URL = URL(require_tld=True, message=_l("Give a full web address starting with https://"))
+
+
+def parse_lines(text: str, kind: str):
+    """Extra dates ("2026-12-05 14:00") or excluded dates ("2026-12-24"), one per line."""
+    values, bad = [], []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            if kind == "datetime":
+                values.append(datetime.fromisoformat(line.replace("T", " ")).replace(second=0, microsecond=0))
+            else:
+                values.append(date.fromisoformat(line))
+        except ValueError:
+            bad.append(line)
+    return values, bad
+
+
+class EventForm(ContentForm):
+    event_kind = SelectField(_l("Kind of event"), choices=list(EVENT_KINDS.items()), validators=[DataRequired()])
+    starts_at = DateTimeLocalField(_l("Start"), format=DT_FORMATS,
+                                   validators=[DataRequired(message=_l("Give the start date and time."))])
+    ends_at = DateTimeLocalField(_l("End"), format=DT_FORMATS,
+                                 validators=[DataRequired(message=_l("Give the end date and time."))])
+    all_day = BooleanField(_l("All day (times are ignored)"))
+    recurrence = SelectField(_l("Repeat"), choices=list(RECURRENCES.items()), default="none")
+    recurrence_until = DateField(_l("Repeat until"), validators=[Optional()])
+    extra_dates = TextAreaField(_l("Other dates"), validators=[Optional(), Length(max=20000)])
+    exceptions = TextAreaField(_l("Dates to skip"), validators=[Optional(), Length(max=20000)])
+    schedule_status = SelectField(_l("Status"), choices=list(SCHEDULE_STATUSES.items()), default="scheduled")
+
+    attendance_mode = SelectField(_l("Attendance"), choices=list(ATTENDANCE_MODES.items()), default="in_person")
+    venue = SelectField(_l("Place: a structure of the directory"), coerce=int, default=0)
+    venue_query = StringField(_l("Find another structure in the directory"), validators=[Optional(), Length(max=100)])
+    venue_name = StringField(_l("Or the name of the place"), validators=[Optional(), Length(max=200)])
+    address = StringField(_l("Street address"), validators=[Optional(), Length(max=255)])
+    postcode = StringField(_l("Postcode"), validators=[
+        Optional(), Length(min=5, max=5, message=_l("A French postcode has 5 digits.")), valid_postcode])
+    commune = StringField(_l("Commune"), validators=[Optional(), Length(max=120)])
+    latitude = StringField(_l("Latitude"), validators=[Optional()])
+    longitude = StringField(_l("Longitude"), validators=[Optional()])
+    online_url = URLField(_l("Online link"), validators=[Optional(), Length(max=500), HTTP_URL])
+
+    price = SelectField(_l("Price"), choices=[("free", _l("Free")), ("paid", _l("Paid"))], default="free")
+    price_text = StringField(_l("Prices"), validators=[Optional(), Length(max=200)])
+    audiences = MultiCheckboxField(_l("Audiences"), choices=list(AUDIENCES.items()), validators=[Optional()])
+    age_min = IntegerField(_l("From age"), validators=[Optional(), NumberRange(0, 120)])
+    age_max = IntegerField(_l("To age"), validators=[Optional(), NumberRange(0, 120)])
+    accessibility = MultiCheckboxField(_l("Accessible to people with"), choices=list(ACCESSIBILITY.items()),
+                                       validators=[Optional()])
+    accessibility_text = TextAreaField(_l("Accessibility details"), validators=[Optional(), Length(max=2000)])
+    organisers = MultiCheckboxField(_l("Organising structures"), coerce=int, validators=[Optional()])
+
+    registration_mode = SelectField(_l("Registration"), choices=list(REGISTRATION_MODES.items()), default="none")
+    registration_url = URLField(_l("Registration page"), validators=[Optional(), Length(max=500), HTTP_URL])
+    capacity = IntegerField(_l("Places"), validators=[Optional()])
+    registration_deadline = DateTimeLocalField(_l("Registration deadline"), format=DT_FORMATS, validators=[Optional()])
+    waiting_list = BooleanField(_l("Waiting list when full"), default=True)
+
+    objectives = TextAreaField(_l("Objectives"), validators=[Optional(), Length(max=5000)])
+    prerequisites = TextAreaField(_l("Prerequisites"), validators=[Optional(), Length(max=5000)])
+    trainer = StringField(_l("Trainer"), validators=[Optional(), Length(max=200)])
+    duration_text = StringField(_l("Duration"), validators=[Optional(), Length(max=100)])
+    certificate = BooleanField(_l("A certificate is given"))
+
+    def validate_ends_at(self, field):
+        if self.starts_at.data and field.data and field.data < self.starts_at.data:
+            raise ValidationError(_l("The end is before the start."))
+
+    def validate_capacity(self, field):
+        if self.registration_mode.data == "site":
+            if field.data is None:
+                raise ValidationError(_l("Give the number of places."))
+            if field.data < 1:
+                raise ValidationError(_l("At least one place."))
+            if field.data > 100000:
+                raise ValidationError(_l("At most 100,000 places."))
+
+    def validate_registration_url(self, field):
+        if self.registration_mode.data == "external" and not field.data:
+            raise ValidationError(_l("Give the address of the registration page."))
+
+    def validate_online_url(self, field):
+        if self.attendance_mode.data in ("online", "mixed") and not field.data:
+            raise ValidationError(_l("Give the link of the online event."))
+
+    def validate_age_max(self, field):
+        if field.data is not None and self.age_min.data is not None and field.data < self.age_min.data:
+            raise ValidationError(_l("The maximum age is below the minimum age."))
+
+    def validate_latitude(self, field):
+        _coordinate(field, -90, 90, _l("Latitude is between -90 and 90."))
+        if bool(field.data) != bool(self.longitude.data):
+            raise ValidationError(_l("Give both the latitude and the longitude, or neither."))
+
+    def validate_longitude(self, field):
+        _coordinate(field, -180, 180, _l("Longitude is between -180 and 180."))
+
+    def validate_extra_dates(self, field):
+        _values, bad = parse_lines(field.data, "datetime")
+        if bad:
+            raise ValidationError(_l("Not a date and time: %(v)s (write 2026-12-05 14:00).", v=", ".join(bad[:3])))
+
+    def validate_exceptions(self, field):
+        _values, bad = parse_lines(field.data, "date")
+        if bad:
+            raise ValidationError(_l("Not a date: %(v)s (write 2026-12-24).", v=", ".join(bad[:3])))
+
+
+def _coordinate(field, low, high, message):
+    if not field.data:
+        return
+    try:
+        value = float(field.data.replace(",", "."))
+    except ValueError:
+        raise ValidationError(message) from None
+    if not (low <= value <= high):
+        raise ValidationError(message)
+
+
+class MessageForm(FlaskForm):
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=150)])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10000)])

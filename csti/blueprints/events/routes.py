@@ -1,0 +1,516 @@
+"""The agenda (list, month calendar, map), event pages, registrations and iCalendar feeds."""
+import csv
+import io
+import json
+from datetime import timedelta
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ...actors import set_location
+from ...agenda import EventFilter
+from ...errors import fail
+from ...events import (
+    RegistrationError,
+    ScheduleError,
+    cancel,
+    confirmed_count,
+    places_left,
+    register,
+    registration_open,
+    schedule,
+    to_local,
+    to_utc,
+)
+from ...extensions import db
+from ...htmx import is_htmx, render
+from ...ical import calendar_for
+from ...models import PUBLISHED, AuditLog, Territory
+from ...models.actors import Actor, ActorMember
+from ...models.events import CANCELLED, CONFIRMED, WAITING, Event, Registration
+from ...policy import can
+from ..content.forms import TagForm
+from ..content.helpers import apply_common_fields, fill_common_fields, load_content, territory_choices
+from . import bp
+from .forms import EventForm, MessageForm, parse_lines
+
+PER_PAGE = 30
+GEOJSON_LIMIT = 5000
+
+
+# --- agenda -------------------------------------------------------------------------------
+def _filter_context(filters):
+    territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+    return dict(filters=filters, territories=territories)
+
+
+@bp.get("/agenda")
+def agenda():
+    filters = EventFilter.from_args(request.args)
+    ctx = _filter_context(filters)
+    status = 422 if filters.errors else 200
+    if filters.view == "calendar":
+        ctx.update(_calendar(filters))
+    elif filters.view == "map":
+        pass
+    else:
+        page = db.paginate(filters.occurrences(), page=request.args.get("page", 1, type=int),
+                           per_page=PER_PAGE, error_out=False, count=True)
+        ctx.update(page=page, days=_group_by_day((o, o.event) for o in page.items),
+                   page_url=lambda n: url_for("events.agenda", page=n, **filters.to_args()))
+    return render("events/agenda.html", block="agenda", status=status, **ctx)
+
+
+def _group_by_day(rows):
+    """[(day, [(occurrence, event)])]; what started before today and still runs is grouped
+    first under day None ("ongoing")."""
+    today = to_local(to_utc_now()).date()
+    days = []
+    for occurrence, event in rows:
+        day = to_local(occurrence.starts_at).date()
+        if day < today and to_local(occurrence.ends_at).date() >= today:
+            day = None
+        if not days or days[-1][0] != day:
+            days.append((day, []))
+        days[-1][1].append((occurrence, event))
+    return days
+
+
+def _calendar(filters):
+    today = to_local(to_utc_now()).date()
+    first = filters.month or today.replace(day=1)
+    start = first - timedelta(days=first.weekday())
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    rows = filters.pairs(2000)
+    by_day = {}
+    for occurrence, event in rows:
+        day = to_local(occurrence.starts_at).date()
+        last = to_local(occurrence.ends_at).date()
+        if (last - day).days <= 3:  # a short event shows on each of its days
+            for offset in range((last - day).days + 1):
+                by_day.setdefault(day + timedelta(days=offset), []).append((occurrence, event))
+        else:  # a long one (an exhibition) on its first day in this view only
+            by_day.setdefault(max(day, start), []).append((occurrence, event))
+    weeks, day = [], start
+    while day < following or day.weekday() != 0:
+        if day.weekday() == 0:
+            weeks.append([])
+        weeks[-1].append(day)
+        day += timedelta(days=1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    return dict(month=first, weeks=weeks, by_day=by_day, today=today,
+                previous_url=url_for("events.agenda", **filters.to_args(month=previous.strftime("%Y-%m"))),
+                next_url=url_for("events.agenda", **filters.to_args(month=following.strftime("%Y-%m"))))
+
+
+def to_utc_now():
+    from ...models.base import utcnow
+
+    return utcnow()
+
+
+@bp.get("/agenda.geojson")
+def agenda_geojson():
+    filters = EventFilter.from_args(request.args)
+    seen, features = set(), []
+    for _occurrence, event in filters.pairs(GEOJSON_LIMIT * 3):
+        lat, lng = event.place_latitude, event.place_longitude
+        if event.id in seen or lat is None or lng is None:
+            continue
+        seen.add(event.id)
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(lng, 6), round(lat, 6)]},
+            "properties": {"id": event.id, "name": event.title, "kind_label": str(event.event_kind_label),
+                           "commune": event.commune or (event.venue.commune if event.venue else ""),
+                           "url": url_for("events.show", id=event.id, slug=event.slug)},
+        })
+        if len(features) >= GEOJSON_LIMIT:
+            break
+    return Response(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+                    mimetype="application/geo+json")
+
+
+@bp.get("/agenda.ics")
+def agenda_ics():
+    """Subscribable feed honouring the agenda's filters (upcoming by default)."""
+    filters = EventFilter.from_args(request.args)
+    rows = filters.pairs(3000)
+    return _ics_response(calendar_for(rows, name=_("Agenda")), "agenda.ics", inline=True)
+
+
+def _ics_response(body: bytes, filename: str, inline: bool = False):
+    disposition = "inline" if inline else "attachment"
+    return Response(body, mimetype="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})
+
+
+@bp.get("/trainings")
+def trainings():
+    """The catalogue of trainings for CSTI professionals."""
+    args = request.args.copy()
+    args.setlist("kind", ["training"])
+    filters = EventFilter.from_args(args)
+    page = db.paginate(filters.occurrences(), page=request.args.get("page", 1, type=int),
+                       per_page=PER_PAGE, error_out=False)
+    return render("events/trainings.html", page=page, filters=filters, rows=[(o, o.event) for o in page.items],
+                  page_url=lambda n: url_for("events.trainings", page=n))
+
+
+# --- one event ----------------------------------------------------------------------------
+@bp.get("/event/<int:id>-<slug>")
+@bp.get("/event/<int:id>")
+def show(id, slug=""):
+    event, redirect_to = load_content(Event, id, slug)
+    if redirect_to:
+        return redirect_to
+    return render("events/show.html", item=event, tag_form=TagForm(formdata=None), **_registration_context(event))
+
+
+@bp.get("/event/<int:id>.ics")
+def event_ics(id):
+    event, _redirect = load_content(Event, id)
+    rows = [(o, event) for o in event.occurrences]
+    return _ics_response(calendar_for(rows, name=event.title), f"{event.slug or 'event'}.ics")
+
+
+def _registration_context(event):
+    mine = None
+    if current_user.is_authenticated:
+        mine = db.session.scalar(select(Registration).where(
+            Registration.event_id == event.id, Registration.user_id == current_user.id,
+            Registration.status != CANCELLED))
+    is_open, why_closed = registration_open(event)
+    return dict(registration=mine, registration_is_open=is_open, why_closed=why_closed,
+                places_left=places_left(event) if event.registration_mode == "site" else None)
+
+
+@bp.post("/event/<int:id>/register")
+@login_required
+def register_view(id):
+    event, _redirect = load_content(Event, id)
+    _check_csrf()
+    try:
+        registration = register(event, current_user)
+    except RegistrationError as error:
+        db.session.rollback()
+        return _registration_answer(event, str(error), error.status)
+    db.session.commit()
+    _send_registration_mail(registration)
+    message = (_("You are registered.") if registration.status == CONFIRMED
+               else _("The event is full: you are on the waiting list."))
+    return _registration_answer(event, message)
+
+
+@bp.post("/event/<int:id>/cancel")
+@login_required
+def cancel_view(id):
+    event, _redirect = load_content(Event, id)
+    _check_csrf()
+    registration = db.session.scalar(select(Registration).where(
+        Registration.event_id == event.id, Registration.user_id == current_user.id,
+        Registration.status != CANCELLED))
+    if registration is None:
+        return _registration_answer(event, _("You are not registered."), 409)
+    promoted = cancel(registration)
+    db.session.commit()
+    if promoted is not None:
+        _send_registration_mail(promoted, promoted_now=True)
+    return _registration_answer(event, _("Your registration is cancelled."))
+
+
+def _registration_answer(event, message, status=200):
+    if is_htmx():
+        db.session.expire_all()
+        return render("events/_registration.html", item=event, message=message, message_error=status >= 400,
+                      status=status, **_registration_context(event))
+    flash(message, "error" if status >= 400 else "success")
+    if status >= 400:
+        return render("events/show.html", item=event, tag_form=TagForm(formdata=None), status=status,
+                      **_registration_context(event))
+    return redirect(event.url, code=303)
+
+
+def _send_registration_mail(registration, promoted_now=False):
+    from ...accounts import send_mail
+
+    user, event = registration.user, registration.event
+    if promoted_now:
+        subject = _("A place freed up: you are registered for %(title)s", title=event.title)
+    elif registration.status == CONFIRMED:
+        subject = _("Registration confirmed: %(title)s", title=event.title)
+    else:
+        subject = _("Waiting list: %(title)s", title=event.title)
+    send_mail(user.email, subject, "mail/registration.txt", user.locale, registration=registration, event=event,
+              promoted=promoted_now, url=url_for("events.show", id=event.id, slug=event.slug, _external=True))
+
+
+def _check_csrf():
+    from flask_wtf import FlaskForm
+
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+
+
+# --- create / edit ------------------------------------------------------------------------
+def _my_structures():
+    return db.session.scalars(select(Actor).join(ActorMember, ActorMember.actor_id == Actor.id).where(
+        ActorMember.user_id == current_user.id, Actor.status == PUBLISHED).order_by(Actor.title)).all()
+
+
+def _recent_venues():
+    return db.session.scalars(select(Actor).where(Actor.id.in_(
+        select(Event.venue_id).where(Event.author_id == current_user.id, Event.venue_id.is_not(None))
+        .order_by(Event.created_at.desc()).limit(10))).order_by(Actor.title)).all()
+
+
+def _form(event=None):
+    form = EventForm()
+    form.territory.choices = territory_choices(current_user)
+    if not form.territory.choices:
+        fail(403, _("Confirm your e-mail address before publishing an event."))
+    structures = _my_structures()
+    owners = list(event.owners) if event else []
+    form.organisers.choices = [(a.id, a.title) for a in {a.id: a for a in structures + owners}.values()]
+    venues = {a.id: a for a in _recent_venues() + structures}
+    if event is not None and event.venue is not None:
+        venues[event.venue.id] = event.venue
+    query = (request.form.get("venue_query") or "").strip()
+    if query:
+        for actor in db.session.scalars(select(Actor).where(Actor.status == PUBLISHED, Actor.title.ilike(
+                f"%{query[:100]}%")).order_by(Actor.title).limit(20)):
+            venues[actor.id] = actor
+    selected = request.form.get("venue", type=int)
+    if selected and selected not in venues:
+        actor = db.session.get(Actor, selected)
+        if actor is not None and actor.is_published:
+            venues[actor.id] = actor
+    form.venue.choices = [(0, _("No structure: a free address or online"))] + [
+        (a.id, f"{a.title} — {a.commune}" if a.commune else a.title) for a in venues.values()]
+    return form
+
+
+def _apply(event, form) -> bool:
+    """Copy the form onto the event; False (with field errors) when the dates don't work."""
+    apply_common_fields(event, form)
+    extra, _bad = parse_lines(form.extra_dates.data, "datetime")
+    skipped, _bad = parse_lines(form.exceptions.data, "date")
+    try:
+        schedule(event, form.starts_at.data, form.ends_at.data, form.all_day.data, form.recurrence.data,
+                 form.recurrence_until.data, extra, skipped)
+    except ScheduleError as error:
+        getattr(form, error.field).errors.append(str(error))
+        return False
+    for name in ("event_kind", "schedule_status", "attendance_mode", "venue_name", "address", "online_url",
+                 "price_text", "age_min", "age_max", "accessibility_text", "registration_mode", "registration_url",
+                 "objectives", "prerequisites", "trainer", "duration_text", "certificate", "waiting_list"):
+        setattr(event, name, getattr(form, name).data if getattr(form, name).data is not None else None)
+    for name in ("venue_name", "address", "online_url", "price_text", "accessibility_text", "registration_url",
+                 "objectives", "prerequisites", "trainer", "duration_text"):
+        setattr(event, name, (getattr(event, name) or "").strip())
+    event.is_free = form.price.data == "free"
+    event.accessibility = [a for a in form.accessibility.data or []]
+    event.audiences = form.audiences.data or []
+    event.venue = db.session.get(Actor, form.venue.data) if form.venue.data else None
+    set_location(event, form.postcode.data, form.commune.data)
+    if event.venue is not None and not form.postcode.data:
+        event.department = event.venue.department
+    event.latitude = float(form.latitude.data.replace(",", ".")) if form.latitude.data else None
+    event.longitude = float(form.longitude.data.replace(",", ".")) if form.longitude.data else None
+    event.capacity = form.capacity.data if event.registration_mode == "site" else None
+    event.registration_deadline = (to_utc(form.registration_deadline.data)
+                                   if form.registration_deadline.data and event.registration_mode == "site" else None)
+    allowed = dict(form.organisers.choices)
+    event.owners = [db.session.get(Actor, i) for i in form.organisers.data or [] if i in allowed]
+    return True
+
+
+def _fill(form, event):
+    fill_common_fields(form, event)
+    form.starts_at.data = to_local(event.starts_at).replace(tzinfo=None)
+    form.ends_at.data = to_local(event.ends_at).replace(tzinfo=None)
+    form.all_day.data = event.all_day
+    form.recurrence.data = event.recurrence
+    form.recurrence_until.data = to_local(event.recurrence_until).date() if event.recurrence_until else None
+    form.extra_dates.data = "\n".join(d.replace("T", " ") for d in event.extra_dates or [])
+    form.exceptions.data = "\n".join(event.exceptions or [])
+    for name in ("event_kind", "schedule_status", "attendance_mode", "venue_name", "address", "postcode", "commune",
+                 "online_url", "price_text", "age_min", "age_max", "accessibility_text", "registration_mode",
+                 "registration_url", "capacity", "objectives", "prerequisites", "trainer", "duration_text",
+                 "certificate", "waiting_list"):
+        getattr(form, name).data = getattr(event, name)
+    form.latitude.data = str(event.latitude) if event.latitude is not None else ""
+    form.longitude.data = str(event.longitude) if event.longitude is not None else ""
+    form.price.data = "free" if event.is_free else "paid"
+    form.accessibility.data = list(event.accessibility or [])
+    form.audiences.data = list(event.audiences)
+    form.venue.data = event.venue_id or 0
+    form.organisers.data = [a.id for a in event.owners]
+    form.registration_deadline.data = (to_local(event.registration_deadline).replace(tzinfo=None)
+                                       if event.registration_deadline else None)
+
+
+def _finding_venue(form) -> bool:
+    return form.is_submitted() and request.form.get("action") == "find_venue"
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@login_required
+def create():
+    form = _form()
+    if not form.is_submitted():
+        structure = request.args.get("organiser", type=int)
+        if structure and any(structure == c[0] for c in form.organisers.choices):
+            form.organisers.data = [structure]
+    if _finding_venue(form):
+        return render("events/form.html", form=form, item=None)
+    if form.validate_on_submit():
+        event = Event(author=current_user)
+        if _apply(event, form):
+            event.submit(current_user)
+            db.session.add(event)
+            db.session.commit()
+            flash(_("The event is published.") if event.is_published
+                  else _("Thank you! The animators will review the event."), "success")
+            return redirect(event.url, code=303)
+        db.session.rollback()
+    return render("events/form.html", form=form, item=None, status=422 if form.errors else 200)
+
+
+@bp.route("/event/<int:id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(id):
+    event, _redirect = load_content(Event, id, action="edit")
+    form = _form(event)
+    if _finding_venue(form):
+        return render("events/form.html", form=form, item=event)
+    if form.validate_on_submit():
+        if _apply(event, form):
+            # Places may have been added: serve the waiting list.
+            from ...events import promote
+
+            promoted = []
+            while event.registration_mode == "site":
+                registration = promote(event)
+                if registration is None:
+                    break
+                promoted.append(registration)
+            AuditLog.record(current_user, "event.updated", event, event.territory)
+            db.session.commit()
+            for registration in promoted:
+                _send_registration_mail(registration, promoted_now=True)
+            flash(_("Saved."), "success")
+            return redirect(event.url, code=303)
+        db.session.rollback()
+        event = db.session.get(Event, id)
+    if not form.is_submitted():
+        _fill(form, event)
+    return render("events/form.html", form=form, item=event, status=422 if form.errors else 200)
+
+
+# --- organiser's tools --------------------------------------------------------------------
+def _managed(id):
+    event, _redirect = load_content(Event, id)
+    if not can(current_user, "manage_registrations", event):
+        fail(403, _("Only the event's organisers and the territory's animators see its registrations."))
+    return event
+
+
+@bp.get("/event/<int:id>/registrants")
+@login_required
+def registrants(id):
+    event = _managed(id)
+    rows = db.session.scalars(select(Registration).where(
+        Registration.event_id == event.id, Registration.status != CANCELLED)
+        .order_by(Registration.status, Registration.position)).all()
+    return render("events/registrants.html", item=event, rows=rows, confirmed=confirmed_count(event),
+                  message_form=MessageForm(formdata=None))
+
+
+@bp.get("/event/<int:id>/registrants.csv")
+@login_required
+def registrants_csv(id):
+    from ...actors import neutralise
+
+    event = _managed(id)
+    rows = db.session.scalars(select(Registration).where(
+        Registration.event_id == event.id, Registration.status != CANCELLED).order_by(Registration.position)).all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["name", "email", "status", "registered_at", "attended"])
+    for r in rows:
+        writer.writerow([neutralise(r.user.name), neutralise(r.user.email), r.status,
+                         to_local(r.created_at).isoformat(timespec="minutes"),
+                         "" if r.attended is None else ("yes" if r.attended else "no")])
+    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="registrants-{event.id}.csv"'})
+
+
+@bp.post("/event/<int:id>/registrants/<int:registration_id>/attendance")
+@login_required
+def attendance(id, registration_id):
+    event = _managed(id)
+    _check_csrf()
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        fail(404)
+    value = request.form.get("attended")
+    if value not in ("yes", "no", ""):
+        fail(400)
+    registration.attended = None if value == "" else value == "yes"
+    db.session.commit()
+    if is_htmx():
+        return render("events/_registrant_row.html", item=event, r=registration, saved=True)
+    return redirect(url_for("events.registrants", id=event.id), code=303)
+
+
+@bp.post("/event/<int:id>/registration/<any(close, open):action>")
+@login_required
+def toggle_registration(id, action):
+    event = _managed(id)
+    _check_csrf()
+    event.registration_closed = action == "close"
+    AuditLog.record(current_user, f"event.registration_{action}", event, event.territory)
+    db.session.commit()
+    flash(_("Registration closed.") if action == "close" else _("Registration reopened."), "success")
+    return redirect(url_for("events.registrants", id=event.id), code=303)
+
+
+@bp.post("/event/<int:id>/message")
+@login_required
+def message(id):
+    from ...accounts import send_mail
+
+    event = _managed(id)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        rows = db.session.scalars(select(Registration).where(
+            Registration.event_id == event.id, Registration.status != CANCELLED)).all()
+        return render("events/registrants.html", item=event, rows=rows, confirmed=confirmed_count(event),
+                      message_form=form, status=422)
+    recipients = db.session.scalars(select(Registration).where(
+        Registration.event_id == event.id, Registration.status.in_((CONFIRMED, WAITING)))).all()
+    for r in recipients:
+        send_mail(r.user.email, form.subject.data, "mail/event_message.txt", r.user.locale, event=event,
+                  body=form.body.data, sender=current_user,
+                  url=url_for("events.show", id=event.id, slug=event.slug, _external=True))
+    AuditLog.record(current_user, "event.message", event, event.territory, recipients=len(recipients))
+    db.session.commit()
+    flash(_("Message sent to %(n)d people.", n=len(recipients)), "success")
+    return redirect(url_for("events.registrants", id=event.id), code=303)
+
+
+@bp.get("/me/registrations")
+@login_required
+def my_registrations():
+    rows = db.session.execute(
+        select(Registration, Event).join(Event, Event.id == Registration.event_id)
+        .where(Registration.user_id == current_user.id, Registration.status != CANCELLED)
+        .order_by(Event.starts_at.desc())).all()
+    now = to_utc_now()
+    upcoming = [(r, e) for r, e in rows if (e.ends_at or e.starts_at) >= now]
+    past = [(r, e) for r, e in rows if (e.ends_at or e.starts_at) < now]
+    return render("events/my_registrations.html", upcoming=list(reversed(upcoming)), past=past)
+

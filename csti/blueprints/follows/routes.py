@@ -1,0 +1,55 @@
+"""Follow / unfollow: a POST form; htmx swaps the button in place."""
+from flask import redirect, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from ...errors import fail
+from ...extensions import db
+from ...follows import follow, is_following, unfollow
+from ...htmx import back, is_htmx, render
+from ...models import Content, Tag, User
+from ...policy import can
+from . import bp
+
+
+def _target(kind, key):
+    if kind == "content":
+        target = db.session.get(Content, int(key)) if key.isdigit() else None
+        if target is not None and not can(current_user, "view", target):
+            target = None
+    elif kind == "user":
+        target = db.session.get(User, int(key)) if key.isdigit() else None
+        if target is not None and target.id == current_user.id:
+            fail(400, _("You cannot follow yourself."))
+    else:
+        target = db.session.scalar(select(Tag).where(Tag.slug == key))
+    if target is None:
+        fail(404)
+    return target
+
+
+@bp.post("/follow/<any(content, user, tag):kind>/<key>")
+@login_required
+def toggle_follow(kind, key):
+    target = _target(kind, key)
+    if not FlaskForm().validate_on_submit():
+        fail(400)
+    # The button says which state it asks for, so that a double click or a resent form
+    # leaves one follow rather than flipping it back; without it, the POST toggles.
+    wanted = {"1": True, "0": False}.get(request.form.get("follow", ""))
+    if wanted is None:
+        wanted = not is_following(current_user, target)
+    if wanted:
+        if isinstance(target, Content) and not target.is_published:
+            fail(400, _("Only published content can be followed."))
+        follow(current_user, target)
+    else:
+        unfollow(current_user, target)
+    db.session.commit()
+    if is_htmx():
+        return render("follows/_button.html", target=target)
+    if kind == "content":
+        return redirect(target.url, code=303)
+    return back()

@@ -1,0 +1,56 @@
+from flask import abort, current_app, redirect, request, send_from_directory, session, url_for
+from flask_login import current_user
+from sqlalchemy import func, select, text
+
+from ...extensions import db
+from ...htmx import render
+from ...models import PUBLISHED, Content, Membership, Territory
+from ...urls import safe_next
+from . import bp
+
+
+@bp.get("/")
+def index():
+    territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+    members = dict(db.session.execute(
+        select(Membership.territory_id, func.count(Membership.id)).group_by(Membership.territory_id)
+    ).all())
+    contents = dict(db.session.execute(
+        select(Content.territory_id, func.count(Content.id))
+        .where(Content.status == PUBLISHED).group_by(Content.territory_id)
+    ).all())
+    from ...homes import home_sections
+
+    return render("main/index.html", territories=territories, members=members, contents=contents,
+                  **home_sections())
+
+
+@bp.get("/lang/<code>")
+def set_language(code):
+    """Switch the interface language; remembered on the account when logged in."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["lang"] = code
+    if current_user.is_authenticated and current_user.locale != code:
+        from ...database import write_transaction
+
+        with write_transaction(db.session):
+            current_user.locale = code
+            db.session.commit()
+    return redirect(safe_next(request.args.get("next")) or url_for("main.index"), code=303)
+
+
+
+
+@bp.get("/healthz")
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.get("/media/<path:path>")
+def media(path):
+    """Uploaded files (a reverse proxy can serve CSTI_UPLOAD_DIR directly instead)."""
+    response = send_from_directory(current_app.config["UPLOAD_DIR"], path, max_age=7 * 24 * 3600)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

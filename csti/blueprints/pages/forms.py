@@ -1,0 +1,8 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField
+
+from ..content.forms import ContentForm
+
+
+class PageForm(ContentForm):
+    in_footer = BooleanField(_l("Link it in the footer"))

@@ -1,0 +1,37 @@
+from flask import request, url_for
+from sqlalchemy import func, select
+
+from ...errors import fail
+from ...extensions import db
+from ...htmx import render
+from ...models import PUBLISHED, Content, Tag, content_tag
+from . import bp
+
+PER_PAGE = 20
+
+
+@bp.get("/tags")
+def index():
+    rows = db.session.execute(
+        select(Tag, func.count(content_tag.c.content_id).label("n"))
+        .join(content_tag, content_tag.c.tag_id == Tag.id)
+        .join(Content, Content.id == content_tag.c.content_id)
+        .where(Content.status == PUBLISHED)
+        .group_by(Tag.id).order_by(func.count(content_tag.c.content_id).desc(), Tag.slug).limit(200)
+    ).all()
+    return render("tags/index.html", rows=rows)
+
+
+@bp.get("/tags/<slug>")
+def show(slug):
+    tag = db.session.scalar(select(Tag).where(Tag.slug == Tag.normalize(slug)))
+    if tag is None:
+        fail(404)
+    query = (
+        select(Content).join(content_tag, content_tag.c.content_id == Content.id)
+        .where(content_tag.c.tag_id == tag.id, Content.status == PUBLISHED)
+        .order_by(Content.published_at.desc(), Content.id.desc())
+    )
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    return render("tags/show.html", block="results", tag=tag, page=page,
+                  page_url=lambda n: url_for("tags.show", slug=tag.slug, page=n))

@@ -1,0 +1,178 @@
+"""``flask csti …`` commands. Each prints what it did and exits non-zero on bad input."""
+import re
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from .database import write_intent
+from .extensions import db
+
+
+@click.group("csti")
+def csti_cli():
+    """csti administration commands."""
+
+
+@csti_cli.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", default="Admin")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_admin(email, name, password):
+    """Create an administrator (or make an existing account admin)."""
+    from .accounts import password_problem
+    from .models import User
+
+    email = User.normalize_email(email)
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise click.UsageError(f"not an e-mail address: {email!r}")
+    with write_intent():
+        user = User.by_email(email)
+        if user is None:
+            problem = password_problem(password, email)
+            if problem:
+                raise click.UsageError(problem)
+            user = User(email=email, name=name)
+            user.set_password(password)
+            db.session.add(user)
+        user.is_admin = True
+        if user.email_confirmed_at is None:
+            from .models.base import utcnow
+
+            user.email_confirmed_at = utcnow()
+        db.session.commit()
+    click.echo(f"admin: {user.email} (id {user.id})")
+
+
+@csti_cli.group("territory")
+def territory_cli():
+    """Manage territories."""
+
+
+@territory_cli.command("add")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--description", default="")
+@click.option("--lat", type=float, default=46.6, help="map centre latitude")
+@click.option("--lng", type=float, default=2.4, help="map centre longitude")
+@click.option("--zoom", type=click.IntRange(1, 18), default=8)
+@click.option("--color", default="#1d4e89", help="primary colour, #rrggbb")
+@with_appcontext
+def territory_add(slug, name, description, lat, lng, zoom, color):
+    """Add a territory."""
+    from .models import Territory
+    from .text import slugify
+
+    if slugify(slug) != slug:
+        raise click.UsageError(f"slug must be lower-case letters, digits and dashes (e.g. {slugify(slug)!r})")
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise click.UsageError("map centre out of range")
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+        raise click.UsageError("colour must look like #1d4e89")
+    with write_intent():
+        if db.session.scalar(select(Territory).where(Territory.slug == slug)):
+            raise click.UsageError(f"territory {slug!r} already exists")
+        territory = Territory(slug=slug, name=name, description=description, center_lat=lat,
+                              center_lng=lng, zoom=zoom, color_primary=color)
+        db.session.add(territory)
+        db.session.commit()
+    click.echo(f"territory added: {slug} ({name})")
+
+
+@territory_cli.command("list")
+@with_appcontext
+def territory_list():
+    """List territories with their member counts."""
+    from .models import Membership, Territory
+
+    rows = db.session.execute(
+        select(Territory.slug, Territory.name, func.count(Membership.id))
+        .outerjoin(Membership, Membership.territory_id == Territory.id)
+        .group_by(Territory.id).order_by(Territory.slug)
+    ).all()
+    if not rows:
+        click.echo("no territory yet: flask csti territory add SLUG NAME")
+    for slug, name, members in rows:
+        click.echo(f"{slug}\t{name}\t{members} members")
+
+
+@csti_cli.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="do nothing when the database already has users")
+@with_appcontext
+def seed_demo(if_empty):
+    """Load realistic French demo data."""
+    from .demo import seed
+    from .models import User
+
+    if if_empty and db.session.scalar(select(func.count(User.id))):
+        click.echo("database not empty: demo data not loaded")
+        return
+    with write_intent():
+        summary = seed()
+    for line in summary:
+        click.echo(line)
+
+
+@csti_cli.command("import-actors")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--territory", "territory_slug", required=True, help="slug of the territory")
+@click.option("--dry-run", is_flag=True, help="only check the file")
+@click.option("--skip-errors", is_flag=True, help="import the valid rows when some have errors")
+@with_appcontext
+def import_actors(path, territory_slug, dry_run, skip_errors):
+    """Import the census of structures from a CSV file (see the README for the columns)."""
+    from .actor_import import ImportFileError, apply, preview
+    from .models import AuditLog, Territory
+
+    territory = db.session.scalar(select(Territory).where(Territory.slug == territory_slug))
+    if territory is None:
+        raise click.UsageError(f"no territory {territory_slug!r} (flask csti territory list)")
+    with open(path, "rb") as f:
+        data = f.read()
+    with write_intent():
+        try:
+            result = preview(data, territory)
+        except ImportFileError as error:
+            raise click.ClickException(str(error)) from None
+        for row in result.error_rows:
+            click.echo(f"line {row.line}: " + "; ".join(row.errors), err=True)
+        click.echo(f"{result.count('create')} to create, {result.count('update')} to update, "
+                   f"{result.count('unchanged')} unchanged, {len(result.error_rows)} rows with errors")
+        if dry_run:
+            return
+        if result.error_rows and not skip_errors:
+            raise click.ClickException("rows with errors: fix the file or pass --skip-errors; nothing imported")
+        counts = apply(result, territory, None)
+        AuditLog.record(None, "actors.imported", None, territory, **counts)
+        db.session.commit()
+    click.echo(f"imported: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged")
+
+
+@csti_cli.command("reindex")
+@with_appcontext
+def reindex_command():
+    """Rebuild the search index (searches keep using the old one until it is ready)."""
+    import time
+
+    from .search import reindex
+
+    started = time.monotonic()
+    count = reindex()
+    click.echo(f"search index rebuilt: {count} documents in {time.monotonic() - started:.1f} s")
+
+
+@csti_cli.command("search-check")
+@with_appcontext
+def search_check_command():
+    """Report differences between the search index and the database (exit 1 if any)."""
+    from .search import check, drain
+
+    drain()
+    diff = check()
+    click.echo(f"missing from the index: {len(diff['missing'])}; extra in the index: {len(diff['extra'])}")
+    for name in ("missing", "extra"):
+        if diff[name]:
+            click.echo(f"{name}: {', '.join(map(str, diff[name][:50]))}")
+    if diff["missing"] or diff["extra"]:
+        raise SystemExit(1)

@@ -1,0 +1,71 @@
+"""Engine set-up, SQLite's transactional recipe and write transactions.
+
+SQLite under several processes loses updates with the driver's defaults (pysqlite opens
+transactions late and as DEFERRED, so two read-modify-write transactions interleave). We
+follow SQLAlchemy's "non-legacy SQLite transactional modes" recipe: the driver's own
+transaction handling is switched off and we emit ``BEGIN`` ourselves — ``BEGIN IMMEDIATE``
+when the unit of work writes, so the write lock is taken before the read. Writers then wait
+(``busy_timeout``) instead of failing with "database is locked".
+"""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+# True while the current request / command is one that writes.
+_write_intent: ContextVar[bool] = ContextVar("csti_write_intent", default=False)
+
+
+def set_write_intent(value: bool):
+    return _write_intent.set(value)
+
+
+def reset_write_intent(token):
+    _write_intent.reset(token)
+
+
+@contextmanager
+def write_transaction(session):
+    """For a write inside a safe (GET) request: end the read transaction the request may have
+    opened (a DEFERRED one cannot safely be upgraded to a write under concurrency), then run
+    the block's transaction as ``BEGIN IMMEDIATE``. The block commits."""
+    session.commit()
+    with write_intent():
+        yield
+
+
+@contextmanager
+def write_intent():
+    """Mark the transactions opened inside the block as writing (``BEGIN IMMEDIATE``)."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int = 30000) -> None:
+    """Attach the recipe's listeners to one SQLite engine (idempotent)."""
+    if getattr(engine, "_csti_configured", False):
+        return
+    engine._csti_configured = True
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        # Let SQLAlchemy / us emit BEGIN, not the driver.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")

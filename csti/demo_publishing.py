@@ -1,0 +1,100 @@
+"""Demo publications: articles of each kind, including mediation format sheets, with comments."""
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from .discussion import add_comment
+from .extensions import db
+from .models.actors import Actor
+from .models.articles import Article
+from .models.base import utcnow
+
+NEWS = [
+    ("Le réseau accueille trois nouveaux fablabs", "Trois ateliers de fabrication rejoignent la communauté."),
+    ("Appel à participation pour la Fête de la science", "Les inscriptions des porteurs de projets sont ouvertes."),
+    ("Une exposition itinérante sur le climat", "Elle circule dans les médiathèques jusqu'au printemps."),
+    ("Bilan de la Nuit des chercheurs", "Plus de 3 000 visiteurs et 120 chercheurs mobilisés."),
+    ("Nouvelle malle pédagogique sur l'eau", "Prêtée gratuitement aux structures du réseau."),
+]
+REPORTS = [
+    ("Reportage : une journée au planétarium", "Dans les coulisses des séances scolaires."),
+    ("Reportage : les sciences participatives au jardin", "Inventaire des pollinisateurs avec les habitants."),
+    ("Reportage : la robotique au collège", "Un club qui prépare la coupe de robotique."),
+]
+FEEDBACK = [
+    ("Retour d'expérience : un escape game sur la chimie", "Ce qui a marché, ce qu'on changerait."),
+    ("Retour d'expérience : médiation en EHPAD", "Des ateliers d'astronomie pour les seniors."),
+    ("Retour d'expérience : le débat mouvant en classe", "Faire débattre des collégiens sur l'IA."),
+]
+FORMATS = [
+    ("Débat mouvant", "Collégiens, lycéens, adultes", "45 minutes", "Une salle dégagée, des affirmations imprimées"),
+    ("Escape game scientifique", "Familles, adolescents", "1 heure", "Cadenas, énigmes, une salle"),
+    ("Café des sciences", "Grand public", "1 h 30", "Un bar, un micro, un chercheur"),
+    ("Sciences participatives : inventaire", "Familles", "2 heures", "Fiches d'identification, loupes"),
+    ("Théâtre-forum scientifique", "Lycéens", "1 heure", "Deux comédiens, un animateur"),
+    ("Atelier de fabrication de capteurs", "Adolescents", "3 heures", "Cartes Arduino, capteurs, ordinateurs"),
+    ("Vidéo de vulgarisation en 1 minute", "Étudiants", "2 demi-journées", "Un smartphone, un micro-cravate"),
+    ("Speed-searching", "Grand public", "1 heure", "Des tables, un chronomètre, des chercheurs"),
+    ("Balade sonore commentée", "Tous publics", "1 h 30", "Casques, un parcours enregistré"),
+    ("Jeu de rôle sur la controverse", "Étudiants", "2 heures", "Cartes de rôles, dossier documentaire"),
+]
+STEPS = ("1. Présenter la règle du jeu\n2. Lire la première affirmation\n3. Laisser les participants se placer\n"
+         "4. Donner la parole à chaque camp\n5. Conclure avec un chercheur")
+COMMENTS = ["Merci pour ce partage !", "Nous avons testé, ça marche très bien avec des 4e.",
+            "Est-ce que la fiche est disponible en PDF ?", "Super initiative, bravo à l'équipe.",
+            "On aimerait accueillir l'exposition chez nous."]
+
+
+def seed(territories, users, lines):
+    if db.session.scalar(select(Article.id).limit(1)) is not None:
+        lines.append("articles already present: none added")
+        return
+    rng = random.Random(777)
+    slugs = list(territories)
+    writers = [u for u in users.values() if u is not None and not u.is_admin]
+    now = utcnow()
+    articles = []
+
+    def new(kind, title, summary, index, **fields):
+        slug = slugs[index % len(slugs)]
+        author = rng.choice(writers)
+        article = Article(title=title, summary=summary, article_kind=kind, territory=territories[slug], author=author,
+                          body=f"{summary}\n\n## Le projet\n\nUn texte de démonstration décrivant l'action, "
+                               "ses publics et ses partenaires.\n\n- Objectif : partager\n- Public : tous",
+                          **fields)
+        structure = db.session.scalar(select(Actor).where(Actor.territory_id == territories[slug].id).limit(1))
+        if structure is not None:
+            article.owners = [structure]
+        article.add_tag(rng.choice(["médiation", "astronomie", "climat", "robotique", "biodiversité"]))
+        article.publish()
+        article.published_at = now - timedelta(days=rng.randint(1, 300))
+        db.session.add(article)
+        articles.append(article)
+
+    for i, (title, summary) in enumerate(NEWS):
+        new("news", title, summary, i)
+    for i, (title, summary) in enumerate(REPORTS):
+        new("report", title, summary, i)
+    for i, (title, summary) in enumerate(FEEDBACK):
+        new("feedback", title, summary, i)
+    for i, (name, audience, duration, material) in enumerate(FORMATS):
+        new("format", f"Fiche format : {name}", f"Le format « {name} » expliqué pas à pas.", i,
+            format_name=name, format_audience=audience, duration_text=duration, material=material, steps=STEPS,
+            what_worked="Les participants ont apprécié de pouvoir changer d'avis en cours de route.")
+    db.session.flush()
+    # "À la une": two articles and the forum of each territory.
+    from .models.events import Event
+
+    for territory in territories.values():
+        ranked = [a for a in articles if a.territory_id == territory.id][:2]
+        forum = db.session.scalar(select(Event).where(Event.territory_id == territory.id, Event.event_kind == "forum"))
+        for rank, item in enumerate(([forum] if forum else []) + ranked, start=1):
+            item.featured_rank = rank
+    comments = 0
+    for article in articles[::2]:
+        for text in rng.sample(COMMENTS, 2):
+            commenter = rng.choice([u for u in writers if u.id != article.author_id])
+            add_comment(article, commenter, text)
+            comments += 1
+    lines.append(f"{len(articles)} articles ({len(FORMATS)} mediation format sheets), {comments} comments")

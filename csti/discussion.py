@@ -1,0 +1,119 @@
+"""Comments, likes, reports and notifications: operations shared by every content type."""
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+from .models import PUBLISHED, AuditLog
+from .models.base import utcnow
+from .models.discussion import DELETED, VISIBLE, Comment, Notification, Reaction, Report
+
+
+class DiscussionError(Exception):
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
+
+
+def comments_of(content) -> list[Comment]:
+    """Top-level comments (their replies load with them), oldest first."""
+    return db.session.scalars(select(Comment).where(
+        Comment.content_id == content.id, Comment.parent_id.is_(None)).order_by(Comment.created_at)).unique().all()
+
+
+def comment_count(content) -> int:
+    return db.session.scalar(select(func.count(Comment.id)).where(
+        Comment.content_id == content.id, Comment.status == VISIBLE))
+
+
+def add_comment(content, author, body: str, parent: Comment | None = None) -> Comment:
+    from flask_babel import gettext as _
+
+    if content.status != PUBLISHED:
+        raise DiscussionError(_("Only published content can be commented on."), 409)
+    if parent is not None:
+        if parent.content_id != content.id:
+            raise DiscussionError(_("This reply does not belong here."))
+        if parent.parent_id is not None:
+            parent = parent.parent  # replies stay one level deep
+        if parent.is_deleted:
+            raise DiscussionError(_("This comment was deleted."), 409)
+    comment = Comment(content_id=content.id, author=author, body=body.strip(), parent=parent)
+    db.session.add(comment)
+    db.session.flush()
+    recipients = set()
+    if content.author_id and content.author_id != author.id:
+        recipients.add((content.author_id, "comment"))
+    if parent is not None and parent.author_id and parent.author_id != author.id:
+        recipients.discard((parent.author_id, "comment"))
+        recipients.add((parent.author_id, "reply"))
+    for user_id, kind in recipients:
+        db.session.add(Notification(user_id=user_id, kind=kind, actor_id=author.id, content_id=content.id,
+                                    comment_id=comment.id))
+    return comment
+
+
+def delete_comment(comment: Comment, by) -> None:
+    """Soft delete: the thread keeps its shape ("comment deleted"), the text goes."""
+    comment.status = DELETED
+    comment.body = ""
+    if by.id != comment.author_id:
+        AuditLog.record(by, "comment.deleted", comment.content, comment.content.territory, comment_id=comment.id)
+
+
+def likes(content) -> int:
+    return db.session.scalar(select(func.count(Reaction.id)).where(
+        Reaction.content_id == content.id, Reaction.kind == "like"))
+
+
+def liked(user, content) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(select(Reaction.id).where(
+        Reaction.content_id == content.id, Reaction.user_id == user.id, Reaction.kind == "like")) is not None
+
+
+def set_like(user, content, wanted: bool) -> None:
+    """Like or unlike — idempotent: liking twice keeps one like."""
+    from flask_babel import gettext as _
+
+    if content.status != PUBLISHED:
+        raise DiscussionError(_("Only published content can be liked."), 409)
+    if wanted and not liked(user, content):
+        try:
+            with db.session.begin_nested():
+                db.session.add(Reaction(content_id=content.id, user_id=user.id, kind="like"))
+        except IntegrityError:
+            pass
+    elif not wanted:
+        db.session.execute(delete(Reaction).where(
+            Reaction.content_id == content.id, Reaction.user_id == user.id, Reaction.kind == "like"))
+
+
+def report(reporter, reason: str, content=None, comment: Comment | None = None) -> Report:
+    from flask_babel import gettext as _
+
+    target_author = comment.author_id if comment is not None else content.author_id
+    if target_author == reporter.id:
+        raise DiscussionError(_("You cannot report your own publication."))
+    existing = db.session.scalar(select(Report).where(
+        Report.reporter_id == reporter.id, Report.status == "open",
+        (Report.comment_id == comment.id) if comment is not None else (Report.content_id == content.id)))
+    if existing is not None:
+        return existing
+    entry = Report(reporter_id=reporter.id, reason=reason.strip(), content_id=None if comment else content.id,
+                   comment_id=comment.id if comment else None)
+    db.session.add(entry)
+    return entry
+
+
+def close_report(entry: Report, by) -> None:
+    entry.status = "closed"
+    entry.handled_at = utcnow()
+    entry.handled_by_id = by.id
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)))

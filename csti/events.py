@@ -1,0 +1,210 @@
+"""Event operations: dates and recurrences, registrations with a waiting list, iCalendar.
+
+Shared by the views, the CLI and (later) the API, and unit-tested here.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import MONTHLY, WEEKLY, rrule
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models.base import utcnow
+from .models.events import (
+    CANCELLED,
+    CONFIRMED,
+    MAX_OCCURRENCES,
+    WAITING,
+    Event,
+    EventOccurrence,
+    Registration,
+)
+
+
+def local_zone() -> ZoneInfo:
+    try:
+        return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris"))
+    except RuntimeError:  # outside an app
+        return ZoneInfo("Europe/Paris")
+
+
+def to_utc(local: datetime) -> datetime:
+    """A naive local (Europe/Paris) datetime -> aware UTC."""
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=local_zone())
+    return local.astimezone(ZoneInfo("UTC"))
+
+
+def to_local(value: datetime) -> datetime:
+    return value.astimezone(local_zone())
+
+
+class ScheduleError(ValueError):
+    """Dates that cannot be scheduled, with a message for people."""
+
+    def __init__(self, message, field="starts_at"):
+        super().__init__(message)
+        self.field = field
+
+
+def expand(start: datetime, end: datetime, recurrence: str = "none", until: date | None = None,
+           extra_starts: list[datetime] = (), exceptions: list[date] = ()) -> list[tuple[datetime, datetime]]:
+    """Local (naive) start/end pairs of every occurrence, sorted; bounded to MAX_OCCURRENCES."""
+    if end < start:
+        raise ScheduleError(_("The end is before the start."), "ends_at")
+    duration = end - start
+    if duration > timedelta(days=366):
+        raise ScheduleError(_("An event lasts a year at most: use a recurrence instead."), "ends_at")
+    starts = [start]
+    if recurrence in ("weekly", "monthly"):
+        if until is None:
+            raise ScheduleError(_("A recurrence needs an end date."), "recurrence_until")
+        if until < start.date():
+            raise ScheduleError(_("The recurrence ends before it starts."), "recurrence_until")
+        if recurrence == "weekly":
+            rule = rrule(WEEKLY, dtstart=start, until=datetime.combine(until, time.max))
+        else:
+            # "Every month on the same weekday": e.g. the second Tuesday of each month.
+            nth = (start.day - 1) // 7 + 1
+            weekday = start.weekday()
+            from dateutil.rrule import weekday as rr_weekday
+
+            rule = rrule(MONTHLY, dtstart=start, until=datetime.combine(until, time.max),
+                         byweekday=rr_weekday(weekday)(+nth if nth < 5 else -1))
+        starts = []
+        for occurrence in rule:
+            starts.append(occurrence)
+            if len(starts) > MAX_OCCURRENCES:
+                raise ScheduleError(_("This recurrence gives more than %(n)d dates: choose an earlier end.",
+                                      n=MAX_OCCURRENCES), "recurrence_until")
+        if start not in starts:
+            starts.insert(0, start)
+    for extra in extra_starts:
+        if extra not in starts:
+            starts.append(extra)
+    skipped = set(exceptions)
+    starts = sorted(s for s in starts if s.date() not in skipped)
+    if not starts:
+        raise ScheduleError(_("Every date is excluded: nothing left to schedule."), "exceptions")
+    if len(starts) > MAX_OCCURRENCES:
+        raise ScheduleError(_("At most %(n)d dates.", n=MAX_OCCURRENCES), "extra_dates")
+    return [(s, s + duration) for s in starts]
+
+
+def schedule(event: Event, start: datetime, end: datetime, all_day: bool = False, recurrence: str = "none",
+             until: date | None = None, extra_starts=(), exceptions=()) -> None:
+    """Set the event's dates (local naive datetimes) and rebuild its occurrences."""
+    if all_day:
+        start = datetime.combine(start.date(), time.min)
+        end = datetime.combine(end.date(), time(23, 59))
+        extra_starts = [datetime.combine(e.date(), time.min) for e in extra_starts]
+    pairs = expand(start, end, recurrence, until, list(extra_starts), list(exceptions))
+    event.all_day = all_day
+    event.recurrence = recurrence if recurrence in ("weekly", "monthly") else "none"
+    event.recurrence_until = to_utc(datetime.combine(until, time(23, 59))) if until and event.recurrence != "none" else None
+    event.extra_dates = [e.isoformat(timespec="minutes") for e in sorted(set(extra_starts))]
+    event.exceptions = [d.isoformat() for d in sorted(set(exceptions))]
+    event.starts_at = to_utc(pairs[0][0])
+    event.ends_at = to_utc(pairs[0][1])
+    event.occurrences = [EventOccurrence(starts_at=to_utc(s), ends_at=to_utc(e)) for s, e in pairs]
+
+
+def last_end(event: Event) -> datetime | None:
+    return max((o.ends_at for o in event.occurrences), default=event.ends_at)
+
+
+# --- registrations -------------------------------------------------------------------------
+class RegistrationError(Exception):
+    def __init__(self, message, status=409):
+        super().__init__(message)
+        self.status = status
+
+
+def confirmed_count(event: Event) -> int:
+    return db.session.scalar(select(func.count(Registration.id)).where(
+        Registration.event_id == event.id, Registration.status == CONFIRMED))
+
+
+def places_left(event: Event) -> int | None:
+    if event.capacity is None:
+        return None
+    return max(0, event.capacity - confirmed_count(event))
+
+
+def registration_open(event: Event) -> tuple[bool, str | None]:
+    """(open, why not) — the why is shown next to the button."""
+    if event.registration_mode != "site":
+        return False, None
+    if not event.is_published:
+        return False, _("Registration opens when the event is published.")
+    if event.schedule_status == "cancelled":
+        return False, _("This event is cancelled.")
+    if event.registration_closed:
+        return False, _("Registration is closed.")
+    now = utcnow()
+    if event.registration_deadline is not None and now > event.registration_deadline:
+        return False, _("The registration deadline has passed.")
+    if event.starts_at is not None and now > (last_end(event) or event.starts_at):
+        return False, _("This event is over.")
+    return True, None
+
+
+def _lock(event: Event) -> Event:
+    """Serialise registrations of one event: a row lock on PostgreSQL; on SQLite the request's
+    transaction is already BEGIN IMMEDIATE (one writer at a time)."""
+    return db.session.scalar(select(Event).where(Event.id == event.id).with_for_update().execution_options(
+        populate_existing=True))
+
+
+def register(event: Event, user) -> Registration:
+    """Register ``user``: a place if one is left, else the waiting list (if the organiser
+    allows it). Raises RegistrationError with a message otherwise. The caller commits."""
+    event = _lock(event)
+    ok, why = registration_open(event)
+    if not ok:
+        raise RegistrationError(why or _("This event takes no registration here."), 409)
+    existing = db.session.scalar(select(Registration).where(
+        Registration.event_id == event.id, Registration.user_id == user.id))
+    if existing is not None and existing.status != CANCELLED:
+        raise RegistrationError(_("You are already registered.") if existing.status == CONFIRMED
+                                else _("You are already on the waiting list."), 409)
+    full = event.capacity is not None and confirmed_count(event) >= event.capacity
+    if full and not event.waiting_list:
+        raise RegistrationError(_("This event is full."), 409)
+    position = (db.session.scalar(select(func.max(Registration.position)).where(
+        Registration.event_id == event.id)) or 0) + 1
+    registration = existing or Registration(event_id=event.id, user_id=user.id)
+    registration.status = WAITING if full else CONFIRMED
+    registration.position = position
+    registration.attended = None
+    registration.created_at = utcnow()
+    if existing is None:
+        db.session.add(registration)
+    db.session.flush()
+    return registration
+
+
+def cancel(registration: Registration) -> Registration | None:
+    """Cancel; if a place frees up, promote the first of the waiting list (returned)."""
+    event = _lock(registration.event)
+    was_confirmed = registration.status == CONFIRMED
+    registration.status = CANCELLED
+    db.session.flush()
+    if was_confirmed:
+        return promote(event)
+    return None
+
+
+def promote(event: Event) -> Registration | None:
+    if event.capacity is not None and confirmed_count(event) >= event.capacity:
+        return None
+    first = db.session.scalar(select(Registration).where(
+        Registration.event_id == event.id, Registration.status == WAITING).order_by(Registration.position).limit(1))
+    if first is not None:
+        first.status = CONFIRMED
+        db.session.flush()
+    return first

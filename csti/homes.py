@@ -1,0 +1,53 @@
+"""What the home pages show: featured content, upcoming events, latest articles, new
+structures — for one territory or for the whole instance. A few small queries each."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from .extensions import db
+from .models import PUBLISHED, Content
+from .models.actors import Actor
+from .models.articles import Article
+from .models.base import utcnow
+from .models.events import Event, EventOccurrence
+
+
+def featured(territory=None, limit=6):
+    stmt = select(Content).where(Content.status == PUBLISHED, Content.featured_rank.is_not(None))
+    if territory is not None:
+        stmt = stmt.where(Content.territory_id == territory.id)
+    return db.session.scalars(stmt.order_by(Content.featured_rank, Content.published_at.desc()).limit(limit)).all()
+
+
+def upcoming_events(territory=None, limit=6):
+    stmt = (select(EventOccurrence).join(Event, Event.id == EventOccurrence.event_id)
+            .options(contains_eager(EventOccurrence.event))
+            .where(Event.status == PUBLISHED, EventOccurrence.starts_at >= utcnow()))
+    if territory is not None:
+        stmt = stmt.where(Event.territory_id == territory.id)
+    seen, rows = set(), []
+    for occurrence in db.session.scalars(stmt.order_by(EventOccurrence.starts_at).limit(limit * 4)).unique():
+        if occurrence.event_id in seen:
+            continue  # a weekly club shows once
+        seen.add(occurrence.event_id)
+        rows.append((occurrence, occurrence.event))
+        if len(rows) == limit:
+            break
+    return rows
+
+
+def latest(model, territory=None, limit=6):
+    stmt = select(model).where(model.status == PUBLISHED)
+    if territory is not None:
+        stmt = stmt.where(model.territory_id == territory.id)
+    return db.session.scalars(stmt.order_by(model.published_at.desc(), model.id.desc()).limit(limit)).all()
+
+
+def home_sections(territory=None) -> dict:
+    return {
+        "featured": featured(territory),
+        "events": upcoming_events(territory),
+        "articles": latest(Article, territory),
+        "structures": latest(Actor, territory),
+    }

@@ -1,0 +1,37 @@
+"""One URL, full page or fragment (DESIGN §5).
+
+``render(template, block=...)`` renders the whole page, or — for an htmx request that is not
+a history restore — only the named block of the same template (jinja2-fragments), or an
+explicit fragment template. ``Vary: HX-Request`` keeps caches from mixing the two.
+"""
+from flask import make_response, redirect, render_template, request, url_for
+from jinja2_fragments.flask import render_block
+
+from .urls import safe_next
+
+
+def is_htmx() -> bool:
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(template: str, block: str | None = None, fragment: str | None = None,
+           status: int = 200, **context):
+    """Full page normally; for htmx, ``fragment`` template or ``block`` of ``template``."""
+    if is_htmx() and fragment:
+        body = render_template(fragment, **context)
+    elif is_htmx() and block:
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def back(default_endpoint: str = "main.index", **values):
+    """Redirect (303) to ``next`` if it is a local URL, else to the default endpoint."""
+    target = safe_next(request.values.get("next")) or safe_next(request.referrer, allow_absolute_same_host=True)
+    return redirect(target or url_for(default_endpoint, **values), code=303)

@@ -1,0 +1,81 @@
+"""Users. Passwords are hashed with scrypt (Werkzeug's default, a memory-hard KDF)."""
+from __future__ import annotations
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .territories import ROLE_RANK, Membership
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(120))
+    bio: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str] = mapped_column(String(255), default="")
+    avatar: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_confirmed_at = mapped_column(UTCDateTime, nullable=True)
+    # Bumped by "log out everywhere" and password changes: every other session's id no
+    # longer matches and Flask-Login treats it as anonymous.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at = mapped_column(UTCDateTime, nullable=True)
+
+    memberships = relationship(
+        "Membership", back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def __repr__(self):
+        return f"<User {self.email}>"
+
+    # --- Flask-Login -------------------------------------------------------------------
+    def get_id(self):
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    # --- passwords ---------------------------------------------------------------------
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def end_other_sessions(self) -> None:
+        self.session_version = (self.session_version or 1) + 1
+
+    # --- roles -------------------------------------------------------------------------
+    def membership_in(self, territory) -> Membership | None:
+        tid = territory if isinstance(territory, int) else territory.id
+        for m in self.memberships:
+            if m.territory_id == tid:
+                return m
+        return None
+
+    def role_in(self, territory) -> str | None:
+        m = self.membership_in(territory)
+        return m.role if m else None
+
+    def has_role(self, territory, role: str) -> bool:
+        """True when the user's role in ``territory`` is ``role`` or above."""
+        current = self.role_in(territory)
+        return current is not None and ROLE_RANK[current] >= ROLE_RANK[role]
+
+    @staticmethod
+    def normalize_email(email: str) -> str:
+        return (email or "").strip().lower()
+
+    @classmethod
+    def by_email(cls, email: str):
+        return db.session.scalar(select(cls).where(cls.email == cls.normalize_email(email)))

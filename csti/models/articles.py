@@ -1,0 +1,55 @@
+"""Articles: news, reports, experience feedback ("retour d'expérience") and mediation format
+sheets — the browsable library of new mediation formats."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, validates
+
+from ..markdown import render_markdown
+from .content import Content
+
+ARTICLE_KINDS = {
+    "news": _l("News"),
+    "report": _l("Report"),
+    "feedback": _l("Experience feedback"),
+    "format": _l("Mediation format sheet"),
+}
+
+
+class Article(Content):
+    __tablename__ = "article"
+    __mapper_args__ = {"polymorphic_identity": "article"}
+
+    id: Mapped[int] = mapped_column(ForeignKey("content.id", ondelete="CASCADE"), primary_key=True)
+    article_kind: Mapped[str] = mapped_column(String(10), default="news", index=True)
+    # Mediation format sheet
+    format_name: Mapped[str] = mapped_column(String(120), default="")
+    format_audience: Mapped[str] = mapped_column(String(200), default="")
+    duration_text: Mapped[str] = mapped_column(String(100), default="")
+    material: Mapped[str] = mapped_column(Text, default="")
+    steps: Mapped[str] = mapped_column(Text, default="")
+    steps_html: Mapped[str] = mapped_column(Text, default="")
+    what_worked: Mapped[str] = mapped_column(Text, default="")
+    what_worked_html: Mapped[str] = mapped_column(Text, default="")
+
+    kind_label = _l("Article")
+    view_endpoint = "articles.show"
+
+    @property
+    def article_kind_label(self):
+        return ARTICLE_KINDS.get(self.article_kind, self.article_kind)
+
+    @property
+    def is_format_sheet(self) -> bool:
+        return self.article_kind == "format"
+
+    @validates("steps")
+    def _steps(self, key, value):
+        self.steps_html = render_markdown(value or "")
+        return value or ""
+
+    @validates("what_worked")
+    def _what_worked(self, key, value):
+        self.what_worked_html = render_markdown(value or "")
+        return value or ""

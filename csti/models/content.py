@@ -1,0 +1,189 @@
+"""The content core: every published thing is a ``Content`` row (joined-table inheritance).
+
+What all kinds share — title, slug, Markdown body, territory, author, owning structures,
+tags, status workflow, timestamps, URL — lives here once. A content type is a subclass with
+its own table and a ``kind``; its blueprint serves ``/<kind>/<id>-<slug>``.
+"""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, ForeignKey, String, Table, Text, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from ..extensions import db
+from ..markdown import render_markdown
+from ..text import fold, slugify
+from .base import UTCDateTime, utcnow
+from .tags import Tag, content_tag
+
+DRAFT, PENDING, PUBLISHED, REJECTED, ARCHIVED = "draft", "pending", "published", "rejected", "archived"
+STATUSES = (DRAFT, PENDING, PUBLISHED, REJECTED, ARCHIVED)
+STATUS_LABELS = {
+    DRAFT: _l("Draft"),
+    PENDING: _l("Pending review"),
+    PUBLISHED: _l("Published"),
+    REJECTED: _l("Rejected"),
+    ARCHIVED: _l("Archived"),
+}
+
+TITLE_MAX = 200
+SUMMARY_MAX = 500
+BODY_MAX = 100_000
+
+# Structures (actors) that own a piece of content. Both ends are content rows.
+content_owner = Table(
+    "content_owner",
+    db.metadata,
+    Column("content_id", ForeignKey("content.id", ondelete="CASCADE"), primary_key=True),
+    Column("actor_id", ForeignKey("content.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Content(db.Model):
+    __tablename__ = "content"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    slug: Mapped[str] = mapped_column(String(100), default="")
+    # The title folded (no accents, lower case): sorts "Écomusée" with the E, not after Z.
+    sort_key: Mapped[str] = mapped_column(String(TITLE_MAX), default="", index=True)
+    summary: Mapped[str] = mapped_column(String(SUMMARY_MAX), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")  # sanitised rendering of body
+    territory_id: Mapped[int | None] = mapped_column(
+        ForeignKey("territory.id", ondelete="RESTRICT"), index=True
+    )
+    # NULL once the author deleted their account and chose to leave the content ("former member").
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=DRAFT, index=True)
+    moderation_note: Mapped[str] = mapped_column(Text, default="")
+    cover_image: Mapped[str | None] = mapped_column(String(255))
+    # "À la une": set by the territory's animators; lower ranks first, NULL = not featured.
+    featured_rank: Mapped[int | None] = mapped_column(index=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at = mapped_column(UTCDateTime, nullable=True, index=True)
+
+    territory = relationship("Territory", lazy="joined")
+    author = relationship("User", lazy="joined")
+    tags = relationship(Tag, secondary=content_tag, order_by=Tag.slug, lazy="selectin")
+    owners = relationship(
+        "Content",
+        secondary=content_owner,
+        primaryjoin=lambda: Content.id == content_owner.c.content_id,
+        secondaryjoin=lambda: Content.id == content_owner.c.actor_id,
+        lazy="selectin",
+    )
+
+    __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "content"}
+
+    # Filled by subclasses: the label shown to people and the endpoint of their page.
+    kind_label = _l("Content")
+    view_endpoint: ClassVar[str | None] = None
+    KINDS: ClassVar[dict[str, type[Content]]] = {}
+
+    # Audiences (general public, children…): one list for every type, see models/audiences.py.
+    audience_rows = relationship("ContentAudience", cascade="all, delete-orphan", lazy="selectin",
+                                 order_by="ContentAudience.code")
+
+    @property
+    def audiences(self) -> list[str]:
+        return [row.code for row in self.audience_rows]
+
+    @audiences.setter
+    def audiences(self, codes) -> None:
+        from .audiences import AUDIENCES, ContentAudience
+
+        wanted = [c for c in dict.fromkeys(codes or []) if c in AUDIENCES]
+        self.audience_rows = [row for row in self.audience_rows if row.code in wanted] + [
+            ContentAudience(code=c) for c in wanted if c not in self.audiences]
+
+    @property
+    def audience_labels(self) -> list[str]:
+        from .audiences import AUDIENCES
+
+        return [str(AUDIENCES[c]) for c in self.audiences if c in AUDIENCES]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        identity = cls.__dict__.get("__mapper_args__", {}).get("polymorphic_identity")
+        if identity:
+            Content.KINDS[identity] = cls
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.id} {self.title!r}>"
+
+    @validates("title")
+    def _set_title(self, key, value):
+        value = " ".join((value or "").split())
+        self.slug = slugify(value) or "sans-titre"
+        self.sort_key = fold(value)[:TITLE_MAX]
+        return value
+
+    @validates("body")
+    def _set_body(self, key, value):
+        self.body_html = render_markdown(value or "")
+        return value or ""
+
+    # --- URLs ----------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return url_for(self.view_endpoint, id=self.id, slug=self.slug)
+
+    # --- workflow -----------------------------------------------------------------------
+    @property
+    def is_published(self) -> bool:
+        return self.status == PUBLISHED
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS.get(self.status, self.status)
+
+    def publish(self) -> None:
+        self.status = PUBLISHED
+        self.moderation_note = ""
+        if self.published_at is None:
+            self.published_at = utcnow()
+
+    def submit(self, user) -> None:
+        """Publish now if ``user`` may publish here without review, else queue for review."""
+        from ..policy import can
+
+        if can(user, "publish", self):
+            self.publish()
+        else:
+            self.status = PENDING
+
+    def reject(self, note: str = "") -> None:
+        self.status = REJECTED
+        self.moderation_note = note
+
+    def archive(self) -> None:
+        self.status = ARCHIVED
+
+    # --- tags ---------------------------------------------------------------------------
+    def add_tag(self, name: str) -> Tag | None:
+        tag = Tag.get_or_create(name)
+        if tag is not None and tag not in self.tags:
+            self.tags.append(tag)
+        return tag
+
+    def remove_tag(self, slug: str) -> bool:
+        for tag in list(self.tags):
+            if tag.slug == slug:
+                self.tags.remove(tag)
+                return True
+        return False
+
+    @classmethod
+    def published(cls):
+        """A select of this kind's published rows, newest first."""
+        return (
+            select(cls)
+            .where(cls.status == PUBLISHED)
+            .order_by(cls.published_at.desc(), cls.id.desc())
+        )

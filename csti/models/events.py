@@ -1,0 +1,161 @@
+"""Events: the agenda. An ``Event`` is a content type on the core; its dates are expanded into
+``EventOccurrence`` rows (one per date, bounded) so that the agenda filters by date with plain
+SQL whatever the recurrence. Organisers are the core's owning structures (``Content.owners``).
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .content import Content
+
+EVENT_KINDS = {
+    "exhibition": _l("Exhibition"),
+    "talk": _l("Conference / talk"),
+    "workshop": _l("Workshop"),
+    "festival": _l("Festival"),
+    "forum": _l("Forum"),
+    "training": _l("Training"),
+    "meeting": _l("Meeting"),
+    "visit": _l("Visit"),
+    "show": _l("Show"),
+    "online": _l("Online event"),
+    "other": _l("Other"),
+}
+ATTENDANCE_MODES = {"in_person": _l("In person"), "online": _l("Online"), "mixed": _l("In person and online")}
+SCHEDULE_STATUSES = {
+    "scheduled": _l("Scheduled"),
+    "postponed": _l("Postponed"),
+    "cancelled": _l("Cancelled"),
+    "full": _l("Full"),
+}
+ACCESSIBILITY = {
+    "motor": _l("Motor disability"),
+    "hearing": _l("Hearing disability"),
+    "visual": _l("Visual disability"),
+    "psychic": _l("Mental / psychic disability"),
+    "intellectual": _l("Intellectual disability"),
+}
+RECURRENCES = {"none": _l("One date (or several dates)"), "weekly": _l("Every week"),
+               "monthly": _l("Every month, on the same weekday")}
+REGISTRATION_MODES = {"none": _l("No registration"), "external": _l("On another website"),
+                      "site": _l("On this site")}
+
+CONFIRMED, WAITING, CANCELLED = "confirmed", "waiting", "cancelled"
+MAX_OCCURRENCES = 366
+
+
+class Event(Content):
+    __tablename__ = "event"
+    __mapper_args__ = {"polymorphic_identity": "event"}
+
+    id: Mapped[int] = mapped_column(ForeignKey("content.id", ondelete="CASCADE"), primary_key=True)
+    event_kind: Mapped[str] = mapped_column(String(20), default="other", index=True)
+    # First occurrence (UTC); the agenda uses the occurrences table.
+    starts_at = mapped_column(UTCDateTime, index=True)
+    ends_at = mapped_column(UTCDateTime)
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    recurrence: Mapped[str] = mapped_column(String(10), default="none")
+    recurrence_until = mapped_column(UTCDateTime, nullable=True)
+    # Extra dates (ISO local datetimes) and excluded dates (ISO local dates).
+    extra_dates: Mapped[list] = mapped_column(JSON, default=list)
+    exceptions: Mapped[list] = mapped_column(JSON, default=list)
+
+    attendance_mode: Mapped[str] = mapped_column(String(10), default="in_person")
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("actor.id", ondelete="SET NULL"), index=True)
+    venue_name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(255), default="")
+    postcode: Mapped[str] = mapped_column(String(5), default="")
+    commune: Mapped[str] = mapped_column(String(120), default="")
+    insee: Mapped[str] = mapped_column(String(5), default="")
+    department: Mapped[str] = mapped_column(String(3), default="", index=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+
+    schedule_status: Mapped[str] = mapped_column(String(10), default="scheduled", index=True)
+    is_free: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    price_text: Mapped[str] = mapped_column(String(200), default="")
+    age_min: Mapped[int | None] = mapped_column(Integer)
+    age_max: Mapped[int | None] = mapped_column(Integer)
+    accessibility: Mapped[list] = mapped_column(JSON, default=list)
+    accessibility_text: Mapped[str] = mapped_column(Text, default="")
+
+    registration_mode: Mapped[str] = mapped_column(String(10), default="none")
+    registration_url: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    registration_deadline = mapped_column(UTCDateTime, nullable=True)
+    waiting_list: Mapped[bool] = mapped_column(Boolean, default=True)
+    registration_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # Trainings for CSTI professionals
+    objectives: Mapped[str] = mapped_column(Text, default="")
+    prerequisites: Mapped[str] = mapped_column(Text, default="")
+    trainer: Mapped[str] = mapped_column(String(200), default="")
+    duration_text: Mapped[str] = mapped_column(String(100), default="")
+    certificate: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    venue = relationship("Actor", foreign_keys=[venue_id], lazy="joined")
+    occurrences = relationship("EventOccurrence", back_populates="event", cascade="all, delete-orphan",
+                               order_by="EventOccurrence.starts_at")
+    registrations = relationship("Registration", back_populates="event", cascade="all, delete-orphan",
+                                 order_by="Registration.position")
+
+    kind_label = _l("Event")
+    view_endpoint = "events.show"
+
+    @property
+    def event_kind_label(self):
+        return EVENT_KINDS.get(self.event_kind, self.event_kind)
+
+    @property
+    def schedule_status_label(self):
+        return SCHEDULE_STATUSES.get(self.schedule_status, self.schedule_status)
+
+    @property
+    def accessibility_labels(self):
+        return [str(ACCESSIBILITY[a]) for a in (self.accessibility or []) if a in ACCESSIBILITY]
+
+    @property
+    def is_training(self) -> bool:
+        return self.event_kind == "training"
+
+    @property
+    def place_latitude(self):
+        return self.venue.latitude if self.venue is not None and self.latitude is None else self.latitude
+
+    @property
+    def place_longitude(self):
+        return self.venue.longitude if self.venue is not None and self.longitude is None else self.longitude
+
+
+class EventOccurrence(db.Model):
+    __tablename__ = "event_occurrence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    starts_at = mapped_column(UTCDateTime, index=True)
+    ends_at = mapped_column(UTCDateTime, index=True)
+
+    event = relationship("Event", back_populates="occurrences")
+
+
+class Registration(db.Model):
+    __tablename__ = "registration"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default=CONFIRMED, index=True)
+    # Order of arrival within the event: the waiting list is served in this order.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    attended: Mapped[bool | None] = mapped_column(Boolean)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event = relationship("Event", back_populates="registrations")
+    user = relationship("User", lazy="joined")

@@ -1,0 +1,56 @@
+"""Territories (a region or a metropolis) and the roles members hold in them."""
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+ROLE_MEMBER = "member"
+ROLE_CONTRIBUTOR = "contributor"
+ROLE_ANIMATOR = "animator"
+ROLES = (ROLE_MEMBER, ROLE_CONTRIBUTOR, ROLE_ANIMATOR)
+ROLE_RANK = {ROLE_MEMBER: 1, ROLE_CONTRIBUTOR: 2, ROLE_ANIMATOR: 3}
+
+
+class Territory(db.Model):
+    __tablename__ = "territory"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    center_lat: Mapped[float] = mapped_column(Float, default=46.6)
+    center_lng: Mapped[float] = mapped_column(Float, default=2.4)
+    zoom: Mapped[int] = mapped_column(Integer, default=7)
+    color_primary: Mapped[str] = mapped_column(String(7), default="#1d4e89")
+    color_secondary: Mapped[str] = mapped_column(String(7), default="#f2a900")
+    logo: Mapped[str | None] = mapped_column(String(255))
+    # Moderation policy: when True, members' content is published without review.
+    trusts_members: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships = relationship("Membership", back_populates="territory", cascade="all, delete-orphan")
+
+    def __repr__(self):
+        return f"<Territory {self.slug}>"
+
+    def members_with_role(self, role):
+        return [m.user for m in self.memberships if m.role == role]
+
+
+class Membership(db.Model):
+    """A user's role in one territory: member, contributor or animator."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "territory_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=ROLE_MEMBER)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User", back_populates="memberships")
+    territory = relationship("Territory", back_populates="memberships")

@@ -1,0 +1,203 @@
+"""One permission policy: ``can(user, action, obj)``.
+
+Views call it before acting, templates call it to decide which buttons to show, the API
+will call it too. Nothing is ever trusted from the client.
+
+Roles are per territory — member < contributor < animator — plus a global admin flag.
+- member: joins a territory, proposes content (reviewed unless the territory trusts members);
+- contributor: publishes without review in that territory;
+- animator: moderates, features, appoints contributors in that territory;
+- admin: everything, including appointing animators.
+"""
+from __future__ import annotations
+
+from .models.content import PUBLISHED, Content
+from .models.territories import ROLE_ANIMATOR, ROLE_CONTRIBUTOR, Territory
+
+_RULES = {}
+
+
+def rule(action, kind):
+    def register(fn):
+        _RULES[(action, kind)] = fn
+        return fn
+
+    return register
+
+
+def _authenticated(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def can(user, action: str, obj=None) -> bool:
+    """True when ``user`` may do ``action`` on ``obj`` (a Territory, a Content, a User or None)."""
+    if not _authenticated(user) and action not in ("view",):
+        return False
+    if _authenticated(user) and user.is_admin:
+        return True
+    kinds = [type(obj)] + [c for c in type(obj).__mro__[1:]] if obj is not None else [type(None)]
+    for kind in kinds:
+        fn = _RULES.get((action, kind))
+        if fn is not None:
+            return bool(fn(user, obj))
+    return False
+
+
+def is_animator(user, territory) -> bool:
+    if not _authenticated(user):
+        return False
+    if user.is_admin:
+        return True
+    return territory is not None and user.has_role(territory, ROLE_ANIMATOR)
+
+
+# --- site-wide ------------------------------------------------------------------------------
+@rule("admin", type(None))
+def _admin(user, obj):
+    return False  # admins were let through above
+
+
+# --- territories --------------------------------------------------------------------------
+@rule("moderate", Territory)
+def _moderate_territory(user, territory):
+    return user.has_role(territory, ROLE_ANIMATOR)
+
+
+@rule("manage_roles", Territory)
+def _manage_roles(user, territory):
+    # Animators appoint members and contributors; only admins appoint animators
+    # (checked again per role in the view with "appoint_animator").
+    return user.has_role(territory, ROLE_ANIMATOR)
+
+
+@rule("appoint_animator", Territory)
+def _appoint_animator(user, territory):
+    return False
+
+
+@rule("create_content", Territory)
+def _create_content(user, territory):
+    return user.is_confirmed
+
+
+# --- content ------------------------------------------------------------------------------
+@rule("view", Content)
+def _view_content(user, content):
+    if content.status == PUBLISHED:
+        return True
+    if not _authenticated(user):
+        return False
+    return user.is_admin or content.author_id == user.id or is_animator(user, content.territory)
+
+
+@rule("edit", Content)
+def _edit_content(user, content):
+    if content.author_id == user.id:
+        return True
+    return is_animator(user, content.territory)
+
+
+@rule("tag", Content)
+def _tag_content(user, content):
+    return _edit_content(user, content)
+
+
+@rule("delete", Content)
+def _delete_content(user, content):
+    return _edit_content(user, content)
+
+
+@rule("publish", Content)
+def _publish_content(user, content):
+    """Publish without review."""
+    territory = content.territory
+    if territory is None:
+        return False  # instance-wide content: admins only
+    if user.has_role(territory, ROLE_CONTRIBUTOR):
+        return True
+    return bool(territory.trusts_members) and user.is_confirmed
+
+
+@rule("moderate", Content)
+def _moderate_content(user, content):
+    return is_animator(user, content.territory)
+
+
+# --- people -------------------------------------------------------------------------------
+from .models.accounts import User  # noqa: E402
+
+
+@rule("edit", User)
+def _edit_user(user, other):
+    return user.id == other.id
+
+
+# --- actors (structures) -------------------------------------------------------------------
+from .models.actors import Actor  # noqa: E402
+
+
+@rule("view", Actor)
+def _view_actor(user, actor):
+    """As any content, and the structure's own team sees its page before it is published."""
+    return _view_content(user, actor) or actor.role_of(user) is not None
+
+
+@rule("edit", Actor)
+def _edit_actor(user, actor):
+    """Managers of the structure, the territory's animators; the proposer until published."""
+    if actor.is_manager(user) or is_animator(user, actor.territory):
+        return True
+    return actor.author_id == user.id and actor.status != PUBLISHED
+
+
+@rule("tag", Actor)
+def _tag_actor(user, actor):
+    return _edit_actor(user, actor)
+
+
+@rule("import_actors", Territory)
+def _import_actors(user, territory):
+    return user.has_role(territory, ROLE_ANIMATOR)
+
+
+# --- events ---------------------------------------------------------------------------------
+from .models.events import Event  # noqa: E402
+
+
+def _organises(user, event) -> bool:
+    return any(getattr(owner, "is_manager", None) and owner.is_manager(user) for owner in event.owners)
+
+
+@rule("edit", Event)
+def _edit_event(user, event):
+    """The author, the managers of an organising structure, the territory's animators."""
+    return event.author_id == user.id or _organises(user, event) or is_animator(user, event.territory)
+
+
+@rule("tag", Event)
+def _tag_event(user, event):
+    return _edit_event(user, event)
+
+
+@rule("manage_registrations", Event)
+def _manage_registrations(user, event):
+    return _edit_event(user, event)
+
+
+# --- discussion -----------------------------------------------------------------------------
+from .models.discussion import Comment  # noqa: E402
+
+
+@rule("comment", Content)
+def _comment(user, content):
+    return user.is_confirmed and content.status == PUBLISHED
+
+
+@rule("edit", Comment)
+def _edit_comment(user, comment):
+    return comment.author_id == user.id
+
+
+@rule("delete", Comment)
+def _delete_comment(user, comment):
+    return comment.author_id == user.id or is_animator(user, comment.content.territory)

@@ -1,0 +1,158 @@
+"""Template globals and filters."""
+import json
+
+from flask import current_app, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy import select
+
+from .dates import date_filter, datetime_filter, localtime_filter, month_label, time_filter, weekday_label
+from .extensions import db
+from .markdown import markdown_filter, plain_text
+from .policy import can
+
+HTMX_CONFIG = {
+    "allowEval": False,
+    "includeIndicatorStyles": False,
+    "historyRestoreAsHxRequest": False,
+    "selfRequestsOnly": True,
+    # 422 carries a re-rendered form: swap it. Other errors: no swap, csti.js shows a message.
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "422", "swap": True},
+        {"code": "[45]..", "swap": False, "error": True},
+    ],
+}
+
+
+def territories_for_switcher():
+    from .models import Territory
+
+    cache = getattr(request, "_csti_territories", None)
+    if cache is None:
+        cache = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+        request._csti_territories = cache
+    return cache
+
+
+def hx_headers():
+    return Markup(json.dumps({"X-CSRFToken": generate_csrf()}))
+
+
+def lang_url(code):
+    return url_for("main.set_language", code=code, next=request.full_path.rstrip("?"))
+
+
+def media_url(path):
+    return url_for("main.media", path=path) if path else None
+
+
+def role_label(role):
+    from flask_babel import gettext as _
+
+    return {"member": _("member"), "contributor": _("contributor"), "animator": _("animator")}.get(role, role)
+
+
+def footer_pages():
+    from .models import PUBLISHED, Page
+
+    cache = getattr(request, "_csti_footer_pages", None)
+    if cache is None:
+        cache = db.session.scalars(
+            select(Page).where(Page.in_footer.is_(True), Page.status == PUBLISHED).order_by(Page.title)
+        ).all()
+        request._csti_footer_pages = cache
+    return cache
+
+
+def actor_role_label(role):
+    from .models.actors import ACTOR_ROLES
+
+    return str(ACTOR_ROLES.get(role, role))
+
+
+def follow_helpers():
+    from . import follows
+
+    return dict(is_following=follows.is_following, follower_count=follows.follower_count,
+                follow_kind=follows.target_type)
+
+
+def calendar_links():
+    """"Add to my calendar" links for Google Calendar and Outlook (first occurrence)."""
+    from urllib.parse import urlencode
+
+    def _fmt(value):
+        return value.strftime("%Y%m%dT%H%M%SZ")
+
+    def google(event, occurrence):
+        return "https://calendar.google.com/calendar/render?" + urlencode({
+            "action": "TEMPLATE", "text": event.title,
+            "dates": f"{_fmt(occurrence.starts_at)}/{_fmt(occurrence.ends_at)}",
+            "details": event.summary or "", "location": event.commune or event.venue_name or ""})
+
+    def outlook(event, occurrence):
+        return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode({
+            "path": "/calendar/action/compose", "rru": "addevent", "subject": event.title,
+            "startdt": occurrence.starts_at.isoformat(), "enddt": occurrence.ends_at.isoformat(),
+            "body": event.summary or "", "location": event.commune or event.venue_name or ""})
+
+    return dict(google_calendar_url=google, outlook_calendar_url=outlook)
+
+
+def discussion_helpers():
+    from . import discussion
+
+    return dict(comments_of=discussion.comments_of, comment_count=discussion.comment_count,
+                likes=discussion.likes, liked=discussion.liked, unread_count=discussion.unread_count)
+
+
+def _kind_label(kind):
+    from .models import Content
+
+    return Content.KINDS[kind].kind_label
+
+
+def init_app(app):
+    app.jinja_env.globals.update(
+        can=can,
+        current_territories=territories_for_switcher,
+        hx_headers=hx_headers,
+        htmx_config=lambda: json.dumps(HTMX_CONFIG),
+        lang_url=lang_url,
+        media_url=media_url,
+        current_locale=lambda: str(get_locale()),
+        footer_pages=footer_pages,
+        kind_labels={"actor": _kind_label("actor"), "event": _kind_label("event"), "article": _kind_label("article"),
+                     "page": _kind_label("page")},
+        article_kinds=__import__("csti.models.articles", fromlist=["ARTICLE_KINDS"]).ARTICLE_KINDS,
+        event_kinds=__import__("csti.models.events", fromlist=["EVENT_KINDS"]).EVENT_KINDS,
+        audiences=__import__("csti.models.audiences", fromlist=["AUDIENCES"]).AUDIENCES,
+        **follow_helpers(),
+        **discussion_helpers(),
+        **calendar_links(),
+        attendance_modes=__import__("csti.models.events", fromlist=["ATTENDANCE_MODES"]).ATTENDANCE_MODES,
+        social_networks=__import__("csti.models.actors", fromlist=["SOCIAL_NETWORKS"]).SOCIAL_NETWORKS,
+    )
+    app.jinja_env.filters.update(
+        datetime=datetime_filter,
+        date=date_filter,
+        time=time_filter,
+        localtime=localtime_filter,
+        month_label=month_label,
+        weekday_label=weekday_label,
+        markdown=markdown_filter,
+        plain=plain_text,
+        role_label=role_label,
+        actor_role_label=actor_role_label,
+    )
+
+    @app.context_processor
+    def _inject():
+        return {
+            "site_name": current_app.config["SITE_NAME"],
+            "current_user": current_user,
+        }

@@ -1,0 +1,75 @@
+"""Fixed-window counters shared by every worker: the database by default, Redis when
+``CSTI_REDIS_URL`` is set. Used for login rate limits (per IP and per account)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from .extensions import db
+from .models.base import utcnow
+from .models.throttle import RateCounter
+
+
+class DatabaseStore:
+    def hit(self, key: str, window: int) -> int:
+        """Count one hit for ``key`` and return the count in the current window.
+        Runs in the caller's transaction (a writing one: BEGIN IMMEDIATE on SQLite)."""
+        now = utcnow()
+        counter = db.session.scalar(select(RateCounter).where(RateCounter.key == key).with_for_update())
+        if counter is None or counter.expires_at <= now:
+            if counter is None:
+                counter = RateCounter(key=key)
+                db.session.add(counter)
+            counter.count = 0
+            counter.expires_at = now + timedelta(seconds=window)
+        counter.count += 1
+        db.session.flush()
+        return counter.count
+
+    def count(self, key: str) -> int:
+        counter = db.session.get(RateCounter, key)
+        if counter is None or counter.expires_at <= utcnow():
+            return 0
+        return counter.count
+
+    def reset(self, key: str) -> None:
+        db.session.execute(delete(RateCounter).where(RateCounter.key == key))
+
+    def purge(self) -> int:
+        return db.session.execute(delete(RateCounter).where(RateCounter.expires_at <= utcnow())).rowcount
+
+
+class RedisStore:
+    def __init__(self, url: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+
+    def hit(self, key: str, window: int) -> int:
+        pipe = self.client.pipeline()
+        pipe.incr(f"csti:rl:{key}")
+        pipe.expire(f"csti:rl:{key}", window, nx=True)
+        count, _ = pipe.execute()
+        return int(count)
+
+    def count(self, key: str) -> int:
+        value = self.client.get(f"csti:rl:{key}")
+        return int(value) if value else 0
+
+    def reset(self, key: str) -> None:
+        self.client.delete(f"csti:rl:{key}")
+
+    def purge(self) -> int:
+        return 0  # Redis expires keys itself
+
+
+def store():
+    app = current_app._get_current_object()
+    cached = app.extensions.get("csti_throttle")
+    if cached is None:
+        url = app.config.get("REDIS_URL")
+        cached = RedisStore(url) if url else DatabaseStore()
+        app.extensions["csti_throttle"] = cached
+    return cached

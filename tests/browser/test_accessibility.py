@@ -1,0 +1,43 @@
+"""axe-core (WCAG 2.1 A and AA rules) finds no violation on each kind of page, as a visitor, an
+author and an admin see them. axe is injected into the page, which the site's CSP forbids: this
+test's browser contexts bypass the CSP (and only this test's)."""
+import pytest
+
+from ..needs import AXE, need_node_package
+from ..sample_site import build
+from .conftest import log_in
+from .test_console import _settled
+
+pytestmark = pytest.mark.browser
+
+RUN_AXE = """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+  .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(1).join(' '))})))"""
+
+
+def _pages(site):
+    anonymous = ["/", site["territory"], site["page"], "/tags", site["tag"], "/login", "/register",
+                 "/forgot", "/no-such-page", "/actors", "/actors?kind=museum", site["actor"], "/agenda",
+                 "/agenda?view=calendar", "/agenda?view=map", site["event"], "/trainings", site["training"]]
+    author = ["/account", site["page"], site["actor"], "/actors/new", site["event"], "/events/new"]
+    admin = ["/admin", site["roles"]]
+    return [(None, anonymous), (site["author"], author), (site["admin"], admin)]
+
+
+def test_pages_have_no_axe_violations(live, new_context):
+    need_node_package("axe-core")
+    with live.data() as f:
+        site = build(f)
+    found = []
+    for who, paths in _pages(site):
+        page = new_context(bypass_csp=True).new_page()
+        if who:
+            log_in(page, who)
+        for path in paths:
+            page.goto(path)
+            _settled(page)
+            page.add_script_tag(path=str(AXE))
+            for v in page.evaluate(RUN_AXE):
+                found.append(f"{path} ({who or 'visitor'}): {v['id']} [{v['impact']}] {v['help']}\n      "
+                             + "\n      ".join(v["nodes"]))
+    assert not found, f"{len(found)} accessibility violations:\n  " + "\n  ".join(found)

@@ -1,0 +1,90 @@
+"""A small but complete site — a territory, people with each role, a page, tags, located
+structures, an event and a training — for the checks that look at every kind of page
+(HTML validity, accessibility, console errors). ``build(factory)`` returns what they need."""
+import itertools
+from datetime import datetime, time, timedelta
+
+from csti.actors import add_member, set_location
+from csti.events import schedule
+from csti.models import Actor, Event
+from csti.models.actors import MANAGER
+from csti.models.base import utcnow
+
+_seq = itertools.count(1)
+
+
+def make_actor(db, territory, title=None, kind="association", postcode="31000", lat=None, lng=None,
+               tags=(), managers=(), status="published", **fields):
+    actor = Actor(title=title or f"Structure {next(_seq)}", actor_kind=kind, territory=territory, **fields)
+    set_location(actor, postcode)
+    actor.latitude, actor.longitude = lat, lng
+    for tag in tags:
+        actor.add_tag(tag)
+    for user in managers:
+        add_member(actor, user, MANAGER)
+    if status == "published":
+        actor.publish()
+    else:
+        actor.status = status
+    db.session.add(actor)
+    db.session.commit()
+    return actor
+
+
+def make_event(db, territory, author=None, title="Nuit des étoiles", kind="talk", venue=None,
+               days_ahead=10, hours=2, tags=(), **fields):
+    event = Event(title=title, event_kind=kind, territory=territory, author=author,
+                  summary=fields.pop("summary", f"{title} : une soirée pour tout le monde."),
+                  body=fields.pop("body", "Venez avec vos questions !\n\n- Accueil à 20 h\n- Gratuit"), **fields)
+    if venue is not None:
+        event.venue = venue
+        event.department = venue.department
+        event.owners = [venue]
+    start = datetime.combine(utcnow().date() + timedelta(days=days_ahead), time(20, 0))
+    schedule(event, start, start + timedelta(hours=hours))
+    event.audiences = ["general_public", "families"]
+    for tag in tags:
+        event.add_tag(tag)
+    event.publish()
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def build(f):
+    """Fill the database through ``f`` (tests.factories.Factory); return emails and URLs."""
+    db = f.db
+    occitanie = f.territory(slug="occitanie", name="Occitanie", center_lat=43.6, center_lng=1.44, zoom=7,
+                            description="Le réseau de la culture scientifique en **Occitanie**.")
+    f.territory(slug="bretagne", name="Bretagne", center_lat=48.1, center_lng=-2.8)
+    admin = f.user(email="admin@example.org", name="Alex Admin", admin=True)
+    animator = f.user(email="animatrice@example.org", name="Anna Animatrice", roles={occitanie: "animator"})
+    author = f.user(email="auteur@example.org", name="Paul Auteur", roles={occitanie: "contributor"})
+    f.user(email="membre@example.org", name="Mia Membre", roles={occitanie: "member"})
+    page = f.page(territory=occitanie, author=author, title="À propos du réseau",
+                  body="Le réseau **CSTI** réunit [les acteurs](https://example.org) de la région.\n\n"
+                       "## Nos missions\n\n- Recenser\n- Cartographier",
+                  tags=["Astronomie", "Fête de la Science"], in_footer=True)
+    museum = make_actor(db, occitanie, "Muséum de Toulouse", kind="museum", postcode="31000",
+                        lat=43.5945, lng=1.4490, tags=["Astronomie"], managers=[author],
+                        address="35 allées Jules Guesde", website="https://example.org/museum",
+                        email="contact@example.org", phone="05 67 73 84 84")
+    make_actor(db, occitanie, "FabLab de Montpellier", kind="fablab", postcode="34000", lat=43.6108, lng=3.8767)
+    make_actor(db, occitanie, "Association Les Petits Débrouillards", kind="association", postcode="31000",
+               lat=43.6045, lng=1.4440)
+    make_actor(db, occitanie, "Planétarium de Nîmes", kind="museum", postcode="30000", lat=43.8367, lng=4.3601)
+    event = make_event(db, occitanie, author=author, title="Nuit des étoiles", venue=museum,
+                       registration_mode="site", capacity=30, tags=["Astronomie"])
+    training = make_event(db, occitanie, author=animator, title="Animer un atelier de médiation",
+                          kind="training", days_ahead=20, objectives="Concevoir un atelier.",
+                          trainer="Anna Animatrice", duration_text="2 jours")
+    return {
+        "admin": admin.email, "animator": animator.email, "author": author.email,
+        "member": "membre@example.org",
+        "territory": "/t/occitanie", "roles": "/t/occitanie/roles",
+        "page": f"/page/{page.id}-{page.slug}", "page_id": page.id,
+        "tag": "/tags/astronomie",
+        "actor": f"/actor/{museum.id}-{museum.slug}",
+        "event": f"/event/{event.id}-{event.slug}",
+        "training": f"/event/{training.id}-{training.slug}",
+    }

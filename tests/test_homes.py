@@ -1,0 +1,53 @@
+"""Home pages: featured content set by animators, upcoming events, latest articles, new structures."""
+from datetime import datetime, timedelta
+
+from csti.events import schedule
+from csti.models import Actor, Article, Event
+from tests.conftest import csrf_headers, login
+
+
+def _publish(db, item):
+    item.publish()
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def test_territory_home_shows_each_section(testapp_en, db, factory):
+    territory = factory.territory(slug="bzh", name="Bretagne")
+    other = factory.territory(slug="occ", name="Occitanie")
+    _publish(db, Article(title="Actu bretonne", territory=territory, body="x"))
+    _publish(db, Article(title="Actu occitane", territory=other, body="x"))
+    _publish(db, Actor(title="Fablab breton", territory=territory))
+    event = Event(title="Conférence à Brest", territory=territory)
+    start = datetime.now() + timedelta(days=3)
+    schedule(event, start, start + timedelta(hours=2))
+    _publish(db, event)
+    page = testapp_en.get("/t/bzh")
+    for title in ("Actu bretonne", "Fablab breton", "Conférence à Brest"):
+        assert title in page.text
+    assert "Actu occitane" not in page.text
+    home = testapp_en.get("/")
+    assert "Actu bretonne" in home.text and "Actu occitane" in home.text
+
+
+def test_animator_features_content_in_order(testapp_en, db, factory):
+    territory = factory.territory(slug="bzh")
+    factory.user(email="animator@example.org", roles={territory: "animator"})
+    factory.user(email="member@example.org", roles={territory: "member"})
+    first = _publish(db, Article(title="Premier à la une", territory=territory, body="x"))
+    second = _publish(db, Article(title="Second à la une", territory=territory, body="x"))
+    login(testapp_en, "member@example.org")
+    headers = csrf_headers(testapp_en.get(f"/article/{first.id}").follow())
+    testapp_en.post(f"/content/{first.id}/feature", {"rank": "1"}, headers=headers, status=403)
+    login(testapp_en, "animator@example.org")
+    headers = csrf_headers(testapp_en.get(f"/article/{first.id}").follow())
+    fragment = testapp_en.post(f"/content/{second.id}/feature", {"rank": "1"}, headers=headers)
+    assert "<html" not in fragment.text and "Saved" in fragment.text
+    testapp_en.post(f"/content/{first.id}/feature", {"rank": "2"}, headers=headers)
+    testapp_en.post(f"/content/{first.id}/feature", {"rank": "500"}, headers=headers, status=422)
+    featured = testapp_en.get("/t/bzh").html.find(id="featured-title").parent
+    assert [a.text for a in featured.select("h3 a")] == ["Second à la une", "Premier à la une"]
+    testapp_en.post(f"/content/{second.id}/feature", {"action": "remove"}, headers=headers)
+    featured = testapp_en.get("/t/bzh").html.find(id="featured-title").parent
+    assert [a.text for a in featured.select("h3 a")] == ["Premier à la une"]

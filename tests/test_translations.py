@@ -1,0 +1,63 @@
+"""Both catalogues are complete: every string of the interface, as extracted from the code
+and templates now, is translated in French and in English, with matching placeholders."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages import checkers
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ("fr", "en")
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+         "-k", "_l", "-k", "lazy_gettext", "-k", "ngettext", "--no-location", "-o", str(pot), "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    with pot.open("rb") as f:
+        return read_po(f)
+
+
+def _catalog(locale):
+    with (ROOT / "csti/translations" / locale / "LC_MESSAGES/messages.po").open("rb") as f:
+        return read_po(f, locale=locale)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_catalogue_is_complete(locale, extracted):
+    catalog = _catalog(locale)
+    missing, untranslated, fuzzy, broken = [], [], [], []
+    for message in extracted:
+        if not message.id:
+            continue
+        entry = catalog.get(message.id)
+        if entry is None:
+            missing.append(message.id)
+            continue
+        if entry.fuzzy:
+            fuzzy.append(message.id)
+        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        if not all(strings):
+            untranslated.append(message.id)
+            continue
+        for checker in checkers:
+            try:
+                checker(catalog, entry)
+            except Exception as error:  # TranslationError
+                broken.append(f"{message.id!r}: {error}")
+    report = {"missing (run `make catalogs`)": missing, "untranslated": untranslated,
+              "fuzzy": fuzzy, "placeholders": broken}
+    assert not any(report.values()), "\n".join(
+        f"{k}: {len(v)}\n  " + "\n  ".join(map(str, v[:40])) for k, v in report.items() if v)
+
+
+def test_french_is_really_french():
+    catalog = _catalog("fr")
+    entry = catalog.get("Page not found")
+    assert entry is not None and entry.string == "Page introuvable"
