@@ -26,9 +26,9 @@ translations: deps
 
 # Re-extract the strings and update both catalogues (then translate the new entries).
 catalogs: deps
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext -o csti/translations/messages.pot --no-location --sort-output --omit-header .
-	$(BIN)/pybabel update -i csti/translations/messages.pot -d csti/translations --no-fuzzy-matching --omit-header --ignore-obsolete
-	$(BIN)/python tools/fill_english.py
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext -o csti/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i csti/translations/messages.pot -d csti/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python tools/finish_catalogs.py
 
 setup: deps translations
 	$(BIN)/flask db upgrade

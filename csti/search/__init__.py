@@ -54,6 +54,10 @@ def _record_changes(session, flush_context):
 
 @event.listens_for(Session, "after_commit")
 def _drain_after_commit(session):
+    # SQLAlchemy also fires after_commit when a SAVEPOINT is released; drain only once the
+    # outermost transaction is committed (the drain's own connection would wait on our lock).
+    if session.in_transaction():
+        return
     if session.info.pop("csti_search_dirty", False) and has_app_context() \
             and current_app.config.get("SEARCH_DRAIN_ON_COMMIT", True):
         try:

@@ -117,7 +117,7 @@ def test_forged_csrf_token_is_refused_and_nothing_saved(testapp_en, db):
 def test_unconfirmed_user_may_ask_for_a_new_link(testapp_en, db, mails, factory):
     _register(testapp_en)
     page = testapp_en.get("/confirm")
-    form = page.forms[0]
+    form = page.forms["resend-form"]
     form["email"] = "alice@example.org"
     response = form.submit()
     assert "Check your mailbox" in response.text

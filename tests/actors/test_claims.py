@@ -191,7 +191,7 @@ def test_claim_and_decision_are_mailed(testapp_en, app, db, factory, make_actor,
     claimant = factory.user(email="claimant@example.org", name="Claire")
     actor = make_actor(territory, "Fablab du Lez", managers=[manager])
     log_in(testapp_en, claimant)
-    form = testapp_en.get(f"/actor/{actor.id}/claim").forms[1]
+    form = testapp_en.get(f"/actor/{actor.id}/claim").forms["claim-form"]
     form["message"] = "Je suis la nouvelle fabmanageuse."
     form.submit()
     assert [m.to for m in mails] == [["manager@example.org"]]
