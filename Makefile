@@ -26,7 +26,7 @@ translations: deps
 
 # Re-extract the strings and update both catalogues (then translate the new entries).
 catalogs: deps
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext -o csti/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o csti/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i csti/translations/messages.pot -d csti/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/python tools/finish_catalogs.py
 

@@ -25,6 +25,7 @@ BLUEPRINTS = [
     "csti.blueprints.events:bp",
     "csti.blueprints.discussion:bp",
     "csti.blueprints.articles:bp",
+    "csti.blueprints.announcements:bp",
     "csti.blueprints.search:bp",
 ]
 

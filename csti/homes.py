@@ -8,6 +8,7 @@ from sqlalchemy.orm import contains_eager
 from .extensions import db
 from .models import PUBLISHED, Content
 from .models.actors import Actor
+from .models.announcements import Announcement
 from .models.articles import Article
 from .models.base import utcnow
 from .models.events import Event, EventOccurrence
@@ -44,10 +45,20 @@ def latest(model, territory=None, limit=6):
     return db.session.scalars(stmt.order_by(model.published_at.desc(), model.id.desc()).limit(limit)).all()
 
 
+def open_announcements(territory=None, limit=6):
+    """Open announcements, the closest deadline first."""
+    stmt = select(Announcement).where(Announcement.status == PUBLISHED, Announcement.open_clause())
+    if territory is not None:
+        stmt = stmt.where(Announcement.territory_id == territory.id)
+    return db.session.scalars(stmt.order_by(Announcement.deadline.is_(None), Announcement.deadline,
+                                            Announcement.published_at.desc()).limit(limit)).all()
+
+
 def home_sections(territory=None) -> dict:
     return {
         "featured": featured(territory),
         "events": upcoming_events(territory),
         "articles": latest(Article, territory),
+        "announcements": open_announcements(territory),
         "structures": latest(Actor, territory),
     }

@@ -90,11 +90,15 @@ def _view_content(user, content):
     return user.is_admin or content.author_id == user.id or is_animator(user, content.territory)
 
 
+def _organises(user, content) -> bool:
+    """``user`` manages one of the structures the content is published for."""
+    return any(getattr(owner, "is_manager", None) and owner.is_manager(user) for owner in content.owners)
+
+
 @rule("edit", Content)
 def _edit_content(user, content):
-    if content.author_id == user.id:
-        return True
-    return is_animator(user, content.territory)
+    """The author, the managers of an owning structure, the territory's animators."""
+    return content.author_id == user.id or _organises(user, content) or is_animator(user, content.territory)
 
 
 @rule("tag", Content)
@@ -164,14 +168,10 @@ def _import_actors(user, territory):
 from .models.events import Event  # noqa: E402
 
 
-def _organises(user, event) -> bool:
-    return any(getattr(owner, "is_manager", None) and owner.is_manager(user) for owner in event.owners)
-
-
 @rule("edit", Event)
 def _edit_event(user, event):
     """The author, the managers of an organising structure, the territory's animators."""
-    return event.author_id == user.id or _organises(user, event) or is_animator(user, event.territory)
+    return _edit_content(user, event)
 
 
 @rule("tag", Event)

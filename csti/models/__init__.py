@@ -1,6 +1,7 @@
 """All models, re-exported so that ``from csti.models import User`` works everywhere."""
 from .accounts import User
 from .actors import ACTOR_KINDS, Actor, ActorMember, ClaimRequest
+from .announcements import ANNOUNCEMENT_KINDS, Announcement
 from .articles import ARTICLE_KINDS, Article
 from .audiences import AUDIENCES, ContentAudience
 from .audit import AuditLog
@@ -31,7 +32,7 @@ from .territories import (
 from .throttle import RateCounter
 
 __all__ = [
-    "ACTOR_KINDS", "ARTICLE_KINDS", "SearchOutbox", "AUDIENCES", "Article", "Comment", "Notification", "Reaction", "Report", "Event", "EventOccurrence", "Follow", "Registration", "Actor", "ActorMember", "ClaimRequest", "ContentAudience",
+    "ACTOR_KINDS", "ANNOUNCEMENT_KINDS", "Announcement", "ARTICLE_KINDS", "SearchOutbox", "AUDIENCES", "Article", "Comment", "Notification", "Reaction", "Report", "Event", "EventOccurrence", "Follow", "Registration", "Actor", "ActorMember", "ClaimRequest", "ContentAudience",
     "ARCHIVED", "AuditLog", "Content", "DRAFT", "Membership", "PENDING", "PUBLISHED", "Page",
     "REJECTED", "ROLES", "ROLE_ANIMATOR", "ROLE_CONTRIBUTOR", "ROLE_MEMBER", "RateCounter",
     "STATUSES", "Tag", "Territory", "User", "content_owner", "content_tag",

@@ -11,7 +11,7 @@ from .content import Content
 
 ARTICLE_KINDS = {
     "news": _l("News"),
-    "report": _l("Report"),
+    "report": _l("Field report"),
     "feedback": _l("Experience feedback"),
     "format": _l("Mediation format sheet"),
 }

@@ -9,14 +9,19 @@ from ...extensions import db
 from ...feeds import atom
 from ...htmx import render
 from ...listing import ContentFilter
-from ...markdown import render_markdown
 from ...models import AuditLog, Territory
 from ...models.actors import Actor, ActorMember
 from ...models.articles import ARTICLE_KINDS, Article
 from ...models.base import utcnow
 from ...uploads import ImageError, save_image
 from ..content.forms import TagForm
-from ..content.helpers import apply_common_fields, fill_common_fields, load_content, territory_choices
+from ..content.helpers import (
+    apply_common_fields,
+    fill_common_fields,
+    load_content,
+    preview_requested,
+    territory_choices,
+)
 from . import bp
 from .forms import ArticleForm
 
@@ -101,10 +106,10 @@ def _apply(article, form) -> bool:
 
 def _editor_action(form):
     """Buttons that re-render the form without saving: a preview, an image inserted in the text."""
-    action = request.form.get("action")
-    if action == "preview":
-        return {"preview": render_markdown(form.body.data or "")}
-    if action == "image":
+    preview = preview_requested(form)
+    if preview is not None:
+        return preview
+    if request.form.get("action") == "image":
         upload = form.image.data
         if upload is None or not getattr(upload, "filename", ""):
             form.image.errors = [_("Choose an image to insert.")]  # not validated yet: errors is a tuple

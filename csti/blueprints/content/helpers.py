@@ -43,6 +43,16 @@ def apply_common_fields(item, form) -> None:
         item.add_tag(name)
 
 
+def preview_requested(form) -> dict | None:
+    """The editor's "Preview" button (without JavaScript): re-render the form with the
+    sanitised rendering of the text, saving nothing."""
+    if request.form.get("action") == "preview":
+        from ...markdown import render_markdown
+
+        return {"preview": render_markdown(form.body.data or "")}
+    return None
+
+
 def fill_common_fields(form, item) -> None:
     form.title.data = item.title
     form.summary.data = item.summary
