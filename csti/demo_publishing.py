@@ -47,6 +47,60 @@ COMMENTS = ["Merci pour ce partage !", "Nous avons testé, ça marche très bien
 
 
 def seed(territories, users, lines):
+    seed_articles(territories, users, lines)
+    seed_announcements(territories, users, lines)
+
+
+ANNOUNCEMENTS = [
+    ("call_projects", "Appel à projets : Fête de la science {year}", "Les porteurs de projets ont jusqu'à la date limite pour déposer leur dossier.", 40),
+    ("call_partners", "Cherche laboratoire partenaire pour un atelier ADN", "Une médiathèque cherche des chercheurs pour trois ateliers.", 25),
+    ("call_partners", "Fablab cherche structures pour une résidence", "Accueil d'artistes et de makers pendant deux semaines.", 60),
+    ("job", "Poste : médiateur ou médiatrice scientifique (CDD 12 mois)", "Animation d'ateliers et d'expositions auprès des scolaires.", 20),
+    ("job", "Stage : communication d'un festival des sciences", "Six mois, à partir du printemps.", 35),
+    ("volunteering", "Bénévoles pour la Nuit des étoiles", "Accueil du public et installation des télescopes.", 15),
+    ("volunteering", "Bénévoles pour un inventaire participatif des papillons", "Deux matinées d'observation.", 50),
+    ("lending", "À prêter : exposition « L'eau dans tous ses états »", "Douze panneaux et trois manipulations, prêt gratuit.", None),
+    ("lending", "Emprunt : cherche une malle robotique pour mars", "Pour un club de collégiens.", 30),
+    ("other", "Enquête sur les pratiques de médiation numérique", "Quinze minutes pour répondre au questionnaire.", 45),
+    # Expired: they have left the lists (shown under "Expired announcements").
+    ("call_projects", "Appel à projets : sciences et société (clos)", "Les lauréats ont été annoncés.", -20),
+    ("job", "Poste : chargé·e de projet culture scientifique (pourvu)", "Le recrutement est terminé.", -45),
+    ("volunteering", "Bénévoles pour le village des sciences (terminé)", "Merci aux 80 bénévoles !", -5),
+]
+
+
+def seed_announcements(territories, users, lines):
+    from .models.announcements import Announcement, local_today
+
+    if db.session.scalar(select(Announcement.id).limit(1)) is not None:
+        lines.append("announcements already present: none added")
+        return
+    rng = random.Random(31)
+    slugs = list(territories)
+    writers = [u for u in users.values() if u is not None and not u.is_admin]
+    today = local_today()
+    now = utcnow()
+    expired = 0
+    for i, (kind, title, summary, days) in enumerate(ANNOUNCEMENTS):
+        territory = territories[slugs[i % len(slugs)]]
+        item = Announcement(title=title.format(year=today.year), summary=summary, announcement_kind=kind,
+                            territory=territory, author=rng.choice(writers),
+                            deadline=today + timedelta(days=days) if days is not None else None,
+                            body=f"{summary}\n\n## Modalités\n\nÉcrivez-nous en précisant votre structure et vos "
+                                 "disponibilités.", contact_email="contact@csti.example")
+        structure = db.session.scalar(select(Actor).where(Actor.territory_id == territory.id).order_by(Actor.id)
+                                      .offset(i).limit(1))
+        if structure is not None:
+            item.owners = [structure]
+        item.add_tag(rng.choice(["médiation", "partenariat", "emploi", "bénévolat", "exposition"]))
+        item.publish()
+        item.published_at = now - timedelta(days=rng.randint(1, 60) + max(0, -(days or 0)))
+        expired += days is not None and days < 0
+        db.session.add(item)
+    lines.append(f"{len(ANNOUNCEMENTS)} announcements ({expired} expired)")
+
+
+def seed_articles(territories, users, lines):
     if db.session.scalar(select(Article.id).limit(1)) is not None:
         lines.append("articles already present: none added")
         return
