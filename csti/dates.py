@@ -12,6 +12,16 @@ def date_filter(value, fmt="long"):
     return format_date(value, fmt) if value else ""
 
 
+def iso_filter(value):
+    """A machine-readable date or datetime for <time datetime>: whole seconds (HTML allows
+    at most three digits of a fraction, Python writes six)."""
+    if not value:
+        return ""
+    if hasattr(value, "hour"):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat()
+
+
 def time_filter(value, fmt="short"):
     return format_time(value, fmt) if value else ""
 
@@ -23,8 +33,15 @@ def localtime_filter(value):
     return to_local(value) if value else value
 
 
+def upper_first(value) -> str:
+    """Upper-case the first letter only ("mercredi 16 octobre" -> "Mercredi 16 octobre"); Jinja's
+    ``capitalize`` lower-cases the rest, which turns English "October" into "october"."""
+    text = str(value or "")
+    return text[:1].upper() + text[1:]
+
+
 def month_label(value):
-    return babel_format_date(value, "LLLL y", locale=get_locale()).capitalize()
+    return upper_first(babel_format_date(value, "LLLL y", locale=get_locale()))
 
 
 def weekday_label(value, width="wide"):

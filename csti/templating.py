@@ -8,7 +8,16 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
 
-from .dates import date_filter, datetime_filter, localtime_filter, month_label, time_filter, weekday_label
+from .dates import (
+    date_filter,
+    datetime_filter,
+    iso_filter,
+    localtime_filter,
+    month_label,
+    time_filter,
+    upper_first,
+    weekday_label,
+)
 from .extensions import db
 from .markdown import markdown_filter, plain_text
 from .policy import can
@@ -141,10 +150,12 @@ def init_app(app):
     app.jinja_env.filters.update(
         datetime=datetime_filter,
         date=date_filter,
+        iso=iso_filter,
         time=time_filter,
         localtime=localtime_filter,
         month_label=month_label,
         weekday_label=weekday_label,
+        upper_first=upper_first,
         markdown=markdown_filter,
         plain=plain_text,
         role_label=role_label,

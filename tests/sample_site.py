@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 
 from csti.actors import add_member, set_location
 from csti.events import schedule
-from csti.models import Actor, Event
+from csti.models import Actor, Announcement, Article, Event
 from csti.models.actors import MANAGER
 from csti.models.base import utcnow
 
@@ -78,7 +78,20 @@ def build(f):
     training = make_event(db, occitanie, author=animator, title="Animer un atelier de médiation",
                           kind="training", days_ahead=20, objectives="Concevoir un atelier.",
                           trainer="Anna Animatrice", duration_text="2 jours")
+    article = Article(title="Fiche format : débat mouvant", article_kind="format", territory=occitanie, author=author,
+                      summary="Faire débattre en se déplaçant.", body="Un **format** simple.", format_name="Débat mouvant",
+                      steps="1. Lire une affirmation\n2. Se placer", what_worked="Tout le monde parle.")
+    article.add_tag("Astronomie")
+    article.publish()
+    announcement = Announcement(title="Cherche fablab partenaire", announcement_kind="call_partners",
+                                territory=occitanie, author=author, summary="Pour un atelier en mars.",
+                                deadline=utcnow().date() + timedelta(days=30), link="https://example.org/appel")
+    announcement.publish()
+    db.session.add_all([article, announcement])
+    db.session.commit()
     return {
+        "article": f"/article/{article.id}-{article.slug}",
+        "announcement": f"/announcement/{announcement.id}-{announcement.slug}",
         "admin": admin.email, "animator": animator.email, "author": author.email,
         "member": "membre@example.org",
         "territory": "/t/occitanie", "roles": "/t/occitanie/roles",

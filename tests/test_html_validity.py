@@ -51,6 +51,14 @@ def _pages(app, site):
         ("event-new", author, "/events/new", 200),
         ("trainings", anonymous, "/trainings", 200),
         ("training", anonymous, site["training"], 200),
+        ("articles", anonymous, "/articles", 200),
+        ("formats", anonymous, "/formats", 200),
+        ("article", anonymous, site["article"], 200),
+        ("article-new", author, "/articles/new", 200),
+        ("announcements", anonymous, "/announcements", 200),
+        ("announcement", anonymous, site["announcement"], 200),
+        ("announcement-as-author", author, site["announcement"], 200),
+        ("announcement-new", author, "/announcements/new", 200),
     ]
 
 

@@ -18,8 +18,10 @@ RUN_AXE = """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 
 def _pages(site):
     anonymous = ["/", site["territory"], site["page"], "/tags", site["tag"], "/login", "/register",
                  "/forgot", "/no-such-page", "/actors", "/actors?kind=museum", site["actor"], "/agenda",
-                 "/agenda?view=calendar", "/agenda?view=map", site["event"], "/trainings", site["training"]]
-    author = ["/account", site["page"], site["actor"], "/actors/new", site["event"], "/events/new"]
+                 "/agenda?view=calendar", "/agenda?view=map", site["event"], "/trainings", site["training"],
+                 "/articles", site["article"], "/announcements", site["announcement"]]
+    author = ["/account", site["page"], site["actor"], "/actors/new", site["event"], "/events/new", "/articles/new",
+              "/announcements/new", site["announcement"]]
     admin = ["/admin", site["roles"]]
     return [(None, anonymous), (site["author"], author), (site["admin"], admin)]
 

@@ -1,0 +1,254 @@
+"""The agenda: date and criteria filters shared by the list, the htmx fragment, the month
+calendar and the map's GeoJSON; pagination; bad filter values never give a 500."""
+from datetime import datetime, timedelta
+
+import pytest
+
+from .helpers import titles
+
+# The agenda's "now" in these tests: Wednesday 16 October 2030, noon in Paris.
+NOW = datetime(2030, 10, 16, 12, 0)
+
+
+def at(day, hour=18, minute=0, month=10):
+    return datetime(2030, month, day, hour, minute)
+
+
+@pytest.fixture
+def dated(now_is, make_event, occitanie):
+    """Events around NOW, one per date filter; returns {name: event}."""
+    now_is(NOW)
+    return {
+        "last month": make_event(occitanie, "Conférence de septembre", start=at(20, month=9)),
+        "earlier this month": make_event(occitanie, "Atelier du 2 octobre", start=at(2)),
+        "this morning": make_event(occitanie, "Café du matin", start=at(16, 9), hours=1),
+        "exhibition": make_event(occitanie, "Exposition en cours", start=at(1, 10), end=at(31, 18), kind="exhibition"),
+        "today": make_event(occitanie, "Conférence de ce soir", start=at(16, 20)),
+        "friday": make_event(occitanie, "Veillée du vendredi", start=at(18, 20)),
+        "saturday": make_event(occitanie, "Atelier du samedi", start=at(19, 15)),
+        "sunday": make_event(occitanie, "Balade du dimanche", start=at(20, 10), all_day=True),
+        "monday": make_event(occitanie, "Réunion du lundi", start=at(21, 9)),
+        "end of month": make_event(occitanie, "Nuit de la science", start=at(31, 20)),
+        "november": make_event(occitanie, "Forum de novembre", start=at(4, 9, month=11)),
+        "draft": make_event(occitanie, "Brouillon invisible", start=at(17), status="draft"),
+        "pending": make_event(occitanie, "En attente de relecture", start=at(17), status="pending"),
+    }
+
+
+def test_upcoming_by_default_in_date_order(testapp_en, dated):
+    page = testapp_en.get("/agenda")
+    assert titles(page) == ["Exposition en cours", "Conférence de ce soir", "Veillée du vendredi",
+                            "Atelier du samedi", "Balade du dimanche", "Réunion du lundi", "Nuit de la science",
+                            "Forum de novembre"]
+    # What started before today and still runs is shown first, as "Ongoing"; then one heading per day.
+    headings = [h.get_text(strip=True) for h in page.html.select(".agenda-day h3")]
+    assert headings[0] == "Ongoing" and headings[1].startswith("Wednesday, October 16, 2030")
+    assert page.html.select_one(".results-count").get_text(strip=True) == "8 dates"
+    assert page.headers["Vary"] == "HX-Request"
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("when=today", ["Exposition en cours", "Conférence de ce soir"]),
+    ("when=weekend", ["Exposition en cours", "Atelier du samedi", "Balade du dimanche"]),
+    ("when=month", ["Exposition en cours", "Conférence de ce soir", "Veillée du vendredi", "Atelier du samedi",
+                    "Balade du dimanche", "Réunion du lundi", "Nuit de la science"]),
+    ("when=range&start=2030-10-18&end=2030-10-20", ["Exposition en cours", "Veillée du vendredi",
+                                                     "Atelier du samedi", "Balade du dimanche"]),
+    ("when=range&start=2030-11-01", ["Forum de novembre"]),
+    ("when=range&end=2030-10-17", ["Exposition en cours", "Conférence de ce soir"]),
+    # The archive: most recent first (the exhibition still runs, so it has started).
+    ("when=past", ["Café du matin", "Atelier du 2 octobre", "Exposition en cours", "Conférence de septembre"]),
+])
+def test_date_filters(testapp_en, dated, query, expected):
+    page = testapp_en.get(f"/agenda?{query}")
+    assert titles(page) == expected
+    when = query.split("&")[0].split("=")[1]
+    assert page.html.find(id=f"when-{when}").has_attr("checked")
+
+
+def test_weekend_seen_from_a_sunday_is_that_weekend(testapp_en, dated, now_is):
+    now_is(datetime(2030, 10, 20, 8, 0))
+    assert titles(testapp_en.get("/agenda?when=weekend")) == ["Exposition en cours", "Balade du dimanche"]
+
+
+@pytest.fixture
+def varied(now_is, make_event, make_actor, factory, occitanie):
+    """Upcoming events that differ by one criterion each; returns the organising structure."""
+    now_is(NOW)
+    bretagne = factory.territory(slug="bretagne", name="Bretagne")
+    museum = make_actor(occitanie, "Muséum de Toulouse")
+    make_event(occitanie, "Atelier robotique", start=at(20), kind="workshop", audiences=["children", "families"],
+               department="31", tags=["Robotique"], owners=[museum], venue_name="Fablab Artilect")
+    make_event(occitanie, "Conférence sur le climat", start=at(21), kind="talk", audiences=["general_public"],
+               department="34", tags=["climat"], is_free=False, price_text="5 €", commune="Montpellier")
+    make_event(bretagne, "Visite de la station marine", start=at(22), kind="visit", audiences=["school_groups"],
+               department="29", tags=["océans", "biologie"], summary="Les algues et le plancton de la rade.")
+    return museum
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("kind=workshop", ["Atelier robotique"]),
+    ("kind=workshop&kind=visit", ["Atelier robotique", "Visite de la station marine"]),
+    ("audience=families", ["Atelier robotique"]),
+    ("audience=school_groups,general_public", ["Conférence sur le climat", "Visite de la station marine"]),
+    ("price=free", ["Atelier robotique", "Visite de la station marine"]),
+    ("price=paid", ["Conférence sur le climat"]),
+    ("territory=bretagne", ["Visite de la station marine"]),
+    ("department=31,34", ["Atelier robotique", "Conférence sur le climat"]),
+    ("tag=Océans", ["Visite de la station marine"]),
+    ("tag=oceans&tag=robotique", []),  # several tags: all of them
+    ("q=plancton", ["Visite de la station marine"]),
+    ("q=montpellier", ["Conférence sur le climat"]),
+    ("q=ARTILECT", ["Atelier robotique"]),
+    ("q=conférence climat", ["Conférence sur le climat"]),
+    ("kind=talk&price=free", []),
+    ("territory=occitanie&audience=children", ["Atelier robotique"]),
+])
+def test_criteria_filters(testapp_en, varied, query, expected):
+    assert titles(testapp_en.get(f"/agenda?{query}")) == expected
+
+
+def test_organiser_filter(testapp_en, varied):
+    page = testapp_en.get(f"/agenda?organiser={varied.id}")
+    assert titles(page) == ["Atelier robotique"]
+    # Kept by the filter form for the next change.
+    assert page.html.select_one(f'#agenda-filters input[name=organiser][value="{varied.id}"]') is not None
+
+
+def test_the_filter_form_submits_the_selection(testapp_en, varied):
+    form = testapp_en.get("/agenda").forms["agenda-filters"]
+    form["kind"] = "talk"
+    form["territory"] = "occitanie"
+    page = form.submit()
+    assert titles(page) == ["Conférence sur le climat"]
+    assert page.html.select_one('#agenda-kind option[value="talk"]').has_attr("selected")
+    assert "Clear the filters" in page.text
+
+
+def test_htmx_request_gets_only_the_fragment(testapp_en, varied):
+    page = testapp_en.get("/agenda?kind=visit", headers={"HX-Request": "true"})
+    assert page.status_int == 200 and page.headers["Vary"] == "HX-Request"
+    assert "<html" not in page.text and "<h1" not in page.text
+    # The fragment replaces #agenda (hx-swap="outerHTML"): it must be #agenda itself, so that
+    # the next change of a filter still finds its target.
+    root = [el for el in page.html.children if getattr(el, "name", None)]
+    assert len(root) == 1 and root[0]["id"] == "agenda"
+    form = page.html.find(id="agenda-filters")
+    assert form["hx-target"] == "#agenda" and form["hx-swap"] == "outerHTML"
+    assert titles(page) == ["Visite de la station marine"]
+    # A history restore gets the full page.
+    full = testapp_en.get("/agenda?kind=visit", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in full.text
+
+
+def test_month_calendar_is_a_table(testapp_en, dated):
+    page = testapp_en.get("/agenda?view=calendar&month=2030-10")
+    table = page.html.select_one("table.calendar")
+    assert "October 2030" in table.caption.get_text(" ", strip=True)
+    assert [th.get_text(strip=True) for th in table.select("thead th")] == ["Mon", "Tue", "Wed", "Thu", "Fri",
+                                                                            "Sat", "Sun"]
+
+    def cell(day):
+        for td in table.select("td:not(.other-month)"):
+            if td.select_one(".day-number").contents[0].strip() == str(day):
+                return [a.get_text(strip=True) for a in td.select("li a")]
+        raise AssertionError(day)
+
+    # Each day lists its dates; a long exhibition shows on its first day only.
+    assert cell(16) == ["Café du matin", "Conférence de ce soir"]
+    assert cell(1) == ["Exposition en cours"]
+    assert cell(19) == ["Atelier du samedi"]
+    assert "Conférence de septembre" not in table.get_text() and "Forum de novembre" not in table.get_text()
+    assert "Brouillon invisible" not in table.get_text()
+    # Past events of the month are in the month's calendar.
+    assert cell(2) == ["Atelier du 2 octobre"]
+    # Navigation keeps the view and the filters.
+    following = table.caption.select_one("a[rel=next]")["href"]
+    assert "view=calendar" in following and "month=2030-11" in following
+    november = testapp_en.get(following)
+    assert "November 2030" in november.html.select_one("table.calendar caption").get_text()
+    assert "Forum de novembre" in november.html.select_one("table.calendar").get_text()
+
+
+def test_calendar_honours_the_filters(testapp_en, dated):
+    page = testapp_en.get("/agenda?view=calendar&month=2030-10&kind=exhibition")
+    links = [a.get_text(strip=True) for a in page.html.select("table.calendar li a")]
+    assert set(links) == {"Exposition en cours"}
+
+
+def test_calendar_htmx_fragment(testapp_en, dated):
+    page = testapp_en.get("/agenda?view=calendar&month=2030-10", headers={"HX-Request": "true"})
+    assert "<html" not in page.text and page.html.select_one("table.calendar caption") is not None
+    assert page.headers["Vary"] == "HX-Request"
+
+
+def test_map_geojson_honours_the_filters(testapp_en, now_is, make_event, make_actor, occitanie):
+    now_is(NOW)
+    museum = make_actor(occitanie, "Muséum", lat=43.5945, lng=1.4490)
+    make_event(occitanie, "Au muséum", start=at(20), venue=museum, kind="talk")
+    make_event(occitanie, "En plein air", start=at(21), latitude=43.7, longitude=1.5, kind="workshop")
+    make_event(occitanie, "Club hebdomadaire", start=at(22), latitude=43.6, longitude=1.45, kind="workshop",
+               recurrence="weekly", until=datetime(2030, 12, 31).date())
+    make_event(occitanie, "Sans lieu", start=at(23), kind="workshop")
+    make_event(occitanie, "Passé", start=at(1), latitude=43.6, longitude=1.4, kind="workshop")
+
+    data = testapp_en.get("/agenda.geojson").json
+    assert data["type"] == "FeatureCollection"
+    by_name = {f["properties"]["name"]: f for f in data["features"]}
+    assert sorted(by_name) == ["Au muséum", "Club hebdomadaire", "En plein air"]  # one feature per event
+    assert by_name["Au muséum"]["geometry"] == {"type": "Point", "coordinates": [1.449, 43.5945]}
+    assert by_name["En plein air"]["properties"]["url"].startswith("/event/")
+
+    workshops = testapp_en.get("/agenda.geojson?kind=workshop&when=range&start=2030-10-21&end=2030-10-21").json
+    assert [f["properties"]["name"] for f in workshops["features"]] == ["En plein air"]
+    past = testapp_en.get("/agenda.geojson?when=past").json
+    assert [f["properties"]["name"] for f in past["features"]] == ["Passé"]
+    # The map view links to the same selection.
+    view = testapp_en.get("/agenda?view=map&kind=workshop")
+    assert "kind=workshop" in view.html.find(id="map-data")["data-geojson"]
+
+
+def test_pagination_keeps_the_filters(testapp_en, now_is, make_event, occitanie):
+    now_is(NOW)
+    make_event(occitanie, "Club du mardi", start=at(22, 18), kind="workshop", recurrence="weekly",
+               until=(at(22) + timedelta(weeks=34)).date())  # 35 dates
+    make_event(occitanie, "Autre chose", start=at(23), kind="talk")
+    first = testapp_en.get("/agenda?kind=workshop")
+    assert first.html.select_one(".results-count").get_text(strip=True) == "35 dates"
+    assert len(titles(first)) == 30
+    assert "Page 1 of 2" in first.text
+    second = testapp_en.get(first.html.select_one(".pagination a[rel=next]")["href"])
+    assert "kind=workshop" in second.request.url
+    assert titles(second) == ["Club du mardi"] * 5
+    # Beyond the last page: an empty page, not an error.
+    assert titles(testapp_en.get("/agenda?kind=workshop&page=7")) == []
+
+
+def test_bad_range_is_a_422_with_a_message(testapp_en, dated):
+    page = testapp_en.get("/agenda?when=range&start=2030-10-20&end=2030-10-18", status=422)
+    assert page.html.find(id="agenda-end-error").get_text(strip=True) == "The end is before the start."
+    assert page.html.find(id="agenda-end")["aria-invalid"] == "true"
+    page = testapp_en.get("/agenda?when=range&start=someday", status=422)
+    assert page.html.find(id="agenda-start-error").get_text(strip=True) == "Not a date."
+
+
+@pytest.mark.parametrize("url", [
+    "/agenda?when=tomorrow", "/agenda?kind=spaceship&audience=aliens&price=cheap&view=globe",
+    "/agenda?when=range&start=0001-01-01", "/agenda?when=range&end=9999-12-31",
+    "/agenda?when=range&start=2030-02-30", "/agenda?view=calendar&month=0001-01",
+    "/agenda?view=calendar&month=9999-12", "/agenda?view=calendar&month=2030-13", "/agenda?view=calendar&month=x",
+    "/agenda?page=99999999999999999999", "/agenda?page=-3", "/agenda?page=abc",
+    "/agenda?organiser=%C2%B2", "/agenda?organiser=99999999999999999999", "/agenda?organiser=abc",
+    "/agenda?department=%00&tag=%00&territory=%00&q=%00", "/agenda?q=%25_%25", "/agenda?tag=" + "x" * 5000,
+    "/agenda.geojson?organiser=%C2%B2", "/agenda.geojson?when=range&start=0001-01-01",
+    "/agenda.ics?when=range&end=9999-12-31", "/agenda.ics?organiser=99999999999999999999",
+    "/trainings?page=99999999999999999999",
+])
+def test_bad_filter_values_never_give_a_500(testapp_en, dated, url):
+    response = testapp_en.get(url, expect_errors=True)
+    assert response.status_int in (200, 400, 404, 422), response.status_int
+
+
+def test_out_of_range_dates_are_refused_next_to_the_field(testapp_en, dated):
+    page = testapp_en.get("/agenda?when=range&start=0001-01-01", status=422)
+    assert page.html.find(id="agenda-start-error").get_text(strip=True) == "Not a date."
