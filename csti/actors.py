@@ -291,3 +291,35 @@ def csv_rows(actors, url_for_actor):
             actor.territory.slug if actor.territory else "", actor.siret, actor.rna, url_for_actor(actor),
         )])
         yield out.getvalue()
+
+
+def activity(actor, limit: int = 6) -> dict:
+    """What a structure's page lists: its upcoming events (organised or hosted there) and its
+    latest publications (articles, open announcements). A few bounded queries."""
+    from sqlalchemy import or_, select
+    from sqlalchemy.orm import contains_eager
+
+    from .models import PUBLISHED, Content, content_owner
+    from .models.announcements import Announcement
+    from .models.base import utcnow
+    from .models.events import Event, EventOccurrence
+
+    owned = select(content_owner.c.content_id).where(content_owner.c.actor_id == actor.id)
+    stmt = (select(EventOccurrence).join(Event, Event.id == EventOccurrence.event_id)
+            .options(contains_eager(EventOccurrence.event))
+            .where(Event.status == PUBLISHED, EventOccurrence.ends_at >= utcnow(),
+                   or_(Event.venue_id == actor.id, Event.id.in_(owned)))
+            .order_by(EventOccurrence.starts_at).limit(limit * 4))
+    seen, events = set(), []
+    for occurrence in db.session.scalars(stmt).unique():
+        if occurrence.event_id not in seen:
+            seen.add(occurrence.event_id)
+            events.append((occurrence, occurrence.event))
+        if len(events) == limit:
+            break
+    publications = db.session.scalars(
+        select(Content).where(Content.status == PUBLISHED, Content.id.in_(owned), Content.kind.in_(
+            ("article", "announcement")))
+        .order_by(Content.published_at.desc(), Content.id.desc()).limit(limit * 2)).all()
+    publications = [p for p in publications if not (isinstance(p, Announcement) and p.is_expired())][:limit]
+    return {"events": events, "publications": publications}

@@ -17,6 +17,14 @@ from .models.events import EVENT_KINDS, Event, EventOccurrence
 WHEN = ("upcoming", "today", "weekend", "month", "range", "past")
 VIEWS = ("list", "calendar", "map")
 MAX_VALUES = 20
+# Dates the agenda accepts: beyond, they are typing errors (and date arithmetic overflows).
+MIN_YEAR, MAX_YEAR = 1900, 2200
+MAX_PAGE = 10_000  # beyond, an offset only costs the database
+
+
+def page_number(args) -> int:
+    """The ``page`` argument, between 1 and MAX_PAGE (1 when it is not a number)."""
+    return min(max(args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
 def _multi(args, key, allowed=None):
@@ -31,9 +39,15 @@ def _multi(args, key, allowed=None):
 
 def _date(value):
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is None or MIN_YEAR <= day.year <= MAX_YEAR else None
+
+
+def _id(value):
+    """A database id from the query string, or None ("²".isdigit() is true, int("²") fails)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 @dataclass
@@ -64,16 +78,13 @@ class EventFilter:
             territories=_multi(args, "territory"),
             departments=[d for d in _multi(args, "department") if d.isalnum() and len(d) <= 3],
             tags=[Tag.normalize(t) for t in _multi(args, "tag") if Tag.normalize(t)],
-            organisers=[int(o) for o in _multi(args, "organiser") if o.isdigit()][:10],
+            organisers=[i for i in map(_id, _multi(args, "organiser")) if i is not None][:10],
             price=args.get("price", "") if args.get("price") in ("free", "paid") else "",
             q=" ".join((args.get("q") or "").split())[:200],
             view=view if view in VIEWS else "list",
         )
         month = args.get("month", "")
-        try:
-            f.month = date.fromisoformat(month + "-01") if month else None
-        except ValueError:
-            f.month = None
+        f.month = _date(month + "-01") if len(month) == 7 else None
         if f.when == "range":
             if f.start is None and args.get("start"):
                 f.errors["start"] = "date"

@@ -187,3 +187,42 @@ def test_follow_needs_the_csrf_token(testapp_en, db, museum, factory, log_in):
     log_in(testapp_en, user)
     testapp_en.post(f"/follow/content/{museum.id}", {"follow": "1"}, status=400)
     assert follows(db, user, museum) == 0
+
+
+def test_the_page_lists_its_upcoming_events_and_publications(testapp_en, db, territory, museum, make_actor):
+    from datetime import date, datetime, time, timedelta
+
+    from csti.events import schedule
+    from csti.models import Announcement, Article, Event
+
+    other = make_actor(territory, "Autre structure")
+
+    def event(title, owners=(), venue=None, days=10):
+        item = Event(title=title, territory=territory, event_kind="talk")
+        start = datetime.combine(date.today() + timedelta(days=days), time(18, 0))
+        schedule(item, start, start + timedelta(hours=2))
+        item.owners = list(owners)
+        item.venue = venue
+        item.publish()
+        db.session.add(item)
+        return item
+
+    event("Conférence organisée", owners=[museum])
+    event("Soirée accueillie", owners=[other], venue=museum)
+    event("Conférence passée", owners=[museum], days=-10)
+    event("Conférence d'ailleurs", owners=[other])
+    article = Article(title="Retour sur la saison", territory=territory, article_kind="news")
+    expired = Announcement(title="Appel clos", territory=territory, deadline=date.today() - timedelta(days=5))
+    open_one = Announcement(title="Appel ouvert", territory=territory, deadline=date.today() + timedelta(days=5))
+    for item in (article, expired, open_one):
+        item.owners = [museum]
+        item.publish()
+        db.session.add(item)
+    db.session.commit()
+    page = testapp_en.get(path(museum))
+    events = page.html.find(id="actor-events-title").parent.text
+    assert "Conférence organisée" in events and "Soirée accueillie" in events
+    assert "Conférence passée" not in events and "Conférence d'ailleurs" not in events
+    publications = page.html.find(id="actor-publications-title").parent.text
+    assert "Retour sur la saison" in publications and "Appel ouvert" in publications
+    assert "Appel clos" not in publications

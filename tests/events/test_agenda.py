@@ -1,6 +1,7 @@
 """The agenda: date and criteria filters shared by the list, the htmx fragment, the month
 calendar and the map's GeoJSON; pagination; bad filter values never give a 500."""
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 
@@ -8,6 +9,10 @@ from .helpers import titles
 
 # The agenda's "now" in these tests: Wednesday 16 October 2030, noon in Paris.
 NOW = datetime(2030, 10, 16, 12, 0)
+
+
+def vary(response) -> list[str]:
+    return [v.strip() for v in response.headers.get("Vary", "").split(",")]
 
 
 def at(day, hour=18, minute=0, month=10):
@@ -44,7 +49,7 @@ def test_upcoming_by_default_in_date_order(testapp_en, dated):
     headings = [h.get_text(strip=True) for h in page.html.select(".agenda-day h3")]
     assert headings[0] == "Ongoing" and headings[1].startswith("Wednesday, October 16, 2030")
     assert page.html.select_one(".results-count").get_text(strip=True) == "8 dates"
-    assert page.headers["Vary"] == "HX-Request"
+    assert "HX-Request" in vary(page)
 
 
 @pytest.mark.parametrize("query, expected", [
@@ -105,7 +110,7 @@ def varied(now_is, make_event, make_actor, factory, occitanie):
     ("territory=occitanie&audience=children", ["Atelier robotique"]),
 ])
 def test_criteria_filters(testapp_en, varied, query, expected):
-    assert titles(testapp_en.get(f"/agenda?{query}")) == expected
+    assert titles(testapp_en.get("/agenda?" + quote(query, safe="=&,"))) == expected
 
 
 def test_organiser_filter(testapp_en, varied):
@@ -127,7 +132,7 @@ def test_the_filter_form_submits_the_selection(testapp_en, varied):
 
 def test_htmx_request_gets_only_the_fragment(testapp_en, varied):
     page = testapp_en.get("/agenda?kind=visit", headers={"HX-Request": "true"})
-    assert page.status_int == 200 and page.headers["Vary"] == "HX-Request"
+    assert page.status_int == 200 and "HX-Request" in vary(page)
     assert "<html" not in page.text and "<h1" not in page.text
     # The fragment replaces #agenda (hx-swap="outerHTML"): it must be #agenda itself, so that
     # the next change of a filter still finds its target.
@@ -179,7 +184,7 @@ def test_calendar_honours_the_filters(testapp_en, dated):
 def test_calendar_htmx_fragment(testapp_en, dated):
     page = testapp_en.get("/agenda?view=calendar&month=2030-10", headers={"HX-Request": "true"})
     assert "<html" not in page.text and page.html.select_one("table.calendar caption") is not None
-    assert page.headers["Vary"] == "HX-Request"
+    assert "HX-Request" in vary(page)
 
 
 def test_map_geojson_honours_the_filters(testapp_en, now_is, make_event, make_actor, occitanie):

@@ -98,7 +98,10 @@ def show(id, slug=""):
     if redirect_to:
         return redirect_to
     claim = pending_claim(actor, current_user) if current_user.is_authenticated else None
-    return render("actors/show.html", item=actor, claim=claim, tag_form=TagForm(formdata=None))
+    from ...actors import activity
+
+    return render("actors/show.html", item=actor, claim=claim, tag_form=TagForm(formdata=None),
+                  **activity(actor))
 
 
 def _form(actor=None):

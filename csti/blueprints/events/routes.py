@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...actors import set_location
-from ...agenda import EventFilter
+from ...agenda import EventFilter, page_number
 from ...errors import fail
 from ...events import (
     RegistrationError,
@@ -56,7 +56,7 @@ def agenda():
     elif filters.view == "map":
         pass
     else:
-        page = db.paginate(filters.occurrences(), page=request.args.get("page", 1, type=int),
+        page = db.paginate(filters.occurrences(), page=page_number(request.args),
                            per_page=PER_PAGE, error_out=False, count=True)
         ctx.update(page=page, days=_group_by_day((o, o.event) for o in page.items),
                    page_url=lambda n: url_for("events.agenda", page=n, **filters.to_args()))
@@ -153,7 +153,7 @@ def trainings():
     args = request.args.copy()
     args.setlist("kind", ["training"])
     filters = EventFilter.from_args(args)
-    page = db.paginate(filters.occurrences(), page=request.args.get("page", 1, type=int),
+    page = db.paginate(filters.occurrences(), page=page_number(request.args),
                        per_page=PER_PAGE, error_out=False)
     return render("events/trainings.html", page=page, filters=filters, rows=[(o, o.event) for o in page.items],
                   page_url=lambda n: url_for("events.trainings", page=n))
