@@ -2,6 +2,7 @@ from flask import request, url_for
 from sqlalchemy import func, select
 
 from ...errors import fail
+from ...feeds import atom
 from ...extensions import db
 from ...htmx import render
 from ...models import PUBLISHED, Content, Tag, content_tag
@@ -22,8 +23,7 @@ def index():
     return render("tags/index.html", rows=rows)
 
 
-@bp.get("/tags/<slug>")
-def show(slug):
+def _tagged(slug):
     tag = db.session.scalar(select(Tag).where(Tag.slug == Tag.normalize(slug)))
     if tag is None:
         fail(404)
@@ -32,6 +32,20 @@ def show(slug):
         .where(content_tag.c.tag_id == tag.id, Content.status == PUBLISHED)
         .order_by(Content.published_at.desc(), Content.id.desc())
     )
+    return tag, query
+
+
+@bp.get("/tags/<slug>.atom")
+def feed(slug):
+    """Everything published with the tag, every kind, newest first."""
+    tag, query = _tagged(slug)
+    return atom(f"#{tag.name}", db.session.scalars(query.limit(50)).all(),
+                url_for("tags.feed", slug=tag.slug, _external=True))
+
+
+@bp.get("/tags/<slug>")
+def show(slug):
+    tag, query = _tagged(slug)
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
     return render("tags/show.html", block="results", tag=tag, page=page,
                   page_url=lambda n: url_for("tags.show", slug=tag.slug, page=n))
