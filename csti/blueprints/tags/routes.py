@@ -2,8 +2,8 @@ from flask import request, url_for
 from sqlalchemy import func, select
 
 from ...errors import fail
-from ...feeds import atom
 from ...extensions import db
+from ...feeds import atom
 from ...htmx import render
 from ...models import PUBLISHED, Content, Tag, content_tag
 from . import bp
