@@ -26,6 +26,7 @@ BLUEPRINTS = [
     "csti.blueprints.discussion:bp",
     "csti.blueprints.articles:bp",
     "csti.blueprints.announcements:bp",
+    "csti.blueprints.projects:bp",
     "csti.blueprints.search:bp",
 ]
 

@@ -65,6 +65,7 @@ class EventFilter:
     q: str = ""
     view: str = "list"
     month: date | None = None  # first day of the calendar's month
+    structure: int | None = None  # a structure's feed: what it organises or hosts (not from the URL)
     errors: dict = field(default_factory=dict)
 
     @classmethod
@@ -186,6 +187,9 @@ class EventFilter:
         if self.organisers:
             stmt = stmt.where(Event.id.in_(
                 select(content_owner.c.content_id).where(content_owner.c.actor_id.in_(self.organisers))))
+        if self.structure is not None:
+            stmt = stmt.where(or_(Event.venue_id == self.structure, Event.id.in_(
+                select(content_owner.c.content_id).where(content_owner.c.actor_id == self.structure))))
         if self.q:
             for word in self.q.split()[:8]:
                 like = f"%{word}%"

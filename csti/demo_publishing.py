@@ -49,6 +49,86 @@ COMMENTS = ["Merci pour ce partage !", "Nous avons testé, ça marche très bien
 def seed(territories, users, lines):
     seed_articles(territories, users, lines)
     seed_announcements(territories, users, lines)
+    seed_projects(territories, users, lines)
+
+
+PROJECTS = [
+    ("Capteurs citoyens de qualité de l'air", "in_progress", "Des capteurs fabriqués et installés par les habitants.",
+     [("skills", "Électronique et soudure", False), ("volunteers", "Dix foyers pour héberger un capteur", False)]),
+    ("Exposition itinérante sur les océans", "idea", "Une exposition légère pour les médiathèques rurales.",
+     [("partners", "Un laboratoire d'océanographie", False), ("funding", "8 000 € pour la fabrication", False)]),
+    ("Club de robotique au collège", "in_progress", "Préparer la coupe de France de robotique.",
+     [("skills", "Programmation Arduino", True), ("venue", "Une salle le mercredi", False)]),
+    ("Inventaire participatif des papillons", "in_progress", "Compter les papillons des jardins pendant un an.",
+     [("volunteers", "Observateurs et observatrices", False)]),
+    ("Podcast « Les voix de la recherche »", "idea", "Des chercheuses et chercheurs racontent leur métier.",
+     [("skills", "Montage son", False), ("partners", "Une radio associative", False)]),
+    ("Escape game sur l'énergie", "finished", "Un jeu d'évasion itinérant, joué par 2 000 personnes.", []),
+    ("Fablab mobile dans les villages", "in_progress", "Un camion équipé qui sillonne le territoire.",
+     [("funding", "Financement du carburant", False), ("volunteers", "Animateurs le week-end", False)]),
+    ("Nuit des étoiles au pic", "idea", "Une soirée d'observation avec les clubs d'astronomie.",
+     [("venue", "Un site sans pollution lumineuse", True), ("partners", "Un club d'astronomie", False)]),
+    ("Jardin de plantes médicinales", "in_progress", "Un jardin pédagogique avec les écoles.",
+     [("skills", "Botanique", False)]),
+    ("Maquette de la ville en 1900", "finished", "Une maquette imprimée en 3D avec les archives.", []),
+    ("Théâtre-forum sur l'intelligence artificielle", "idea", "Faire débattre les lycéens sur l'IA.",
+     [("partners", "Une compagnie de théâtre", False), ("funding", "Défraiement des comédiens", False)]),
+    ("Sentier géologique commenté", "in_progress", "Des bornes sonores le long d'un sentier.",
+     [("skills", "Géologie", True), ("funding", "Fabrication des bornes", False)]),
+    ("Cartographie des fablabs de la région", "in_progress", "Recenser et relier les ateliers de fabrication.",
+     [("volunteers", "Contributeurs et contributrices", False)]),
+    ("Malle pédagogique sur l'eau", "finished", "Une malle prêtée aux écoles du département.", []),
+    ("Festival du film scientifique", "idea", "Trois jours de projections et de débats.",
+     [("venue", "Un cinéma partenaire", False), ("partners", "Des réalisateurs", False),
+      ("funding", "Droits de diffusion", False)]),
+    ("Observatoire participatif du littoral", "in_progress", "Photographier le trait de côte chaque mois.",
+     [("volunteers", "Photographes amateurs", False)]),
+    ("Atelier de réparation d'objets", "in_progress", "Un repair café avec des ingénieurs retraités.",
+     [("skills", "Électroménager", False), ("venue", "Un local le samedi", True)]),
+    ("Science et cuisine au centre social", "idea", "La chimie du quotidien en cuisinant.",
+     [("partners", "Un centre social", False)]),
+    ("Balade sonore dans l'usine", "finished", "Un parcours audio dans le patrimoine industriel.", []),
+    ("Jeu de société sur la biodiversité", "in_progress", "Un jeu coopératif pour les familles.",
+     [("funding", "Impression de 500 boîtes", False), ("skills", "Illustration", False)]),
+]
+
+
+def seed_projects(territories, users, lines):
+    from .models.projects import Project, ProjectMember, ProjectNeed, ProjectUpdate
+
+    if db.session.scalar(select(Project.id).limit(1)) is not None:
+        lines.append("projects already present: none added")
+        return
+    rng = random.Random(2024)
+    slugs = list(territories)
+    people = [u for u in users.values() if u is not None and not u.is_admin]
+    now = utcnow()
+    needs = 0
+    for i, (title, stage, summary, project_needs) in enumerate(PROJECTS):
+        territory = territories[slugs[i % len(slugs)]]
+        author, partner = rng.sample(people, 2)
+        project = Project(title=title, stage=stage, summary=summary, territory=territory, author=author,
+                          body=f"{summary}\n\n## Pourquoi\n\nRendre la science accessible à toutes et tous, "
+                               "près de chez soi.\n\n## Comment\n\n- Des ateliers\n- Des rencontres\n- Un bilan partagé")
+        project.members.append(ProjectMember(user=partner))
+        for kind, description, met in project_needs:
+            project.needs.append(ProjectNeed(kind=kind, description=description, is_met=met))
+            needs += 1
+        structure = db.session.scalar(select(Actor).where(Actor.territory_id == territory.id).order_by(Actor.id)
+                                      .offset(10 + i).limit(1))
+        if structure is not None:
+            project.owners = [structure]
+        project.add_tag(rng.choice(["sciences participatives", "fabrication numérique", "médiation", "biodiversité"]))
+        project.publish()
+        project.published_at = now - timedelta(days=rng.randint(5, 200))
+        db.session.add(project)
+        db.session.flush()
+        for days, text in ((60, "Le projet démarre : première réunion de l'équipe."),
+                           (20, "Nous avons trouvé nos premiers partenaires. Merci !")):
+            if stage != "idea":
+                db.session.add(ProjectUpdate(project_id=project.id, author=author, body=text,
+                                             created_at=now - timedelta(days=days + i)))
+    lines.append(f"{len(PROJECTS)} projects ({needs} needs)")
 
 
 ANNOUNCEMENTS = [

@@ -208,3 +208,52 @@ def promote(event: Event) -> Registration | None:
         first.status = CONFIRMED
         db.session.flush()
     return first
+
+
+def waiting_ranks(event: Event) -> dict[int, int]:
+    """{registration id: place on the waiting list} — 1 is served next. (``position`` is the
+    order of arrival among every registration, confirmed and cancelled ones included.)"""
+    ids = db.session.scalars(select(Registration.id).where(
+        Registration.event_id == event.id, Registration.status == WAITING).order_by(Registration.position)).all()
+    return {registration_id: rank for rank, registration_id in enumerate(ids, 1)}
+
+
+def registrations_of(user) -> tuple[list, list]:
+    """``user``'s registrations that stand, as (registration, event, occurrence): upcoming ones
+    with the next date of the event, soonest first; past ones with the last date, latest first.
+    A recurring event is upcoming while one of its dates is."""
+    rows = db.session.execute(select(Registration, Event).join(Event, Event.id == Registration.event_id).where(
+        Registration.user_id == user.id, Registration.status != CANCELLED)).all()
+    now = utcnow()
+    upcoming, past = [], []
+    for registration, event in rows:
+        if not event.occurrences:
+            continue
+        coming = [o for o in event.occurrences if o.ends_at >= now]
+        if coming:
+            upcoming.append((registration, event, coming[0]))
+        else:
+            past.append((registration, event, event.occurrences[-1]))
+    upcoming.sort(key=lambda row: (row[2].starts_at, row[1].id))
+    past.sort(key=lambda row: (row[2].starts_at, row[1].id), reverse=True)
+    return upcoming, past
+
+
+def send_registration_mail(registration: Registration, promoted: bool = False) -> None:
+    """Tell the person where they stand — registered, on the waiting list, or just promoted
+    from it — in their own language (not the language of whoever caused it)."""
+    from flask import url_for
+    from flask_babel import force_locale
+
+    from .accounts import send_mail
+
+    user, event = registration.user, registration.event
+    with force_locale(user.locale or "fr"):
+        if promoted:
+            subject = _("A place freed up: you are registered for %(title)s", title=event.title)
+        elif registration.status == CONFIRMED:
+            subject = _("Registration confirmed: %(title)s", title=event.title)
+        else:
+            subject = _("Waiting list: %(title)s", title=event.title)
+    send_mail(user.email, subject, "mail/registration.txt", user.locale, registration=registration, event=event,
+              promoted=promoted, url=url_for("events.show", id=event.id, slug=event.slug, _external=True))

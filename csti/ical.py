@@ -33,7 +33,10 @@ def calendar_for(rows, name: str) -> bytes:
         vevent = VEvent()
         vevent.add("uid", _uid(event, occurrence))
         vevent.add("dtstamp", stamp)
-        vevent.add("summary", event.title + (" (annulé)" if event.schedule_status == "cancelled" else ""))
+        summary = event.title
+        if event.schedule_status in ("cancelled", "postponed"):  # not every client shows STATUS
+            summary += f" ({event.schedule_status_label})"
+        vevent.add("summary", summary)
         start, end = to_local(occurrence.starts_at), to_local(occurrence.ends_at)
         if event.all_day:
             vevent.add("dtstart", start.date())

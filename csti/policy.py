@@ -184,6 +184,31 @@ def _manage_registrations(user, event):
     return _edit_event(user, event)
 
 
+# --- projects -------------------------------------------------------------------------------
+from .models.projects import Project  # noqa: E402
+
+
+@rule("edit", Project)
+def _edit_project(user, project):
+    """As any content, and the people of the project's team."""
+    return _edit_content(user, project) or project.in_team(user)
+
+
+@rule("tag", Project)
+def _tag_project(user, project):
+    return _edit_project(user, project)
+
+
+@rule("manage_team", Project)
+def _manage_team(user, project):
+    return _edit_project(user, project)
+
+
+@rule("offer_help", Project)
+def _offer_help(user, project):
+    return user.is_confirmed and project.status == PUBLISHED and not project.in_team(user)
+
+
 # --- discussion -----------------------------------------------------------------------------
 from .models.discussion import Comment  # noqa: E402
 

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 
 from csti.actors import add_member, set_location
 from csti.events import schedule
-from csti.models import Actor, Announcement, Article, Event
+from csti.models import Actor, Announcement, Article, Event, Project, ProjectNeed, ProjectUpdate
 from csti.models.actors import MANAGER
 from csti.models.base import utcnow
 
@@ -87,9 +87,18 @@ def build(f):
                                 territory=occitanie, author=author, summary="Pour un atelier en mars.",
                                 deadline=utcnow().date() + timedelta(days=30), link="https://example.org/appel")
     announcement.publish()
-    db.session.add_all([article, announcement])
+    project = Project(title="Capteurs citoyens", stage="in_progress", territory=occitanie, author=author,
+                      summary="Mesurer l'air avec les habitants.", body="Des **capteurs** partout.")
+    project.needs.append(ProjectNeed(kind="volunteers", description="Dix foyers"))
+    project.needs.append(ProjectNeed(kind="funding", description="Du matériel", is_met=True))
+    project.owners = [museum]
+    project.publish()
+    db.session.add_all([article, announcement, project])
+    db.session.flush()
+    db.session.add(ProjectUpdate(project_id=project.id, author=author, body="Premier *prototype*."))
     db.session.commit()
     return {
+        "project": f"/project/{project.id}-{project.slug}",
         "article": f"/article/{article.id}-{article.slug}",
         "announcement": f"/announcement/{announcement.id}-{announcement.slug}",
         "admin": admin.email, "animator": animator.email, "author": author.email,

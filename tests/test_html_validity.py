@@ -59,6 +59,11 @@ def _pages(app, site):
         ("announcement", anonymous, site["announcement"], 200),
         ("announcement-as-author", author, site["announcement"], 200),
         ("announcement-new", author, "/announcements/new", 200),
+        ("projects", anonymous, "/projects", 200),
+        ("project", anonymous, site["project"], 200),
+        ("project-as-author", author, site["project"], 200),
+        ("project-new", author, "/projects/new", 200),
+        ("project-help", admin, site["project"].split("-")[0] + "/help", 200),
     ]
 
 

@@ -1,10 +1,19 @@
-"""Search behind a small service interface (DESIGN §6): ``search()``, ``drain()``,
-``reindex()``, ``check()``; the backend is Whoosh (embedded default).
+"""Search behind a small service interface (DESIGN §6): ``search()``, ``suggest()``, ``count()``,
+``drain()``, ``reindex()``, ``check()``. The backend is Whoosh (embedded, the default) or
+PostgreSQL full-text search (``CSTI_SEARCH_BACKEND=postgres``); views never see which.
 
-Every change to searchable content writes a ``SearchOutbox`` row in the same transaction
-(a flush hook); after commit the outbox is drained into the index. If the index is locked the
-rows wait for the next drain or ``flask csti reindex``: nothing is lost on a crash and a
-request never fails on the index.
+Keeping the index exact:
+- every change to a ``Content`` writes a ``SearchOutbox`` row in the same transaction (a flush
+  hook), so a change is never committed without its row;
+- after the outermost commit the outbox is drained: take the index's write lock *without
+  waiting* (a request never waits on, nor fails because of, the index), read the pending rows
+  and the items' current state, write, commit the index, then delete exactly the rows read;
+- a drain that got the lock goes round again while rows keep coming, so a writer that found the
+  lock busy has its rows taken by the holder; whatever is left waits for the next drain,
+  ``flask csti search-check`` or ``flask csti reindex``. A crash between the commit and the
+  drain loses nothing: the rows are in the database.
+Index writes happen in lock order and each reads the state after the previous one, so an older
+state never overwrites a newer one.
 """
 from __future__ import annotations
 
@@ -15,22 +24,60 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models import Content
 from ..models.search import SearchOutbox
-from .documents import document
+from .base import Filters, SearchResults, clean_text, query_words  # noqa: F401  (re-exported)
+from .documents import document, load, published_batches
+
+BACKENDS = ("whoosh", "postgres")
+
+
+class SearchBusy(RuntimeError):
+    """The index stayed locked by another writer for the whole wait."""
+
+
+def make_backend(app, name: str | None = None):
+    name = name or app.config.get("SEARCH_BACKEND") or "whoosh"
+    if name == "whoosh":
+        from .whoosh_backend import WhooshBackend
+
+        return WhooshBackend(app.config["SEARCH_DIR"])
+    if name == "postgres":
+        from .postgres_backend import PostgresBackend
+
+        with app.app_context():
+            engine = db.engine
+        if engine.dialect.name != "postgresql":
+            raise RuntimeError("CSTI_SEARCH_BACKEND=postgres needs a PostgreSQL database (CSTI_DATABASE_URL)")
+        return PostgresBackend(engine, lambda: db.session)
+    raise ValueError(f"unknown search backend {name!r}: choose one of {', '.join(BACKENDS)}")
 
 
 def backend():
     app = current_app._get_current_object()
     found = app.extensions.get("csti_search")
     if found is None:
-        from .whoosh_backend import WhooshBackend
-
-        found = WhooshBackend(app.config["SEARCH_DIR"])
+        found = make_backend(app)
         app.extensions["csti_search"] = found
     return found
 
 
-def search(text, filters=None, page=1, pagelen=20):
-    return backend().search(text or "", filters or {}, page, pagelen)
+def search(text: str, filters=None, page: int = 1, pagelen: int = 20) -> SearchResults:
+    """Published items matching ``text`` (every word, stemmed, accents ignored) and ``filters``
+    (a ``Filters`` or a dict of its fields), one page of hits, facet counts, "did you mean"."""
+    text = clean_text(text)
+    filters = Filters.of(filters)
+    if not text and not filters:
+        return SearchResults()
+    return backend().search(text, filters, page, pagelen)
+
+
+def suggest(text: str, limit: int = 6) -> list[dict]:
+    """Titles for the header's as-you-type box (the last word may be unfinished)."""
+    text = clean_text(text)
+    return backend().suggest(text, limit) if text else []
+
+
+def count(text: str, filters=None) -> int:
+    return backend().count(clean_text(text), Filters.of(filters))
 
 
 # --- the outbox ---------------------------------------------------------------------------------
@@ -52,6 +99,11 @@ def _record_changes(session, flush_context):
         session.info["csti_search_dirty"] = True
 
 
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session):
+    session.info.pop("csti_search_dirty", None)  # the outbox rows were rolled back too
+
+
 @event.listens_for(Session, "after_commit")
 def _drain_after_commit(session):
     # SQLAlchemy also fires after_commit when a SAVEPOINT is released; drain only once the
@@ -66,59 +118,74 @@ def _drain_after_commit(session):
             current_app.logger.exception("search drain failed; the outbox keeps the changes")
 
 
-def drain(limit: int = 500, timeout: float = 0.2) -> int:
-    """Apply pending outbox rows to the index; returns how many rows were applied."""
+def drain(limit: int = 200, timeout: float = 0.0, rounds: int = 5) -> int:
+    """Apply pending outbox rows to the index; returns how many rows were applied. Gives up at
+    once (``timeout`` 0) when another writer holds the index: that one goes round again."""
+    applied = 0
+    for _ in range(rounds):
+        done = _drain_round(limit, timeout)
+        if not done:
+            break
+        applied += done
+    return applied
+
+
+def _drain_round(limit: int, timeout: float) -> int | None:
+    """One batch: None if the index is busy, else the number of rows applied."""
     from ..database import write_intent
 
+    with backend().writer(timeout) as writer:
+        if writer is None:
+            return None
+        with Session(db.engine) as session:
+            rows = session.execute(select(SearchOutbox.id, SearchOutbox.content_id)
+                                   .order_by(SearchOutbox.id).limit(limit)).all()
+            if not rows:
+                return 0
+            ids = sorted({r.content_id for r in rows})
+            items = load(session, ids)
+            documents, deleted = [], []
+            for content_id in ids:
+                doc = document(items.get(content_id))
+                if doc is None:
+                    deleted.append(content_id)
+                else:
+                    documents.append(doc)
+            writer.delete(deleted)
+            writer.index(documents)
+    # The index is committed: forget exactly the rows read (a row committed meanwhile, even
+    # with a smaller id, stays for the next round).
     with Session(db.engine) as session, write_intent():
-        rows = session.scalars(select(SearchOutbox).order_by(SearchOutbox.id).limit(limit)).all()
-        if not rows:
-            return 0
-        ids = sorted({r.content_id for r in rows})
-        items = {c.id: c for c in session.scalars(select(Content).where(Content.id.in_(ids)))}
-        documents, deleted = [], []
-        for content_id in ids:
-            doc = document(items[content_id]) if content_id in items else None
-            if doc is None:
-                deleted.append(content_id)
-            else:
-                documents.append(doc)
-        if not backend().apply(documents, deleted, timeout=timeout):
-            return 0  # index busy: the rows wait
-        session.execute(delete(SearchOutbox).where(SearchOutbox.id <= rows[-1].id,
-                                                   SearchOutbox.content_id.in_(ids)))
+        session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
         session.commit()
-        return len(rows)
+    return len(rows)
 
 
-def reindex(batch: int = 500) -> int:
-    """Rebuild the whole index from the database into a fresh directory, swapped in at the end."""
-    from ..database import write_intent
-
+def reindex(batch: int = 500, timeout: float = 60.0) -> int:
+    """Rebuild the whole index from the database and swap it in atomically; searches keep
+    answering from the old index meanwhile. Changes made during the rebuild wait in the outbox
+    (the index is locked) and are applied to the new index at the end."""
     with Session(db.engine) as session:
-        with write_intent():
-            session.execute(delete(SearchOutbox))
-            session.commit()
-
-        def documents():
-            last = 0
-            while True:
-                chunk = session.scalars(select(Content).where(Content.id > last, Content.status == "published")
-                                        .order_by(Content.id).limit(batch)).all()
-                if not chunk:
-                    return
-                for item in chunk:
-                    doc = document(item)
-                    if doc:
-                        yield doc
-                last = chunk[-1].id
-                session.expunge_all()
-
-        return backend().rebuild(documents())
+        with backend().writer(timeout) as writer:
+            if writer is None:
+                raise SearchBusy("the search index stayed locked by another writer; try again")
+            documents = (doc for items in published_batches(session, batch) for doc in map(document, items) if doc)
+            count = writer.replace_all(documents)
+    drain(timeout=timeout, rounds=10_000)
+    return count
 
 
 def check() -> dict:
-    """Differences between the index and the database: {"missing": [...], "extra": [...]}."""
-    published = set(db.session.scalars(select(Content.id).where(Content.status == "published")))
-    indexed = backend().all_ids()
-    return {"missing": sorted(published - indexed), "extra": sorted(indexed - published)}
+    """Differences between the index and the database: {"missing": ids, "extra": ids,
+    "stale": ids (indexed with other contents than the database's)}."""
+    indexed = backend().fingerprints()
+    expected = {}
+    with Session(db.engine) as session:
+        for items in published_batches(session):
+            for item in items:
+                doc = document(item)
+                if doc is not None:
+                    expected[item.id] = doc["fingerprint"]
+    both = set(expected) & set(indexed)
+    return {"missing": sorted(set(expected) - set(indexed)), "extra": sorted(set(indexed) - set(expected)),
+            "stale": sorted(i for i in both if expected[i] != indexed[i])}

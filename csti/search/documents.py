@@ -1,31 +1,94 @@
-"""What the index holds for one content item (only published items are indexed)."""
+"""What the index holds for one content item. Only published items are indexed: ``document()``
+returns None for any other status, and the drain then removes the item from the index."""
 from __future__ import annotations
 
+import hashlib
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload, with_polymorphic
+
 from ..markdown import plain_text
-from ..models import PUBLISHED
+from ..models import PUBLISHED, Content, Event
+from .base import vocabulary
 
 BODY_CHARS = 4000  # enough to find an item by its text; keeps the index small
+EXCERPT_CHARS = 600  # the text the highlighted excerpt is cut from
+_MARKERS = str.maketrans({"\x02": " ", "\x03": " "})  # the PostgreSQL highlighter's delimiters
+
+
+def _naive(value):
+    return value.replace(tzinfo=None) if value is not None and value.tzinfo else value
+
+
+def _subkind(item) -> str:
+    for name in ("actor_kind", "event_kind", "article_kind", "announcement_kind"):
+        value = getattr(item, name, None)
+        if value:
+            return value
+    return ""
 
 
 def document(item) -> dict | None:
-    if item.status != PUBLISHED:
+    """The index document of ``item``, or None if it must not be found (not published)."""
+    if item is None or item.status != PUBLISHED:
         return None
-    subkind = getattr(item, "actor_kind", None) or getattr(item, "event_kind", None) or getattr(
-        item, "article_kind", None) or ""
+    body = plain_text(item.body or "").translate(_MARKERS)
+    summary = (item.summary or "").translate(_MARKERS)
     doc = {
-        "id": str(item.id),
+        "id": item.id,
         "kind": item.kind,
+        "status": item.status,
         "territory": item.territory.slug if item.territory else "",
-        "tags": ",".join(t.slug for t in item.tags),
-        "subkind": subkind,
+        "tags": [t.slug for t in item.tags],
+        "tag_text": " ".join(t.name for t in item.tags),
+        "subkind": _subkind(item),
         "title": item.title,
-        "summary": item.summary or "",
-        "body": plain_text(item.body or "")[:BODY_CHARS],
-        "published": item.published_at.replace(tzinfo=None) if item.published_at else None,
-        "data": {"slug": item.slug, "endpoint": item.view_endpoint,
-                 "excerpt": " ".join(filter(None, [item.summary or "", plain_text(item.body or "")[:400]]))[:500]},
+        "summary": summary,
+        "body": body[:BODY_CHARS],
+        "excerpt": " ".join(filter(None, [summary, body]))[:EXCERPT_CHARS],
+        "words": vocabulary(item.title, summary),
+        "published": _naive(item.published_at),
+        "starts": None,
+        "ends": None,
+        "data": {"slug": item.slug},
     }
-    if item.kind == "event" and item.occurrences:
-        doc["starts"] = item.occurrences[0].starts_at.replace(tzinfo=None)
-        doc["ends"] = max(o.ends_at for o in item.occurrences).replace(tzinfo=None)
-    return {k: v for k, v in doc.items() if v is not None}
+    if isinstance(item, Event):
+        occurrences = list(item.occurrences)
+        starts = occurrences[0].starts_at if occurrences else item.starts_at
+        ends = max((o.ends_at for o in occurrences), default=item.ends_at)
+        doc["starts"], doc["ends"] = _naive(starts), _naive(ends)
+        doc["data"]["starts"] = doc["starts"].isoformat() if doc["starts"] else None
+    doc["fingerprint"] = fingerprint(doc)
+    return doc
+
+
+def fingerprint(doc: dict) -> str:
+    """A digest of everything searchable: ``search-check`` compares it with the index's."""
+    payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in doc.items() if k != "fingerprint"}
+    return hashlib.sha1(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def load(session, ids) -> dict[int, Content]:
+    """The items of ``ids`` with every subtype's columns and the events' dates, in a fixed
+    number of queries (never one per item)."""
+    if not ids:
+        return {}
+    every = with_polymorphic(Content, "*")
+    query = (select(every).where(every.id.in_(list(ids)))
+             .options(selectinload(every.Event.occurrences)))
+    return {item.id: item for item in session.scalars(query).unique()}
+
+
+def published_batches(session, batch: int = 500):
+    """Every published item, ``batch`` at a time, by id (the reindex and the check)."""
+    last = 0
+    while True:
+        ids = list(session.scalars(select(Content.id).where(Content.id > last, Content.status == PUBLISHED)
+                                   .order_by(Content.id).limit(batch)))
+        if not ids:
+            return
+        items = load(session, ids)
+        yield [items[i] for i in ids if i in items]
+        last = ids[-1]
+        session.expunge_all()

@@ -19,9 +19,10 @@ def _pages(site):
     anonymous = ["/", site["territory"], site["page"], "/tags", site["tag"], "/login", "/register",
                  "/forgot", "/no-such-page", "/actors", "/actors?kind=museum", site["actor"], "/agenda",
                  "/agenda?view=calendar", "/agenda?view=map", site["event"], "/trainings", site["training"],
-                 "/articles", site["article"], "/announcements", site["announcement"]]
+                 "/articles", site["article"], "/announcements", site["announcement"],
+                 "/projects", site["project"]]
     author = ["/account", site["page"], site["actor"], "/actors/new", site["event"], "/events/new", "/articles/new",
-              "/announcements/new", site["announcement"]]
+              "/announcements/new", site["announcement"], site["project"], "/projects/new"]
     admin = ["/admin", site["roles"]]
     return [(None, anonymous), (site["author"], author), (site["admin"], admin)]
 

@@ -65,8 +65,7 @@ class EventForm(ContentForm):
     venue_query = StringField(_l("Find another structure in the directory"), validators=[Optional(), Length(max=100)])
     venue_name = StringField(_l("Or the name of the place"), validators=[Optional(), Length(max=200)])
     address = StringField(_l("Street address"), validators=[Optional(), Length(max=255)])
-    postcode = StringField(_l("Postcode"), validators=[
-        Optional(), Length(min=5, max=5, message=_l("A French postcode has 5 digits.")), valid_postcode])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), valid_postcode])
     commune = StringField(_l("Commune"), validators=[Optional(), Length(max=120)])
     latitude = StringField(_l("Latitude"), validators=[Optional()])
     longitude = StringField(_l("Longitude"), validators=[Optional()])
@@ -94,26 +93,35 @@ class EventForm(ContentForm):
     duration_text = StringField(_l("Duration"), validators=[Optional(), Length(max=100)])
     certificate = BooleanField(_l("A certificate is given"))
 
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # Fields required by another field's choice. Not inline validators: an empty field's
+        # Optional() stops its validation chain before them.
+        for field, missing, message in (
+            (self.capacity, self.registration_mode.data == "site" and self.capacity.data is None,
+             _l("Give the number of places.")),
+            (self.registration_url, self.registration_mode.data == "external" and not self.registration_url.data,
+             _l("Give the address of the registration page.")),
+            (self.online_url, self.attendance_mode.data in ("online", "mixed") and not self.online_url.data,
+             _l("Give the link of the online event.")),
+        ):
+            if missing and not field.errors:
+                field.errors.append(message)
+                valid = False
+        return valid
+
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data < self.starts_at.data:
             raise ValidationError(_l("The end is before the start."))
 
     def validate_capacity(self, field):
-        if self.registration_mode.data == "site":
-            if field.data is None:
-                raise ValidationError(_l("Give the number of places."))
-            if field.data < 1:
-                raise ValidationError(_l("At least one place."))
-            if field.data > 100000:
-                raise ValidationError(_l("At most 100,000 places."))
-
-    def validate_registration_url(self, field):
-        if self.registration_mode.data == "external" and not field.data:
-            raise ValidationError(_l("Give the address of the registration page."))
-
-    def validate_online_url(self, field):
-        if self.attendance_mode.data in ("online", "mixed") and not field.data:
-            raise ValidationError(_l("Give the link of the online event."))
+        # Required for registration on this site: see validate().
+        if field.data is None:  # not a number: the field has its message already
+            return
+        if field.data < 1:
+            raise ValidationError(_l("At least one place."))
+        if field.data > 100000:
+            raise ValidationError(_l("At most 100,000 places."))
 
     def validate_age_max(self, field):
         if field.data is not None and self.age_min.data is not None and field.data < self.age_min.data:

@@ -20,14 +20,17 @@ from ...events import (
     places_left,
     register,
     registration_open,
+    registrations_of,
     schedule,
+    send_registration_mail,
     to_local,
     to_utc,
+    waiting_ranks,
 )
 from ...extensions import db
 from ...htmx import is_htmx, render
 from ...ical import calendar_for
-from ...models import PUBLISHED, AuditLog, Territory
+from ...models import PUBLISHED, AuditLog, Tag, Territory
 from ...models.actors import Actor, ActorMember
 from ...models.events import CANCELLED, CONFIRMED, WAITING, Event, Registration
 from ...policy import can
@@ -38,6 +41,7 @@ from .forms import EventForm, MessageForm, parse_lines
 
 PER_PAGE = 30
 GEOJSON_LIMIT = 5000
+FEED_LIMIT = 3000  # occurrences in an iCalendar feed
 
 
 # --- agenda -------------------------------------------------------------------------------
@@ -137,8 +141,39 @@ def agenda_geojson():
 def agenda_ics():
     """Subscribable feed honouring the agenda's filters (upcoming by default)."""
     filters = EventFilter.from_args(request.args)
-    rows = filters.pairs(3000)
-    return _ics_response(calendar_for(rows, name=_("Agenda")), "agenda.ics", inline=True)
+    return _ics_response(calendar_for(filters.pairs(FEED_LIMIT), name=_("Agenda")), "agenda.ics", inline=True)
+
+
+@bp.get("/actor/<int:id>/agenda.ics")
+def structure_ics(id):
+    """A structure's feed: the events it organises or hosts (the agenda's filters apply too)."""
+    actor, _redirect = load_content(Actor, id)
+    filters = EventFilter.from_args(request.args)
+    filters.structure = actor.id
+    return _ics_response(calendar_for(filters.pairs(FEED_LIMIT), name=f"{_('Agenda')} — {actor.title}"),
+                         f"agenda-{actor.slug}.ics", inline=True)
+
+
+@bp.get("/tags/<slug>/agenda.ics")
+def tag_ics(slug):
+    tag = db.session.scalar(select(Tag).where(Tag.slug == Tag.normalize(slug)))
+    if tag is None:
+        fail(404)
+    filters = EventFilter.from_args(request.args)
+    filters.tags = [tag.slug]
+    return _ics_response(calendar_for(filters.pairs(FEED_LIMIT), name=f"{_('Agenda')} — #{tag.name}"),
+                         f"agenda-{tag.slug}.ics", inline=True)
+
+
+@bp.get("/t/<slug>/agenda.ics")
+def territory_ics(slug):
+    territory = db.session.scalar(select(Territory).where(Territory.slug == slug))
+    if territory is None:
+        fail(404)
+    filters = EventFilter.from_args(request.args)
+    filters.territories = [territory.slug]
+    return _ics_response(calendar_for(filters.pairs(FEED_LIMIT), name=f"{_('Agenda')} — {territory.name}"),
+                         f"agenda-{territory.slug}.ics", inline=True)
 
 
 def _ics_response(body: bytes, filename: str, inline: bool = False):
@@ -198,7 +233,7 @@ def register_view(id):
         db.session.rollback()
         return _registration_answer(event, str(error), error.status)
     db.session.commit()
-    _send_registration_mail(registration)
+    send_registration_mail(registration)
     message = (_("You are registered.") if registration.status == CONFIRMED
                else _("The event is full: you are on the waiting list."))
     return _registration_answer(event, message)
@@ -217,7 +252,7 @@ def cancel_view(id):
     promoted = cancel(registration)
     db.session.commit()
     if promoted is not None:
-        _send_registration_mail(promoted, promoted_now=True)
+        send_registration_mail(promoted, promoted=True)
     return _registration_answer(event, _("Your registration is cancelled."))
 
 
@@ -231,20 +266,6 @@ def _registration_answer(event, message, status=200):
         return render("events/show.html", item=event, tag_form=TagForm(formdata=None), status=status,
                       **_registration_context(event))
     return redirect(event.url, code=303)
-
-
-def _send_registration_mail(registration, promoted_now=False):
-    from ...accounts import send_mail
-
-    user, event = registration.user, registration.event
-    if promoted_now:
-        subject = _("A place freed up: you are registered for %(title)s", title=event.title)
-    elif registration.status == CONFIRMED:
-        subject = _("Registration confirmed: %(title)s", title=event.title)
-    else:
-        subject = _("Waiting list: %(title)s", title=event.title)
-    send_mail(user.email, subject, "mail/registration.txt", user.locale, registration=registration, event=event,
-              promoted=promoted_now, url=url_for("events.show", id=event.id, slug=event.slug, _external=True))
 
 
 def _check_csrf():
@@ -400,7 +421,7 @@ def edit(id):
             AuditLog.record(current_user, "event.updated", event, event.territory)
             db.session.commit()
             for registration in promoted:
-                _send_registration_mail(registration, promoted_now=True)
+                send_registration_mail(registration, promoted=True)
             flash(_("Saved."), "success")
             return redirect(event.url, code=303)
         db.session.rollback()
@@ -426,7 +447,7 @@ def registrants(id):
         Registration.event_id == event.id, Registration.status != CANCELLED)
         .order_by(Registration.status, Registration.position)).all()
     return render("events/registrants.html", item=event, rows=rows, confirmed=confirmed_count(event),
-                  message_form=MessageForm(formdata=None))
+                  ranks=waiting_ranks(event), message_form=MessageForm(formdata=None))
 
 
 @bp.get("/event/<int:id>/registrants.csv")
@@ -462,7 +483,8 @@ def attendance(id, registration_id):
     registration.attended = None if value == "" else value == "yes"
     db.session.commit()
     if is_htmx():
-        return render("events/_registrant_row.html", item=event, r=registration, saved=True)
+        return render("events/_registrant_row.html", item=event, r=registration, ranks=waiting_ranks(event),
+                      saved=True)
     return redirect(url_for("events.registrants", id=event.id), code=303)
 
 
@@ -489,7 +511,7 @@ def message(id):
         rows = db.session.scalars(select(Registration).where(
             Registration.event_id == event.id, Registration.status != CANCELLED)).all()
         return render("events/registrants.html", item=event, rows=rows, confirmed=confirmed_count(event),
-                      message_form=form, status=422)
+                      ranks=waiting_ranks(event), message_form=form, status=422)
     recipients = db.session.scalars(select(Registration).where(
         Registration.event_id == event.id, Registration.status.in_((CONFIRMED, WAITING)))).all()
     for r in recipients:
@@ -505,12 +527,6 @@ def message(id):
 @bp.get("/me/registrations")
 @login_required
 def my_registrations():
-    rows = db.session.execute(
-        select(Registration, Event).join(Event, Event.id == Registration.event_id)
-        .where(Registration.user_id == current_user.id, Registration.status != CANCELLED)
-        .order_by(Event.starts_at.desc())).all()
-    now = to_utc_now()
-    upcoming = [(r, e) for r, e in rows if (e.ends_at or e.starts_at) >= now]
-    past = [(r, e) for r, e in rows if (e.ends_at or e.starts_at) < now]
-    return render("events/my_registrations.html", upcoming=list(reversed(upcoming)), past=past)
+    upcoming, past = registrations_of(current_user)
+    return render("events/my_registrations.html", upcoming=upcoming, past=past)
 
