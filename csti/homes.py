@@ -12,6 +12,7 @@ from .models.announcements import Announcement
 from .models.articles import Article
 from .models.base import utcnow
 from .models.events import Event, EventOccurrence
+from .models.projects import Project
 
 
 def featured(territory=None, limit=6):
@@ -54,11 +55,20 @@ def open_announcements(territory=None, limit=6):
                                             Announcement.published_at.desc()).limit(limit)).all()
 
 
+def active_projects(territory=None, limit=6):
+    """Projects not finished, the most recently updated first."""
+    stmt = select(Project).where(Project.status == PUBLISHED, Project.stage != "finished")
+    if territory is not None:
+        stmt = stmt.where(Project.territory_id == territory.id)
+    return db.session.scalars(stmt.order_by(Project.updated_at.desc(), Project.id.desc()).limit(limit)).all()
+
+
 def home_sections(territory=None) -> dict:
     return {
         "featured": featured(territory),
         "events": upcoming_events(territory),
         "articles": latest(Article, territory),
         "announcements": open_announcements(territory),
+        "projects": active_projects(territory),
         "structures": latest(Actor, territory),
     }

@@ -51,3 +51,26 @@ def test_animator_features_content_in_order(testapp_en, db, factory):
     testapp_en.post(f"/content/{second.id}/feature", {"action": "remove"}, headers=headers)
     featured = testapp_en.get("/t/bzh").html.find(id="featured-title").parent
     assert [a.text for a in featured.select("h3 a")] == ["Premier à la une"]
+
+
+def test_homes_show_active_projects_and_open_announcements(testapp_en, db, factory):
+    from datetime import timedelta
+
+    from csti.models import Announcement, Project, ProjectNeed
+    from csti.models.announcements import local_today
+
+    territory = factory.territory(slug="bzh")
+    active = Project(title="Fusée à eau", territory=territory, stage="in_progress")
+    active.needs.append(ProjectNeed(kind="volunteers", description="Des bras"))
+    finished = Project(title="Projet terminé", territory=territory, stage="finished")
+    open_call = Announcement(title="Appel ouvert", territory=territory, deadline=local_today() + timedelta(days=3))
+    closed = Announcement(title="Appel clos", territory=territory, deadline=local_today() - timedelta(days=3))
+    for item in (active, finished, open_call, closed):
+        _publish(db, item)
+    for url in ("/t/bzh", "/"):
+        page = testapp_en.get(url)
+        projects = page.html.find(id="projects-title").parent
+        assert "Fusée à eau" in projects.text and "Volunteers" in projects.text
+        assert "Projet terminé" not in projects.text
+        announcements = page.html.find(id="announcements-title").parent
+        assert "Appel ouvert" in announcements.text and "Appel clos" not in announcements.text
