@@ -15,7 +15,8 @@
     var text = (document.body.dataset.msgError || "Error") + " (" + xhr.status + ")";
     try {
       var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
-      var msg = doc.querySelector(".error-page p");
+      // An error page's message, or a fragment's (e.g. a refused registration, 409).
+      var msg = doc.querySelector(".error-page p, p.error");
       if (msg && msg.textContent.trim()) { text = msg.textContent.trim(); }
     } catch (e) { /* keep the fallback */ }
     announce(text);

@@ -107,6 +107,7 @@
     document.querySelectorAll("[data-map]").forEach(function (el) {
       if (el.dataset.ready) { return; }
       el.dataset.ready = "1";
+      el.querySelectorAll(".map-fallback").forEach(function (note) { note.remove(); });
       var kind = el.dataset.map;
       if (kind === "directory") { directoryMap(el); }
       else if (kind === "point") { pointMap(el); }
