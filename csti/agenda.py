@@ -13,6 +13,7 @@ from .models import PUBLISHED, Tag, Territory, content_owner, content_tag
 from .models.audiences import AUDIENCES, ContentAudience
 from .models.base import utcnow
 from .models.events import EVENT_KINDS, Event, EventOccurrence
+from .text import fold
 
 WHEN = ("upcoming", "today", "weekend", "month", "range", "past")
 VIEWS = ("list", "calendar", "map")
@@ -27,10 +28,15 @@ def page_number(args) -> int:
     return min(max(args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
+def _printable(text: str) -> str:
+    """Without control characters: PostgreSQL refuses NUL in a string, and none belongs in a filter."""
+    return "".join(c for c in text if c.isprintable() or c.isspace())
+
+
 def _multi(args, key, allowed=None):
     values = []
     for raw in args.getlist(key)[:MAX_VALUES]:
-        for value in raw.split(","):
+        for value in _printable(raw).split(","):
             value = value.strip()[:60]
             if value and (allowed is None or value in allowed) and value not in values:
                 values.append(value)
@@ -81,7 +87,7 @@ class EventFilter:
             tags=[Tag.normalize(t) for t in _multi(args, "tag") if Tag.normalize(t)],
             organisers=[i for i in map(_id, _multi(args, "organiser")) if i is not None][:10],
             price=args.get("price", "") if args.get("price") in ("free", "paid") else "",
-            q=" ".join((args.get("q") or "").split())[:200],
+            q=" ".join(_printable(args.get("q") or "").split())[:200],
             view=view if view in VIEWS else "list",
         )
         month = args.get("month", "")
@@ -191,8 +197,11 @@ class EventFilter:
             stmt = stmt.where(or_(Event.venue_id == self.structure, Event.id.in_(
                 select(content_owner.c.content_id).where(content_owner.c.actor_id == self.structure))))
         if self.q:
+            # Every word, in the title (also without accents: "conference" finds "Conférence"),
+            # the summary, the commune or the place; % and _ are letters here, not wildcards.
             for word in self.q.split()[:8]:
-                like = f"%{word}%"
-                stmt = stmt.where(or_(Event.title.ilike(like), Event.summary.ilike(like),
-                                      Event.commune.ilike(like), Event.venue_name.ilike(like)))
+                stmt = stmt.where(or_(
+                    Event.title.icontains(word, autoescape=True), Event.sort_key.contains(fold(word), autoescape=True),
+                    Event.summary.icontains(word, autoescape=True), Event.commune.icontains(word, autoescape=True),
+                    Event.venue_name.icontains(word, autoescape=True)))
         return stmt

@@ -11,6 +11,7 @@ from dateutil.rrule import MONTHLY, WEEKLY, rrule
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from .extensions import db
 from .models.base import utcnow
@@ -155,9 +156,11 @@ def registration_open(event: Event) -> tuple[bool, str | None]:
 
 def _lock(event: Event) -> Event:
     """Serialise registrations of one event: a row lock on PostgreSQL; on SQLite the request's
-    transaction is already BEGIN IMMEDIATE (one writer at a time)."""
-    return db.session.scalar(select(Event).where(Event.id == event.id).with_for_update().execution_options(
-        populate_existing=True))
+    transaction is already BEGIN IMMEDIATE (one writer at a time). Without the joined eager
+    loads (venue, territory, author): PostgreSQL refuses FOR UPDATE on the nullable side of
+    an outer join."""
+    return db.session.scalar(select(Event).options(lazyload("*")).where(Event.id == event.id)
+                             .with_for_update().execution_options(populate_existing=True))
 
 
 def register(event: Event, user) -> Registration:
@@ -208,6 +211,16 @@ def promote(event: Event) -> Registration | None:
         first.status = CONFIRMED
         db.session.flush()
     return first
+
+
+def serve_waiting_list(event: Event) -> list[Registration]:
+    """After the organiser added places: promote from the waiting list, in order, while
+    places are left. Returns the promoted registrations (to be told). The caller commits."""
+    event = _lock(event)
+    promoted = []
+    while event.registration_mode == "site" and (registration := promote(event)) is not None:
+        promoted.append(registration)
+    return promoted
 
 
 def waiting_ranks(event: Event) -> dict[int, int]:

@@ -106,6 +106,8 @@ def varied(now_is, make_event, make_actor, factory, occitanie):
     ("q=montpellier", ["Conférence sur le climat"]),
     ("q=ARTILECT", ["Atelier robotique"]),
     ("q=conférence climat", ["Conférence sur le climat"]),
+    ("q=conference CLIMAT", ["Conférence sur le climat"]),  # without the accent
+    ("q=%", []), ("q=_", []),  # letters, not wildcards
     ("kind=talk&price=free", []),
     ("territory=occitanie&audience=children", ["Atelier robotique"]),
 ])

@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from csti.events import cancel, register, to_utc
@@ -61,11 +62,22 @@ def test_register_in_one_click(testapp_en, db, factory, workshop, log_in, mails)
     assert "is confirmed" in mail.body and path(workshop) in mail.body
 
 
-def test_mail_is_in_the_language_of_the_person(testapp_en, db, factory, workshop, log_in, mails):
-    log_in(testapp_en, factory.user(name="Amélie", locale="fr"))
-    register_form(testapp_en.get(path(workshop)), workshop).submit(status=303)
+def test_promotion_mail_is_in_the_language_of_the_promoted_person(app, testapp_en, db, factory, workshop, log_in,
+                                                                  mails):
+    """Alice (English) cancels; Amélie (French) gets the place: her mail is in French."""
+    alice, bob, amelie = person(factory, "Alice"), person(factory, "Bob"), factory.user(name="Amélie", locale="fr")
+    for user in (alice, bob, amelie):
+        register(workshop, user)
+    db.session.commit()
+    log_in(testapp_en, alice)
+    testapp_en.get(path(workshop)).forms[f"cancel-registration-{workshop.id}"].submit(status=303)
     (mail,) = mails
-    assert mail.subject.startswith("Inscription confirmée") and "Atelier robotique" in mail.subject
+    assert mail.to == [amelie.email]
+    with app.test_request_context(), force_locale("fr"):
+        subject = gettext("A place freed up: you are registered for %(title)s", title="Atelier robotique")
+        hello = gettext("Hello %(name)s,", name="Amélie")
+    assert subject != "A place freed up: you are registered for Atelier robotique"  # the catalogue has it
+    assert mail.subject == subject and mail.body.startswith(hello)
 
 
 def test_register_with_htmx_returns_the_fragment(testapp_en, db, factory, workshop, log_in, mails):
@@ -349,6 +361,14 @@ def test_message_to_the_registrants(testapp_en, db, factory, occitanie, workshop
     assert db.session.scalar(select(AuditLog.action)) == "event.message"
 
 
+def test_message_subject_stays_on_one_line(testapp_en, db, workshop, crowd, log_in, mails):
+    log_in(testapp_en, manager_of(workshop))
+    token = testapp_en.get(f"/event/{workshop.id}/registrants").forms["message-form"]["csrf_token"].value
+    testapp_en.post(f"/event/{workshop.id}/message", {"csrf_token": token, "subject": "Salle B\r\nBcc: x@example.com",
+                                                      "body": "Texte"}, status=303)
+    assert {m.subject for m in mails} == {"Salle B Bcc: x@example.com"} and len(mails) == 4
+
+
 def test_empty_message_is_refused(testapp_en, db, workshop, crowd, log_in, mails):
     log_in(testapp_en, manager_of(workshop))
     form = testapp_en.get(f"/event/{workshop.id}/registrants").forms["message-form"]
@@ -390,8 +410,8 @@ def test_my_registrations(testapp_en, db, factory, make_event, occitanie, log_in
     me = person(factory, "Alice")
     soon = make_event(occitanie, "Bientôt", start=in_days(3), registration_mode="site", capacity=1)
     later = make_event(occitanie, "Plus tard", start=in_days(20), registration_mode="site", capacity=5)
-    # A weekly club whose first date is past: it is still upcoming.
-    club = make_event(occitanie, "Club du mercredi", start=in_days(-14), registration_mode="site", capacity=5,
+    # A weekly club whose first date is past: it is still upcoming (next date: tomorrow).
+    club = make_event(occitanie, "Club hebdomadaire", start=in_days(-13), registration_mode="site", capacity=5,
                       recurrence="weekly", until=in_days(30).date())
     dropped = make_event(occitanie, "Abandonné", start=in_days(5), registration_mode="site", capacity=5)
     register(soon, factory.user())
@@ -406,7 +426,7 @@ def test_my_registrations(testapp_en, db, factory, make_event, occitanie, log_in
     log_in(testapp_en, me)
     page = testapp_en.get("/me/registrations")
     upcoming, old = page.html.select("section")
-    assert [li.find("a").get_text() for li in upcoming.select("li")] == ["Club du mercredi", "Bientôt", "Plus tard"]
+    assert [li.find("a").get_text() for li in upcoming.select("li")] == ["Club hebdomadaire", "Bientôt", "Plus tard"]
     assert "waiting list" in upcoming.select("li")[1].get_text() and "registered" in upcoming.select("li")[2].get_text()
     assert [li.find("a").get_text() for li in old.select("li")] == ["Passé"]
     assert "Abandonné" not in page.text

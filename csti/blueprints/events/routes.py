@@ -23,6 +23,7 @@ from ...events import (
     registrations_of,
     schedule,
     send_registration_mail,
+    serve_waiting_list,
     to_local,
     to_utc,
     waiting_ranks,
@@ -191,7 +192,7 @@ def trainings():
     page = db.paginate(filters.occurrences(), page=page_number(request.args),
                        per_page=PER_PAGE, error_out=False)
     return render("events/trainings.html", page=page, filters=filters, rows=[(o, o.event) for o in page.items],
-                  page_url=lambda n: url_for("events.trainings", page=n))
+                  page_url=lambda n: url_for("events.trainings", page=n, **filters.to_args(kind=None)))
 
 
 # --- one event ----------------------------------------------------------------------------
@@ -409,15 +410,7 @@ def edit(id):
         return render("events/form.html", form=form, item=event)
     if form.validate_on_submit():
         if _apply(event, form):
-            # Places may have been added: serve the waiting list.
-            from ...events import promote
-
-            promoted = []
-            while event.registration_mode == "site":
-                registration = promote(event)
-                if registration is None:
-                    break
-                promoted.append(registration)
+            promoted = serve_waiting_list(event)  # places may have been added
             AuditLog.record(current_user, "event.updated", event, event.territory)
             db.session.commit()
             for registration in promoted:
@@ -514,8 +507,9 @@ def message(id):
                       ranks=waiting_ranks(event), message_form=form, status=422)
     recipients = db.session.scalars(select(Registration).where(
         Registration.event_id == event.id, Registration.status.in_((CONFIRMED, WAITING)))).all()
+    subject = " ".join(form.subject.data.split())  # a line break in a mail header is refused
     for r in recipients:
-        send_mail(r.user.email, form.subject.data, "mail/event_message.txt", r.user.locale, event=event,
+        send_mail(r.user.email, subject, "mail/event_message.txt", r.user.locale, event=event,
                   body=form.body.data, sender=current_user,
                   url=url_for("events.show", id=event.id, slug=event.slug, _external=True))
     AuditLog.record(current_user, "event.message", event, event.territory, recipients=len(recipients))
