@@ -27,6 +27,7 @@ BLUEPRINTS = [
     "csti.blueprints.articles:bp",
     "csti.blueprints.announcements:bp",
     "csti.blueprints.projects:bp",
+    "csti.blueprints.dossiers:bp",
     "csti.blueprints.search:bp",
 ]
 
@@ -98,11 +99,26 @@ def register_extensions(app):
 
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.refresh_view = "accounts.login"
+    from .htmx import login_needed
+
+    login_manager.unauthorized_handler(login_needed)
 
     from . import (
         models,  # noqa: F401  (registers the mappers)
         search,  # noqa: F401  (registers the outbox hooks)
     )
+
+    if app.config.get("SEARCH_BACKEND") not in search.BACKENDS:
+        raise ValueError(f"CSTI_SEARCH_BACKEND={app.config.get('SEARCH_BACKEND')!r}: "
+                         f"choose one of {', '.join(search.BACKENDS)}")
+    if engine.dialect.name == "postgresql":
+        # The PostgreSQL search tables exist on every PostgreSQL database (the migration makes
+        # them), whichever backend is chosen; they are part of the metadata there only.
+        from .search.postgres_backend import register_tables
+
+        register_tables(db.metadata)
+    elif app.config["SEARCH_BACKEND"] == "postgres":
+        raise RuntimeError("CSTI_SEARCH_BACKEND=postgres needs a PostgreSQL database (CSTI_DATABASE_URL)")
     from .models import User
 
     @login_manager.user_loader

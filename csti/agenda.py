@@ -130,9 +130,12 @@ class EventFilter:
             return to_utc(datetime.combine(d, time.min))
 
         if self.view == "calendar":
+            # The whole grid: from the Monday before the 1st to the Monday after the month, so
+            # the neighbouring months' days at either end show their events too.
             first = self.month or today.replace(day=1)
             following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-            return day_start(first), day_start(following)
+            return (day_start(first - timedelta(days=first.weekday())),
+                    day_start(following + timedelta(days=(7 - following.weekday()) % 7)))
         if self.when == "today":
             return now, day_start(today + timedelta(days=1))
         if self.when == "weekend":

@@ -130,7 +130,11 @@ def import_actors(path, territory_slug, dry_run, skip_errors):
         raise click.UsageError(f"no territory {territory_slug!r} (flask csti territory list)")
     with open(path, "rb") as f:
         data = f.read()
-    with write_intent():
+    from flask_babel import force_locale
+
+    # The command speaks English: the rows' messages too (outside a request they would
+    # otherwise come in the site's default language, mixed with the English lines).
+    with write_intent(), force_locale("en"):
         try:
             result = preview(data, territory)
         except ImportFileError as error:
@@ -155,24 +159,31 @@ def reindex_command():
     """Rebuild the search index (searches keep using the old one until it is ready)."""
     import time
 
-    from .search import reindex
+    from .search import SearchBusy, backend, reindex
 
     started = time.monotonic()
-    count = reindex()
-    click.echo(f"search index rebuilt: {count} documents in {time.monotonic() - started:.1f} s")
+    try:
+        count = reindex()
+    except SearchBusy as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"search index rebuilt ({backend().name}): {count} documents in {time.monotonic() - started:.1f} s")
 
 
 @csti_cli.command("search-check")
 @with_appcontext
 def search_check_command():
     """Report differences between the search index and the database (exit 1 if any)."""
-    from .search import check, drain
+    from .search import backend, check, drain
 
-    drain()
+    drain(timeout=5.0, rounds=1000)  # what is merely waiting in the outbox is no difference
     diff = check()
-    click.echo(f"missing from the index: {len(diff['missing'])}; extra in the index: {len(diff['extra'])}")
-    for name in ("missing", "extra"):
+    click.echo(f"search index ({backend().name}): missing {len(diff['missing'])}, extra {len(diff['extra'])}, "
+               f"out of date {len(diff['stale'])}")
+    for name, label in (("missing", "missing from the index"), ("extra", "in the index but not published"),
+                        ("stale", "out of date in the index")):
         if diff[name]:
-            click.echo(f"{name}: {', '.join(map(str, diff[name][:50]))}")
-    if diff["missing"] or diff["extra"]:
+            shown = ", ".join(map(str, diff[name][:50])) + (" …" if len(diff[name]) > 50 else "")
+            click.echo(f"{label}: {shown}")
+    if diff["missing"] or diff["extra"] or diff["stale"]:
+        click.echo("run `flask csti reindex` to rebuild the index", err=True)
         raise SystemExit(1)

@@ -131,9 +131,21 @@ def confirmed_count(event: Event) -> int:
 
 
 def places_left(event: Event) -> int | None:
+    if event.schedule_status == "full":
+        return 0  # the organiser says so, whatever the count
     if event.capacity is None:
         return None
     return max(0, event.capacity - confirmed_count(event))
+
+
+def is_over(event: Event) -> bool:
+    return event.starts_at is not None and utcnow() > (last_end(event) or event.starts_at)
+
+
+def external_registration_open(event: Event) -> bool:
+    """Whether to show the link to the organiser's registration page."""
+    return (event.registration_mode == "external" and bool(event.registration_url)
+            and event.schedule_status not in ("cancelled", "postponed") and not is_over(event))
 
 
 def registration_open(event: Event) -> tuple[bool, str | None]:
@@ -144,12 +156,14 @@ def registration_open(event: Event) -> tuple[bool, str | None]:
         return False, _("Registration opens when the event is published.")
     if event.schedule_status == "cancelled":
         return False, _("This event is cancelled.")
+    if event.schedule_status == "postponed":
+        return False, _("This event is postponed: registration reopens with its new dates.")
     if event.registration_closed:
         return False, _("Registration is closed.")
     now = utcnow()
     if event.registration_deadline is not None and now > event.registration_deadline:
         return False, _("The registration deadline has passed.")
-    if event.starts_at is not None and now > (last_end(event) or event.starts_at):
+    if is_over(event):
         return False, _("This event is over.")
     return True, None
 
@@ -175,7 +189,8 @@ def register(event: Event, user) -> Registration:
     if existing is not None and existing.status != CANCELLED:
         raise RegistrationError(_("You are already registered.") if existing.status == CONFIRMED
                                 else _("You are already on the waiting list."), 409)
-    full = event.capacity is not None and confirmed_count(event) >= event.capacity
+    full = event.schedule_status == "full" or (
+        event.capacity is not None and confirmed_count(event) >= event.capacity)
     if full and not event.waiting_list:
         raise RegistrationError(_("This event is full."), 409)
     position = (db.session.scalar(select(func.max(Registration.position)).where(

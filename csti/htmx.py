@@ -35,3 +35,23 @@ def back(default_endpoint: str = "main.index", **values):
     """Redirect (303) to ``next`` if it is a local URL, else to the default endpoint."""
     target = safe_next(request.values.get("next")) or safe_next(request.referrer, allow_absolute_same_host=True)
     return redirect(target or url_for(default_endpoint, **values), code=303)
+
+
+def login_needed():
+    """Flask-Login's unauthorized handler. A page: the usual redirect to the log-in form. An
+    htmx request (a Register button clicked after the session expired): the log-in page must
+    not be swapped into the button's box, so tell htmx to go there (``HX-Redirect``) and come
+    back to the page the visitor was on."""
+    from flask import flash
+    from flask_babel import gettext as _
+    from flask_login import login_url
+
+    current = safe_next(request.headers.get("HX-Current-URL"), allow_absolute_same_host=True)
+    target = login_url("accounts.login", next_url=current or request.full_path)
+    if is_htmx():
+        flash(_("Please log in to see this page."), "info")
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = target
+        return response
+    flash(_("Please log in to see this page."), "info")
+    return redirect(target)

@@ -45,7 +45,7 @@ def content_security_policy() -> str:
 class QueryStringSanitiser:
     """WSGI middleware: a query string that is not UTF-8 (a raw 0xE9 byte sent by an old
     client or a scanner) has its bad bytes percent-encoded, so every page — and the error page —
-    reads it without failing (the bad characters become U+FFFD)."""
+    reads it without failing (the bad characters become U+FFFD); NUL characters are dropped."""
 
     SAFE = "=&+%;/:,@!$'()*?~-._"
 
@@ -56,6 +56,9 @@ class QueryStringSanitiser:
         from urllib.parse import quote
 
         query = environ.get("QUERY_STRING", "")
+        if "%00" in query:
+            # A NUL character means nothing in a filter, and PostgreSQL refuses it in a query.
+            query = environ["QUERY_STRING"] = query.replace("%00", "")
         if query:
             try:
                 query.encode("latin-1").decode("utf-8")

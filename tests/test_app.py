@@ -60,3 +60,19 @@ def test_a_query_string_that_is_not_utf8_does_not_break_pages(testapp):
     for url in ("/", "/actors", "/agenda", "/tags"):
         response = testapp.get(url, extra_environ={"QUERY_STRING": "q=\xe9t\xe9"})
         assert response.status_int == 200
+
+
+def test_a_nul_character_in_filters_is_dropped(testapp, factory):
+    factory.territory(slug="bzh")
+    for url in ("/actors?q=%00", "/actors?territory=%00bzh", "/articles?q=ab%00c", "/announcements?q=%00",
+                "/projects?q=%00", "/agenda?q=%00", "/search?q=%00"):
+        assert testapp.get(url).status_int == 200, url
+
+
+def test_an_htmx_request_after_the_session_expired_is_sent_to_the_login_page(testapp):
+    response = testapp.get("/me/registrations", headers={"HX-Request": "true",
+                           "HX-Current-URL": "http://localhost/agenda?kind=talk"}, expect_errors=True)
+    assert response.status_int == 401 and response.text == ""
+    assert response.headers["HX-Redirect"] == "/login?next=%2Fagenda%3Fkind%3Dtalk"
+    page = testapp.get("/me/registrations")
+    assert page.status_int == 302 and page.location.endswith("/login?next=%2Fme%2Fregistrations")

@@ -54,7 +54,7 @@ def test_taken_email_gets_the_same_answer_and_changes_nothing(testapp_en, db, ma
     assert db.session.scalar(select(func.count(User.id)).where(User.email == "taken@example.org")) == 1
     owner = db.session.get(User, owner.id)
     assert owner.name == "Owner" and owner.password_hash == old_hash
-    assert "already has an account" in mails[-1].body
+    assert "un compte existe" in mails[-1].body
     assert mails[-1].to == ["taken@example.org"]
 
 

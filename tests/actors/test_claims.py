@@ -203,4 +203,4 @@ def test_claim_and_decision_are_mailed(testapp_en, app, db, factory, make_actor,
     accept = [f for f in page.forms.values() if f.action.endswith(f"/claims/{claim_id}/accept")][0]
     accept.submit()
     assert mails[-1].to == ["claimant@example.org"]
-    assert "accepted" in mails[-1].body
+    assert "acceptée" in mails[-1].body  # in the claimant's language (French by default)

@@ -259,3 +259,15 @@ def test_bad_filter_values_never_give_a_500(testapp_en, dated, url):
 def test_out_of_range_dates_are_refused_next_to_the_field(testapp_en, dated):
     page = testapp_en.get("/agenda?when=range&start=0001-01-01", status=422)
     assert page.html.find(id="agenda-start-error").get_text(strip=True) == "Not a date."
+
+
+def test_calendar_shows_the_neighbouring_months_days_of_its_grid(testapp_en, now_is, make_event, occitanie):
+    now_is(NOW)
+    make_event(occitanie, "Veille de la rentrée", start=at(30, month=9))   # Monday of the first row
+    make_event(occitanie, "Samedi de novembre", start=at(2, month=11))    # Saturday of the last row
+    make_event(occitanie, "Trop loin", start=at(4, month=11))             # the row after: not shown
+    table = testapp_en.get("/agenda?view=calendar&month=2030-10").html.select_one("table.calendar")
+    others = {td.select_one(".day-number").contents[0].strip(): [a.get_text(strip=True) for a in td.select("li a")]
+              for td in table.select("td.other-month")}
+    assert others["30"] == ["Veille de la rentrée"] and others["2"] == ["Samedi de novembre"]
+    assert "Trop loin" not in table.get_text()

@@ -143,6 +143,8 @@ def test_all_day_event(testapp_en, db, occitanie, member, log_in):
     ({"latitude": "43.6", "longitude": ""}, "latitude", "Give both the latitude and the longitude, or neither."),
     ({"latitude": "nan", "longitude": "1.4"}, "latitude", "Latitude is between -90 and 90."),
     ({"title": ""}, "title", "Give a title."),
+    ({"registration_mode": "site", "capacity": "20", "registration_deadline": "2030-08-13T09:00"},
+     "registration_deadline", "The registration deadline is after the start of the event."),
 ])
 def test_bad_input_is_refused_next_to_the_field(testapp_en, db, occitanie, member, log_in, values, field, message):
     log_in(testapp_en, member)

@@ -438,3 +438,37 @@ def test_my_registrations(testapp_en, db, factory, make_event, occitanie, log_in
 def test_my_registrations_needs_a_login(testapp_en):
     response = testapp_en.get("/me/registrations")
     assert response.status_int == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_postponed_event_takes_no_registration(testapp_en, db, factory, workshop, log_in):
+    workshop.schedule_status = "postponed"
+    db.session.commit()
+    alice = person(factory, "Alice")
+    log_in(testapp_en, alice)
+    page = testapp_en.get(path(workshop))
+    assert f"register-{workshop.id}" not in page.forms
+    assert "registration reopens with its new dates" in box(page, workshop)
+    response = testapp_en.post(f"/event/{workshop.id}/register", headers=csrf_headers(page), expect_errors=True)
+    assert response.status_int == 409
+    assert rows(db, workshop) == []
+
+
+def test_an_event_marked_full_sends_newcomers_to_the_waiting_list(testapp_en, db, factory, workshop, log_in):
+    workshop.schedule_status = "full"  # the organiser filled it by other means
+    db.session.commit()
+    alice = person(factory, "Alice")
+    log_in(testapp_en, alice)
+    page = testapp_en.get(path(workshop))
+    assert "Join the waiting list" in page.text
+    register_form(page, workshop).submit()
+    assert rows(db, workshop) == [("Alice", WAITING, 1)]
+
+
+@pytest.mark.parametrize("status, days, shown", [
+    ("scheduled", 10, True), ("cancelled", 10, False), ("postponed", 10, False), ("scheduled", -10, False)])
+def test_the_link_to_an_external_registration_only_while_it_makes_sense(testapp_en, make_event, occitanie,
+                                                                        status, days, shown):
+    event = make_event(occitanie, "Conférence", start=in_days(days, 18), registration_mode="external",
+                       registration_url="https://billetterie.example.org/conf", schedule_status=status)
+    page = testapp_en.get(path(event))
+    assert (page.html.find("a", href="https://billetterie.example.org/conf") is not None) is shown

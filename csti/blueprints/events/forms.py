@@ -110,6 +110,12 @@ class EventForm(ContentForm):
                 valid = False
         return valid
 
+    def validate_registration_deadline(self, field):
+        # Several dates or a recurrence: registrations may run until the last one.
+        single = self.recurrence.data in (None, "", "none") and not (self.extra_dates.data or "").strip()
+        if field.data and self.starts_at.data and single and field.data > self.starts_at.data:
+            raise ValidationError(_l("The registration deadline is after the start of the event."))
+
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data < self.starts_at.data:
             raise ValidationError(_l("The end is before the start."))

@@ -17,6 +17,7 @@ from ...events import (
     ScheduleError,
     cancel,
     confirmed_count,
+    external_registration_open,
     places_left,
     register,
     registration_open,
@@ -220,6 +221,7 @@ def _registration_context(event):
             Registration.status != CANCELLED))
     is_open, why_closed = registration_open(event)
     return dict(registration=mine, registration_is_open=is_open, why_closed=why_closed,
+                external_open=external_registration_open(event),
                 places_left=places_left(event) if event.registration_mode == "site" else None)
 
 
