@@ -135,7 +135,7 @@ def extend_seed(territories, users, lines):
     """Hook for the content types added by later issues."""
     from importlib import import_module
 
-    for module in ("csti.demo_actors", "csti.demo_events", "csti.demo_publishing"):
+    for module in ("csti.demo_actors", "csti.demo_events", "csti.demo_publishing", "csti.demo_dossiers"):
         try:
             mod = import_module(module)
         except ModuleNotFoundError:

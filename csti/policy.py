@@ -209,6 +209,58 @@ def _offer_help(user, project):
     return user.is_confirmed and project.status == PUBLISHED and not project.in_team(user)
 
 
+# --- dossiers -------------------------------------------------------------------------------
+from .models.dossiers import Dossier  # noqa: E402
+
+
+@rule("view", Dossier)
+def _view_dossier(user, dossier):
+    """A private dossier: its owner and collaborators only (admins were let through above).
+    A public one: as any content, and its collaborators see it before it is published."""
+    if dossier.is_curator(user):
+        return True
+    return not dossier.is_private and _view_content(user, dossier)
+
+
+@rule("edit", Dossier)
+def _edit_dossier(user, dossier):
+    """The owner and the collaborators."""
+    return dossier.is_curator(user)
+
+
+@rule("tag", Dossier)
+def _tag_dossier(user, dossier):
+    return _edit_dossier(user, dossier)
+
+
+@rule("add_items", Dossier)
+def _add_items(user, dossier):
+    """Add, order, annotate and remove items: the owner and the collaborators."""
+    return dossier.is_curator(user)
+
+
+@rule("delete", Dossier)
+def _delete_dossier(user, dossier):
+    return dossier.is_owner(user)
+
+
+@rule("manage_collaborators", Dossier)
+def _manage_collaborators(user, dossier):
+    return dossier.is_owner(user)
+
+
+@rule("set_visibility", Dossier)
+def _set_visibility(user, dossier):
+    """Public or private: the owner's choice, not a collaborator's."""
+    return dossier.is_owner(user)
+
+
+@rule("moderate", Dossier)
+def _moderate_dossier(user, dossier):
+    """Animators moderate public dossiers; private ones are not theirs to see."""
+    return not dossier.is_private and is_animator(user, dossier.territory)
+
+
 # --- discussion -----------------------------------------------------------------------------
 from .models.discussion import Comment  # noqa: E402
 

@@ -137,7 +137,7 @@ def init_app(app):
         footer_pages=footer_pages,
         kind_labels={"actor": _kind_label("actor"), "event": _kind_label("event"), "article": _kind_label("article"),
                      "announcement": _kind_label("announcement"), "project": _kind_label("project"),
-                     "page": _kind_label("page")},
+                     "dossier": _kind_label("dossier"), "page": _kind_label("page")},
         article_kinds=__import__("csti.models.articles", fromlist=["ARTICLE_KINDS"]).ARTICLE_KINDS,
         event_kinds=__import__("csti.models.events", fromlist=["EVENT_KINDS"]).EVENT_KINDS,
         audiences=__import__("csti.models.audiences", fromlist=["AUDIENCES"]).AUDIENCES,

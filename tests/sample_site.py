@@ -5,8 +5,9 @@ import itertools
 from datetime import datetime, time, timedelta
 
 from csti.actors import add_member, set_location
+from csti.dossiers import add_collaborator, add_item
 from csti.events import schedule
-from csti.models import Actor, Announcement, Article, Event, Project, ProjectNeed, ProjectUpdate
+from csti.models import Actor, Announcement, Article, Dossier, Event, Project, ProjectNeed, ProjectUpdate
 from csti.models.actors import MANAGER
 from csti.models.base import utcnow
 
@@ -97,8 +98,22 @@ def build(f):
     db.session.flush()
     db.session.add(ProjectUpdate(project_id=project.id, author=author, body="Premier *prototype*."))
     db.session.commit()
+    dossier = Dossier(title="Astronomie en famille", territory=occitanie, author=author,
+                      summary="Regarder le ciel avec les enfants.", body="Une **sélection** de sorties.")
+    dossier.add_tag("Astronomie")
+    dossier.publish()
+    db.session.add(dossier)
+    for content, note in ((event, "La soirée idéale pour commencer."), (museum, ""), (article, "")):
+        add_item(dossier, content, author, note)
+    add_collaborator(dossier, animator)
+    private = Dossier(title="Idées en vrac", territory=occitanie, author=author, is_private=True)
+    db.session.add(private)
+    add_item(private, announcement, author)
+    db.session.commit()
     return {
         "project": f"/project/{project.id}-{project.slug}",
+        "dossier": f"/dossier/{dossier.id}-{dossier.slug}", "dossier_id": dossier.id,
+        "private_dossier": f"/dossier/{private.id}-{private.slug}", "article_id": article.id,
         "article": f"/article/{article.id}-{article.slug}",
         "announcement": f"/announcement/{announcement.id}-{announcement.slug}",
         "admin": admin.email, "animator": animator.email, "author": author.email,

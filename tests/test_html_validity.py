@@ -64,6 +64,16 @@ def _pages(app, site):
         ("project-as-author", author, site["project"], 200),
         ("project-new", author, "/projects/new", 200),
         ("project-help", admin, site["project"].split("-")[0] + "/help", 200),
+        ("dossiers", anonymous, "/dossiers", 200),
+        ("dossier", anonymous, site["dossier"], 200),
+        ("dossier-as-owner", author, site["dossier"], 200),
+        ("dossier-private", author, site["private_dossier"], 200),
+        ("my-dossiers", author, "/me/dossiers", 200),
+        ("dossier-new", author, "/dossiers/new", 200),
+        ("dossier-edit", author, f"/dossier/{site['dossier_id']}/edit", 200),
+        ("dossier-delete", author, f"/dossier/{site['dossier_id']}/delete", 200),
+        ("dossier-picker", author, f"/content/{site['article_id']}/dossiers", 200),
+        ("article-as-author", author, site["article"], 200),  # with "Add to a dossier"
     ]
 
 

@@ -16,6 +16,7 @@ from .content import (
     content_owner,
 )
 from .discussion import Comment, Notification, Reaction, Report
+from .dossiers import Dossier, DossierCollaborator, DossierItem
 from .events import Event, EventOccurrence, Registration
 from .follows import Follow
 from .pages import Page
@@ -33,7 +34,7 @@ from .territories import (
 from .throttle import RateCounter
 
 __all__ = [
-    "ACTOR_KINDS", "NEED_KINDS", "PROJECT_STAGES", "Project", "ProjectMember", "ProjectNeed", "ProjectUpdate", "ANNOUNCEMENT_KINDS", "Announcement", "ARTICLE_KINDS", "SearchOutbox", "AUDIENCES", "Article", "Comment", "Notification", "Reaction", "Report", "Event", "EventOccurrence", "Follow", "Registration", "Actor", "ActorMember", "ClaimRequest", "ContentAudience",
+    "ACTOR_KINDS", "NEED_KINDS", "PROJECT_STAGES", "Project", "ProjectMember", "ProjectNeed", "ProjectUpdate", "ANNOUNCEMENT_KINDS", "Announcement", "ARTICLE_KINDS", "SearchOutbox", "AUDIENCES", "Article", "Comment", "Dossier", "DossierCollaborator", "DossierItem", "Notification", "Reaction", "Report", "Event", "EventOccurrence", "Follow", "Registration", "Actor", "ActorMember", "ClaimRequest", "ContentAudience",
     "ARCHIVED", "AuditLog", "Content", "DRAFT", "Membership", "PENDING", "PUBLISHED", "Page",
     "REJECTED", "ROLES", "ROLE_ANIMATOR", "ROLE_CONTRIBUTOR", "ROLE_MEMBER", "RateCounter",
     "STATUSES", "Tag", "Territory", "User", "content_owner", "content_tag",

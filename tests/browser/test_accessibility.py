@@ -20,9 +20,11 @@ def _pages(site):
                  "/forgot", "/no-such-page", "/actors", "/actors?kind=museum", site["actor"], "/agenda",
                  "/agenda?view=calendar", "/agenda?view=map", site["event"], "/trainings", site["training"],
                  "/articles", site["article"], "/announcements", site["announcement"],
-                 "/projects", site["project"]]
+                 "/projects", site["project"], "/dossiers", site["dossier"]]
     author = ["/account", site["page"], site["actor"], "/actors/new", site["event"], "/events/new", "/articles/new",
-              "/announcements/new", site["announcement"], site["project"], "/projects/new"]
+              "/announcements/new", site["announcement"], site["project"], "/projects/new",
+              site["dossier"], site["private_dossier"], "/me/dossiers", "/dossiers/new",
+              f"/content/{site['article_id']}/dossiers"]
     admin = ["/admin", site["roles"]]
     return [(None, anonymous), (site["author"], author), (site["admin"], admin)]
 
