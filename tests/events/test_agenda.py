@@ -48,6 +48,9 @@ def test_upcoming_by_default_in_date_order(testapp_en, dated):
     # What started before today and still runs is shown first, as "Ongoing"; then one heading per day.
     headings = [h.get_text(strip=True) for h in page.html.select(".agenda-day h3")]
     assert headings[0] == "Ongoing" and headings[1].startswith("Wednesday, October 16, 2030")
+    # An ongoing exhibition says until when it runs, not the hour it opened weeks ago.
+    ongoing = page.html.select_one(".agenda-day .event-time").get_text(strip=True)
+    assert ongoing == "until 31 Oct"
     assert page.html.select_one(".results-count").get_text(strip=True) == "8 dates"
     assert "HX-Request" in vary(page)
 
