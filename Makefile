@@ -33,6 +33,8 @@ catalogs: deps
 setup: deps translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask csti seed-demo --if-empty
+	@# An index older than the code (or none) is rebuilt; an exact one is left alone.
+	@$(BIN)/flask csti search-check > /dev/null 2>&1 || $(BIN)/flask csti reindex
 
 run: setup
 	@echo "csti is served on http://$(HOST):$(PORT)/"

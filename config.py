@@ -54,9 +54,14 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL")  # None: SQLite in instance/
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 30000)
+        # The benchmark's X-Query-Count response header (csti/querycount.py); off in production.
+        self.COUNT_QUERIES = env_bool("COUNT_QUERIES")
         self.REDIS_URL = env("REDIS_URL")  # shared counters (rate limits) when set
         self.UPLOAD_DIR = env("UPLOAD_DIR")  # None: instance/uploads
         self.SEARCH_DIR = env("SEARCH_DIR")  # None: instance/search
+        # "whoosh" (embedded index in SEARCH_DIR) or "postgres" (full-text search in the
+        # database: for several app servers; needs CSTI_DATABASE_URL on PostgreSQL).
+        self.SEARCH_BACKEND = (env("SEARCH_BACKEND") or "whoosh").strip().lower()
         self.SITE_NAME = env("SITE_NAME", "csti")
         self.SERVER_NAME = env("SERVER_NAME")
         self.PREFERRED_URL_SCHEME = env("URL_SCHEME", "http")

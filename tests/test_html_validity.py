@@ -74,6 +74,10 @@ def _pages(app, site):
         ("dossier-delete", author, f"/dossier/{site['dossier_id']}/delete", 200),
         ("dossier-picker", author, f"/content/{site['article_id']}/dossiers", 200),
         ("article-as-author", author, site["article"], 200),  # with "Add to a dossier"
+        ("search", anonymous, "/search", 200),
+        ("search-results", anonymous, "/search?q=astronomie", 200),  # facets, excerpts
+        ("search-filtered", anonymous, "/search?q=etoiles&kind=event&upcoming=1&tag=astronomie", 200),
+        ("search-did-you-mean", anonymous, "/search?q=astronomei", 200),
     ]
 
 

@@ -17,7 +17,10 @@ state never overwrites a newer one.
 """
 from __future__ import annotations
 
-from flask import current_app, has_app_context
+import logging
+from contextlib import contextmanager
+
+from flask import after_this_request, current_app, g, has_app_context, has_request_context
 from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import Session
 
@@ -99,45 +102,83 @@ def _record_changes(session, flush_context):
         session.info["csti_search_dirty"] = True
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_changes(session):
-    session.info.pop("csti_search_dirty", None)  # the outbox rows were rolled back too
-
-
 @event.listens_for(Session, "after_commit")
-def _drain_after_commit(session):
-    # SQLAlchemy also fires after_commit when a SAVEPOINT is released; drain only once the
-    # outermost transaction is committed (the drain's own connection would wait on our lock).
-    if session.in_transaction():
+def _note_commit(session):
+    # Also fired when a SAVEPOINT is released: only the outermost commit counts.
+    if session.get_nested_transaction() is None:
+        session.info["csti_search_committed"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drain_after_commit(session, transaction):
+    """Once the outermost transaction is over: drain if it committed outbox rows."""
+    if transaction.parent is not None or transaction.nested:
         return
-    if session.info.pop("csti_search_dirty", False) and has_app_context() \
-            and current_app.config.get("SEARCH_DRAIN_ON_COMMIT", True):
+    dirty = session.info.pop("csti_search_dirty", False)
+    committed = session.info.pop("csti_search_committed", False)
+    if dirty and committed and has_app_context() and current_app.config.get("SEARCH_DRAIN_ON_COMMIT", True):
         try:
-            drain()
+            drain(quick=True)
+            _maintain_later()
         except Exception:  # noqa: BLE001 — the rows stay in the outbox for the next drain
             current_app.logger.exception("search drain failed; the outbox keeps the changes")
 
 
-def drain(limit: int = 200, timeout: float = 0.0, rounds: int = 5) -> int:
+def _maintain_later() -> None:
+    """The index's housekeeping, after the response is sent (or now, outside a request)."""
+    index = backend()
+
+    def maintain():
+        try:
+            index.maintain()
+        except Exception:  # noqa: BLE001 — housekeeping only: the next save tries again
+            logging.getLogger(__name__).exception("search index maintenance failed")
+
+    if not has_request_context():
+        maintain()
+    elif not g.get("csti_search_maintenance"):
+        g.csti_search_maintenance = True
+
+        @after_this_request
+        def _after_response(response):
+            response.call_on_close(maintain)
+            return response
+
+
+@contextmanager
+def _reading():
+    """Transactions opened inside only read (a plain BEGIN on SQLite even within a POST
+    request): the drain must not hold the database's write lock while it writes the index."""
+    from ..database import reset_write_intent, set_write_intent
+
+    token = set_write_intent(False)
+    try:
+        yield
+    finally:
+        reset_write_intent(token)
+
+
+def drain(limit: int = 200, timeout: float = 0.0, rounds: int = 5, quick: bool = False) -> int:
     """Apply pending outbox rows to the index; returns how many rows were applied. Gives up at
-    once (``timeout`` 0) when another writer holds the index: that one goes round again."""
+    once (``timeout`` 0) when another writer holds the index: that one goes round again.
+    ``quick``: leave the index's housekeeping for later (in a request)."""
     applied = 0
     for _ in range(rounds):
-        done = _drain_round(limit, timeout)
+        done = _drain_round(limit, timeout, quick)
         if not done:
             break
         applied += done
     return applied
 
 
-def _drain_round(limit: int, timeout: float) -> int | None:
+def _drain_round(limit: int, timeout: float, quick: bool = False) -> int | None:
     """One batch: None if the index is busy, else the number of rows applied."""
     from ..database import write_intent
 
-    with backend().writer(timeout) as writer:
+    with backend().writer(timeout, quick) as writer:
         if writer is None:
             return None
-        with Session(db.engine) as session:
+        with Session(db.engine) as session, _reading():
             rows = session.execute(select(SearchOutbox.id, SearchOutbox.content_id)
                                    .order_by(SearchOutbox.id).limit(limit)).all()
             if not rows:
@@ -165,7 +206,7 @@ def reindex(batch: int = 500, timeout: float = 60.0) -> int:
     """Rebuild the whole index from the database and swap it in atomically; searches keep
     answering from the old index meanwhile. Changes made during the rebuild wait in the outbox
     (the index is locked) and are applied to the new index at the end."""
-    with Session(db.engine) as session:
+    with Session(db.engine) as session, _reading():
         with backend().writer(timeout) as writer:
             if writer is None:
                 raise SearchBusy("the search index stayed locked by another writer; try again")
@@ -180,7 +221,7 @@ def check() -> dict:
     "stale": ids (indexed with other contents than the database's)}."""
     indexed = backend().fingerprints()
     expected = {}
-    with Session(db.engine) as session:
+    with Session(db.engine) as session, _reading():
         for items in published_batches(session):
             for item in items:
                 doc = document(item)

@@ -81,9 +81,10 @@ class Filters:
         if isinstance(value, Filters):
             return value
         value = dict(value or {})
+        tags = value.get("tags") or ()
         return cls(kind=value.get("kind") or None, territory=value.get("territory") or None,
-                   tags=tuple(value.get("tags") or ()), structure_kind=value.get("structure_kind") or None,
-                   upcoming=bool(value.get("upcoming")))
+                   tags=(tags,) if isinstance(tags, str) else tuple(tags),
+                   structure_kind=value.get("structure_kind") or None, upcoming=bool(value.get("upcoming")))
 
     @property
     def effective_kind(self) -> str | None:
@@ -115,13 +116,17 @@ class SearchBackend:
 
     name = "abstract"
 
-    def writer(self, timeout: float = 0.0) -> AbstractContextManager:
+    def writer(self, timeout: float = 0.0, quick: bool = False) -> AbstractContextManager:
         """Take the index's write lock (waiting at most ``timeout`` seconds) and yield a writer
         with ``index(documents)`` and ``delete(ids)``, applied together when the block ends
         without error, and ``replace_all(documents)``, which rebuilds the whole index and swaps
         it in atomically (searches answer from the old one until then). Yield None if the lock
-        is busy: nothing is written, try later."""
+        is busy: nothing is written, try later. ``quick``: write only what is needed now and
+        leave housekeeping to ``maintain()`` (a request must not wait for it)."""
         raise NotImplementedError
+
+    def maintain(self) -> None:
+        """Housekeeping postponed by quick writes (merging Whoosh segments); never waits."""
 
     def search(self, text: str, filters: Filters, page: int = 1, pagelen: int = 20) -> SearchResults:
         raise NotImplementedError

@@ -1,12 +1,12 @@
-"""What the index holds for one content item. Only published items are indexed: ``document()``
-returns None for any other status, and the drain then removes the item from the index."""
+"""What the index holds for one content item. Only published, public items are indexed:
+``document()`` returns None for any other, and the drain then removes the item from the index."""
 from __future__ import annotations
 
 import hashlib
 import json
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload, with_polymorphic
+from sqlalchemy.orm import selectin_polymorphic, selectinload
 
 from ..markdown import plain_text
 from ..models import PUBLISHED, Content, Event
@@ -14,7 +14,7 @@ from .base import vocabulary
 
 BODY_CHARS = 4000  # enough to find an item by its text; keeps the index small
 EXCERPT_CHARS = 600  # the text the highlighted excerpt is cut from
-_MARKERS = str.maketrans({"\x02": " ", "\x03": " "})  # the PostgreSQL highlighter's delimiters
+_MARKERS = str.maketrans({c: " " for c in "\x02\x03\x04\x05"})  # control characters the PostgreSQL backend uses
 
 
 def _naive(value):
@@ -31,8 +31,8 @@ def _subkind(item) -> str:
 
 def document(item) -> dict | None:
     """The index document of ``item``, or None if it must not be found (not published)."""
-    if item is None or item.status != PUBLISHED:
-        return None
+    if item is None or item.status != PUBLISHED or getattr(item, "is_private", False):
+        return None  # a private dossier is never found
     body = plain_text(item.body or "").translate(_MARKERS)
     summary = (item.summary or "").translate(_MARKERS)
     doc = {
@@ -71,13 +71,16 @@ def fingerprint(doc: dict) -> str:
 
 def load(session, ids) -> dict[int, Content]:
     """The items of ``ids`` with every subtype's columns and the events' dates, in a fixed
-    number of queries (never one per item)."""
+    number of queries (never one per item): one per kind present, one for the dates."""
     if not ids:
         return {}
-    every = with_polymorphic(Content, "*")
-    query = (select(every).where(every.id.in_(list(ids)))
-             .options(selectinload(every.Event.occurrences)))
-    return {item.id: item for item in session.scalars(query).unique()}
+    query = (select(Content).where(Content.id.in_(list(ids)))
+             .options(selectin_polymorphic(Content, list(Content.KINDS.values()))))
+    items = {item.id: item for item in session.scalars(query)}
+    events = [i for i, item in items.items() if isinstance(item, Event)]
+    if events:
+        session.scalars(select(Event).where(Event.id.in_(events)).options(selectinload(Event.occurrences))).all()
+    return items
 
 
 def published_batches(session, batch: int = 500):

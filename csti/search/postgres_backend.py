@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from .base import MAX_TAGS_FACET, Filters, SearchBackend, SearchResults, clean_text, now_utc, query_words
 
 CONFIG = "csti_french"
+SIMPLE = "csti_simple"  # unaccent, no stemming: what one is typing
 LOCK_KEY = 7_356_203_301  # pg_advisory_xact_lock key of the search index writers
 
 # Also in the migration (which must not change when this file does).
@@ -44,6 +45,12 @@ BEGIN
     ALTER TEXT SEARCH CONFIGURATION csti_french
       ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
       WITH unaccent, csti_french_stem;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'csti_simple') THEN
+    CREATE TEXT SEARCH CONFIGURATION csti_simple (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION csti_simple
+      ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+      WITH unaccent, simple;
   END IF;
 END
 $$;
@@ -70,7 +77,9 @@ def register_tables(metadata) -> None:
         Column("ends", DateTime),
         Column("fingerprint", String(40), nullable=False),
         Column("document", TSVECTOR, nullable=False),
+        Column("words", TSVECTOR, nullable=False),  # title and summary, not stemmed: prefixes
         Index("ix_search_document_document", "document", postgresql_using="gin"),
+        Index("ix_search_document_words", "words", postgresql_using="gin"),
         Index("ix_search_document_tags", "tags", postgresql_using="gin"),
         Index("ix_search_document_kind", "kind"),
         Index("ix_search_document_territory", "territory"),
@@ -82,27 +91,34 @@ def register_tables(metadata) -> None:
 
 UPSERT = text(f"""
 INSERT INTO search_document (content_id, kind, status, territory, subkind, tags, title, excerpt, data,
-                             published, starts, ends, fingerprint, document)
+                             published, starts, ends, fingerprint, document, words)
 VALUES (:id, :kind, :status, :territory, :subkind, CAST(:tags AS varchar[]), :title, :excerpt,
         CAST(:data AS jsonb), :published, :starts, :ends, :fingerprint,
         setweight(to_tsvector('{CONFIG}', :title), 'A')
         || setweight(to_tsvector('{CONFIG}', :summary || ' ' || :tag_text), 'B')
-        || setweight(to_tsvector('{CONFIG}', :body), 'D'))
+        || setweight(to_tsvector('{CONFIG}', :body), 'D'),
+        to_tsvector('{SIMPLE}', :title || ' ' || :summary))
 ON CONFLICT (content_id) DO UPDATE SET
   kind = EXCLUDED.kind, status = EXCLUDED.status, territory = EXCLUDED.territory,
   subkind = EXCLUDED.subkind, tags = EXCLUDED.tags, title = EXCLUDED.title, excerpt = EXCLUDED.excerpt,
   data = EXCLUDED.data, published = EXCLUDED.published, starts = EXCLUDED.starts, ends = EXCLUDED.ends,
-  fingerprint = EXCLUDED.fingerprint, document = EXCLUDED.document
+  fingerprint = EXCLUDED.fingerprint, document = EXCLUDED.document, words = EXCLUDED.words
 """)
 ADD_WORDS = text("INSERT INTO search_word (word) SELECT DISTINCT unnest(CAST(:words AS varchar[])) "
                  "ON CONFLICT DO NOTHING")
 HEADLINE_OPTIONS = 'StartSel="\x02", StopSel="\x03", MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "'
 
 
+# ts_headline drops whatever looks like an HTML tag: the excerpt is stored with its angle
+# brackets swapped for control characters, put back (and escaped) by _marked().
+_HIDE_BRACKETS = str.maketrans({"<": "\x04", ">": "\x05"})
+_SHOW_BRACKETS = str.maketrans({"\x04": "<", "\x05": ">"})
+
+
 def _row(doc: dict) -> dict:
-    return {**{k: doc[k] for k in ("id", "kind", "status", "territory", "subkind", "tags", "title", "excerpt",
+    return {**{k: doc[k] for k in ("id", "kind", "status", "territory", "subkind", "tags", "title",
                                    "published", "starts", "ends", "fingerprint", "summary", "tag_text", "body")},
-            "data": json.dumps(doc["data"])}
+            "excerpt": doc["excerpt"].translate(_HIDE_BRACKETS), "data": json.dumps(doc["data"])}
 
 
 class _Writer:
@@ -150,7 +166,7 @@ class PostgresBackend(SearchBackend):
 
     # --- writing -----------------------------------------------------------------------------
     @contextmanager
-    def writer(self, timeout: float = 0.0):
+    def writer(self, timeout: float = 0.0, quick: bool = False):
         with self.engine.connect() as conn:
             deadline = time.monotonic() + timeout
             while not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}).scalar():
@@ -168,12 +184,9 @@ class PostgresBackend(SearchBackend):
 
     # --- reading -----------------------------------------------------------------------------
     @staticmethod
-    def _tsquery(words: list[str], prefix_last: bool = False) -> str:
+    def _tsquery(words: list[str]) -> str:
         # Words are letters and digits only (base.query_words), safe in to_tsquery's syntax.
-        terms = list(words)
-        if prefix_last and terms:
-            terms[-1] += ":*"
-        return " & ".join(terms)
+        return " & ".join(words)
 
     def _where(self, text_: str, filters: Filters, prefix_last: bool = False):
         """SQL conditions and parameters, or None when the text has no searchable word."""
@@ -181,9 +194,17 @@ class PostgresBackend(SearchBackend):
         if clean_text(text_) and not words:
             return None
         where, params = ["status = 'published'"], {}
-        if words:
+        if words and prefix_last:
+            # An unfinished last word: the beginning of a word of a title or summary (not
+            # stemmed: "plané" must not find "plantes"), or a finished one, stemmed, anywhere.
+            head, last = words[:-1], words[-1]
+            if head:
+                where.append(f"document @@ to_tsquery('{CONFIG}', :tsq)")
+            where.append(f"(words @@ to_tsquery('{SIMPLE}', :prefix) OR document @@ to_tsquery('{CONFIG}', :last))")
+            params.update(tsq=self._tsquery(head), prefix=f"{last}:*", last=last, any=" | ".join(words))
+        elif words:
             where.append(f"document @@ to_tsquery('{CONFIG}', :tsq)")
-            params["tsq"] = self._tsquery(words, prefix_last)
+            params["tsq"] = self._tsquery(words)
         if filters.kind:
             where.append("kind = :kind")
             params["kind"] = filters.kind
@@ -263,7 +284,8 @@ class PostgresBackend(SearchBackend):
         where, params, _words = found
         rows = self._execute(
             f"SELECT content_id, kind, title FROM search_document WHERE {where} "
-            f"ORDER BY ts_rank(document, to_tsquery('{CONFIG}', :tsq)) DESC, published DESC NULLS LAST LIMIT :limit",
+            f"ORDER BY ts_rank(document, to_tsquery('{CONFIG}', :any)) + ts_rank(words, to_tsquery('{SIMPLE}', :prefix)) "
+            f"DESC, published DESC NULLS LAST, content_id DESC LIMIT :limit",
             {**params, "limit": limit})
         return [{"id": r.content_id, "kind": r.kind, "title": r.title} for r in rows]
 
@@ -273,11 +295,13 @@ class PostgresBackend(SearchBackend):
             f"AND document @@ to_tsquery('{CONFIG}', :w))", {"w": word}).scalar())
 
     def similar_words(self, word: str, maxdist: int = 2) -> list[str]:
+        # The range lets the primary key's index find the words of that first letter.
         rows = self._execute(
-            "SELECT word FROM search_word WHERE left(word, 1) = left(:w, 1) "
+            "SELECT word FROM search_word WHERE word >= :first AND word < :after AND left(word, 1) = :first "
             "AND length(word) BETWEEN :shortest AND :longest "
             "AND levenshtein_less_equal(word, :w, :d) <= :d ORDER BY word",
-            {"w": word, "d": maxdist, "shortest": len(word) - maxdist, "longest": len(word) + maxdist})
+            {"w": word, "d": maxdist, "first": word[0], "after": chr(ord(word[0]) + 1),
+             "shortest": len(word) - maxdist, "longest": len(word) + maxdist})
         return [r.word for r in rows]
 
     def fingerprints(self) -> dict[int, str]:
@@ -288,5 +312,5 @@ def _marked(headline: str) -> Markup:
     """The headline HTML-escaped, its delimiters turned into <mark>; '' when nothing matched."""
     if not headline or "\x02" not in headline:
         return Markup("")
-    html = str(escape(" ".join(headline.split())))
+    html = str(escape(" ".join(headline.split()).translate(_SHOW_BRACKETS)))
     return Markup(html.replace("\x02", "<mark>").replace("\x03", "</mark>"))

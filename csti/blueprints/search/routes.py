@@ -1,53 +1,92 @@
-"""The search page and the header's suggestions."""
-from flask import request, url_for
+"""The search page and the header's suggestions. Every state of the page is a plain GET URL
+(words, facets, page); with htmx the form and the results are swapped together."""
+from datetime import UTC, datetime
+
+from flask import current_app, redirect, request, url_for
 from sqlalchemy import select
 
 from ...extensions import db
-from ...htmx import render
-from ...models import Content, Tag, Territory
-from ...search import search
+from ...htmx import is_htmx, render
+from ...models import ACTOR_KINDS, PUBLISHED, Content, Tag, Territory
+from ...search import Filters, clean_text, search, suggest
 from . import bp
 
 PER_PAGE = 20
-KINDS = ("actor", "event", "article", "page")
+MAX_PAGE = 500
+MAX_TAGS = 3
+SUGGESTIONS = 6
 
 
-def _filters(args):
-    filters = {}
-    if args.get("kind") in KINDS:
-        filters["kind"] = args["kind"]
-    territory = (args.get("territory") or "")[:60]
-    if territory:
-        filters["territory"] = territory
-    tag = Tag.normalize(args.get("tag") or "")
-    if tag:
-        filters["tags"] = [tag]
-    return filters
+def searchable_kinds() -> dict:
+    """{kind: label} of the content types that have a page."""
+    return {kind: cls.kind_label for kind, cls in Content.KINDS.items()
+            if cls.view_endpoint and cls.view_endpoint in current_app.view_functions}
+
+
+def _filters(args) -> Filters:
+    kind = args.get("kind") if args.get("kind") in searchable_kinds() else None
+    territory = (args.get("territory") or "").strip()[:60] or None
+    tags = tuple(dict.fromkeys(t for t in (Tag.normalize(v) for v in args.getlist("tag")[:MAX_TAGS]) if t))
+    structure_kind = args.get("structure_kind") if args.get("structure_kind") in ACTOR_KINDS else None
+    upcoming = (args.get("upcoming") or "").lower() in ("1", "on", "true", "yes")
+    return Filters(kind=kind, territory=territory, tags=tags, structure_kind=structure_kind, upcoming=upcoming)
+
+
+def _state(q: str, filters: Filters) -> dict:
+    """The URL arguments that reproduce this search (without the page)."""
+    state = {"q": q, "kind": filters.kind, "territory": filters.territory, "tag": list(filters.tags),
+             "structure_kind": filters.structure_kind, "upcoming": "1" if filters.upcoming else None}
+    return {k: v for k, v in state.items() if v}
+
+
+def _current(hits) -> dict:
+    """The hits' current title and URL, in one query; an item no longer published (its outbox
+    row not drained yet) is left out."""
+    if not hits:
+        return {}
+    rows = db.session.execute(select(Content.id, Content.kind, Content.title, Content.slug, Content.summary)
+                              .where(Content.id.in_([h["id"] for h in hits]), Content.status == PUBLISHED))
+    items = {}
+    for row in rows:
+        cls = Content.KINDS.get(row.kind)
+        if cls is None or cls.view_endpoint not in current_app.view_functions:
+            continue
+        items[row.id] = {"title": row.title, "summary": row.summary, "kind": row.kind, "kind_label": cls.kind_label,
+                         "url": url_for(cls.view_endpoint, id=row.id, slug=row.slug)}
+    return items
 
 
 @bp.get("/search")
 def index():
-    q = " ".join((request.args.get("q") or "").split())[:200]
+    q = clean_text(request.args.get("q"))
     filters = _filters(request.args)
-    page = min(max(request.args.get("page", 1, type=int), 1), 500)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     results = search(q, filters, page, PER_PAGE) if (q or filters) else None
-    items = {}
-    if results and results.hits:
-        ids = [h["id"] for h in results.hits]
-        items = {c.id: c for c in db.session.scalars(select(Content).where(Content.id.in_(ids)))}
-    territories = {t.slug: t.name for t in db.session.scalars(select(Territory))}
-    args = {k: v for k, v in {"q": q, "kind": filters.get("kind"), "territory": filters.get("territory"),
-                              "tag": request.args.get("tag")}.items() if v}
+    items = _current(results.hits) if results else {}
+    for hit in results.hits if results else ():
+        starts = (hit.get("data") or {}).get("starts")
+        hit["starts"] = datetime.fromisoformat(starts).replace(tzinfo=UTC) if starts else None
+    territories = dict(db.session.execute(select(Territory.slug, Territory.name).order_by(Territory.name)).all())
+    tag_slugs = set(filters.tags) | set((results.facets.get("tags") or {}) if results else ())
+    tag_names = dict(db.session.execute(select(Tag.slug, Tag.name).where(Tag.slug.in_(tag_slugs))).all()) \
+        if tag_slugs else {}
+    state = _state(q, filters)
+
+    def search_url(**changes):
+        args = {**state, **changes}
+        return url_for("search.index", **{k: v for k, v in args.items() if v})
+
     return render("search/index.html", block="results", q=q, filters=filters, results=results, items=items,
-                  territories=territories, args=args,
-                  page_url=lambda n: url_for("search.index", page=n, **args))
+                  territories=territories, tag_names=tag_names, kinds=searchable_kinds(), actor_kinds=ACTOR_KINDS,
+                  state=state, search_url=search_url)
 
 
-@bp.get("/search/suggest")
-def suggest():
-    q = " ".join((request.args.get("q") or "").split())[:100]
-    hits = search(q, {}, 1, 6).hits if len(q) >= 2 else []
-    items = {}
-    if hits:
-        items = {c.id: c for c in db.session.scalars(select(Content).where(Content.id.in_([h["id"] for h in hits])))}
+@bp.get("/search/suggest", endpoint="suggest")
+def suggest_view():
+    """The header's as-you-type suggestions (an htmx fragment); without htmx, the search page."""
+    q = clean_text(request.args.get("q"))[:100]
+    if not is_htmx():
+        return redirect(url_for("search.index", q=q) if q else url_for("search.index"))
+    hits = suggest(q, SUGGESTIONS) if len(q) >= 2 else []
+    items = _current(hits)
     return render("search/_suggest.html", q=q, hits=[h for h in hits if h["id"] in items], items=items)
