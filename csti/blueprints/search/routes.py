@@ -71,6 +71,13 @@ def index():
     tag_names = dict(db.session.execute(select(Tag.slug, Tag.name).where(Tag.slug.in_(tag_slugs))).all()) \
         if tag_slugs else {}
     state = _state(q, filters)
+    # Nothing for whole words ("plané" is not a word): offer the titles that start like it, as
+    # the header's suggestions did while it was typed.
+    starting = []
+    if results is not None and results.total == 0 and q:
+        hits = suggest(q, SUGGESTIONS)
+        current = _current(hits)
+        starting = [current[h["id"]] for h in hits if h["id"] in current]
 
     def search_url(**changes):
         args = {**state, **changes}
@@ -78,7 +85,7 @@ def index():
 
     return render("search/index.html", block="results", q=q, filters=filters, results=results, items=items,
                   territories=territories, tag_names=tag_names, kinds=searchable_kinds(), actor_kinds=ACTOR_KINDS,
-                  state=state, search_url=search_url)
+                  state=state, search_url=search_url, starting=starting)
 
 
 @bp.get("/search/suggest", endpoint="suggest")
