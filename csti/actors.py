@@ -11,6 +11,7 @@ from .extensions import db
 from .geo import find_commune
 from .models import REJECTED, AuditLog
 from .models.actors import (
+    ACTOR_KINDS,
     ACTOR_ROLES,
     CLAIM_ACCEPTED,
     CLAIM_PENDING,
@@ -116,35 +117,19 @@ def updated(actor: Actor, user) -> None:
 
 
 def moderate(actor: Actor, by, approve: bool, reason: str = "") -> None:
-    """An animator's decision on a proposed structure (the caller checked the permission and
-    that a rejection has a reason)."""
-    if approve:
-        actor.publish()
-    else:
-        actor.reject(reason)
-    AuditLog.record(by, "actor.approved" if approve else "actor.rejected", actor, actor.territory,
-                    reason=reason)
+    """An animator's decision on a proposed structure: the decision of every content type."""
+    from .moderation import decide
+
+    decide(actor, by, approve, reason)
 
 
 def notify_proposer(actor: Actor, approved: bool, reason: str, url: str) -> None:
-    """Tell the proposer the decision, in their language. A mail server that is down must not
-    undo or hide a decision already saved: the failure is logged."""
-    from flask import current_app
-    from flask_babel import force_locale
+    """Tell the proposer the decision, in their language (see csti/moderation.py)."""
     from flask_babel import gettext as _
 
-    from .accounts import send_mail
+    from .moderation import notify_author
 
-    author = actor.author
-    if author is None or not author.email:
-        return
-    with force_locale(author.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject = _("Your structure: %(title)s", title=actor.title)
-    try:
-        send_mail(author.email, subject, "mail/moderation.txt", author.locale, item=actor, approved=approved,
-                  reason=reason, url=url)
-    except Exception:  # noqa: BLE001 — any transport error
-        current_app.logger.exception("moderation mail to user %s not sent", author.id)
+    notify_author(actor, approved, reason, url, subject=lambda a: _("Your structure: %(title)s", title=a.title))
 
 
 def pending_claim(actor: Actor, user) -> ClaimRequest | None:
@@ -248,12 +233,19 @@ def decide_claim(claim: ClaimRequest, by, accept: bool, reason: str = "") -> boo
 
 
 # --- exports ---------------------------------------------------------------------------------
-def feature(actor: Actor, url: str) -> dict:
+FEATURE_COLUMNS = (Actor.id, Actor.slug, Actor.title, Actor.actor_kind, Actor.commune, Actor.latitude,
+                   Actor.longitude)
+
+
+def feature(actor, url: str, labels: dict | None = None) -> dict:
+    """A GeoJSON point: ``actor`` is a structure or a row of its FEATURE_COLUMNS; ``labels``: the
+    kinds' labels translated once for a whole map."""
+    label = (labels or {}).get(actor.actor_kind) or str(ACTOR_KINDS.get(actor.actor_kind, actor.actor_kind))
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(actor.longitude, 6), round(actor.latitude, 6)]},
         "properties": {"id": actor.id, "name": actor.title, "kind": actor.actor_kind,
-                       "kind_label": str(actor.actor_kind_label), "commune": actor.commune, "url": url},
+                       "kind_label": label, "commune": actor.commune, "url": url},
     }
 
 

@@ -125,6 +125,13 @@ def _kind_label(kind):
     return Content.KINDS[kind].kind_label
 
 
+def _moderation_waiting(user):
+    """None for people who moderate nothing; else how many items wait for them."""
+    from .moderation import moderated_territories, waiting_count
+
+    return waiting_count(user) if moderated_territories(user) else None
+
+
 def init_app(app):
     app.jinja_env.globals.update(
         can=can,
@@ -141,6 +148,7 @@ def init_app(app):
         article_kinds=__import__("csti.models.articles", fromlist=["ARTICLE_KINDS"]).ARTICLE_KINDS,
         event_kinds=__import__("csti.models.events", fromlist=["EVENT_KINDS"]).EVENT_KINDS,
         audiences=__import__("csti.models.audiences", fromlist=["AUDIENCES"]).AUDIENCES,
+        moderation_waiting=_moderation_waiting,
         **follow_helpers(),
         **discussion_helpers(),
         **calendar_links(),

@@ -94,7 +94,9 @@ def build(f):
     project.needs.append(ProjectNeed(kind="funding", description="Du matériel", is_met=True))
     project.owners = [museum]
     project.publish()
-    db.session.add_all([article, announcement, project])
+    proposed = Article(title="Article proposé par un membre", territory=occitanie, author=author, status="pending",
+                       summary="En attente de relecture.")
+    db.session.add_all([article, announcement, project, proposed])
     db.session.flush()
     db.session.add(ProjectUpdate(project_id=project.id, author=author, body="Premier *prototype*."))
     db.session.commit()

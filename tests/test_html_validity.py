@@ -37,6 +37,7 @@ def _pages(app, site):
         ("not-found", anonymous, "/no-such-page", 404),
         ("account", author, "/account", 200),
         ("admin", admin, "/admin", 200),
+        ("moderation", admin, "/moderation", 200),
         ("roles", admin, site["roles"], 200),
         ("actors", anonymous, "/actors", 200),
         ("actors-filtered", anonymous, "/actors?kind=museum", 200),

@@ -25,7 +25,7 @@ def _pages(site):
               "/announcements/new", site["announcement"], site["project"], "/projects/new",
               site["dossier"], site["private_dossier"], "/me/dossiers", "/dossiers/new",
               f"/content/{site['article_id']}/dossiers"]
-    admin = ["/admin", site["roles"]]
+    admin = ["/admin", site["roles"], "/moderation"]
     return [(None, anonymous), (site["author"], author), (site["admin"], admin)]
 
 

@@ -1,4 +1,5 @@
-"""Routes shared by every content type: tags (HTMX add/remove)."""
+"""Routes shared by every content type: tags (HTMX add/remove), preview, featuring, and the
+moderation queue with its inline decisions."""
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -97,3 +98,57 @@ def _csrf_ok() -> bool:
     from flask_wtf import FlaskForm
 
     return FlaskForm().validate_on_submit()
+
+
+# --- moderation --------------------------------------------------------------------------------
+def _queue_page(kind, errors=None, status=200):
+    from ...moderation import moderated_territories, queue
+
+    if not moderated_territories(current_user):
+        fail(403, _("This page is for the territories' animators."))
+    kinds = {k: cls.kind_label for k, cls in Content.KINDS.items() if k not in ("actor", "content")}
+    kind = kind if kind in kinds else None
+    return render("content/moderation.html", block="queue", items=queue(current_user, kind), kinds=kinds,
+                  kind=kind, errors=errors or {}, status=status)
+
+
+@bp.get("/moderation")
+@login_required
+def moderation():
+    from flask import request
+
+    return _queue_page(request.args.get("kind"))
+
+
+@bp.post("/content/<int:content_id>/<any(approve, reject):decision>")
+@login_required
+def moderate(content_id, decision):
+    from flask import flash, redirect, request, url_for
+
+    from ...models import PENDING
+    from ...moderation import decide, notify_author
+
+    item = db.session.get(Content, content_id)
+    if item is None or item.kind == "content":
+        fail(404)
+    if not can(current_user, "moderate", item):
+        fail(403, _("Only the animators of this territory moderate its publications."))
+    if item.status != PENDING:  # already decided (another animator, a second click)
+        if is_htmx():
+            return render("content/_moderation_row.html", item=item)
+        flash(_("This publication was already reviewed."), "info")
+        return redirect(url_for("content.moderation"), code=303)
+    reason = " ".join((request.form.get("reason") or "").split())[:2000]
+    if decision == "reject" and not reason:
+        error = _("Give a reason: it is sent to the author.")
+        if is_htmx():
+            return render("content/_moderation_row.html", item=item, error=error, status=422)
+        return _queue_page(request.args.get("kind"), errors={item.id: error}, status=422)
+    decide(item, current_user, decision == "approve", reason)
+    db.session.commit()
+    notify_author(item, decision == "approve", reason, url_for(item.view_endpoint, id=item.id, slug=item.slug,
+                                                                _external=True))
+    if is_htmx():
+        return render("content/_moderation_row.html", item=item)
+    flash(_("Published.") if decision == "approve" else _("Rejected: the author is told why."), "success")
+    return redirect(url_for("content.moderation"), code=303)
