@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 3
+DB ?= sqlite
+SCALE ?= national
 export FLASK_APP := wsgi
 
 .PHONY: run test serve setup deps translations catalogs test-assets lint clean bench
@@ -33,6 +35,7 @@ catalogs: deps
 setup: deps translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask csti seed-demo --if-empty
+	$(BIN)/flask csti analyze
 	@# An index older than the code (or none) is rebuilt; an exact one is left alone.
 	@$(BIN)/flask csti search-check > /dev/null 2>&1 || $(BIN)/flask csti reindex
 
@@ -43,6 +46,11 @@ run: setup
 serve: setup
 	@echo "csti (gunicorn, $(WORKERS) workers) on http://$(HOST):$(PORT)/"
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+# The benchmark: dataset (made once, reused), gunicorn with 2 workers, wrk; see bench/README.md.
+bench: deps translations
+	@command -v wrk > /dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python bench/run.py --db $(DB) --scale $(SCALE) $(BENCH_ARGS)
 
 # Browser assets for the tests (answered in place of the CDN) and the accessibility checkers.
 node_modules/.installed: package.json

@@ -56,6 +56,10 @@ class Config:
         self.SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 30000)
         # The benchmark's X-Query-Count response header (csti/querycount.py); off in production.
         self.COUNT_QUERIES = env_bool("COUNT_QUERIES")
+        # Pages rendered for anonymous visitors, kept in each worker's memory (csti/pagecache.py):
+        # its size (0 = off) and the longest a page is kept when no write makes it out of date.
+        self.PAGE_CACHE_MB = env_int("PAGE_CACHE_MB", 8)
+        self.PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
         self.REDIS_URL = env("REDIS_URL")  # shared counters (rate limits) when set
         self.UPLOAD_DIR = env("UPLOAD_DIR")  # None: instance/uploads
         self.SEARCH_DIR = env("SEARCH_DIR")  # None: instance/search
@@ -132,6 +136,7 @@ class TestConfig(Config):
         self.SECRET_KEY = "test-secret-key"
         self.SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL")
         self.MAIL_BACKEND = "locmem"
+        self.PAGE_CACHE_MB = 0  # tests see every request rendered (tests/test_pagecache.py turns it on)
         self.SERVER_NAME = None
         self.PREFERRED_URL_SCHEME = "http"
         self.REDIS_URL = env("TEST_REDIS_URL")

@@ -171,6 +171,10 @@ def register_request_hooks(app):
             reset_write_intent(token)
 
     app.after_request(set_security_headers)
+    from . import pagecache, querycount
+
+    querycount.init_app(app)
+    pagecache.init_app(app)
     from .security import QueryStringSanitiser
 
     app.wsgi_app = QueryStringSanitiser(app.wsgi_app)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from .events import local_zone, to_utc
 from .models import PUBLISHED, Tag, Territory, content_owner, content_tag
@@ -156,8 +156,12 @@ class EventFilter:
     def occurrences(self):
         """A select of the EventOccurrence rows matching the filters (their ``event`` loaded
         by the same query), in date order."""
+        # The venue, territory and author by second queries: joined, they are paid for every
+        # matching occurrence before the page is cut, and the venue's structure-and-content join
+        # makes SQLite read every structure (bench/README.md).
         stmt = (select(EventOccurrence).join(Event, Event.id == EventOccurrence.event_id)
-                .options(contains_eager(EventOccurrence.event))
+                .options(contains_eager(EventOccurrence.event).options(
+                    selectinload(Event.venue), selectinload(Event.territory), selectinload(Event.author)))
                 .where(Event.status == PUBLISHED))
         start, end = self.window()
         if start is not None:
@@ -185,8 +189,11 @@ class EventFilter:
         elif self.price == "paid":
             stmt = stmt.where(Event.is_free.is_(False))
         if self.territories:
+            # The ids, not a subquery: with one, SQLite counts through every upcoming date.
+            from .extensions import db
+
             stmt = stmt.where(Event.territory_id.in_(
-                select(Territory.id).where(Territory.slug.in_(self.territories))))
+                db.session.scalars(select(Territory.id).where(Territory.slug.in_(self.territories))).all()))
         if self.audiences:
             stmt = stmt.where(Event.id.in_(
                 select(ContentAudience.content_id).where(ContentAudience.code.in_(self.audiences))))

@@ -187,3 +187,69 @@ def search_check_command():
     if diff["missing"] or diff["extra"] or diff["stale"]:
         click.echo("run `flask csti reindex` to rebuild the index", err=True)
         raise SystemExit(1)
+
+
+@csti_cli.command("analyze")
+@with_appcontext
+def analyze_command():
+    """Refresh the statistics the database plans its queries with (`make run` and `make serve`
+    do it at each start). Without them SQLite takes `status = 'published'` for a rare value and
+    reads every item of a list (see bench/README.md)."""
+    import time
+
+    from .database import analyze
+
+    started = time.monotonic()
+    analyze(db.engine)
+    click.echo(f"statistics refreshed in {time.monotonic() - started:.1f} s")
+
+
+@csti_cli.command("seed-bench")
+@click.option("--scale", type=click.Choice(["small", "national"]), default="small", show_default=True)
+@click.option("--seed", type=int, default=None, help="random seed (same seed and day, same rows)")
+@click.option("--force", is_flag=True, help="replace a dataset that seed-bench made earlier")
+@click.option("--report", type=click.Path(dir_okay=False), help="write the counts and timings as JSON here")
+@with_appcontext
+def seed_bench(scale, seed, force, report):
+    """Generate the benchmark's dataset into the configured database (`make bench` points it at
+    a database of its own). Refuses a database that holds data it did not make."""
+    import json
+    import time
+
+    from flask import current_app
+    from flask_migrate import upgrade
+
+    from .bench_data import DEFAULT_SEED, SCALES, Generator, bench_engine, empty_database, finish, has_data
+    from .bench_data import is_bench_database as made_by_bench
+    from .search import backend, reindex
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    engine = bench_engine(url)
+    if has_data(engine):
+        if not made_by_bench(engine):
+            raise click.ClickException("this database holds data seed-bench did not make: point "
+                                       "CSTI_DATABASE_URL at an empty database (make bench does)")
+        if not force:
+            raise click.ClickException("this database already holds a bench dataset: pass --force to replace it")
+        db.session.remove()
+        db.engine.dispose()
+        empty_database(engine)
+    started = time.monotonic()
+    upgrade()
+    click.echo(f"seed-bench: {scale} dataset into {engine.url.render_as_string(hide_password=True)}")
+    counts = Generator(engine, SCALES[scale], DEFAULT_SEED if seed is None else seed).run(log=click.echo)
+    finish(engine)
+    engine.dispose()
+    data_seconds = time.monotonic() - started
+    click.echo(f"  {sum(counts.values())} rows in {data_seconds:.1f} s; rebuilding the search index…")
+    index_started = time.monotonic()
+    documents = reindex()
+    index_seconds = time.monotonic() - index_started
+    total = time.monotonic() - started
+    click.echo(f"  search index ({backend().name}): {documents} documents in {index_seconds:.1f} s")
+    click.echo(f"seed-bench: done in {total:.1f} s")
+    if report:
+        with open(report, "w") as f:
+            json.dump({"scale": scale, "seed": DEFAULT_SEED if seed is None else seed, "counts": counts,
+                       "documents": documents, "data_seconds": round(data_seconds, 1),
+                       "index_seconds": round(index_seconds, 1), "total_seconds": round(total, 1)}, f, indent=2)

@@ -69,3 +69,10 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int = 30000) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def analyze(engine: Engine) -> None:
+    """ANALYZE: the statistics the query planner chooses indexes with (SQLite keeps them in
+    ``sqlite_stat1``; PostgreSQL's autovacuum refreshes them too, eventually)."""
+    with write_intent(), engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 
 from .extensions import db
-from .models import PUBLISHED, Tag, Territory, content_tag
+from .listing import published
+from .models import Tag, Territory, content_tag
 from .models.actors import ACTOR_KINDS, Actor
 from .models.audiences import AUDIENCES, ContentAudience
 
@@ -39,6 +40,7 @@ class ActorFilter:
     territories: list[str] = field(default_factory=list)
     q: str = ""
     sort: str = "name"
+    territory_ids: list[int] = field(default_factory=list)  # of ``territories``, for the SQL
 
     @classmethod
     def from_args(cls, args) -> ActorFilter:
@@ -46,10 +48,10 @@ class ActorFilter:
         from .geo import departments
 
         sort = args.get("sort", "name")
-        territories = _multi(args, "territory")
+        territories, territory_ids = _multi(args, "territory"), []
         if territories:
-            territories = list(db.session.scalars(
-                select(Territory.slug).where(Territory.slug.in_(territories))))
+            rows = db.session.execute(select(Territory.slug, Territory.id).where(Territory.slug.in_(territories)))
+            territories, territory_ids = [list(column) for column in zip(*rows, strict=True)] or ([], [])
         tags = list(dict.fromkeys(Tag.normalize(t) for t in _multi(args, "tag") if Tag.normalize(t)))
         if tags:
             tags = list(db.session.scalars(select(Tag.slug).where(Tag.slug.in_(tags))))
@@ -59,6 +61,7 @@ class ActorFilter:
             tags=sorted(tags),
             audiences=_multi(args, "audience", AUDIENCES),
             territories=sorted(territories),
+            territory_ids=sorted(territory_ids),
             q=" ".join((args.get("q") or "").split())[:200],
             sort=sort if sort in SORTS else "name",
         )
@@ -79,14 +82,14 @@ class ActorFilter:
     def where(self, stmt, skip: str | None = None):
         """Add this filter's conditions to ``stmt`` (a select over Actor); ``skip`` leaves one
         facet's own condition out (for its counts)."""
-        stmt = stmt.where(Actor.status == PUBLISHED)
+        stmt = published(stmt, Actor)
         if self.kinds and skip != "kind":
             stmt = stmt.where(Actor.actor_kind.in_(self.kinds))
         if self.departments and skip != "department":
             stmt = stmt.where(Actor.department.in_(self.departments))
         if self.territories and skip != "territory":
-            stmt = stmt.where(Actor.territory_id.in_(
-                select(Territory.id).where(Territory.slug.in_(self.territories))))
+            # The ids, not a subquery: with one, SQLite's planner scans every structure.
+            stmt = stmt.where(Actor.territory_id.in_(self.territory_ids))
         if self.audiences and skip != "audience":
             stmt = stmt.where(Actor.id.in_(
                 select(ContentAudience.content_id).where(ContentAudience.code.in_(self.audiences))))
@@ -102,8 +105,9 @@ class ActorFilter:
                                       Actor.commune.ilike(like, escape="\\")))
         return stmt
 
-    def select(self):
-        stmt = self.where(select(Actor))
+    def select(self, *columns):
+        """The matching structures in order, or only these ``columns`` of them (a light map)."""
+        stmt = self.where(select(*columns) if columns else select(Actor))
         if self.sort == "recent":
             return stmt.order_by(Actor.published_at.desc(), Actor.id.desc())
         return stmt.order_by(Actor.sort_key, Actor.id)

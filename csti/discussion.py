@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .extensions import db
 from .models import PUBLISHED, AuditLog
@@ -19,7 +20,8 @@ class DiscussionError(Exception):
 def comments_of(content) -> list[Comment]:
     """Top-level comments (their replies load with them), oldest first."""
     return db.session.scalars(select(Comment).where(
-        Comment.content_id == content.id, Comment.parent_id.is_(None)).order_by(Comment.created_at)).unique().all()
+        Comment.content_id == content.id, Comment.parent_id.is_(None)).order_by(Comment.created_at)
+        .options(selectinload(Comment.replies))).unique().all()
 
 
 def comment_count(content) -> int:

@@ -27,23 +27,19 @@ class Commune:
 
 
 @lru_cache(maxsize=1)
-def _index():
+def _index() -> dict[str, list[Commune]]:
     by_postcode: dict[str, list[Commune]] = {}
-    departments: dict[str, str] = {}
-    regions: dict[str, str] = {}
     with DATA.open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             commune = Commune(row["insee"], row["name"], row["department"], row["department_name"],
                               row["region"], row["region_name"], int(row["population"] or 0))
-            departments[commune.department] = commune.department_name
-            regions[commune.region] = commune.region_name
             for postcode in row["postcodes"].split():
                 by_postcode.setdefault(postcode, []).append(commune)
-    return by_postcode, departments, regions
+    return by_postcode
 
 
 def communes_for_postcode(postcode: str) -> list[Commune]:
-    return list(_index()[0].get((postcode or "").strip(), []))
+    return list(_index().get((postcode or "").strip(), []))
 
 
 def postcode_exists(postcode: str) -> bool:
@@ -64,14 +60,27 @@ def find_commune(postcode: str, name: str | None = None) -> Commune | None:
     return max(communes, key=lambda c: c.population)
 
 
+@lru_cache(maxsize=1)
+def _names():
+    """({department code: name}, {region code: name}) sorted by code — without the communes: the
+    directory's filters need these few names, not 35 000 communes in every worker's memory."""
+    departments: dict[str, str] = {}
+    regions: dict[str, str] = {}
+    with DATA.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            departments[row["department"]] = row["department_name"]
+            regions[row["region"]] = row["region_name"]
+    return dict(sorted(departments.items())), dict(sorted(regions.items()))
+
+
 def departments() -> dict[str, str]:
     """{code: name}, sorted by code."""
-    return dict(sorted(_index()[1].items()))
+    return dict(_names()[0])
 
 
 def department_name(code: str) -> str:
-    return _index()[1].get(code, code)
+    return _names()[0].get(code, code)
 
 
 def regions() -> dict[str, str]:
-    return dict(sorted(_index()[2].items()))
+    return dict(_names()[1])

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from .extensions import db
+from .listing import card_options, event_card_options, published
 from .models import PUBLISHED, Content
 from .models.actors import Actor
 from .models.announcements import Announcement
@@ -16,7 +17,8 @@ from .models.projects import Project
 
 
 def featured(territory=None, limit=6):
-    stmt = select(Content).where(Content.status == PUBLISHED, Content.featured_rank.is_not(None))
+    stmt = (select(Content).where(Content.status == PUBLISHED, Content.featured_rank.is_not(None))
+            .options(*card_options(Content)))
     if territory is not None:
         stmt = stmt.where(Content.territory_id == territory.id)
     return db.session.scalars(stmt.order_by(Content.featured_rank, Content.published_at.desc()).limit(limit)).all()
@@ -24,7 +26,7 @@ def featured(territory=None, limit=6):
 
 def upcoming_events(territory=None, limit=6):
     stmt = (select(EventOccurrence).join(Event, Event.id == EventOccurrence.event_id)
-            .options(contains_eager(EventOccurrence.event))
+            .options(*event_card_options(contains_eager(EventOccurrence.event)))
             .where(Event.status == PUBLISHED, EventOccurrence.starts_at >= utcnow()))
     if territory is not None:
         stmt = stmt.where(Event.territory_id == territory.id)
@@ -40,7 +42,7 @@ def upcoming_events(territory=None, limit=6):
 
 
 def latest(model, territory=None, limit=6):
-    stmt = select(model).where(model.status == PUBLISHED)
+    stmt = published(select(model), model).options(*card_options(model))
     if territory is not None:
         stmt = stmt.where(model.territory_id == territory.id)
     return db.session.scalars(stmt.order_by(model.published_at.desc(), model.id.desc()).limit(limit)).all()
@@ -48,7 +50,8 @@ def latest(model, territory=None, limit=6):
 
 def open_announcements(territory=None, limit=6):
     """Open announcements, the closest deadline first."""
-    stmt = select(Announcement).where(Announcement.status == PUBLISHED, Announcement.open_clause())
+    stmt = (published(select(Announcement), Announcement).where(Announcement.open_clause())
+            .options(*card_options(Announcement)))
     if territory is not None:
         stmt = stmt.where(Announcement.territory_id == territory.id)
     return db.session.scalars(stmt.order_by(Announcement.deadline.is_(None), Announcement.deadline,
@@ -57,7 +60,8 @@ def open_announcements(territory=None, limit=6):
 
 def active_projects(territory=None, limit=6):
     """Projects not finished, the most recently updated first."""
-    stmt = select(Project).where(Project.status == PUBLISHED, Project.stage != "finished")
+    stmt = (published(select(Project), Project).where(Project.stage != "finished")
+            .options(*card_options(Project)))
     if territory is not None:
         stmt = stmt.where(Project.territory_id == territory.id)
     return db.session.scalars(stmt.order_by(Project.updated_at.desc(), Project.id.desc()).limit(limit)).all()

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import or_, select
+from sqlalchemy.orm import lazyload, selectinload
 
-from .models import PUBLISHED, Tag, Territory, content_owner, content_tag
+from .extensions import db
+from .models import PUBLISHED, Content, Tag, Territory, content_owner, content_tag
 
 MAX_VALUES = 20
 
@@ -56,11 +59,13 @@ class ContentFilter:
         return bool(self.kinds or self.territories or self.tags or self.structures or self.q)
 
     def apply(self, stmt, model, kind_column=None):
-        stmt = stmt.where(model.status == PUBLISHED)
+        stmt = published(stmt, model)
         if self.kinds and kind_column is not None:
             stmt = stmt.where(kind_column.in_(self.kinds))
         if self.territories:
-            stmt = stmt.where(model.territory_id.in_(select(Territory.id).where(Territory.slug.in_(self.territories))))
+            # The ids, not a subquery: with one, SQLite's planner leaves the territory index aside.
+            ids = db.session.scalars(select(Territory.id).where(Territory.slug.in_(self.territories))).all()
+            stmt = stmt.where(model.territory_id.in_(ids))
         for slug in self.tags:
             stmt = stmt.where(model.id.in_(select(content_tag.c.content_id).join(
                 Tag, Tag.id == content_tag.c.tag_id).where(Tag.slug == slug)))
@@ -71,3 +76,70 @@ class ContentFilter:
             pattern = like_pattern(word)
             stmt = stmt.where(or_(model.title.ilike(pattern, escape="\\"), model.summary.ilike(pattern, escape="\\")))
         return stmt
+
+
+def published(stmt, model):
+    """``stmt`` restricted to the published items of ``model``'s kind. The kind is implied by the
+    join to the type's table, but said, it lets the database count and sort with the
+    (kind, status, …) indexes instead of reading every published item."""
+    stmt = stmt.where(model.status == PUBLISHED)
+    identity = model.__mapper__.polymorphic_identity
+    return stmt.where(model.kind == identity) if model is not Content and identity else stmt
+
+
+def card_options(model, author: bool = False) -> list:
+    """Loader options for a list of cards (title, summary, territory, date): what a card does not
+    show — tags, owning structures, audiences, the author (``author``: only their memberships) —
+    is not loaded, instead of costing a query per list each (it would load on access). The
+    territory comes by a second query rather than joined: the database joins before it sorts and
+    cuts the page, so a join is paid for every candidate of a long list, not for the page."""
+    from .models import User
+
+    options = [lazyload(model.tags), lazyload(model.owners), lazyload(model.audience_rows),
+               selectinload(model.territory)]
+    options.append(selectinload(model.author).lazyload(User.memberships) if author else lazyload(model.author))
+    if hasattr(model, "members") and hasattr(model, "needs"):  # projects: their needs show, not their team
+        options.append(lazyload(model.members))
+    return options
+
+
+def feed_options(model) -> list:
+    """Loader options for an Atom feed: each entry shows its author and tags, not its territory,
+    owners or audiences; the author by a second query (see ``card_options``)."""
+    from .models import User
+
+    return [lazyload(model.owners), lazyload(model.audience_rows), lazyload(model.territory),
+            selectinload(model.author).lazyload(User.memberships)]
+
+
+def event_card_options(path=None) -> list:
+    """``card_options`` for events, whose cards show their venue's name and commune (loaded by a
+    second query: joined, the venue's structure-and-content join makes SQLite read every
+    structure); ``path``: the loader of the event (e.g. ``contains_eager(EventOccurrence.event)``)."""
+    from .models import Actor, Event
+
+    options = card_options(Event) + [selectinload(Event.venue).options(*card_options(Actor))]
+    return [path.options(*options)] if path is not None else options
+
+
+class KeyPagination(SelectPagination):
+    """``db.paginate`` that finds the page's rows by their ``key`` column first, then loads them.
+    The database sorts and skips only the keys and the columns of the filters — mostly read from
+    indexes — instead of whole rows (titles, summaries, bodies) for every candidate before
+    cutting the page: on long lists and deep pages, most of the time. (Flask-SQLAlchemy's own
+    ``SelectPagination`` otherwise; the count is unchanged.)"""
+
+    def _query_items(self) -> list:
+        stmt, key, session = self._query_args["select"], self._query_args["key"], self._query_args["session"]
+        keys = list(session.scalars(stmt.with_only_columns(key).limit(self.per_page).offset(self._query_offset)))
+        if not keys:
+            return []
+        position = {value: index for index, value in enumerate(keys)}
+        items = session.execute(stmt.where(key.in_(keys))).unique().scalars().all()
+        return sorted(items, key=lambda item: position[getattr(item, key.key)])
+
+
+def paginate(stmt, key, page: int, per_page: int, count: bool = True) -> KeyPagination:
+    """The page of ``stmt`` (a select of one model, ordered) whose rows ``key`` identifies."""
+    return KeyPagination(select=stmt, key=key, session=db.session, page=page, per_page=per_page, error_out=False,
+                         count=count)

@@ -5,6 +5,7 @@ from .announcements import ANNOUNCEMENT_KINDS, Announcement
 from .articles import ARTICLE_KINDS, Article
 from .audiences import AUDIENCES, ContentAudience
 from .audit import AuditLog
+from .cache import DataVersion
 from .content import (
     ARCHIVED,
     DRAFT,
@@ -35,7 +36,7 @@ from .throttle import RateCounter
 
 __all__ = [
     "ACTOR_KINDS", "NEED_KINDS", "PROJECT_STAGES", "Project", "ProjectMember", "ProjectNeed", "ProjectUpdate", "ANNOUNCEMENT_KINDS", "Announcement", "ARTICLE_KINDS", "SearchOutbox", "AUDIENCES", "Article", "Comment", "Dossier", "DossierCollaborator", "DossierItem", "Notification", "Reaction", "Report", "Event", "EventOccurrence", "Follow", "Registration", "Actor", "ActorMember", "ClaimRequest", "ContentAudience",
-    "ARCHIVED", "AuditLog", "Content", "DRAFT", "Membership", "PENDING", "PUBLISHED", "Page",
+    "ARCHIVED", "AuditLog", "Content", "DataVersion", "DRAFT", "Membership", "PENDING", "PUBLISHED", "Page",
     "REJECTED", "ROLES", "ROLE_ANIMATOR", "ROLE_CONTRIBUTOR", "ROLE_MEMBER", "RateCounter",
     "STATUSES", "Tag", "Territory", "User", "content_owner", "content_tag",
 ]

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, String, Table, Text, select
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
@@ -46,7 +46,7 @@ class Content(db.Model):
     __tablename__ = "content"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     slug: Mapped[str] = mapped_column(String(100), default="")
     # The title folded (no accents, lower case): sorts "Écomusée" with the E, not after Z.
@@ -59,11 +59,11 @@ class Content(db.Model):
     )
     # NULL once the author deleted their account and chose to leave the content ("former member").
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default=DRAFT, index=True)
+    status: Mapped[str] = mapped_column(String(12), default=DRAFT)
     moderation_note: Mapped[str] = mapped_column(Text, default="")
     cover_image: Mapped[str | None] = mapped_column(String(255))
     # "À la une": set by the territory's animators; lower ranks first, NULL = not featured.
-    featured_rank: Mapped[int | None] = mapped_column(index=True)
+    featured_rank: Mapped[int | None] = mapped_column()
     created_at = mapped_column(UTCDateTime, default=utcnow)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at = mapped_column(UTCDateTime, nullable=True, index=True)
@@ -80,6 +80,19 @@ class Content(db.Model):
     )
 
     __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "content"}
+    # The lists' indexes (bench/README.md): a kind's published items newest first, instance-wide or
+    # in a territory (and their counts); every kind's per territory; and (id, status, territory,
+    # date) so that joins reaching content from occurrences, tags or owners filter and sort
+    # without reading the wide rows (title, summary, body).
+    __table_args__ = (
+        Index("ix_content_kind_status_published_at", "kind", "status", "published_at"),
+        Index("ix_content_kind_status_territory_id", "kind", "status", "territory_id", "published_at"),
+        Index("ix_content_status_territory_id", "status", "territory_id", "published_at"),
+        Index("ix_content_id_status", "id", "status", "territory_id", "published_at"),
+        # The few featured items only: the database then knows "featured_rank IS NOT NULL" is rare.
+        Index("ix_content_featured_rank", "featured_rank", sqlite_where=text("featured_rank IS NOT NULL"),
+              postgresql_where=text("featured_rank IS NOT NULL")),
+    )
 
     # Filled by subclasses: the label shown to people and the endpoint of their page.
     kind_label = _l("Content")

@@ -5,7 +5,7 @@ SQL whatever the recurrence. Organisers are the core's owning structures (``Cont
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -98,7 +98,9 @@ class Event(Content):
     duration_text: Mapped[str] = mapped_column(String(100), default="")
     certificate: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    venue = relationship("Actor", foreign_keys=[venue_id], lazy="joined")
+    # By a second query, not joined: the structure-and-content join of a venue makes SQLite read
+    # every structure (bench/README.md).
+    venue = relationship("Actor", foreign_keys=[venue_id], lazy="selectin")
     occurrences = relationship("EventOccurrence", back_populates="event", cascade="all, delete-orphan",
                                order_by="EventOccurrence.starts_at")
     registrations = relationship("Registration", back_populates="event", cascade="all, delete-orphan",
@@ -136,9 +138,12 @@ class EventOccurrence(db.Model):
     __tablename__ = "event_occurrence"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # (ends_at, event_id): "what has not ended yet" reads the index alone (bench/README.md).
+    __table_args__ = (Index("ix_event_occurrence_ends_at_event_id", "ends_at", "event_id"),)
+
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     starts_at = mapped_column(UTCDateTime, index=True)
-    ends_at = mapped_column(UTCDateTime, index=True)
+    ends_at = mapped_column(UTCDateTime)
 
     event = relationship("Event", back_populates="occurrences")
 

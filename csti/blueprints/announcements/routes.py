@@ -9,7 +9,7 @@ from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
 from ...htmx import render
-from ...listing import ContentFilter
+from ...listing import ContentFilter, card_options, feed_options, paginate
 from ...models import AuditLog, Territory
 from ...models.actors import Actor, ActorMember
 from ...models.announcements import ANNOUNCEMENT_KINDS, Announcement
@@ -43,8 +43,8 @@ def _listing(filters, expired=False):
 def index():
     filters = ContentFilter.from_args(request.args, ANNOUNCEMENT_KINDS)
     expired = request.args.get("expired") == "1"
-    page = db.paginate(_listing(filters, expired), page=min(max(request.args.get("page", 1, type=int), 1), 10_000),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(_listing(filters, expired).options(*card_options(Announcement)), Announcement.id,
+                    min(max(request.args.get("page", 1, type=int), 1), 10_000), PER_PAGE)
     territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
     args = filters.to_args(expired="1" if expired else None)
     return render("announcements/index.html", block="results", filters=filters, expired=expired, page=page,
@@ -57,7 +57,8 @@ def feed():
     filters = ContentFilter.from_args(request.args, ANNOUNCEMENT_KINDS)
     items = db.session.scalars(filters.apply(select(Announcement), Announcement, Announcement.announcement_kind)
                                .where(Announcement.open_clause())
-                               .order_by(Announcement.published_at.desc(), Announcement.id.desc()).limit(50)).all()
+                               .order_by(Announcement.published_at.desc(), Announcement.id.desc())
+                               .options(*feed_options(Announcement)).limit(50)).all()
     return atom(_("Announcements"), items, url_for("announcements.feed", _external=True, **filters.to_args()))
 
 

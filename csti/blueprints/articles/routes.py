@@ -8,7 +8,7 @@ from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
 from ...htmx import render
-from ...listing import ContentFilter
+from ...listing import ContentFilter, card_options, feed_options, paginate
 from ...models import AuditLog, Territory
 from ...models.actors import Actor, ActorMember
 from ...models.articles import ARTICLE_KINDS, Article
@@ -39,8 +39,8 @@ def _listing(filters, formats=False):
 @bp.get("/articles")
 def index():
     filters = ContentFilter.from_args(request.args, ARTICLE_KINDS)
-    page = db.paginate(_listing(filters), page=min(max(request.args.get("page", 1, type=int), 1), 10_000),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(_listing(filters).options(*card_options(Article)), Article.id,
+                    min(max(request.args.get("page", 1, type=int), 1), 10_000), PER_PAGE)
     territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
     return render("articles/index.html", block="results", filters=filters, page=page, territories=territories,
                   formats=False, page_url=lambda n: url_for("articles.index", page=n, **filters.to_args()))
@@ -51,8 +51,8 @@ def formats():
     """The library of mediation format sheets."""
     filters = ContentFilter.from_args(request.args, ARTICLE_KINDS)
     filters.kinds = []
-    page = db.paginate(_listing(filters, formats=True), page=min(max(request.args.get("page", 1, type=int), 1), 10_000),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(_listing(filters, formats=True).options(*card_options(Article)), Article.id,
+                    min(max(request.args.get("page", 1, type=int), 1), 10_000), PER_PAGE)
     territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
     return render("articles/index.html", block="results", filters=filters, page=page, territories=territories,
                   formats=True, page_url=lambda n: url_for("articles.formats", page=n, **filters.to_args()))
@@ -61,7 +61,7 @@ def formats():
 @bp.get("/articles.atom")
 def feed():
     filters = ContentFilter.from_args(request.args, ARTICLE_KINDS)
-    items = db.session.scalars(_listing(filters).limit(50)).all()
+    items = db.session.scalars(_listing(filters).options(*feed_options(Article)).limit(50)).all()
     return atom(_("Articles"), items, url_for("articles.feed", _external=True, **filters.to_args()))
 
 

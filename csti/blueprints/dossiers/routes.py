@@ -12,7 +12,7 @@ from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
 from ...htmx import is_htmx, render
-from ...listing import ContentFilter
+from ...listing import ContentFilter, card_options, feed_options, paginate
 from ...models import PENDING, AuditLog, Content, Territory, User
 from ...models.base import utcnow
 from ...models.dossiers import Dossier
@@ -41,8 +41,8 @@ def _listing(filters):
 @bp.get("/dossiers")
 def index():
     filters = ContentFilter.from_args(request.args)
-    page = db.paginate(_listing(filters), page=min(max(request.args.get("page", 1, type=int), 1), 10_000),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(_listing(filters).options(*card_options(Dossier, author=True)), Dossier.id,
+                    min(max(request.args.get("page", 1, type=int), 1), 10_000), PER_PAGE)
     territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
     args = filters.to_args()
     return render("dossiers/index.html", block="results", filters=filters, page=page, territories=territories,
@@ -52,7 +52,7 @@ def index():
 @bp.get("/dossiers.atom")
 def feed():
     filters = ContentFilter.from_args(request.args)
-    items = db.session.scalars(_listing(filters).limit(50)).all()
+    items = db.session.scalars(_listing(filters).options(*feed_options(Dossier)).limit(50)).all()
     return atom(_("Dossiers"), items, url_for("dossiers.feed", _external=True, **filters.to_args()))
 
 

@@ -32,9 +32,10 @@ from ...events import (
 from ...extensions import db
 from ...htmx import is_htmx, render
 from ...ical import calendar_for
+from ...listing import paginate
 from ...models import PUBLISHED, AuditLog, Tag, Territory
 from ...models.actors import Actor, ActorMember
-from ...models.events import CANCELLED, CONFIRMED, WAITING, Event, Registration
+from ...models.events import CANCELLED, CONFIRMED, WAITING, Event, EventOccurrence, Registration
 from ...policy import can
 from ..content.forms import TagForm
 from ..content.helpers import apply_common_fields, fill_common_fields, load_content, territory_choices
@@ -62,8 +63,7 @@ def agenda():
     elif filters.view == "map":
         pass
     else:
-        page = db.paginate(filters.occurrences(), page=page_number(request.args),
-                           per_page=PER_PAGE, error_out=False, count=True)
+        page = paginate(filters.occurrences(), EventOccurrence.id, page_number(request.args), PER_PAGE)
         ctx.update(page=page, days=_group_by_day((o, o.event) for o in page.items),
                    page_url=lambda n: url_for("events.agenda", page=n, **filters.to_args()))
     return render("events/agenda.html", block="agenda", status=status, **ctx)

@@ -9,7 +9,7 @@ from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
 from ...htmx import is_htmx, render
-from ...listing import ContentFilter
+from ...listing import ContentFilter, card_options, feed_options, paginate
 from ...models import AuditLog, Notification, Territory, User
 from ...models.actors import Actor, ActorMember
 from ...models.base import utcnow
@@ -41,8 +41,8 @@ def _listing(filters, need=None):
 def index():
     filters = ContentFilter.from_args(request.args, PROJECT_STAGES)
     need = request.args.get("need") if request.args.get("need") in NEED_KINDS else None
-    page = db.paginate(_listing(filters, need), page=min(max(request.args.get("page", 1, type=int), 1), 10_000),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(_listing(filters, need).options(*card_options(Project)), Project.id,
+                    min(max(request.args.get("page", 1, type=int), 1), 10_000), PER_PAGE)
     territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
     args = filters.to_args(need=need)
     return render("projects/index.html", block="results", filters=filters, need=need, page=page,
@@ -53,7 +53,7 @@ def index():
 @bp.get("/projects.atom")
 def feed():
     filters = ContentFilter.from_args(request.args, PROJECT_STAGES)
-    items = db.session.scalars(_listing(filters).limit(50)).all()
+    items = db.session.scalars(_listing(filters).options(*feed_options(Project)).limit(50)).all()
     return atom(_("Projects"), items, url_for("projects.feed", _external=True, **filters.to_args()))
 
 

@@ -5,6 +5,7 @@ from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
 from ...htmx import render
+from ...listing import card_options, feed_options, paginate
 from ...models import PUBLISHED, Content, Tag, content_tag
 from . import bp
 
@@ -39,13 +40,14 @@ def _tagged(slug):
 def feed(slug):
     """Everything published with the tag, every kind, newest first."""
     tag, query = _tagged(slug)
-    return atom(f"#{tag.name}", db.session.scalars(query.limit(50)).all(),
+    return atom(f"#{tag.name}", db.session.scalars(query.options(*feed_options(Content)).limit(50)).all(),
                 url_for("tags.feed", slug=tag.slug, _external=True))
 
 
 @bp.get("/tags/<slug>")
 def show(slug):
     tag, query = _tagged(slug)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    page = paginate(query.options(*card_options(Content)), Content.id,
+                    min(max(request.args.get("page", 1, type=int), 1), 10_000), PER_PAGE)
     return render("tags/show.html", block="results", tag=tag, page=page,
                   page_url=lambda n: url_for("tags.show", slug=tag.slug, page=n))

@@ -1,0 +1,488 @@
+"""The benchmark (``make bench``): build or reuse the dataset, serve it with gunicorn (2 workers)
+on loopback, then for each page measure single-client latency (p50/p95/p99), throughput under
+concurrent clients (wrk), the SQL statements it runs and the workers' memory; write
+``bench/results/<timestamp>-<db>.json`` and ``.md``.
+
+    python bench/run.py --db sqlite|postgres --scale small|national [--rebuild] [--pages agenda,search]
+
+Only loopback traffic, bounded in count and time. See bench/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+VENV_BIN = Path(sys.executable).parent
+PG_SERVER = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+REUSE_DAYS = 7  # the dataset's dates are relative to the day it was made: older, it is rebuilt
+
+# Targets (national scale, SQLite, 2 workers on 2 cores).
+P95_MS = 100
+GEOJSON_P95_MS = 300
+LIST_RATIO = 0.20
+WORKER_MB = 120
+SITE_MB = 300
+GENERATION_S = 600
+
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Page:
+    name: str
+    path: str
+    htmx: bool = False
+    kind: str = "page"  # page | list | fragment | geojson | feed | health
+    result: dict = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict:
+        return {"HX-Request": "true"} if self.htmx else {}
+
+
+# --- the dataset --------------------------------------------------------------------------------
+def database_url(db: str, scale: str) -> str:
+    if db == "sqlite":
+        return f"sqlite:///{DATA / f'bench-{scale}.db'}"
+    return f"{PG_SERVER}/csti_bench_{scale}"
+
+
+PAGE_CACHE = {"on": True}  # --no-cache turns it off in the served app
+
+
+def app_env(db: str, scale: str, count_queries: bool = True) -> dict:
+    env = dict(os.environ)
+    if not PAGE_CACHE["on"]:
+        env["CSTI_PAGE_CACHE_MB"] = "0"
+    env.update(CSTI_DATABASE_URL=database_url(db, scale), CSTI_INSTANCE_DIR=str(DATA / f"instance-{scale}-{db}"),
+               CSTI_ENV="default", FLASK_APP="wsgi", CSTI_COUNT_QUERIES="1" if count_queries else "0")
+    env.pop("CSTI_SEARCH_DIR", None)
+    env.pop("CSTI_UPLOAD_DIR", None)
+    return env
+
+
+def dataset(db: str, scale: str, rebuild: bool) -> dict:
+    """The dataset's report (counts, timings); generated first when missing, stale or asked."""
+    from csti.bench_data import GENERATOR_VERSION
+
+    meta_path = DATA / f"bench-{scale}-{db}.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
+    fresh = (meta and meta.get("generator_version") == GENERATOR_VERSION
+             and (time.time() - meta.get("generated_at", 0)) < REUSE_DAYS * 86400)
+    if fresh and not rebuild and _database_exists(db, scale):
+        print(f"dataset: reusing {scale} on {db} (made {datetime.fromtimestamp(meta['generated_at']):%Y-%m-%d %H:%M})")
+        subprocess.run([str(VENV_BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=app_env(db, scale), check=True,
+                       capture_output=True)
+        meta["reused"] = True
+        return meta
+    print(f"dataset: generating {scale} on {db} …", flush=True)
+    _drop_database(db, scale)
+    shutil.rmtree(DATA / f"instance-{scale}-{db}", ignore_errors=True)
+    DATA.mkdir(parents=True, exist_ok=True)
+    report = DATA / f"bench-{scale}-{db}.report.json"
+    started = time.monotonic()
+    subprocess.run([str(VENV_BIN / "flask"), "csti", "seed-bench", "--scale", scale, "--report", str(report)],
+                   cwd=ROOT, env=app_env(db, scale), check=True)
+    meta = json.loads(report.read_text())
+    meta.update(generator_version=GENERATOR_VERSION, generated_at=time.time(),
+                wall_seconds=round(time.monotonic() - started, 1), reused=False)
+    meta_path.write_text(json.dumps(meta, indent=2))
+    report.unlink()
+    return meta
+
+
+def _pg_admin():
+    import sqlalchemy as sa
+
+    return sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+
+
+def _database_exists(db: str, scale: str) -> bool:
+    if db == "sqlite":
+        return (DATA / f"bench-{scale}.db").exists()
+    import sqlalchemy as sa
+
+    with _pg_admin().connect() as conn:
+        return conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                            {"n": f"csti_bench_{scale}"}).first() is not None
+
+
+def _drop_database(db: str, scale: str) -> None:
+    """The bench's own database only (its file in bench/data, or csti_bench_<scale>)."""
+    if db == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            (DATA / f"bench-{scale}.db{suffix}").unlink(missing_ok=True)
+        return
+    name = f"csti_bench_{scale}"
+    with _pg_admin().connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+
+
+# --- the server ----------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, db: str, scale: str, workers: int = 2):
+        self.port = free_port()
+        self.log = DATA / f"gunicorn-{scale}-{db}.log"
+        self.process = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
+             "--error-logfile", str(self.log), "wsgi:app"],
+            cwd=ROOT, env=app_env(db, scale), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if request(self.port, "/healthz")[0] == 200 and len(self.workers()) == workers:
+                    return
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn stopped: see {self.log}")
+            time.sleep(0.3)
+        self.stop()
+        raise SystemExit(f"gunicorn did not answer within 90 s: see {self.log}")
+
+    def workers(self) -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    found.append(int(entry.name))
+        return sorted(found)
+
+    def memory(self) -> dict:
+        def status(pid):
+            values = {}
+            for name in ("status", "smaps_rollup"):
+                for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+                    key, _sep, value = line.partition(":")
+                    if key in ("VmRSS", "VmHWM", "Pss"):
+                        values[key] = round(int(value.split()[0]) / 1024, 1)
+            return {"rss_mb": values.get("VmRSS"), "peak_rss_mb": values.get("VmHWM"), "pss_mb": values.get("Pss")}
+
+        workers = {pid: status(pid) for pid in self.workers()}
+        master = status(self.process.pid)
+        return {"master": master, "workers": workers,
+                "site_rss_mb": round(master["rss_mb"] + sum(w["rss_mb"] for w in workers.values()), 1),
+                "site_peak_rss_mb": round(master["peak_rss_mb"] + sum(w["peak_rss_mb"] for w in workers.values()), 1),
+                "site_pss_mb": round(master["pss_mb"] + sum(w["pss_mb"] for w in workers.values()), 1)}
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def request(port: int, path: str, headers: dict | None = None):
+    """(status, body bytes, X-Query-Count) — a new connection each time, as gunicorn's sync
+    workers close it after every response."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        body = response.read()
+        count = response.getheader("X-Query-Count")
+        return response.status, body, int(count) if count is not None else None
+    finally:
+        conn.close()
+
+
+# --- the pages -----------------------------------------------------------------------------------
+def pages_for(db: str, scale: str, port: int) -> list[Page]:
+    """The pages measured, with real items of the dataset (the same ones on every run)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url(db, scale))
+    with engine.connect() as conn:
+        territory = conn.execute(sa.text("SELECT slug FROM territory ORDER BY id LIMIT 1")).scalar_one()
+        now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        events = conn.execute(sa.text(
+            "SELECT c.id, c.slug FROM content c JOIN event e ON e.id = c.id WHERE c.status = 'published' "
+            "AND e.starts_at > :now ORDER BY c.id"), {"now": now}).all()
+        articles = conn.execute(sa.text(
+            "SELECT c.id, c.slug FROM content c WHERE c.kind = 'article' AND c.status = 'published' "
+            "AND EXISTS (SELECT 1 FROM comment m WHERE m.content_id = c.id) ORDER BY c.id")).all()
+        tag = conn.execute(sa.text(
+            "SELECT t.slug FROM tag t JOIN content_tag ct ON ct.tag_id = t.id GROUP BY t.id, t.slug "
+            "ORDER BY count(*) DESC, t.slug LIMIT 1")).scalar_one()
+    engine.dispose()
+    event, article = events[len(events) // 2], articles[len(articles) // 2]
+    agenda = f"/agenda?territory={territory}&price=free"
+    status, body, _count = request(port, agenda)
+    found = re.search(r"Page\s+1\s+\S+\s+(\d+)", body.decode())
+    last = int(found.group(1)) if found else 1
+    deep = max(1, last * 9 // 10)
+    pages = [
+        Page("/healthz", "/healthz", kind="health"),
+        Page("instance home", "/", kind="list"),
+        Page("territory home", f"/t/{territory}", kind="list"),
+        Page("agenda filtered, page 1", agenda, kind="list"),
+        Page(f"agenda filtered, page {deep}", f"{agenda}&page={deep}", kind="list"),
+        Page("agenda fragment (htmx)", agenda, htmx=True, kind="fragment"),
+        Page("directory filtered", f"/actors?territory={territory}&kind=association", kind="list"),
+        Page("directory fragment (htmx)", f"/actors?territory={territory}&kind=association", htmx=True,
+             kind="fragment"),
+        Page("actor GeoJSON (territory)", f"/actors.geojson?territory={territory}", kind="geojson"),
+        Page("articles", "/articles", kind="list"),
+        Page("event page", f"/event/{event[0]}-{event[1]}"),
+        Page("article page", f"/article/{article[0]}-{article[1]}"),
+        Page("tag page", f"/tags/{tag}", kind="list"),
+        Page("search: astronomie", "/search?q=astronomie", kind="list"),
+        Page("search: atelier robotique", "/search?q=atelier+robotique", kind="list"),
+        Page("search: exposition climat (events)", "/search?q=exposition+climat&kind=event", kind="list"),
+        Page("feed: articles (Atom)", "/articles.atom", kind="feed"),
+        Page("feed: tag (Atom)", f"/tags/{tag}.atom", kind="feed"),
+        Page("feed: territory agenda (iCal)", f"/t/{territory}/agenda.ics", kind="feed"),
+    ]
+    api = api_list_path(db, scale)
+    if api:
+        pages.append(Page("API list", api, kind="list"))
+    return pages
+
+
+def api_list_path(db: str, scale: str) -> str | None:
+    """The first argument-less GET rule under /api/, once the API exists."""
+    os.environ.update({k: v for k, v in app_env(db, scale, count_queries=False).items() if k.startswith("CSTI_")})
+    from csti import create_app
+
+    app = create_app()
+    rules = sorted(r.rule for r in app.url_map.iter_rules()
+                   if r.rule.startswith("/api/") and not r.arguments and "GET" in (r.methods or ()))
+    return rules[0] if rules else None
+
+
+# --- measuring -----------------------------------------------------------------------------------
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    rank = max(0, math.ceil(pct / 100 * len(ordered)) - 1)
+    return ordered[rank]
+
+
+def latency(port: int, page: Page, count: int, budget_s: float, cold: bool = True) -> dict:
+    """Sequential requests. ``cold``: each URL is new (an ignored ``_bench`` argument), so every
+    request is rendered, none served from the page cache — what a page costs the first time."""
+    times, statuses, sizes, queries = [], set(), set(), set()
+    started = time.monotonic()
+    for i in range(count):
+        path = f"{page.path}{'&' if '?' in page.path else '?'}_bench={i}" if cold else page.path
+        t0 = time.perf_counter()
+        status, body, n = request(port, path, page.headers)
+        times.append((time.perf_counter() - t0) * 1000)
+        statuses.add(status)
+        sizes.add(len(body))
+        queries.add(n)
+        if i >= 19 and time.monotonic() - started > budget_s:
+            break
+    return {"requests": len(times), "p50_ms": round(percentile(times, 50), 1),
+            "p95_ms": round(percentile(times, 95), 1), "p99_ms": round(percentile(times, 99), 1),
+            "max_ms": round(max(times), 1), "status": sorted(statuses), "bytes": max(sizes),
+            "queries": max(q for q in queries if q is not None) if any(q is not None for q in queries) else None}
+
+
+UNITS = {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * UNITS[unit]
+
+
+def throughput(port: int, page: Page, threads: int, connections: int, seconds: int) -> dict:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+    for key, value in page.headers.items():
+        command += ["-H", f"{key}: {value}"]
+    output = subprocess.run(command + [f"http://127.0.0.1:{port}{page.path}"], capture_output=True, text=True,
+                            check=True).stdout
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    result["requests"] = int(re.search(r"(\d+) requests in", output).group(1))
+    for pct in ("50", "99"):
+        found = re.search(rf"^\s+{pct}%\s+([\d.]+\w+)", output, re.M)
+        result[f"p{pct}_ms"] = round(_ms(found.group(1)), 1) if found else None
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    result["socket_errors"] = sum(map(int, errors.groups())) if errors else 0
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result["non_2xx"] = int(non_2xx.group(1)) if non_2xx else 0
+    return result
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")))
+    os_name = next((line.split("=", 1)[1].strip('"') for line in Path("/etc/os-release").read_text().splitlines()
+                    if line.startswith("PRETTY_NAME=")), platform.platform())
+    import sqlite3
+
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split()[1:2]
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(memory / 1024 / 1024, 1), "os": os_name,
+            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "wrk": " ".join(wrk)}
+
+
+def git_state() -> dict:
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    return {"commit": git("rev-parse", "--short", "HEAD"), "uncommitted_changes": bool(git("status", "--porcelain"))}
+
+
+# --- targets and report --------------------------------------------------------------------------
+def evaluate(pages: list[Page], memory: dict, data: dict, scale: str) -> list[dict]:
+    health = next(p for p in pages if p.kind == "health").result["throughput"]["rps"]
+    checks = []
+    for page in pages:
+        limit = GEOJSON_P95_MS if page.kind == "geojson" else P95_MS
+        p95 = page.result["latency"]["p95_ms"]
+        checks.append({"target": f"{page.name}: p95 ≤ {limit} ms", "value": f"{p95} ms", "met": p95 <= limit})
+        if page.kind in ("list", "fragment"):
+            ratio = page.result["throughput"]["rps"] / health
+            checks.append({"target": f"{page.name}: throughput ≥ {LIST_RATIO:.0%} of /healthz",
+                           "value": f"{ratio:.1%}", "met": ratio >= LIST_RATIO})
+    for pid, worker in memory["workers"].items():
+        checks.append({"target": f"worker {pid}: RSS after the run ≤ {WORKER_MB} MB",
+                       "value": f"{worker['rss_mb']} MB (peak {worker['peak_rss_mb']} MB)",
+                       "met": worker["rss_mb"] <= WORKER_MB})
+    checks.append({"target": f"whole site (master + workers) ≤ {SITE_MB} MB", "value": f"{memory['site_rss_mb']} MB",
+                   "met": memory["site_rss_mb"] <= SITE_MB})
+    if scale == "national" and not data.get("reused"):
+        seconds = data["wall_seconds"]
+        checks.append({"target": f"dataset generated in ≤ {GENERATION_S // 60} min", "value": f"{seconds:.0f} s",
+                       "met": seconds <= GENERATION_S})
+    return checks
+
+
+def markdown(result: dict) -> str:
+    health = result["pages"][0]["throughput"]["rps"]
+    lines = [
+        f"# Benchmark {result['started']} — {result['scale']} dataset, {result['db']}",
+        "",
+        f"Machine: {result['machine']['cpu']}, {result['machine']['cores']} cores, "
+        f"{result['machine']['memory_gb']} GB, "
+        f"{result['machine']['os']}; Python {result['machine']['python']}, SQLite {result['machine']['sqlite']}, "
+        f"wrk {result['machine']['wrk']}. Load average before the run: {result['load_before']}, after: "
+        f"{result['load_after']}.",
+        f"Server: gunicorn, {result['workers']} sync workers on 127.0.0.1. Latency: {result['settings']['requests']} "
+        f"sequential requests per page (at most {result['settings']['budget_s']} s). Throughput: "
+        f"`wrk -t{result['settings']['threads']} -c{result['settings']['connections']} "
+        f"-d{result['settings']['seconds']}s` on the same machine. Page cache "
+        f"{'on' if result['page_cache'] else 'off'}. Commit {result['git']['commit']}"
+        f"{' + uncommitted changes' if result['git']['uncommitted_changes'] else ''}.",
+        "",
+        "Latency is single-client: *cold* requests each ask a new URL (rendered every time, never from the page "
+        "cache), *warm* ones repeat the same URL. Throughput: wrk repeating the page's URL with 8 connections.",
+        "",
+        "| Page | cold p50 ms | cold p95 ms | cold p99 ms | warm p50 ms | req/s | vs /healthz | SQL | KB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for page in result["pages"]:
+        lat, thr = page["latency"], page["throughput"]
+        errors = thr["non_2xx"] + thr["socket_errors"]
+        lines.append(f"| {page['name']} | {lat['p50_ms']} | {lat['p95_ms']} | {lat['p99_ms']} | "
+                     f"{page['warm']['p50_ms']} | {thr['rps']:.0f}"
+                     f"{f' ({errors} errors)' if errors else ''} | {thr['rps'] / health:.0%} | "
+                     f"{lat['queries'] if lat['queries'] is not None else '–'} | {lat['bytes'] / 1024:.0f} |")
+    memory = result["memory"]
+    lines += ["", "Memory (RSS after the run, peak in brackets): " + ", ".join(
+        f"worker {pid} {w['rss_mb']} MB ({w['peak_rss_mb']} MB)" for pid, w in memory["workers"].items())
+        + f", master {memory['master']['rss_mb']} MB; whole site {memory['site_rss_mb']} MB "
+          f"(proportional set size, shared pages counted once: {memory['site_pss_mb']} MB)."]
+    data = result["dataset"]
+    lines += ["", f"Dataset: {sum(data['counts'].values())} rows, {data['documents']} search documents; "
+              + ("reused, " if data.get("reused") else "")
+              + f"generated in {data['wall_seconds']:.0f} s (data {data['data_seconds']:.0f} s, search index "
+                f"{data['index_seconds']:.0f} s)."]
+    lines += ["", "| Target | Value | Met |", "|---|---|---|"]
+    lines += [f"| {c['target']} | {c['value']} | {'yes' if c['met'] else '**no**'} |" for c in result["targets"]]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--scale", choices=["small", "national"], default="national")
+    parser.add_argument("--rebuild", action="store_true", help="generate the dataset even if a fresh one exists")
+    parser.add_argument("--requests", type=int, default=100, help="sequential requests per page (latency)")
+    parser.add_argument("--budget", type=float, default=20, help="at most this many seconds of them per page")
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-cache", action="store_true", help="serve with the page cache off")
+    parser.add_argument("--pages", default="", help="only the pages whose name contains one of these words (a,b)")
+    args = parser.parse_args(argv)
+    PAGE_CACHE["on"] = not args.no_cache
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    started = datetime.now()
+    data = dataset(args.db, args.scale, args.rebuild)
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    server = Server(args.db, args.scale, args.workers)
+    try:
+        pages = pages_for(args.db, args.scale, server.port)
+        if args.pages:
+            words = [w.strip() for w in args.pages.split(",") if w.strip()]
+            pages = [p for p in pages if p.kind == "health" or any(w in p.name for w in words)]
+        for page in pages:  # warm up: every worker has loaded templates, catalogues and caches
+            for _ in range(2 * args.workers):
+                status = request(server.port, page.path, page.headers)[0]
+            if status != 200:
+                raise SystemExit(f"{page.path}: HTTP {status}")
+        for page in pages:
+            print(f"{page.name}: ", end="", flush=True)
+            page.result["latency"] = latency(server.port, page, args.requests, args.budget)
+            page.result["warm"] = latency(server.port, page, 30, args.budget, cold=False)
+            page.result["throughput"] = throughput(server.port, page, args.threads, args.connections, args.seconds)
+            print(f"p95 {page.result['latency']['p95_ms']} ms, {page.result['throughput']['rps']:.0f} req/s, "
+                  f"{page.result['latency']['queries']} queries", flush=True)
+        memory = server.memory()
+    finally:
+        server.stop()
+    result = {
+        "started": started.strftime("%Y-%m-%d %H:%M"), "db": args.db, "scale": args.scale, "workers": args.workers,
+        "page_cache": not args.no_cache,
+        "settings": {"requests": args.requests, "budget_s": args.budget, "seconds": args.seconds,
+                     "threads": args.threads, "connections": args.connections},
+        "machine": machine(), "git": git_state(), "load_before": load_before,
+        "load_after": [round(x, 2) for x in os.getloadavg()], "dataset": data, "memory": memory,
+        "pages": [{"name": p.name, "path": p.path, "htmx": p.htmx, "kind": p.kind, **p.result} for p in pages],
+    }
+    result["targets"] = evaluate(pages, memory, data, args.scale)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = RESULTS / f"{started:%Y%m%d-%H%M%S}-{args.db}"
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    stem.with_suffix(".md").write_text(markdown(result))
+    print(markdown(result))
+    print(f"written: {stem.with_suffix('.json').relative_to(ROOT)}, {stem.with_suffix('.md').relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

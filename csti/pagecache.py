@@ -1,0 +1,178 @@
+"""Rendered pages for visitors who are not logged in: the lists, homes, maps' GeoJSON and feeds
+that everybody sees alike are rendered once and served from memory until the data changes.
+
+Correctness:
+- every transaction that writes bumps ``DataVersion`` in the same transaction (a flush hook,
+  and a hook for ORM ``update()``/``delete()`` statements), so a page cached under an older
+  version is never served again, by any worker or app server — the version is read from the
+  database on each cached request (one small query instead of the page's dozen);
+- what changes with time alone (the agenda's "upcoming", an announcement past its deadline, the
+  search index catching up after a commit) is bounded by a short lifetime (``PAGE_CACHE_SECONDS``);
+- the key is the URL with its query string, full page or htmx fragment, and the language;
+- only anonymous GET requests without pending flash messages are served or stored, and only
+  200 responses; the CSRF token (in ``<body hx-headers>`` and forms) is stored as a placeholder
+  and each visitor gets their own.
+
+Each worker keeps its own entries, least recently used first out, within ``PAGE_CACHE_MB``
+(0 turns the cache off; it is off in tests, see tests/test_pagecache.py).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+
+from flask import current_app, g, request, session
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from .extensions import db
+
+# The pages everybody sees alike, worth keeping: lists and their fragments, homes, maps, feeds.
+ENDPOINTS = frozenset({
+    "main.index", "territories.home",
+    "events.agenda", "events.agenda_geojson", "events.agenda_ics", "events.trainings", "events.territory_ics",
+    "events.tag_ics", "events.structure_ics",
+    "actors.index", "actors.geojson",
+    "articles.index", "articles.formats", "articles.feed",
+    "announcements.index", "announcements.feed",
+    "projects.index", "projects.feed",
+    "dossiers.index", "dossiers.feed",
+    "tags.index", "tags.show", "tags.feed",
+    "search.index",
+})
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary")
+PLACEHOLDER = "\x00csrf\x00"
+# Writes that no cached page shows: they do not make the pages out of date.
+IGNORED_TABLES = frozenset({"rate_counter", "search_outbox", "notification", "audit_log", "data_version"})
+
+
+class PageCache:
+    def __init__(self, max_bytes: int, seconds: float):
+        self.max_bytes = max_bytes
+        self.seconds = seconds
+        self.entries: OrderedDict[tuple, tuple] = OrderedDict()  # key -> (version, expires, body, headers)
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, key, version):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] != version or entry[1] < time.monotonic():
+                self._drop(key)
+                return None
+            self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key, version, body: bytes, headers: list) -> None:
+        if len(body) > self.max_bytes // 4:
+            return  # a huge export would push out every page
+        with self.lock:
+            if key in self.entries:
+                self._drop(key)
+            self.entries[key] = (version, time.monotonic() + self.seconds, body, headers)
+            self.size += len(body)
+            while self.size > self.max_bytes:
+                self._drop(next(iter(self.entries)))
+
+    def _drop(self, key):
+        self.size -= len(self.entries.pop(key)[2])
+
+
+def init_app(app) -> None:
+    megabytes = app.config.get("PAGE_CACHE_MB") or 0
+    if megabytes <= 0:
+        return
+    app.extensions["csti_page_cache"] = PageCache(int(megabytes * 1024 * 1024), app.config["PAGE_CACHE_SECONDS"])
+    app.before_request(_serve)
+    app.after_request(_store)
+
+
+def _cache() -> PageCache | None:
+    return current_app.extensions.get("csti_page_cache")
+
+
+def _key():
+    """None when this request may not be served from (or stored in) the cache."""
+    if request.method not in ("GET", "HEAD") or request.endpoint not in ENDPOINTS:
+        return None
+    if "_user_id" in session or request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        return None  # logged in (or about to be, from the remember-me cookie): pages show the person
+    if session.get("_flashes"):
+        return None
+    from flask_babel import get_locale
+
+    from .htmx import is_htmx
+
+    return (request.full_path, is_htmx(), str(get_locale()))
+
+
+def current_version() -> int:
+    from .models.cache import DataVersion
+
+    return db.session.scalar(select(DataVersion.value).where(DataVersion.id == 1)) or 0
+
+
+def _serve():
+    key = _key()
+    if key is None:
+        return None
+    version = current_version()
+    entry = _cache().get(key, version)
+    if entry is None:
+        g.csti_page_cache = (key, version)
+        return None
+    _version, _expires, body, headers = entry
+    if PLACEHOLDER.encode() in body:
+        from flask_wtf.csrf import generate_csrf
+
+        body = body.replace(PLACEHOLDER.encode(), generate_csrf().encode())
+    g.csti_page_cache_hit = True
+    response = current_app.response_class(body, status=200)
+    for name, value in headers:
+        response.headers[name] = value
+    return response
+
+
+def _store(response):
+    pending = g.pop("csti_page_cache", None)
+    if pending is None or response.status_code != 200 or response.is_streamed or response.direct_passthrough:
+        return response
+    key, version = pending
+    body = response.get_data()
+    token = g.get("csrf_token")
+    if token:
+        body = body.replace(token.encode(), PLACEHOLDER.encode())
+    _cache().put(key, version, body, [(n, response.headers[n]) for n in KEPT_HEADERS if n in response.headers])
+    return response
+
+
+# --- the data version ----------------------------------------------------------------------------
+def _bump(session) -> None:
+    from .models.cache import DataVersion
+
+    conn = session.connection()
+    if conn.execute(update(DataVersion).where(DataVersion.id == 1).values(value=DataVersion.value + 1)).rowcount == 0:
+        conn.execute(DataVersion.__table__.insert().values(id=1, value=1))
+
+
+def _writes_shown(objects) -> bool:
+    return any(getattr(getattr(obj, "__table__", None), "name", None) not in IGNORED_TABLES for obj in objects)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, flush_context):
+    if _writes_shown(session.new) or _writes_shown(session.dirty) or _writes_shown(session.deleted):
+        _bump(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _after_bulk(orm_execute_state):
+    if not (orm_execute_state.is_update or orm_execute_state.is_delete):
+        return
+    table = getattr(orm_execute_state.bind_mapper, "local_table", None)
+    if table is not None and table.name in IGNORED_TABLES:
+        return
+    _bump(orm_execute_state.session)

@@ -1,0 +1,225 @@
+"""No N+1: a list page runs as many SQL statements for 3N items as for N.
+
+Every list page and fragment is requested with N items of each kind, then again after 2N more
+were added (all on one page: N is smaller than the pages' sizes). The statements are counted
+on the engine; the counts must be equal. Not timed. The header the benchmark reads
+(``X-Query-Count``, ``CSTI_COUNT_QUERIES=1``) is checked at the end."""
+import itertools
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from csti import create_app
+from csti.actors import add_member, set_location
+from csti.discussion import add_comment
+from csti.dossiers import add_item
+from csti.events import schedule
+from csti.models import (
+    Actor,
+    Announcement,
+    Article,
+    Dossier,
+    Event,
+    Project,
+    ProjectMember,
+    ProjectNeed,
+)
+from csti.models.actors import MANAGER
+
+N = 3
+HTMX = {"HX-Request": "true"}
+TAG = "astronomie"
+
+# (name, URL, headers): every list page and fragment, the homes, the feeds, and the pages
+# that list something (an event page's dates, an article's comments, a structure's events).
+PAGES = [
+    ("instance home", "/", {}),
+    ("territory home", "/t/occitanie", {}),
+    ("agenda", "/agenda", {}),
+    ("agenda filtered", "/agenda?territory=occitanie&kind=talk", {}),
+    ("agenda fragment", "/agenda?territory=occitanie", HTMX),
+    ("agenda calendar", "/agenda?view=calendar", {}),
+    ("agenda GeoJSON", "/agenda.geojson", {}),
+    ("agenda iCal", "/agenda.ics", {}),
+    ("trainings", "/trainings", {}),
+    ("directory", "/actors", {}),
+    ("directory filtered", "/actors?territory=occitanie&kind=fablab", {}),
+    ("directory fragment", "/actors?territory=occitanie", HTMX),
+    ("actors GeoJSON", "/actors.geojson?territory=occitanie", {}),
+    ("articles", "/articles", {}),
+    ("articles fragment", "/articles?territory=occitanie", HTMX),
+    ("formats", "/formats", {}),
+    ("announcements", "/announcements", {}),
+    ("projects", "/projects", {}),
+    ("dossiers", "/dossiers", {}),
+    ("tags", "/tags", {}),
+    ("tag page", f"/tags/{TAG}", {}),
+    ("tag page fragment", f"/tags/{TAG}", HTMX),
+    ("search", "/search?q=astronomie", {}),
+    ("search fragment", "/search?q=astronomie&kind=event", HTMX),
+    ("suggestions", "/search/suggest?q=astro", HTMX),
+    ("articles feed", "/articles.atom", {}),
+    ("announcements feed", "/announcements.atom", {}),
+    ("projects feed", "/projects.atom", {}),
+    ("tag feed", f"/tags/{TAG}.atom", {}),
+]
+
+_seq = itertools.count(1)
+
+
+class Site:
+    """Adds ``count`` items of every kind, each with the relations its cards and pages show."""
+
+    def __init__(self, db, factory):
+        self.db = db
+        self.territory = factory.territory(slug="occitanie", name="Occitanie")
+        self.author = factory.user(email="autrice@example.org", name="Autrice",
+                                   roles={self.territory: "contributor"})
+        self.reader = factory.user(email="lectrice@example.org", name="Lectrice",
+                                   roles={self.territory: "member"})
+        self.venue = self._actor("Lieu d'accueil")
+        self.article = None  # the one whose comments grow
+        self.event = None  # the one whose dates grow
+        self.first_start, self.extra_starts = None, []
+        self.dossier = None  # the one whose items grow
+        self.actor = self.venue  # the venue of every event: its page lists them
+
+    def _actor(self, title):
+        n = next(_seq)
+        actor = Actor(title=title, actor_kind="fablab", territory=self.territory, author=self.author,
+                      summary="Un atelier de fabrication.", latitude=43.6 + n / 1000, longitude=1.44)
+        set_location(actor, "31000")
+        actor.audiences = ["general_public", "children"]
+        actor.add_tag(TAG)
+        actor.add_tag(f"theme-{n}")
+        add_member(actor, self.author, MANAGER)
+        actor.publish()
+        self.db.session.add(actor)
+        return actor
+
+    def add(self, count):
+        s = self.db.session
+        now = datetime.now()
+        for _ in range(count):
+            n = next(_seq)
+            owner = self._actor(f"Fablab astronomie {n}")
+            event = Event(title=f"Conférence astronomie {n}", event_kind="talk", territory=self.territory,
+                          author=self.author, summary="Une conférence.", venue=self.venue, department="31")
+            start = (now + timedelta(days=2 + n % 5, hours=n)).replace(second=0, microsecond=0)
+            schedule(event, start, start + timedelta(hours=2))
+            event.owners = [owner]
+            event.audiences = ["general_public"]
+            event.add_tag(TAG)
+            event.publish()
+            training = Event(title=f"Formation astronomie {n}", event_kind="training", territory=self.territory,
+                             author=self.author, latitude=43.6, longitude=1.4)
+            schedule(training, start, start + timedelta(hours=7))
+            training.publish()
+            article = Article(title=f"Article astronomie {n}", article_kind="format" if n % 2 else "news",
+                              territory=self.territory, author=self.author, body="Du *texte*.",
+                              summary="Un résumé.")
+            article.owners = [owner]
+            article.add_tag(TAG)
+            article.publish()
+            article.featured_rank = n
+            announcement = Announcement(title=f"Annonce astronomie {n}", announcement_kind="job",
+                                        territory=self.territory, author=self.author,
+                                        deadline=(now + timedelta(days=30)).date())
+            announcement.owners = [owner]
+            announcement.add_tag(TAG)
+            announcement.publish()
+            project = Project(title=f"Projet astronomie {n}", stage="in_progress", territory=self.territory,
+                              author=self.author, summary="Un projet.")
+            project.members.append(ProjectMember(user=self.reader))
+            project.needs.append(ProjectNeed(kind="skills", description="Électronique"))
+            project.owners = [owner]
+            project.add_tag(TAG)
+            project.publish()
+            dossier = Dossier(title=f"Dossier astronomie {n}", territory=self.territory, author=self.author,
+                              summary="Une sélection.")
+            dossier.add_tag(TAG)
+            dossier.publish()
+            s.add_all([event, training, article, announcement, project, dossier])
+            s.flush()
+            add_item(dossier, article, self.author)
+            add_item(dossier, event, self.author)
+            self.article = self.article or article
+            self.event = self.event or event
+            self.dossier = self.dossier or dossier
+            if self.event is event:
+                self.first_start = start
+            self.extra_starts.append(self.first_start + timedelta(days=30 + n))
+            schedule(self.event, self.first_start, self.first_start + timedelta(hours=2),
+                     extra_starts=self.extra_starts)
+            comment = add_comment(self.article, self.reader, f"Merci ! ({n})")
+            add_comment(self.article, self.author, f"Avec plaisir ({n})", parent=comment)
+            add_item(self.dossier, owner, self.author)
+        s.commit()
+
+    def detail_pages(self):
+        return [
+            ("event page", f"/event/{self.event.id}-{self.event.slug}", {}),
+            ("article page (comments)", f"/article/{self.article.id}-{self.article.slug}", {}),
+            ("structure page (its events)", f"/actor/{self.actor.id}-{self.actor.slug}", {}),
+            ("dossier page (its items)", f"/dossier/{self.dossier.id}-{self.dossier.slug}", {}),
+        ]
+
+
+class QueryCounter:
+    """Counts the statements the engine sends while a request runs."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+
+    def _on_execute(self, *args):
+        self.count += 1
+
+    def measure(self, testapp, url, headers):
+        self.count = 0
+        event.listen(self.engine, "before_cursor_execute", self._on_execute)
+        try:
+            response = testapp.get(url, headers=headers)
+        finally:
+            event.remove(self.engine, "before_cursor_execute", self._on_execute)
+        assert response.status_int == 200, url
+        return self.count
+
+
+def _counts(testapp, counter, pages):
+    return {name: counter.measure(testapp, url, headers) for name, url, headers in pages}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member"])
+def test_list_pages_run_as_many_queries_for_more_items(app, db, factory, testapp, log_in, who):
+    site = Site(db, factory)
+    site.add(N)
+    if who == "member":
+        log_in(testapp, site.reader)
+    counter = QueryCounter(db.engine)
+    pages = PAGES + site.detail_pages()
+    before = _counts(testapp, counter, pages)
+    site.add(2 * N)
+    # The lists really show 3N items now (else the comparison proves nothing).
+    assert len(testapp.get("/articles").html.select(".card h3 a")) >= 3 * N
+    assert len(testapp.get("/agenda").html.select(".event-list h4 a")) >= 3 * N
+    after = _counts(testapp, counter, pages)
+    grew = {name: (before[name], after[name]) for name in before if after[name] != before[name]}
+    assert not grew, f"queries per page grow with the items shown (N={N} → {3 * N}): {grew}"
+
+
+def test_query_count_header_only_when_asked(app, db, database_url, testapp):
+    from webtest import TestApp
+
+    assert "X-Query-Count" not in testapp.get("/healthz").headers
+    counting = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url, "COUNT_QUERIES": True,
+                                   "SEARCH_DIR": app.config["SEARCH_DIR"], "UPLOAD_DIR": app.config["UPLOAD_DIR"]})
+    try:
+        response = TestApp(counting).get("/healthz")
+        assert int(response.headers["X-Query-Count"]) >= 1
+    finally:
+        with counting.app_context():
+            from csti.extensions import db as _db
+
+            _db.engine.dispose()
