@@ -49,7 +49,8 @@ serve: setup
 
 # The benchmark: dataset (made once, reused), gunicorn with 2 workers, wrk; see bench/README.md.
 bench: deps translations
-	@command -v wrk > /dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
+	@command -v wrk > /dev/null || { echo "== installing wrk (Debian)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk > /dev/null; }
 	$(BIN)/python bench/run.py --db $(DB) --scale $(SCALE) $(BENCH_ARGS)
 
 # Browser assets for the tests (answered in place of the CDN) and the accessibility checkers.
