@@ -33,7 +33,7 @@ from .geo import DATA as COMMUNES_CSV
 from .markdown import render_markdown
 from .text import fold, slugify
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 DEFAULT_SEED = 2026
 BENCH_PASSWORD = "bench-csti-2026"
 MARKER_EMAIL = "bench-admin@csti.example"
@@ -124,6 +124,7 @@ MORE_THEMES = [
     "esprit critique",
 ]
 # Tags that are not themes of a title.
+PAGE_TITLES = ("À propos", "Déclaration d'accessibilité", "Mentions légales")
 OTHER_TAGS = ["familles", "éducation", "égalité filles-garçons", "handicap", "inclusion", "seniors", "bénévolat",
               "emploi", "partenariat", "exposition", "réseau CSTI"]
 QUALIFIERS = ["pour tous", "en famille", "au collège", "au lycée", "en ville", "à la campagne", "et société",
@@ -236,7 +237,13 @@ class Generator:
         # gives the same rows.
         self.now = datetime.combine(self.today, time.min, tzinfo=self.zone).astimezone(UTC)
         self.rows = Rows(engine, db.metadata)
-        self.ids = {name: itertools.count(1) for name in ("content", "user", "comment")}
+        self.ids = {name: itertools.count(1) for name in ("user", "comment")}
+        # Content ids interleaved across kinds, as on a site where everything is published over
+        # the years (in blocks per kind, PostgreSQL's planner merge-joins through whole tables).
+        total = sum(getattr(scale, kind) for kind in (
+            "structures", "events", "articles", "announcements", "projects", "dossiers")) + len(PAGE_TITLES)
+        self.content_ids = list(range(1, total + 1))
+        random.Random(seed + 1).shuffle(self.content_ids)
         self.bodies = [self._markdown(p) for p in self._body_texts()]
         self.comment_bodies = [self._markdown(c) for c in COMMENTS + [
             "Très intéressant, merci pour le partage.", "Est-ce que ce sera reconduit l'an prochain ?",
@@ -285,7 +292,7 @@ class Generator:
         return "published" if roll < 0.95 else "pending" if roll < 0.98 else "draft" if roll < 0.99 else "archived"
 
     def _content(self, kind, title, territory, author, status, published_at, summary="", body=None):
-        cid = next(self.ids["content"])
+        cid = self.content_ids.pop()
         title = " ".join(title.split())
         body, body_html = body or self.rng.choice(self.bodies)
         created = published_at - timedelta(hours=self.rng.randint(1, 72))
@@ -609,7 +616,7 @@ class Generator:
                                                "note": "", "added_by_id": author, "created_at": self._when(300)})
 
     def pages(self):
-        for title in ("À propos", "Déclaration d'accessibilité", "Mentions légales"):
+        for title in PAGE_TITLES:
             cid = self._content("page", title, None, 1, "published", self.now - timedelta(days=900))
             self.rows.add("page", {"id": cid, "in_footer": True})
         self.rows.flush()
