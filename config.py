@@ -63,6 +63,10 @@ class Config:
         self.REDIS_URL = env("REDIS_URL")  # shared counters (rate limits) when set
         self.UPLOAD_DIR = env("UPLOAD_DIR")  # None: instance/uploads
         self.SEARCH_DIR = env("SEARCH_DIR")  # None: instance/search
+        # Whoosh: postings of recently searched words kept per worker as arrays (megabytes).
+        self.SEARCH_CACHE_MB = env_int("SEARCH_CACHE_MB", 8)
+        # iCalendar feeds: written VEVENTs kept per worker (megabytes).
+        self.ICAL_CACHE_MB = env_int("ICAL_CACHE_MB", 4)
         # "whoosh" (embedded index in SEARCH_DIR) or "postgres" (full-text search in the
         # database: for several app servers; needs CSTI_DATABASE_URL on PostgreSQL).
         self.SEARCH_BACKEND = (env("SEARCH_BACKEND") or "whoosh").strip().lower()

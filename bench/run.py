@@ -90,6 +90,8 @@ def dataset(db: str, scale: str, rebuild: bool) -> dict:
         print(f"dataset: reusing {scale} on {db} (made {datetime.fromtimestamp(meta['generated_at']):%Y-%m-%d %H:%M})")
         subprocess.run([str(VENV_BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=app_env(db, scale), check=True,
                        capture_output=True)
+        subprocess.run([str(VENV_BIN / "flask"), "csti", "analyze"], cwd=ROOT, env=app_env(db, scale), check=True,
+                       capture_output=True)  # statistics of what a migration added
         meta["reused"] = True
         return meta
     print(f"dataset: generating {scale} on {db} …", flush=True)
@@ -148,7 +150,8 @@ class Server:
         self.port = free_port()
         self.log = DATA / f"gunicorn-{scale}-{db}.log"
         self.process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
+            [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers", str(workers),
+             "--bind", f"127.0.0.1:{self.port}",
              "--error-logfile", str(self.log), "wsgi:app"],
             cwd=ROOT, env=app_env(db, scale), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 90
@@ -371,8 +374,11 @@ def evaluate(pages: list[Page], memory: dict, data: dict, scale: str) -> list[di
         checks.append({"target": f"worker {pid}: RSS after the run ≤ {WORKER_MB} MB",
                        "value": f"{worker['rss_mb']} MB (peak {worker['peak_rss_mb']} MB)",
                        "met": worker["rss_mb"] <= WORKER_MB})
-    checks.append({"target": f"whole site (master + workers) ≤ {SITE_MB} MB", "value": f"{memory['site_rss_mb']} MB",
-                   "met": memory["site_rss_mb"] <= SITE_MB})
+    # The memory the machine gives the site: shared pages (the code the master loaded before
+    # forking the workers) once, not once per process as a sum of RSS would.
+    checks.append({"target": f"whole site (master + workers, PSS) ≤ {SITE_MB} MB",
+                   "value": f"{memory['site_pss_mb']} MB (sum of RSS {memory['site_rss_mb']} MB)",
+                   "met": memory["site_pss_mb"] <= SITE_MB})
     if scale == "national" and not data.get("reused"):
         seconds = data["wall_seconds"]
         checks.append({"target": f"dataset generated in ≤ {GENERATION_S // 60} min", "value": f"{seconds:.0f} s",
@@ -411,10 +417,12 @@ def markdown(result: dict) -> str:
                      f"{f' ({errors} errors)' if errors else ''} | {thr['rps'] / health:.0%} | "
                      f"{lat['queries'] if lat['queries'] is not None else '–'} | {lat['bytes'] / 1024:.0f} |")
     memory = result["memory"]
-    lines += ["", "Memory (RSS after the run, peak in brackets): " + ", ".join(
-        f"worker {pid} {w['rss_mb']} MB ({w['peak_rss_mb']} MB)" for pid, w in memory["workers"].items())
-        + f", master {memory['master']['rss_mb']} MB; whole site {memory['site_rss_mb']} MB "
-          f"(proportional set size, shared pages counted once: {memory['site_pss_mb']} MB)."]
+    lines += ["", "Memory after the run — RSS (peak RSS, PSS): " + ", ".join(
+        f"worker {pid} {w['rss_mb']} MB ({w['peak_rss_mb']} MB, {w['pss_mb']} MB)"
+        for pid, w in memory["workers"].items())
+        + f", master {memory['master']['rss_mb']} MB ({memory['master']['pss_mb']} MB); whole site: "
+          f"{memory['site_pss_mb']} MB in proportional set size (shared pages counted once), "
+          f"{memory['site_rss_mb']} MB as a sum of RSS (shared pages counted in every process)."]
     data = result["dataset"]
     lines += ["", f"Dataset: {sum(data['counts'].values())} rows, {data['documents']} search documents; "
               + ("reused, " if data.get("reused") else "")

@@ -159,15 +159,21 @@ class EventFilter:
         # The venue, territory and author by second queries: joined, they are paid for every
         # matching occurrence before the page is cut, and the venue's structure-and-content join
         # makes SQLite read every structure (bench/README.md).
-        stmt = (select(EventOccurrence).join(Event, Event.id == EventOccurrence.event_id)
-                .options(contains_eager(EventOccurrence.event).options(
-                    selectinload(Event.venue), selectinload(Event.territory), selectinload(Event.author)))
-                .where(Event.status == PUBLISHED))
+        return self.matching(select(EventOccurrence).options(contains_eager(EventOccurrence.event).options(
+            selectinload(Event.venue), selectinload(Event.territory), selectinload(Event.author))))
+
+    def matching(self, stmt):
+        """``stmt`` (a select of occurrence and event columns or entities) restricted to the
+        matching occurrences, in date order."""
+        stmt = stmt.join_from(EventOccurrence, Event, Event.id == EventOccurrence.event_id).where(
+            Event.status == PUBLISHED)
         start, end = self.window()
         if start is not None:
             stmt = stmt.where(EventOccurrence.ends_at >= start)
         if end is not None:
             stmt = stmt.where(EventOccurrence.starts_at < end)
+        if self.territories:  # also on the dates: read from their (territory, end) index
+            stmt = stmt.where(EventOccurrence.territory_id.in_(self._territory_ids()))
         stmt = self.where(stmt)
         if self.when == "past" and self.view != "calendar":
             return stmt.order_by(EventOccurrence.starts_at.desc(), Event.id)
@@ -178,6 +184,15 @@ class EventFilter:
         from .extensions import db
 
         return [(o, o.event) for o in db.session.scalars(self.occurrences().limit(limit)).unique()]
+
+    def _territory_ids(self) -> list[int]:
+        from .extensions import db
+
+        key = tuple(self.territories)
+        if getattr(self, "_ids_of", None) != key:
+            self._ids_of = key
+            self._ids = db.session.scalars(select(Territory.id).where(Territory.slug.in_(self.territories))).all()
+        return self._ids
 
     def where(self, stmt):
         if self.kinds:
@@ -190,10 +205,7 @@ class EventFilter:
             stmt = stmt.where(Event.is_free.is_(False))
         if self.territories:
             # The ids, not a subquery: with one, SQLite counts through every upcoming date.
-            from .extensions import db
-
-            stmt = stmt.where(Event.territory_id.in_(
-                db.session.scalars(select(Territory.id).where(Territory.slug.in_(self.territories))).all()))
+            stmt = stmt.where(Event.territory_id.in_(self._territory_ids()))
         if self.audiences:
             stmt = stmt.where(Event.id.in_(
                 select(ContentAudience.content_id).where(ContentAudience.code.in_(self.audiences))))

@@ -515,7 +515,8 @@ class Generator:
             self.rows.add("event", row)
             for local in starts:
                 self.rows.add("event_occurrence", {"event_id": cid, "starts_at": self._to_utc(local),
-                                                   "ends_at": self._to_utc(local + timedelta(hours=hours))})
+                                                   "ends_at": self._to_utc(local + timedelta(hours=hours)),
+                                                   "territory_id": territory["id"] if territory else None})
             self._audiences(cid, self.rng.randint(1, 3))
             if venue_id is not None:
                 self.rows.add("content_owner", {"content_id": cid, "actor_id": venue_id})

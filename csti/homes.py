@@ -9,7 +9,7 @@ from .extensions import db
 from .listing import card_options, event_card_options, published
 from .models import PUBLISHED, Content
 from .models.actors import Actor
-from .models.announcements import Announcement
+from .models.announcements import Announcement, local_today
 from .models.articles import Article
 from .models.base import utcnow
 from .models.events import Event, EventOccurrence
@@ -25,11 +25,15 @@ def featured(territory=None, limit=6):
 
 
 def upcoming_events(territory=None, limit=6):
+    now = utcnow()
     stmt = (select(EventOccurrence).join(Event, Event.id == EventOccurrence.event_id)
             .options(*event_card_options(contains_eager(EventOccurrence.event)))
-            .where(Event.status == PUBLISHED, EventOccurrence.starts_at >= utcnow()))
+            .where(Event.status == PUBLISHED, EventOccurrence.starts_at >= now))
     if territory is not None:
-        stmt = stmt.where(Event.territory_id == territory.id)
+        # The dates' own copy of the territory, and "not ended" (implied by "not started"):
+        # the (territory_id, ends_at) index then reads the territory's coming dates only.
+        stmt = stmt.where(Event.territory_id == territory.id, EventOccurrence.territory_id == territory.id,
+                          EventOccurrence.ends_at >= now)
     seen, rows = set(), []
     for occurrence in db.session.scalars(stmt.order_by(EventOccurrence.starts_at).limit(limit * 4)).unique():
         if occurrence.event_id in seen:
@@ -49,13 +53,17 @@ def latest(model, territory=None, limit=6):
 
 
 def open_announcements(territory=None, limit=6):
-    """Open announcements, the closest deadline first."""
-    stmt = (published(select(Announcement), Announcement).where(Announcement.open_clause())
-            .options(*card_options(Announcement)))
+    """Open announcements, the closest deadline first, then those without a deadline (newest
+    first). Two queries, each reading an index in order up to ``limit`` rows (one ordered by
+    "has a deadline" could not)."""
+    stmt = published(select(Announcement), Announcement).options(*card_options(Announcement))
     if territory is not None:
         stmt = stmt.where(Announcement.territory_id == territory.id)
-    return db.session.scalars(stmt.order_by(Announcement.deadline.is_(None), Announcement.deadline,
-                                            Announcement.published_at.desc()).limit(limit)).all()
+    dated = db.session.scalars(stmt.where(Announcement.deadline >= local_today())
+                               .order_by(Announcement.deadline, Announcement.published_at.desc()).limit(limit)).all()
+    undated = db.session.scalars(stmt.where(Announcement.deadline.is_(None))
+                                 .order_by(Announcement.published_at.desc()).limit(limit)).all()
+    return (dated + undated)[:limit]
 
 
 def active_projects(territory=None, limit=6):
@@ -64,7 +72,8 @@ def active_projects(territory=None, limit=6):
             .options(*card_options(Project)))
     if territory is not None:
         stmt = stmt.where(Project.territory_id == territory.id)
-    return db.session.scalars(stmt.order_by(Project.updated_at.desc(), Project.id.desc()).limit(limit)).all()
+    # content.id, not project.id (the same value): the (kind, status, updated_at) index is then in order.
+    return db.session.scalars(stmt.order_by(Project.updated_at.desc(), Content.id.desc()).limit(limit)).all()
 
 
 def home_sections(territory=None) -> dict:

@@ -1,26 +1,163 @@
 """iCalendar (RFC 5545) with the icalendar library: one VEVENT per occurrence, a VTIMEZONE
-for Europe/Paris, stable UIDs (event id + occurrence start), the event's status carried."""
+for Europe/Paris, stable UIDs (event id + occurrence start), the event's status carried.
+
+A territory's feed holds up to thousands of dates, and the library takes about half a
+millisecond to build and write each one: each VEVENT is kept, written, in a small per-process
+cache keyed by a digest of everything it shows (so an edit, a renamed venue or tag, another
+language or host make a new one — no invalidation to forget), and feeds load only the columns a
+VEVENT needs. DTSTAMP is the event's last change, so a download is the same bytes as long as
+nothing changed.
+"""
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+from datetime import datetime, timedelta
+from functools import lru_cache
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
-from flask import request, url_for
+from flask import current_app, request, url_for
+from flask_babel import get_locale
 from icalendar import Calendar
 from icalendar import Event as VEvent
+from sqlalchemy import select
 
 from .events import local_zone, to_local
+from .extensions import db
+from .lru import SizedLRU
+from .models import Tag, content_tag
+from .models.actors import Actor
 from .models.base import utcnow
+from .models.events import SCHEDULE_STATUSES, Event, EventOccurrence
 
 STATUS = {"cancelled": "CANCELLED", "postponed": "TENTATIVE", "scheduled": "CONFIRMED", "full": "CONFIRMED"}
 
+# What a VEVENT shows of an event (read as plain columns for the feeds: no ORM objects).
+EVENT_COLUMNS = (Event.id, Event.title, Event.slug, Event.summary, Event.updated_at, Event.published_at,
+                 Event.all_day, Event.schedule_status, Event.venue_id, Event.venue_name, Event.address,
+                 Event.postcode, Event.commune, Event.online_url, Event.latitude, Event.longitude)
+VENUE_COLUMNS = (Actor.id, Actor.title, Actor.address, Actor.postcode, Actor.commune, Actor.latitude,
+                 Actor.longitude)
 
-def _uid(event, occurrence) -> str:
+
+def _written_cache() -> SizedLRU:
+    """This worker's written VEVENTs (digest -> bytes), within ``ICAL_CACHE_MB``."""
+    cache = current_app.extensions.get("csti_ical_cache")
+    if cache is None:
+        cache = SizedLRU(int(current_app.config["ICAL_CACHE_MB"] * 1024 * 1024))
+        current_app.extensions["csti_ical_cache"] = cache
+    return cache
+
+
+def _uid(entry) -> str:
     host = request.host.split(":")[0] if request else "csti"
-    return f"event-{event.id}-{to_local(occurrence.starts_at):%Y%m%dT%H%M}@{host}"
+    return f"event-{entry.id}-{to_local(entry.starts_at):%Y%m%dT%H%M}@{host}"
+
+
+def _place(entry) -> str:
+    venue = entry.venue
+    return ", ".join(p for p in (
+        venue.title if venue else entry.venue_name,
+        entry.address or (venue.address if venue else ""),
+        " ".join(p for p in (entry.postcode or (venue.postcode if venue else ""),
+                             entry.commune or (venue.commune if venue else "")) if p),
+    ) if p)
+
+
+def _vevent(entry) -> bytes:
+    vevent = VEvent()
+    vevent.add("uid", _uid(entry))
+    vevent.add("dtstamp", entry.updated_at or entry.published_at or utcnow())
+    summary = entry.title
+    if entry.schedule_status in ("cancelled", "postponed"):  # not every client shows STATUS
+        summary += f" ({SCHEDULE_STATUSES.get(entry.schedule_status, entry.schedule_status)})"
+    vevent.add("summary", summary)
+    start, end = to_local(entry.starts_at), to_local(entry.ends_at)
+    if entry.all_day:
+        vevent.add("dtstart", start.date())
+        vevent.add("dtend", end.date() + timedelta(days=1))
+    else:
+        vevent.add("dtstart", start)
+        vevent.add("dtend", end)
+    vevent.add("status", STATUS.get(entry.schedule_status, "CONFIRMED"))
+    url = url_for("events.show", id=entry.id, slug=entry.slug, _external=True)
+    vevent.add("url", url)
+    vevent.add("description", (entry.summary or "") + ("\n\n" if entry.summary else "") + url)
+    place = _place(entry)
+    if place:
+        vevent.add("location", place)
+    elif entry.online_url:
+        vevent.add("location", entry.online_url)
+    latitude, longitude = entry.latitude, entry.longitude
+    if latitude is None and entry.venue is not None:
+        latitude, longitude = entry.venue.latitude, entry.venue.longitude
+    if latitude is not None:
+        vevent.add("geo", (latitude, longitude))
+    if entry.updated_at:
+        vevent.add("last-modified", entry.updated_at)
+    for tag in entry.tags:
+        vevent.add("categories", tag)
+    return vevent.to_ical()
+
+
+def _written_vevent(entry, context: str) -> bytes:
+    """``entry``: one occurrence with what its VEVENT shows (``_entry()``); ``context``: what
+    else the text depends on (language, site address, time zone)."""
+    venue = entry.venue
+    key = hashlib.blake2b(repr((context, entry.id, entry.starts_at, entry.ends_at, entry.title, entry.slug,
+                                entry.summary, entry.updated_at, entry.published_at, entry.all_day,
+                                entry.schedule_status, entry.venue_name, entry.address, entry.postcode, entry.commune,
+                                entry.online_url, entry.latitude, entry.longitude, entry.tags,
+                                venue and tuple(getattr(venue, c.key) for c in VENUE_COLUMNS))).encode(),
+                          digest_size=20).digest()
+    return _written_cache().get_or_load(key, lambda: _vevent(entry))
+
+
+def _entry(occurrence, event) -> SimpleNamespace:
+    venue = event.venue
+    return SimpleNamespace(
+        **{column.key: getattr(event, column.key) for column in EVENT_COLUMNS},
+        starts_at=occurrence.starts_at, ends_at=occurrence.ends_at, tags=[tag.name for tag in event.tags],
+        venue=SimpleNamespace(**{c.key: getattr(venue, c.key) for c in VENUE_COLUMNS}) if venue else None)
+
+
+def feed_entries(filters, limit: int) -> list[SimpleNamespace]:
+    """The first ``limit`` occurrences the agenda's ``filters`` match, as plain entries: three
+    queries of columns (occurrences, venues, tags), no ORM objects."""
+    rows = db.session.execute(filters.matching(
+        select(EventOccurrence.starts_at, EventOccurrence.ends_at, *EVENT_COLUMNS)).limit(limit)).all()
+    venue_ids = {row.venue_id for row in rows if row.venue_id}
+    venues = {row.id: row for row in db.session.execute(select(*VENUE_COLUMNS).where(Actor.id.in_(venue_ids)))} \
+        if venue_ids else {}
+    tags: dict[int, list[str]] = {}
+    event_ids = {row.id for row in rows}
+    if event_ids:
+        for content_id, name in db.session.execute(
+                select(content_tag.c.content_id, Tag.name).join(Tag, Tag.id == content_tag.c.tag_id)
+                .where(content_tag.c.content_id.in_(event_ids)).order_by(Tag.slug)):
+            tags.setdefault(content_id, []).append(name)
+    return [SimpleNamespace(**row._mapping, venue=venues.get(row.venue_id), tags=tags.get(row.id, []))
+            for row in rows]
+
+
+@lru_cache(maxsize=4)
+def _timezone(name: str) -> bytes:
+    """The VTIMEZONE of ``name``, written (icalendar describes a fixed range of years)."""
+    calendar = Calendar()
+    event = VEvent()
+    event.add("dtstart", datetime(2026, 1, 1, tzinfo=ZoneInfo(name)))
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return b"".join(tz.to_ical() for tz in calendar.walk("VTIMEZONE"))
 
 
 def calendar_for(rows, name: str) -> bytes:
     """``rows``: (occurrence, event) pairs."""
+    return calendar_of([_entry(occurrence, event) for occurrence, event in rows], name)
+
+
+def calendar_of(entries, name: str) -> bytes:
+    """``entries``: from ``feed_entries()`` (or ``_entry()``)."""
     cal = Calendar()
     cal.add("prodid", "-//csti//agenda//FR")
     cal.add("version", "2.0")
@@ -28,43 +165,8 @@ def calendar_for(rows, name: str) -> bytes:
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", str(local_zone()))
-    stamp = utcnow()
-    for occurrence, event in rows:
-        vevent = VEvent()
-        vevent.add("uid", _uid(event, occurrence))
-        vevent.add("dtstamp", stamp)
-        summary = event.title
-        if event.schedule_status in ("cancelled", "postponed"):  # not every client shows STATUS
-            summary += f" ({event.schedule_status_label})"
-        vevent.add("summary", summary)
-        start, end = to_local(occurrence.starts_at), to_local(occurrence.ends_at)
-        if event.all_day:
-            vevent.add("dtstart", start.date())
-            vevent.add("dtend", end.date() + timedelta(days=1))
-        else:
-            vevent.add("dtstart", start)
-            vevent.add("dtend", end)
-        vevent.add("status", STATUS.get(event.schedule_status, "CONFIRMED"))
-        url = url_for("events.show", id=event.id, slug=event.slug, _external=True)
-        vevent.add("url", url)
-        description = (event.summary or "") + ("\n\n" if event.summary else "") + url
-        vevent.add("description", description)
-        place = ", ".join(p for p in (
-            event.venue.title if event.venue else event.venue_name,
-            event.address or (event.venue.address if event.venue else ""),
-            " ".join(p for p in (event.postcode or (event.venue.postcode if event.venue else ""),
-                                 event.commune or (event.venue.commune if event.venue else "")) if p),
-        ) if p)
-        if place:
-            vevent.add("location", place)
-        elif event.online_url:
-            vevent.add("location", event.online_url)
-        if event.place_latitude is not None:
-            vevent.add("geo", (event.place_latitude, event.place_longitude))
-        if event.updated_at:
-            vevent.add("last-modified", event.updated_at)
-        for tag in event.tags:
-            vevent.add("categories", tag.name)
-        cal.add_component(vevent)
-    cal.add_missing_timezones()
-    return cal.to_ical()
+    context = f"{get_locale()} {request.host_url if request else ''} {local_zone()}"
+    events = [_written_vevent(entry, context) for entry in entries]
+    head, end = cal.to_ical(), b"END:VCALENDAR\r\n"
+    zone = _timezone(str(local_zone())) if any(not entry.all_day for entry in entries) else b""
+    return b"".join((head.removesuffix(end), zone, *events, end))

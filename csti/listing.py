@@ -123,23 +123,32 @@ def event_card_options(path=None) -> list:
 
 
 class KeyPagination(SelectPagination):
-    """``db.paginate`` that finds the page's rows by their ``key`` column first, then loads them.
-    The database sorts and skips only the keys and the columns of the filters — mostly read from
-    indexes — instead of whole rows (titles, summaries, bodies) for every candidate before
-    cutting the page: on long lists and deep pages, most of the time. (Flask-SQLAlchemy's own
-    ``SelectPagination`` otherwise; the count is unchanged.)"""
+    """``db.paginate`` finding the page's rows by their ``key`` column first, then loading them:
+    the database sorts and skips keys and filter columns — mostly read from indexes — instead of
+    whole rows (titles, summaries, bodies) for every candidate before it cuts the page."""
 
     def _query_items(self) -> list:
         stmt, key, session = self._query_args["select"], self._query_args["key"], self._query_args["session"]
-        keys = list(session.scalars(stmt.with_only_columns(key).limit(self.per_page).offset(self._query_offset)))
-        if not keys:
-            return []
-        position = {value: index for index, value in enumerate(keys)}
-        items = session.execute(stmt.where(key.in_(keys))).unique().scalars().all()
-        return sorted(items, key=lambda item: position[getattr(item, key.key)])
+        keys = stmt.with_only_columns(key).limit(self.per_page).offset(self._query_offset)
+        return _by_keys(session, stmt, key, keys)
 
 
 def paginate(stmt, key, page: int, per_page: int, count: bool = True) -> KeyPagination:
     """The page of ``stmt`` (a select of one model, ordered) whose rows ``key`` identifies."""
     return KeyPagination(select=stmt, key=key, session=db.session, page=page, per_page=per_page, error_out=False,
                          count=count)
+
+
+def first(stmt, key, limit: int) -> list:
+    """The first ``limit`` items of ``stmt`` (ordered), found by their ``key`` first like
+    ``KeyPagination`` does — for feeds."""
+    return _by_keys(db.session, stmt, key, stmt.with_only_columns(key).limit(limit))
+
+
+def _by_keys(session, stmt, key, keys_stmt) -> list:
+    keys = list(session.scalars(keys_stmt))
+    if not keys:
+        return []
+    position = {value: index for index, value in enumerate(keys)}
+    items = session.execute(stmt.where(key.in_(keys))).unique().scalars().all()
+    return sorted(items, key=lambda item: position[getattr(item, key.key)])

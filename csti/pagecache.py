@@ -18,15 +18,14 @@ Each worker keeps its own entries, least recently used first out, within ``PAGE_
 """
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 
 from flask import current_app, g, request, session
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from .extensions import db
+from .lru import SizedLRU
 
 # The pages everybody sees alike, worth keeping: lists and their fragments, homes, maps, feeds.
 ENDPOINTS = frozenset({
@@ -48,37 +47,25 @@ IGNORED_TABLES = frozenset({"rate_counter", "search_outbox", "notification", "au
 
 
 class PageCache:
+    """Rendered pages by key, each stored with the data version it was rendered at and when it
+    expires (``SizedLRU``: least recently used first out, within the worker's megabytes)."""
+
     def __init__(self, max_bytes: int, seconds: float):
-        self.max_bytes = max_bytes
         self.seconds = seconds
-        self.entries: OrderedDict[tuple, tuple] = OrderedDict()  # key -> (version, expires, body, headers)
-        self.size = 0
-        self.lock = threading.Lock()
+        # key -> (version, expires, body, headers); a huge export would push out every page.
+        self.entries = SizedLRU(max_bytes, size=lambda entry: len(entry[2]), largest=max_bytes // 4)
 
     def get(self, key, version):
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is None:
-                return None
-            if entry[0] != version or entry[1] < time.monotonic():
-                self._drop(key)
-                return None
-            self.entries.move_to_end(key)
-            return entry
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] != version or entry[1] < time.monotonic():
+            self.entries.discard(key)
+            return None
+        return entry
 
     def put(self, key, version, body: bytes, headers: list) -> None:
-        if len(body) > self.max_bytes // 4:
-            return  # a huge export would push out every page
-        with self.lock:
-            if key in self.entries:
-                self._drop(key)
-            self.entries[key] = (version, time.monotonic() + self.seconds, body, headers)
-            self.size += len(body)
-            while self.size > self.max_bytes:
-                self._drop(next(iter(self.entries)))
-
-    def _drop(self, key):
-        self.size -= len(self.entries.pop(key)[2])
+        self.entries.put(key, (version, time.monotonic() + self.seconds, body, headers))
 
 
 def init_app(app) -> None:

@@ -27,6 +27,9 @@ HTMX_CONFIG = {
     "includeIndicatorStyles": False,
     "historyRestoreAsHxRequest": False,
     "selfRequestsOnly": True,
+    # Settle at once: htmx wires up swapped-in content when it settles (20 ms later by default),
+    # so a control in a fresh fragment did nothing if used in that window. No CSS uses settling.
+    "defaultSettleDelay": 0,
     # 422 carries a re-rendered form: swap it. Other errors: no swap, csti.js shows a message.
     "responseHandling": [
         {"code": "204", "swap": False},

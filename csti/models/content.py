@@ -38,7 +38,9 @@ content_owner = Table(
     "content_owner",
     db.metadata,
     Column("content_id", ForeignKey("content.id", ondelete="CASCADE"), primary_key=True),
-    Column("actor_id", ForeignKey("content.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("actor_id", ForeignKey("content.id", ondelete="CASCADE"), primary_key=True),
+    # A structure's items from the index alone (its page, the agenda's organiser filter).
+    Index("ix_content_owner_actor_id_content_id", "actor_id", "content_id"),
 )
 
 
@@ -86,6 +88,7 @@ class Content(db.Model):
     # without reading the wide rows (title, summary, body).
     __table_args__ = (
         Index("ix_content_kind_status_published_at", "kind", "status", "published_at"),
+        Index("ix_content_kind_status_updated_at", "kind", "status", "updated_at"),  # active projects
         Index("ix_content_kind_status_territory_id", "kind", "status", "territory_id", "published_at"),
         Index("ix_content_status_territory_id", "status", "territory_id", "published_at"),
         Index("ix_content_id_status", "id", "status", "territory_id", "published_at"),

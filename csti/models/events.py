@@ -5,8 +5,22 @@ SQL whatever the recurrence. Organisers are the core's owning structures (``Cont
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
@@ -139,11 +153,18 @@ class EventOccurrence(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # (ends_at, event_id): "what has not ended yet" reads the index alone (bench/README.md).
-    __table_args__ = (Index("ix_event_occurrence_ends_at_event_id", "ends_at", "event_id"),)
+    # (territory_id, ends_at): a territory's dates that have not ended, without reading all its
+    # past events first; (territory_id, starts_at): its next dates in order (territory homes).
+    __table_args__ = (Index("ix_event_occurrence_ends_at_event_id", "ends_at", "event_id"),
+                      Index("ix_event_occurrence_territory_id_ends_at", "territory_id", "ends_at"),
+                      Index("ix_event_occurrence_territory_id_starts_at", "territory_id", "starts_at"))
 
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     starts_at = mapped_column(UTCDateTime, index=True)
     ends_at = mapped_column(UTCDateTime)
+    # The event's territory, copied after every flush that touches the event or its dates
+    # (``sync_occurrence_territories``): the agenda's territory filter reads it from the index.
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id", ondelete="SET NULL"))
 
     event = relationship("Event", back_populates="occurrences")
 
@@ -164,3 +185,20 @@ class Registration(db.Model):
 
     event = relationship("Event", back_populates="registrations")
     user = relationship("User", lazy="joined")
+
+
+@event.listens_for(Session, "after_flush")
+def sync_occurrence_territories(session, flush_context):
+    """Copy the territory of the events that changed territory or got new dates onto their
+    dates, in the database (the flushed rows are the truth, whatever the objects in memory say).
+    Other flushes of an event — a registration, a new title — leave the dates alone."""
+    ids = {obj.event_id for obj in session.new if isinstance(obj, EventOccurrence) and obj.event_id is not None}
+    ids |= {obj.id for obj in session.dirty if isinstance(obj, Event) and obj.id is not None
+            and (inspect(obj).attrs.territory_id.history.has_changes()
+                 or inspect(obj).attrs.territory.history.has_changes())}
+    if not ids:
+        return
+    session.connection().execute(
+        update(EventOccurrence.__table__).where(EventOccurrence.__table__.c.event_id.in_(ids)).values(
+            territory_id=select(Content.__table__.c.territory_id).where(
+                Content.__table__.c.id == EventOccurrence.__table__.c.event_id).scalar_subquery()))

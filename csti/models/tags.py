@@ -1,7 +1,7 @@
 """Tags, normalised to an accent- and case-insensitive slug."""
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, String, Table, select
+from sqlalchemy import Column, ForeignKey, Index, String, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -12,7 +12,9 @@ content_tag = Table(
     "content_tag",
     db.metadata,
     Column("content_id", ForeignKey("content.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+    # A tag's items from the index alone (tag pages and feeds list tens of thousands).
+    Index("ix_content_tag_tag_id_content_id", "tag_id", "content_id"),
 )
 
 TAG_MAX_LENGTH = 50

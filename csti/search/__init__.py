@@ -42,7 +42,7 @@ def make_backend(app, name: str | None = None):
     if name == "whoosh":
         from .whoosh_backend import WhooshBackend
 
-        return WhooshBackend(app.config["SEARCH_DIR"])
+        return WhooshBackend(app.config["SEARCH_DIR"], cache_mb=app.config.get("SEARCH_CACHE_MB", 8))
     if name == "postgres":
         from .postgres_backend import PostgresBackend
 

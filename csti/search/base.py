@@ -50,12 +50,17 @@ def vocabulary(*texts: str) -> list[str]:
     return sorted(words)
 
 
-def levenshtein(a: str, b: str) -> int:
+def levenshtein(a: str, b: str, limit: int | None = None) -> int:
+    """Edits from ``a`` to ``b``; with ``limit``, ``limit + 1`` as soon as it is sure to be over."""
+    if limit is not None and abs(len(a) - len(b)) > limit:
+        return limit + 1
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if limit is not None and min(current) > limit:
+            return limit + 1
         previous = current
     return previous[-1]
 

@@ -9,34 +9,34 @@
 - Writers take the index lock with a timeout (0 in a request): a busy index never fails a
   request — the outbox rows wait for the lock holder's next round or the next drain. Never
   AsyncWriter (a killed worker would lose its writes).
-- One searcher per process, reused while the index is unchanged, reopened after a change; facets
-  are counted from per-document values kept per segment (segments never change), never from
-  stored fields or the database.
+- One searcher per process, reused while the index is unchanged, reopened after a change.
+- Matching, scoring (Whoosh's BM25F), filters and facet counts run on numpy arrays of the
+  postings and columns (``whoosh_arrays``), kept per segment: Whoosh's own matchers, one Python
+  call per document, were too slow for common words at national scale. Whoosh still writes the
+  index, highlights the excerpts and answers the as-you-type suggestions.
 """
 from __future__ import annotations
 
 import fcntl
-import heapq
 import logging
 import shutil
 import threading
 import time
 import uuid
-from collections import Counter
 from contextlib import contextmanager
-from itertools import chain
 from pathlib import Path
 
+import numpy as np
 from markupsafe import Markup
 from whoosh import index as whoosh_index
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, get_text, highlight
 from whoosh.index import LockError
-from whoosh.query import And, Every, NullQuery, Or, Prefix, Term
 from whoosh.scoring import BM25F
 from whoosh.util.times import datetime_to_long
 
-from .base import MAX_TAGS_FACET, Filters, SearchBackend, SearchResults, clean_text, now_utc, query_words
+from .base import MAX_TAGS_FACET, Filters, SearchBackend, SearchResults, clean_text, levenshtein, now_utc, query_words
 from .schema import SCHEMA_VERSION, build_schema, french_analyzer
+from .whoosh_arrays import EMPTY_DOCS, Engine
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,7 @@ log = logging.getLogger(__name__)
 BOOSTS = {"title": 10.0, "summary": 4.0, "tag_text": 4.0, "body": 1.0}
 # Short fields barely need length normalisation (a long title is not a worse match).
 WEIGHTING = BM25F(B=0.75, K1=1.2, title_B=0.2, summary_B=0.2, tag_text_B=0.0)
-FACET_FIELDS = ("kind", "territory", "actor_kind", "tags", "ends", "published")
 MAX_SEGMENTS = 8  # more, and maintain() merges the small ones
-NO_DATE = 2**64 - 1  # what a DATETIME column holds for a document without a value
 
 
 class MarkFormatter(HtmlFormatter):
@@ -94,7 +92,7 @@ def _fields(doc: dict) -> dict:
 class WhooshBackend(SearchBackend):
     name = "whoosh"
 
-    def __init__(self, root: str):
+    def __init__(self, root: str, cache_mb: float = 8):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.schema = build_schema()
@@ -102,7 +100,7 @@ class WhooshBackend(SearchBackend):
         self._lock = threading.Lock()
         self._searcher = None
         self._searcher_dir = None
-        self._segment_facets = {}  # segment id -> facet values of its documents
+        self.engine = Engine(BOOSTS, WEIGHTING, int(cache_mb * 1024 * 1024))
 
     # --- directories -------------------------------------------------------------------------
     def _pointer(self) -> Path:
@@ -245,69 +243,32 @@ class WhooshBackend(SearchBackend):
                     raise FileNotFoundError(f"segment {leaf.segment()} went away") from error
                 for field in BOOSTS:
                     leaf.doc_field_length(0, field)
-        self._facet_values(searcher)
+        self.engine.view(searcher)
         return searcher
 
     def _stems(self, word: str) -> list[str]:
         return [t.text for t in self.analyzer(word)]
 
-    def _word_query(self, word: str):
-        stems = self._stems(word)
-        if not stems:
-            return NullQuery
-        return And([Or([Term(field, stem, boost=boost) for field, boost in BOOSTS.items()]) for stem in stems])
-
-    def _text_query(self, words: list[str], prefix_last: bool = False):
-        parts = [self._word_query(w) for w in (words[:-1] if prefix_last else words)]
-        if prefix_last and words:
-            # An unfinished word: the beginning of a word of a title or summary (not stemmed:
-            # "plané" must not find "plantes"), or a finished one, stemmed, anywhere.
-            last = words[-1]
-            parts.append(Or([Prefix("spell", last), self._word_query(last)]))
-        return And(parts)
-
-    def _docset(self, searcher, query) -> frozenset:
-        """The documents matching a filter term, kept with the searcher (i.e. until the index
-        changes): "territory = occitanie" is read once, not at every search."""
-        cache = searcher.__dict__.setdefault("_csti_docsets", {})
-        key = repr(query)
-        if key not in cache:
-            cache[key] = frozenset(searcher.docs_for_query(query))
-        return cache[key]
-
-    def _allowed(self, searcher, filters: Filters) -> frozenset | None:
-        """The documents the filters allow (None: no filter). Only published items are ever
-        written to the index, so there is no status to check here."""
-        sets = []
-        if filters.kind:
-            sets.append(self._docset(searcher, Term("kind", filters.kind)))
-        if filters.territory:
-            sets.append(self._docset(searcher, Term("territory", filters.territory)))
-        for tag in filters.tags:
-            sets.append(self._docset(searcher, Term("tags", tag)))
-        if filters.structure_kind:
-            sets.append(self._docset(searcher, Term("kind", "actor")))
-            sets.append(self._docset(searcher, Term("subkind", filters.structure_kind)))
-        if filters.upcoming:
-            ends, now = self._facet_values(searcher)["ends"], datetime_to_long(now_utc())
-            sets.append(frozenset(d for d in self._docset(searcher, Term("kind", "event")) if ends[d] >= now))
-        if not sets:
-            return None
-        sets.sort(key=len)
-        return sets[0].intersection(*sets[1:])
-
-    def _matches(self, searcher, words: list[str], filters: Filters) -> list[int]:
-        allowed = self._allowed(searcher, filters)
-        if not words:
-            return sorted(allowed) if allowed is not None else list(searcher.docs_for_query(Every()))
-        found = searcher.docs_for_query(self._text_query(words))
-        return list(found) if allowed is None else [d for d in found if d in allowed]
-
     def count(self, text: str, filters: Filters | None = None) -> int:
         words = query_words(text)
         if clean_text(text) and not words:
             return 0
-        return len(self._matches(self._get_searcher(), words, Filters.of(filters)))
+        searcher = self._get_searcher()
+        docs, _scores = self._matches(searcher, words, Filters.of(filters), datetime_to_long(now_utc()))
+        return len(docs)
+
+    def _matches(self, searcher, words: list[str], filters: Filters, now: int):
+        """(document numbers, scores) of what ``words`` and ``filters`` find. Only published
+        items are ever written to the index, so there is no status to check here."""
+        view = self.engine.view(searcher)
+        mask = self.engine.allowed(view, filters, now)
+        stems = [stem for word in words for stem in self._stems(word)]
+        if words and not stems:
+            return EMPTY_DOCS, EMPTY_DOCS
+        if not stems:
+            docs = np.flatnonzero(mask)
+            return docs, view.published[docs]
+        return self.engine.match(view, stems, mask)
 
     def search(self, text: str, filters: Filters | None = None, page: int = 1, pagelen: int = 20) -> SearchResults:
         filters = Filters.of(filters)
@@ -315,22 +276,20 @@ class WhooshBackend(SearchBackend):
         if clean_text(text) and not words:
             return SearchResults()  # nothing searchable was typed: nothing is found
         searcher = self._get_searcher()
-        docnums = self._matches(searcher, words, filters)
-        total = len(docnums)
+        now = datetime_to_long(now_utc())
+        docs, keys = self._matches(searcher, words, filters, now)
+        total = len(docs)
         pages = max(1, -(-total // pagelen))
         page = min(max(1, page), pages)
-        out = SearchResults(total=total, page=page, pages=pages, facets=self._facets(searcher, docnums))
+        view = self.engine.view(searcher)
+        out = SearchResults(total=total, page=page, pages=pages,
+                            facets=self.engine.facets(view, docs, now, MAX_TAGS_FACET))
         if not total:
             if words:
                 out.suggestion = self.suggestion(words, filters)
             return out
-        if words:  # by relevance; the collector only scores the allowed documents
-            restricted = set(docnums) if filters else None
-            results = searcher.search(self._text_query(words), limit=page * pagelen, filter=restricted)
-            top = [hit.docnum for hit in results]
-        else:  # filters alone: the newest first
-            published = self._facet_values(searcher)["published"]
-            top = heapq.nlargest(page * pagelen, docnums, key=lambda d: (published[d], d))
+        # By relevance; filters alone: the newest first.
+        top = self.engine.top(docs, keys, page * pagelen, newest=not words)
         stems = {s for w in words for s in self._stems(w)}
         for docnum in top[(page - 1) * pagelen: page * pagelen]:
             stored = searcher.stored_fields(docnum)
@@ -347,96 +306,58 @@ class WhooshBackend(SearchBackend):
                              MarkFormatter(), top=2)
         return Markup(fragment) if "<mark>" in fragment else Markup("")
 
-    def _facets(self, searcher, docnums) -> dict:
-        values = self._facet_values(searcher)
-        kind, territory, actor_kind, tags, ends = (values[name] for name in FACET_FIELDS[:5])
-        now = datetime_to_long(now_utc())
-        counts = {
-            "kind": Counter(map(kind.__getitem__, docnums)),
-            "territory": Counter(map(territory.__getitem__, docnums)),
-            "structure_kind": Counter(map(actor_kind.__getitem__, docnums)),
-            "tags": Counter(chain.from_iterable(map(tags.__getitem__, docnums))),
-        }
-        for counter in counts.values():
-            counter.pop("", None)
-        facets = {name: dict(counter) for name, counter in counts.items()}
-        facets["tags"] = dict(sorted(counts["tags"].items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_TAGS_FACET])
-        facets["upcoming"] = sum(1 for d in docnums if ends[d] >= now)
-        return facets
-
-    def _facet_values(self, searcher) -> dict:
-        """{field: list indexed by document number} for the facets, for this searcher. Built
-        per segment from the postings and kept while the segment lives (segments never
-        change, so after a save only the new small segment is read)."""
-        if getattr(searcher, "_csti_facets", None) is not None:
-            return searcher._csti_facets
-        merged = {name: [] for name in FACET_FIELDS}
-        reader = searcher.reader()
-        seen = set()
-        if reader.doc_count_all():
-            for leaf, _offset in reader.leaf_readers():
-                key = leaf.segment().segment_id() if leaf.segment() is not None else None
-                values = self._segment_facets.get(key) if key else None
-                if values is None:
-                    values = _read_facets(leaf)
-                    if key:
-                        self._segment_facets[key] = values
-                seen.add(key)
-                for name in FACET_FIELDS:  # leaves are in document order: offsets follow
-                    merged[name].extend(values[name])
-        for key in set(self._segment_facets) - seen:
-            del self._segment_facets[key]
-        searcher._csti_facets = merged
-        return merged
-
     def suggest(self, text: str, limit: int = 6) -> list[dict]:
+        """As one types: every finished word (stemmed, anywhere) and the unfinished last one
+        — the beginning of a word of a title or summary (not stemmed: "plané" must not find
+        "plantes"), or, finished, stemmed anywhere."""
         words = query_words(text)
         if not words:
             return []
         searcher = self._get_searcher()
-        return [{"id": int(hit["id"]), "kind": hit.get("kind"), "title": hit.get("title")}
-                for hit in searcher.search(self._text_query(words, prefix_last=True), limit=limit)]
+        view = self.engine.view(searcher)
+        mask = view.live.copy()
+        total = np.zeros(view.size, dtype=np.float64)
+        for word in words[:-1]:
+            stems = self._stems(word)
+            if stems:
+                scores = self.engine.word_scores(view, stems)
+                mask &= scores > 0
+                total += scores
+        last = self.engine.prefix_scores(view, "spell", words[-1])
+        stems = self._stems(words[-1])
+        if stems:
+            last += self.engine.word_scores(view, stems)
+        mask &= last > 0
+        total += last
+        docs = np.flatnonzero(mask)
+        hits = []
+        for docnum in self.engine.top(docs, total[docs], limit):
+            stored = searcher.stored_fields(docnum)
+            hits.append({"id": int(stored["id"]), "kind": stored.get("kind"), "title": stored.get("title")})
+        return hits
 
     def word_found(self, word: str) -> bool:
-        return any(True for _ in self._get_searcher().docs_for_query(self._word_query(word)))
+        searcher = self._get_searcher()
+        docs, _scores = self._matches(searcher, [word], Filters(), datetime_to_long(now_utc()))
+        return bool(len(docs))
 
     def similar_words(self, word: str, maxdist: int = 2) -> list[str]:
-        reader = self._get_searcher().reader()
-        return sorted(set(reader.terms_within("spell", word, maxdist, prefix=1)))
+        """Known words within ``maxdist`` edits sharing the first letter: the vocabulary of the
+        titles and summaries, by first letter, kept per segment (Whoosh's automaton walked the
+        whole lexicon in Python: 60 ms at national scale)."""
+        if not word:
+            return []
+        view = self.engine.view(self._get_searcher())
+        found = set()
+        for leaf, _offset, segment in view.segments:
+            for candidate in segment.spelling(leaf).get(word[0], ()):
+                if candidate not in found and levenshtein(candidate, word, maxdist) <= maxdist:
+                    found.add(candidate)
+        return sorted(found)
 
     def fingerprints(self) -> dict[int, str]:
         searcher = self._get_searcher()
         return {int(fields["id"]): fields.get("fingerprint", "") for fields in searcher.all_stored_fields()}
-
-
-def _read_facets(reader) -> dict:
-    """The facet values of every document of one segment, from its postings and columns."""
-    size = reader.doc_count_all()
-    values = {"kind": [""] * size, "territory": [""] * size, "subkind": [""] * size,
-              "tags": [()] * size, "ends": [0] * size}
-    for field in ("kind", "territory", "subkind"):
-        column = values[field]
-        for term in reader.lexicon(field):
-            text = term.decode()
-            for docnum in reader.postings(field, term).all_ids():
-                column[docnum] = text
-    tags = [[] for _ in range(size)]
-    for term in reader.lexicon("tags"):
-        text = term.decode()
-        for docnum in reader.postings("tags", term).all_ids():
-            tags[docnum].append(text)
-    values["tags"] = tags
-    # Dates as the columns hold them: microseconds since datetime.min, 2**64-1 when none.
-    if reader.has_column("ends"):
-        for docnum, ends in enumerate(reader.column_reader("ends", translate=False)):
-            if ends < NO_DATE and values["kind"][docnum] == "event":
-                values["ends"][docnum] = ends
-    values["published"] = [0] * size
-    if reader.has_column("published"):
-        values["published"] = [p if p < NO_DATE else 0 for p in reader.column_reader("published", translate=False)]
-    subkinds = values.pop("subkind")
-    values["actor_kind"] = [sub if kind == "actor" else "" for kind, sub in zip(values["kind"], subkinds, strict=True)]
-    return values
 
 
 def _retrying(open_index, attempts: int = 20):

@@ -31,6 +31,8 @@ def test_filters_swap_the_agenda_again_and_again(live, page, agenda):
     page.goto("/agenda")
     expect(_titles(page)).to_have_count(4)
     page.evaluate("window.__marker = 1")
+    # htmx wires up a swapped fragment when it settles: at once, or the next change could be lost.
+    assert page.evaluate("htmx.config.defaultSettleDelay") == 0
     page.locator("#agenda-kind").select_option("talk")
     expect(_titles(page)).to_have_count(2)
     assert "kind=talk" in page.url

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .helpers import titles
+from .helpers import in_days, titles
 
 # The agenda's "now" in these tests: Wednesday 16 October 2030, noon in Paris.
 NOW = datetime(2030, 10, 16, 12, 0)
@@ -274,3 +274,30 @@ def test_calendar_shows_the_neighbouring_months_days_of_its_grid(testapp_en, now
               for td in table.select("td.other-month")}
     assert others["30"] == ["Veille de la rentrée"] and others["2"] == ["Samedi de novembre"]
     assert "Trop loin" not in table.get_text()
+
+
+def test_the_territory_filter_follows_an_event_that_moves(testapp_en, make_event, occitanie, factory, db):
+    """The agenda reads a territory's dates from the dates themselves (their copy of the event's
+    territory): moving an event, or giving it new dates, must move them too."""
+    from csti.events import schedule
+
+    bretagne = factory.territory(slug="bretagne", name="Bretagne")
+    event = make_event(occitanie, "Nuit des étoiles", start=in_days(3), recurrence="weekly", until=in_days(20).date())
+    make_event(bretagne, "Visite de la station marine", start=in_days(4))
+
+    def listed(territory):
+        return titles(testapp_en.get(f"/agenda?territory={territory}"))
+
+    assert listed("occitanie") == ["Nuit des étoiles"] * 3
+    event.territory = bretagne
+    db.session.commit()
+    assert listed("occitanie") == []
+    assert sorted(set(listed("bretagne"))) == ["Nuit des étoiles", "Visite de la station marine"]
+    schedule(event, in_days(30), in_days(30) + timedelta(hours=2))  # new dates, same territory
+    db.session.commit()
+    assert listed("bretagne") == ["Visite de la station marine", "Nuit des étoiles"]
+    event.territory = occitanie
+    schedule(event, in_days(31), in_days(31) + timedelta(hours=2))  # both at once
+    db.session.commit()
+    assert listed("occitanie") == ["Nuit des étoiles"]
+    assert testapp_en.get("/t/occitanie/agenda.ics").body.count(b"BEGIN:VEVENT") == 1

@@ -146,3 +146,34 @@ def test_feed_times_are_paris_local_times(testapp_en, make_event, occitanie):
     start = vevent.decoded("DTSTART")
     assert start == datetime(2030, 7, 14, 21, 30, tzinfo=PARIS)
     assert b"DTSTART;TZID=Europe/Paris:20300714T213000" in testapp_en.get(f"/event/{event.id}.ics").body
+
+
+def test_feeds_show_every_change_though_written_dates_are_kept(testapp_en, testapp, make_event, make_actor, occitanie,
+                                                                db):
+    """Each written VEVENT is kept by a digest of what it shows: a change to the event, its venue
+    or its tags, another language or another site address make a new one."""
+    museum = make_actor(occitanie, "Muséum", postcode="31400")
+    event = make_event(occitanie, "Conférence", venue=museum, start=in_days(2), tags=["astronomie"])
+
+    def feed(app=testapp_en, host="localhost"):
+        (vevent,) = vevents(parse(app.get("/t/occitanie/agenda.ics", extra_environ={"HTTP_HOST": host})))
+        return vevent
+
+    first = feed()
+    assert str(first["SUMMARY"]) == "Conférence" and "Muséum" in str(first["LOCATION"])
+    assert feed().to_ical() == first.to_ical()  # the same bytes while nothing changes
+    event.title = "Conférence sur les étoiles"
+    db.session.commit()
+    assert str(feed()["SUMMARY"]) == "Conférence sur les étoiles"
+    museum.title = "Muséum de Toulouse"
+    db.session.commit()
+    assert "Muséum de Toulouse" in str(feed()["LOCATION"])
+    event.add_tag("Planètes")
+    db.session.commit()
+    assert b"Plan\xc3\xa8tes" in feed().to_ical()
+    event.schedule_status = "cancelled"
+    db.session.commit()
+    assert str(feed()["SUMMARY"]) == "Conférence sur les étoiles (Cancelled)"
+    assert str(feed(testapp)["SUMMARY"]) == "Conférence sur les étoiles (Annulé)"
+    assert str(feed(host="csti.example")["UID"]).endswith("@csti.example")
+    assert str(feed(host="csti.example")["URL"]).startswith("http://csti.example/")

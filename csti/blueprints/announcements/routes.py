@@ -1,6 +1,6 @@
 """Announcements: calls for projects and partners, jobs, volunteering, lending. Open ones are
 listed; expired ones (deadline passed) leave the lists but keep their page."""
-from flask import flash, redirect, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -9,17 +9,18 @@ from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
 from ...htmx import render
-from ...listing import ContentFilter, card_options, feed_options, paginate
-from ...models import AuditLog, Territory
-from ...models.actors import Actor, ActorMember
+from ...listing import ContentFilter, card_options, feed_options, first, paginate
+from ...models import Territory
 from ...models.announcements import ANNOUNCEMENT_KINDS, Announcement
-from ...models.base import utcnow
 from ..content.forms import TagForm
 from ..content.helpers import (
     apply_common_fields,
-    fill_common_fields,
+    apply_owners,
+    form_page,
     load_content,
-    preview_requested,
+    moderated_message,
+    save_content,
+    set_owner_choices,
     territory_choices,
 )
 from . import bp
@@ -55,10 +56,10 @@ def index():
 @bp.get("/announcements.atom")
 def feed():
     filters = ContentFilter.from_args(request.args, ANNOUNCEMENT_KINDS)
-    items = db.session.scalars(filters.apply(select(Announcement), Announcement, Announcement.announcement_kind)
-                               .where(Announcement.open_clause())
-                               .order_by(Announcement.published_at.desc(), Announcement.id.desc())
-                               .options(*feed_options(Announcement)).limit(50)).all()
+    items = first(filters.apply(select(Announcement), Announcement, Announcement.announcement_kind)
+                  .where(Announcement.open_clause())
+                  .order_by(Announcement.published_at.desc(), Announcement.id.desc())
+                  .options(*feed_options(Announcement)), Announcement.id, 50)
     return atom(_("Announcements"), items, url_for("announcements.feed", _external=True, **filters.to_args()))
 
 
@@ -78,10 +79,7 @@ def _form(item=None):
     form.territory.choices = territory_choices(current_user)
     if not form.territory.choices:
         fail(403, _("Confirm your e-mail address before publishing an announcement."))
-    mine = db.session.scalars(select(Actor).join(ActorMember, ActorMember.actor_id == Actor.id).where(
-        ActorMember.user_id == current_user.id).order_by(Actor.title)).all()
-    owners = {a.id: a for a in mine + (list(item.owners) if item else [])}
-    form.owners.choices = [(a.id, a.title) for a in owners.values()]
+    set_owner_choices(form, item)
     return form
 
 
@@ -91,30 +89,19 @@ def _apply(item, form) -> None:
     item.deadline = form.deadline.data
     item.link = (form.link.data or "").strip()
     item.contact_email = (form.contact_email.data or "").strip()
-    allowed = dict(form.owners.choices)
-    item.owners = [db.session.get(Actor, i) for i in form.owners.data or [] if i in allowed]
+    apply_owners(item, form)
 
 
 def _save(item, form, creating: bool):
     _apply(item, form)
-    if request.form.get("action") == "draft":
-        if item.status != "published":
-            item.status = "draft"
-    elif item.status != "published":
-        item.submit(current_user)
-    if creating:
-        db.session.add(item)
-    else:
-        item.updated_at = utcnow()
-        AuditLog.record(current_user, "announcement.updated", item, item.territory)
-    db.session.commit()
-    if item.status == "draft":
-        flash(_("Draft saved. Only you and the animators can see it."), "success")
-    elif item.status == "pending":
-        flash(_("Thank you! The animators will review the announcement."), "success")
-    else:
-        flash(_("The announcement is published."), "success")
-    return redirect(item.url, code=303)
+    return save_content(item, creating=creating, audit_action="announcement.updated", message=moderated_message(
+        _("Thank you! The animators will review the announcement."), _("The announcement is published.")))
+
+
+def _fill(form, item) -> None:
+    form.owners.data = [a.id for a in item.owners]
+    for name in FIELDS:
+        getattr(form, name).data = getattr(item, name)
 
 
 @bp.route("/announcements/new", methods=["GET", "POST"])
@@ -123,12 +110,8 @@ def create():
     form = _form()
     if not form.is_submitted() and request.args.get("kind") in ANNOUNCEMENT_KINDS:
         form.announcement_kind.data = request.args["kind"]
-    preview = preview_requested(form) if form.is_submitted() else None
-    if preview is not None:
-        return render("announcements/form.html", form=form, item=None, **preview)
-    if form.validate_on_submit():
-        return _save(Announcement(author=current_user), form, creating=True)
-    return render("announcements/form.html", form=form, item=None, status=422 if form.errors else 200)
+    return form_page("announcements/form.html", form, None,
+                     lambda: _save(Announcement(author=current_user), form, creating=True))
 
 
 @bp.route("/announcement/<int:id>/edit", methods=["GET", "POST"])
@@ -136,14 +119,4 @@ def create():
 def edit(id):
     item, _redirect = load_content(Announcement, id, action="edit")
     form = _form(item)
-    preview = preview_requested(form) if form.is_submitted() else None
-    if preview is not None:
-        return render("announcements/form.html", form=form, item=item, **preview)
-    if form.validate_on_submit():
-        return _save(item, form, creating=False)
-    if not form.is_submitted():
-        fill_common_fields(form, item)
-        form.owners.data = [a.id for a in item.owners]
-        for name in FIELDS:
-            getattr(form, name).data = getattr(item, name)
-    return render("announcements/form.html", form=form, item=item, status=422 if form.errors else 200)
+    return form_page("announcements/form.html", form, item, lambda: _save(item, form, creating=False), fill=_fill)

@@ -1,5 +1,5 @@
 """Articles and the library of mediation format sheets."""
-from flask import flash, redirect, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -8,18 +8,20 @@ from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
 from ...htmx import render
-from ...listing import ContentFilter, card_options, feed_options, paginate
-from ...models import AuditLog, Territory
-from ...models.actors import Actor, ActorMember
+from ...listing import ContentFilter, card_options, feed_options, first, paginate
+from ...models import Territory
 from ...models.articles import ARTICLE_KINDS, Article
-from ...models.base import utcnow
 from ...uploads import ImageError, save_image
 from ..content.forms import TagForm
 from ..content.helpers import (
     apply_common_fields,
-    fill_common_fields,
+    apply_owners,
+    form_page,
     load_content,
+    moderated_message,
     preview_requested,
+    save_content,
+    set_owner_choices,
     territory_choices,
 )
 from . import bp
@@ -61,7 +63,7 @@ def formats():
 @bp.get("/articles.atom")
 def feed():
     filters = ContentFilter.from_args(request.args, ARTICLE_KINDS)
-    items = db.session.scalars(_listing(filters).options(*feed_options(Article)).limit(50)).all()
+    items = first(_listing(filters).options(*feed_options(Article)), Article.id, 50)
     return atom(_("Articles"), items, url_for("articles.feed", _external=True, **filters.to_args()))
 
 
@@ -80,10 +82,7 @@ def _form(article=None):
     form.territory.choices = territory_choices(current_user)
     if not form.territory.choices:
         fail(403, _("Confirm your e-mail address before writing."))
-    mine = db.session.scalars(select(Actor).join(ActorMember, ActorMember.actor_id == Actor.id).where(
-        ActorMember.user_id == current_user.id).order_by(Actor.title)).all()
-    owners = {a.id: a for a in mine + (list(article.owners) if article else [])}
-    form.owners.choices = [(a.id, a.title) for a in owners.values()]
+    set_owner_choices(form, article)
     return form
 
 
@@ -92,8 +91,7 @@ def _apply(article, form) -> bool:
     article.article_kind = form.article_kind.data
     for name in FORMAT_FIELDS:
         setattr(article, name, (getattr(form, name).data or "").strip())
-    allowed = dict(form.owners.choices)
-    article.owners = [db.session.get(Actor, i) for i in form.owners.data or [] if i in allowed]
+    apply_owners(article, form)
     upload = form.cover.data
     if upload is not None and getattr(upload, "filename", ""):
         try:
@@ -113,12 +111,12 @@ def _editor_action(form):
         upload = form.image.data
         if upload is None or not getattr(upload, "filename", ""):
             form.image.errors = [_("Choose an image to insert.")]  # not validated yet: errors is a tuple
-            return {}
+            return {"status": 422}
         try:
             path = save_image(upload, "images")
         except ImageError as error:
             form.image.errors = [str(error)]
-            return {}
+            return {"status": 422}
         alt = (form.image_alt.data or "").replace("]", "").strip() or _("image")
         form.body.data = (form.body.data or "").rstrip() + f"\n\n![{alt}]({url_for('main.media', path=path)})\n"
         form.image_alt.data = ""
@@ -127,27 +125,18 @@ def _editor_action(form):
 
 
 def _save(article, form, creating: bool):
-    action = request.form.get("action", "publish")
+    """None when the form is refused (a cover that is not an image)."""
     if not _apply(article, form):
         return None
-    if action == "draft":
-        if article.status != "published":
-            article.status = "draft"
-    elif article.status != "published":
-        article.submit(current_user)
-    if creating:
-        db.session.add(article)
-    else:
-        article.updated_at = utcnow()
-        AuditLog.record(current_user, "article.updated", article, article.territory)
-    db.session.commit()
-    if article.status == "draft":
-        flash(_("Draft saved. Only you and the animators can see it."), "success")
-    elif article.status == "pending":
-        flash(_("Thank you! The animators will review the article."), "success")
-    else:
-        flash(_("The article is published."), "success")
-    return redirect(article.url, code=303)
+    return save_content(article, creating=creating, audit_action="article.updated", message=moderated_message(
+        _("Thank you! The animators will review the article."), _("The article is published.")))
+
+
+def _fill(form, article) -> None:
+    form.article_kind.data = article.article_kind
+    form.owners.data = [a.id for a in article.owners]
+    for name in FORMAT_FIELDS:
+        getattr(form, name).data = getattr(article, name)
 
 
 @bp.route("/articles/new", methods=["GET", "POST"])
@@ -156,15 +145,8 @@ def create():
     form = _form()
     if not form.is_submitted() and request.args.get("kind") in ARTICLE_KINDS:
         form.article_kind.data = request.args["kind"]
-    extra = _editor_action(form) if form.is_submitted() else None
-    if extra is not None:
-        return render("articles/form.html", form=form, item=None, status=422 if form.image.errors else 200, **extra)
-    if form.validate_on_submit():
-        done = _save(Article(author=current_user), form, creating=True)
-        if done:
-            return done
-        db.session.rollback()
-    return render("articles/form.html", form=form, item=None, status=422 if form.errors else 200)
+    return form_page("articles/form.html", form, None, lambda: _save(Article(author=current_user), form, creating=True),
+                     editor_action=_editor_action)
 
 
 @bp.route("/article/<int:id>/edit", methods=["GET", "POST"])
@@ -172,20 +154,5 @@ def create():
 def edit(id):
     article, _redirect = load_content(Article, id, action="edit")
     form = _form(article)
-    extra = _editor_action(form) if form.is_submitted() else None
-    if extra is not None:
-        return render("articles/form.html", form=form, item=article, status=422 if form.image.errors else 200,
-                      **extra)
-    if form.validate_on_submit():
-        done = _save(article, form, creating=False)
-        if done:
-            return done
-        db.session.rollback()
-        article = db.session.get(Article, id)
-    if not form.is_submitted():
-        fill_common_fields(form, article)
-        form.article_kind.data = article.article_kind
-        form.owners.data = [a.id for a in article.owners]
-        for name in FORMAT_FIELDS:
-            getattr(form, name).data = getattr(article, name)
-    return render("articles/form.html", form=form, item=article, status=422 if form.errors else 200)
+    return form_page("articles/form.html", form, article, lambda: _save(article, form, creating=False),
+                     fill=_fill, editor_action=_editor_action)

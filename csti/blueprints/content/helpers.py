@@ -1,12 +1,16 @@
 """What every content blueprint's views share: loading with permission and canonical URL,
-applying the common form fields."""
-from flask import redirect, request
+applying the common form fields, the create/edit form page and the save that ends it."""
+from flask import flash, redirect, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ...errors import fail
 from ...extensions import db
-from ...models import Territory
+from ...htmx import render
+from ...models import DRAFT, PENDING, PUBLISHED, AuditLog, Territory
+from ...models.actors import Actor, ActorMember
+from ...models.base import utcnow
 from ...policy import can
 from .forms import split_tags
 
@@ -59,3 +63,82 @@ def fill_common_fields(form, item) -> None:
     form.body.data = item.body
     form.territory.data = item.territory_id
     form.tags.data = ", ".join(t.name for t in item.tags)
+
+
+# --- owning structures ----------------------------------------------------------------------
+def set_owner_choices(form, item=None) -> None:
+    """The structures the current user belongs to, and those already owning ``item``."""
+    mine = db.session.scalars(select(Actor).join(ActorMember, ActorMember.actor_id == Actor.id).where(
+        ActorMember.user_id == current_user.id).order_by(Actor.title)).all()
+    owners = {a.id: a for a in mine + (list(item.owners) if item else [])}
+    form.owners.choices = [(a.id, a.title) for a in owners.values()]
+
+
+def apply_owners(item, form) -> None:
+    """The owners ticked in the form, among those offered by ``set_owner_choices``."""
+    allowed = dict(form.owners.choices)
+    item.owners = [db.session.get(Actor, i) for i in form.owners.data or [] if i in allowed]
+
+
+# --- the create / edit page -----------------------------------------------------------------
+def form_page(template, form, item, save, fill=None, editor_action=preview_requested):
+    """The create (``item`` None) or edit view, once the form is built and the permission checked.
+
+    A button of the editor that saves nothing (``editor_action`` returns a dict: the preview…)
+    re-renders the form with it; a valid submission is handed to ``save()``, whose response is
+    returned — or, when it returns None (something it refused, already put in the form's errors),
+    the transaction is rolled back and the form shown again. On first display of an edit, the
+    form is filled from ``item`` (common fields, then ``fill(form, item)`` for the type's own);
+    the form is answered 422 when it has errors."""
+    extra = editor_action(form) if form.is_submitted() else None
+    if extra is not None:
+        return render(template, form=form, item=item, **extra)
+    if form.validate_on_submit():
+        done = save()
+        if done is not None:
+            return done
+        db.session.rollback()
+        if item is not None:
+            item = db.session.get(type(item), item.id)
+    if item is not None and not form.is_submitted():
+        fill_common_fields(form, item)
+        if fill is not None:
+            fill(form, item)
+    return render(template, form=form, item=item, status=422 if form.errors else 200)
+
+
+def moderated_message(pending: str, published: str):
+    """``message`` for ``save_content`` with drafts: the draft notice, ``pending`` (thanks, the
+    animators will review it) or ``published``, after the item's status once saved."""
+
+    def message(item) -> str:
+        if item.status == DRAFT:
+            return _("Draft saved. Only you and the animators can see it.")
+        if item.status == PENDING:
+            return pending
+        return published
+
+    return message
+
+
+def save_content(item, *, creating: bool, audit_action: str, message, drafts: bool = True):
+    """Save ``item``, the form already applied to it, and redirect (303) to its page.
+
+    With ``drafts``, the editor's "Save as draft" button keeps an unpublished item a draft and
+    any other submits it for moderation (a published item stays published); a type without
+    drafts has set its status itself. A new item is added; an edited one is stamped and
+    recorded in the audit log as ``audit_action``. Once committed, ``message(item)`` is flashed."""
+    if drafts:
+        if request.form.get("action") == "draft":
+            if item.status != PUBLISHED:
+                item.status = DRAFT
+        elif item.status != PUBLISHED:
+            item.submit(current_user)
+    if creating:
+        db.session.add(item)
+    else:
+        item.updated_at = utcnow()
+        AuditLog.record(current_user, audit_action, item, item.territory)
+    db.session.commit()
+    flash(message(item), "success")
+    return redirect(item.url, code=303)

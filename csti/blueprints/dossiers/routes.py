@@ -12,17 +12,16 @@ from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
 from ...htmx import is_htmx, render
-from ...listing import ContentFilter, card_options, feed_options, paginate
+from ...listing import ContentFilter, card_options, feed_options, first, paginate
 from ...models import PENDING, AuditLog, Content, Territory, User
-from ...models.base import utcnow
 from ...models.dossiers import Dossier
 from ...policy import can
 from ..content.forms import TagForm
 from ..content.helpers import (
     apply_common_fields,
-    fill_common_fields,
+    form_page,
     load_content,
-    preview_requested,
+    save_content,
     territory_choices,
 )
 from . import bp
@@ -52,7 +51,7 @@ def index():
 @bp.get("/dossiers.atom")
 def feed():
     filters = ContentFilter.from_args(request.args)
-    items = db.session.scalars(_listing(filters).options(*feed_options(Dossier)).limit(50)).all()
+    items = first(_listing(filters).options(*feed_options(Dossier)), Dossier.id, 50)
     return atom(_("Dossiers"), items, url_for("dossiers.feed", _external=True, **filters.to_args()))
 
 
@@ -106,29 +105,24 @@ def _saved_message(dossier) -> str:
 
 
 def _save(dossier, form, creating: bool):
+    """Dossiers have no drafts: their visibility decides their status."""
     apply_common_fields(dossier, form)
     if "visibility" in form:
         set_visibility(dossier, form.visibility.data == "private", current_user)
-    if creating:
-        db.session.add(dossier)
-    else:
-        dossier.updated_at = utcnow()
-        AuditLog.record(current_user, "dossier.updated", dossier, dossier.territory)
-    db.session.commit()
-    flash(_saved_message(dossier), "success")
-    return redirect(dossier.url, code=303)
+    return save_content(dossier, creating=creating, audit_action="dossier.updated", message=_saved_message,
+                        drafts=False)
+
+
+def _fill(form, dossier) -> None:
+    if "visibility" in form:
+        form.visibility.data = "private" if dossier.is_private else "public"
 
 
 @bp.route("/dossiers/new", methods=["GET", "POST"])
 @login_required
 def create():
     form = _form()
-    preview = preview_requested(form) if form.is_submitted() else None
-    if preview is not None:
-        return render("dossiers/form.html", form=form, item=None, **preview)
-    if form.validate_on_submit():
-        return _save(Dossier(author=current_user), form, creating=True)
-    return render("dossiers/form.html", form=form, item=None, status=422 if form.errors else 200)
+    return form_page("dossiers/form.html", form, None, lambda: _save(Dossier(author=current_user), form, creating=True))
 
 
 @bp.route("/dossier/<int:id>/edit", methods=["GET", "POST"])
@@ -138,16 +132,7 @@ def edit(id):
     if not can(current_user, "edit", dossier):
         fail(403, _("Only the owner and the collaborators of this dossier may change it."))
     form = _form(dossier)
-    preview = preview_requested(form) if form.is_submitted() else None
-    if preview is not None:
-        return render("dossiers/form.html", form=form, item=dossier, **preview)
-    if form.validate_on_submit():
-        return _save(dossier, form, creating=False)
-    if not form.is_submitted():
-        fill_common_fields(form, dossier)
-        if "visibility" in form:
-            form.visibility.data = "private" if dossier.is_private else "public"
-    return render("dossiers/form.html", form=form, item=dossier, status=422 if form.errors else 200)
+    return form_page("dossiers/form.html", form, dossier, lambda: _save(dossier, form, creating=False), fill=_fill)
 
 
 @bp.route("/dossier/<int:id>/delete", methods=["GET", "POST"])

@@ -31,7 +31,7 @@ from ...events import (
 )
 from ...extensions import db
 from ...htmx import is_htmx, render
-from ...ical import calendar_for
+from ...ical import calendar_for, calendar_of, feed_entries
 from ...listing import paginate
 from ...models import PUBLISHED, AuditLog, Tag, Territory
 from ...models.actors import Actor, ActorMember
@@ -44,7 +44,7 @@ from .forms import EventForm, MessageForm, parse_lines
 
 PER_PAGE = 30
 GEOJSON_LIMIT = 5000
-FEED_LIMIT = 3000  # occurrences in an iCalendar feed
+FEED_LIMIT = 1000  # occurrences in an iCalendar feed: the next 1 000 dates (clients refresh daily)
 
 
 # --- agenda -------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def agenda_geojson():
 def agenda_ics():
     """Subscribable feed honouring the agenda's filters (upcoming by default)."""
     filters = EventFilter.from_args(request.args)
-    return _ics_response(calendar_for(filters.pairs(FEED_LIMIT), name=_("Agenda")), "agenda.ics", inline=True)
+    return _ics_response(calendar_of(feed_entries(filters, FEED_LIMIT), name=_("Agenda")), "agenda.ics", inline=True)
 
 
 @bp.get("/actor/<int:id>/agenda.ics")
@@ -152,7 +152,7 @@ def structure_ics(id):
     actor, _redirect = load_content(Actor, id)
     filters = EventFilter.from_args(request.args)
     filters.structure = actor.id
-    return _ics_response(calendar_for(filters.pairs(FEED_LIMIT), name=f"{_('Agenda')} — {actor.title}"),
+    return _ics_response(calendar_of(feed_entries(filters, FEED_LIMIT), name=f"{_('Agenda')} — {actor.title}"),
                          f"agenda-{actor.slug}.ics", inline=True)
 
 
@@ -163,7 +163,7 @@ def tag_ics(slug):
         fail(404)
     filters = EventFilter.from_args(request.args)
     filters.tags = [tag.slug]
-    return _ics_response(calendar_for(filters.pairs(FEED_LIMIT), name=f"{_('Agenda')} — #{tag.name}"),
+    return _ics_response(calendar_of(feed_entries(filters, FEED_LIMIT), name=f"{_('Agenda')} — #{tag.name}"),
                          f"agenda-{tag.slug}.ics", inline=True)
 
 
@@ -174,7 +174,7 @@ def territory_ics(slug):
         fail(404)
     filters = EventFilter.from_args(request.args)
     filters.territories = [territory.slug]
-    return _ics_response(calendar_for(filters.pairs(FEED_LIMIT), name=f"{_('Agenda')} — {territory.name}"),
+    return _ics_response(calendar_of(feed_entries(filters, FEED_LIMIT), name=f"{_('Agenda')} — {territory.name}"),
                          f"agenda-{territory.slug}.ics", inline=True)
 
 

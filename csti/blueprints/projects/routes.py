@@ -9,18 +9,20 @@ from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
 from ...htmx import is_htmx, render
-from ...listing import ContentFilter, card_options, feed_options, paginate
+from ...listing import ContentFilter, card_options, feed_options, first, paginate
 from ...models import AuditLog, Notification, Territory, User
-from ...models.actors import Actor, ActorMember
 from ...models.base import utcnow
 from ...models.projects import NEED_KINDS, PROJECT_STAGES, Project, ProjectMember, ProjectNeed, ProjectUpdate
 from ...policy import can
 from ..content.forms import TagForm
 from ..content.helpers import (
     apply_common_fields,
-    fill_common_fields,
+    apply_owners,
+    form_page,
     load_content,
-    preview_requested,
+    moderated_message,
+    save_content,
+    set_owner_choices,
     territory_choices,
 )
 from . import bp
@@ -53,7 +55,7 @@ def index():
 @bp.get("/projects.atom")
 def feed():
     filters = ContentFilter.from_args(request.args, PROJECT_STAGES)
-    items = db.session.scalars(_listing(filters).options(*feed_options(Project)).limit(50)).all()
+    items = first(_listing(filters).options(*feed_options(Project)), Project.id, 50)
     return atom(_("Projects"), items, url_for("projects.feed", _external=True, **filters.to_args()))
 
 
@@ -81,10 +83,7 @@ def _form(project=None):
     form.territory.choices = territory_choices(current_user)
     if not form.territory.choices:
         fail(403, _("Confirm your e-mail address before presenting a project."))
-    mine = db.session.scalars(select(Actor).join(ActorMember, ActorMember.actor_id == Actor.id).where(
-        ActorMember.user_id == current_user.id).order_by(Actor.title)).all()
-    owners = {a.id: a for a in mine + (list(project.owners) if project else [])}
-    form.owners.choices = [(a.id, a.title) for a in owners.values()]
+    set_owner_choices(form, project)
     return form
 
 
@@ -92,38 +91,22 @@ def _save(project, form, creating: bool):
     apply_common_fields(project, form)
     project.stage = form.stage.data
     project.website = (form.website.data or "").strip()
-    allowed = dict(form.owners.choices)
-    project.owners = [db.session.get(Actor, i) for i in form.owners.data or [] if i in allowed]
-    if request.form.get("action") == "draft":
-        if project.status != "published":
-            project.status = "draft"
-    elif project.status != "published":
-        project.submit(current_user)
-    if creating:
-        db.session.add(project)
-    else:
-        project.updated_at = utcnow()
-        AuditLog.record(current_user, "project.updated", project, project.territory)
-    db.session.commit()
-    if project.status == "draft":
-        flash(_("Draft saved. Only you and the animators can see it."), "success")
-    elif project.status == "pending":
-        flash(_("Thank you! The animators will review the project."), "success")
-    else:
-        flash(_("The project is published."), "success")
-    return redirect(project.url, code=303)
+    apply_owners(project, form)
+    return save_content(project, creating=creating, audit_action="project.updated", message=moderated_message(
+        _("Thank you! The animators will review the project."), _("The project is published.")))
+
+
+def _fill(form, project) -> None:
+    form.stage.data = project.stage
+    form.website.data = project.website
+    form.owners.data = [a.id for a in project.owners]
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
 @login_required
 def create():
     form = _form()
-    preview = preview_requested(form) if form.is_submitted() else None
-    if preview is not None:
-        return render("projects/form.html", form=form, item=None, **preview)
-    if form.validate_on_submit():
-        return _save(Project(author=current_user), form, creating=True)
-    return render("projects/form.html", form=form, item=None, status=422 if form.errors else 200)
+    return form_page("projects/form.html", form, None, lambda: _save(Project(author=current_user), form, creating=True))
 
 
 @bp.route("/project/<int:id>/edit", methods=["GET", "POST"])
@@ -131,17 +114,7 @@ def create():
 def edit(id):
     project, _redirect = load_content(Project, id, action="edit")
     form = _form(project)
-    preview = preview_requested(form) if form.is_submitted() else None
-    if preview is not None:
-        return render("projects/form.html", form=form, item=project, **preview)
-    if form.validate_on_submit():
-        return _save(project, form, creating=False)
-    if not form.is_submitted():
-        fill_common_fields(form, project)
-        form.stage.data = project.stage
-        form.website.data = project.website
-        form.owners.data = [a.id for a in project.owners]
-    return render("projects/form.html", form=form, item=project, status=422 if form.errors else 200)
+    return form_page("projects/form.html", form, project, lambda: _save(project, form, creating=False), fill=_fill)
 
 
 # --- needs, updates, team: the team's tools ------------------------------------------------

@@ -5,7 +5,7 @@ from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
 from ...htmx import render
-from ...listing import card_options, feed_options, paginate
+from ...listing import card_options, feed_options, first, paginate
 from ...models import PUBLISHED, Content, Tag, content_tag
 from . import bp
 
@@ -40,7 +40,7 @@ def _tagged(slug):
 def feed(slug):
     """Everything published with the tag, every kind, newest first."""
     tag, query = _tagged(slug)
-    return atom(f"#{tag.name}", db.session.scalars(query.options(*feed_options(Content)).limit(50)).all(),
+    return atom(f"#{tag.name}", first(query.options(*feed_options(Content)), Content.id, 50),
                 url_for("tags.feed", slug=tag.slug, _external=True))
 
 

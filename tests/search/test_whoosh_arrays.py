@@ -1,0 +1,191 @@
+"""The Whoosh backend matches, scores, filters and counts facets on numpy arrays of the index
+(``csti.search.whoosh_arrays``) instead of Whoosh's own matchers. These tests build an index of
+several segments with deletions and compare, query by query, with what Whoosh itself answers."""
+import random
+from collections import Counter
+from datetime import datetime, timedelta
+
+import pytest
+from whoosh.query import And, NullQuery, Or, Prefix, Term
+from whoosh.util.times import datetime_to_long
+
+from csti.search.base import Filters, now_utc, query_words
+from csti.search.documents import fingerprint
+from csti.search.whoosh_arrays import LENGTHS, read_postings
+from csti.search.whoosh_backend import BOOSTS, WhooshBackend
+
+WORDS = ("astronomie astronomique atelier ateliers robotique robot exposition climat volcan musée fablab "
+         "science sciences étoile étoiles planète océan énergie été nuit observation club").split()
+TERRITORIES = ("occitanie", "bretagne", "corse")
+KINDS = ("article", "event", "actor", "announcement")
+TAGS = ("astronomie", "robotique", "climat", "jeunesse", "numerique")
+NOW = now_utc()
+
+
+@pytest.fixture(autouse=True)
+def whoosh_only(search_backend):
+    if search_backend.name != "whoosh":
+        pytest.skip("compares the Whoosh backend with Whoosh itself")
+
+
+def _text(rng, n):
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def _doc(rng, id_):
+    kind = KINDS[id_ % len(KINDS)]
+    tags = sorted(rng.sample(TAGS, rng.randint(0, 3)))
+    title, summary, body = _text(rng, rng.randint(1, 6)), _text(rng, rng.randint(0, 12)), _text(rng, rng.randint(0, 80))
+    ends = NOW + timedelta(days=rng.choice((-1, 1)) * rng.randint(1, 30)) if kind == "event" else None
+    doc = {
+        "id": id_, "kind": kind, "status": "published", "territory": rng.choice(TERRITORIES + ("",)),
+        "tags": tags, "tag_text": " ".join(tags), "subkind": rng.choice(("fablab", "museum", "lab")),
+        "title": title, "summary": summary, "body": body, "excerpt": f"{summary} {body}"[:600],
+        "words": sorted(set(f"{title} {summary}".split())),
+        "published": datetime(2026, 1, 1) + timedelta(hours=rng.randint(0, 5000)),
+        "starts": ends - timedelta(hours=2) if ends else None, "ends": ends, "data": {"slug": f"item-{id_}"},
+    }
+    doc["fingerprint"] = fingerprint(doc)
+    return doc
+
+
+@pytest.fixture
+def index(tmp_path):
+    """Four segments (a rebuild, then three smaller writes), with updates and deletions."""
+    rng = random.Random(20261125)
+    backend = WhooshBackend(str(tmp_path / "arrays"), cache_mb=1)
+    docs = {i: _doc(rng, i) for i in range(1, 401)}
+    with backend.writer(timeout=5) as writer:
+        writer.replace_all(list(docs.values()))
+    for start in (401, 481, 561):
+        batch = {i: _doc(rng, i) for i in range(start, start + 80)}
+        updated = {i: _doc(rng, i) for i in rng.sample(sorted(docs), 25)}  # new versions of old ones
+        deleted = rng.sample(sorted(set(docs) - set(updated)), 10)
+        docs.update(batch)
+        docs.update(updated)
+        for i in deleted:
+            del docs[i]
+        with backend.writer(timeout=5, quick=True) as writer:
+            writer.delete(deleted)
+            writer.index(list(batch.values()) + list(updated.values()))
+    searcher = backend._get_searcher()
+    assert len(list(searcher.reader().leaf_readers())) > 1
+    assert any(leaf.has_deletions() for leaf, _ in searcher.reader().leaf_readers())
+    return backend, docs
+
+
+def _whoosh_query(backend, words):
+    """The query Whoosh's own matchers would run: every stem of every word in one of the
+    boosted fields."""
+    parts = []
+    for word in words:
+        stems = backend._stems(word)
+        parts.append(And([Or([Term(f, s, boost=b) for f, b in BOOSTS.items()]) for s in stems]) if stems
+                     else NullQuery)
+    return And(parts)
+
+
+QUERIES = ["astronomie", "atelier robotique", "exposition climat", "étoile", "été nuit", "club science observation",
+           "volcan", "inconnu", "planètes océans"]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_matches_and_ranking_equal_whoosh(index, text):
+    backend, docs = index
+    searcher = backend._get_searcher()
+    words = query_words(text)
+    mine, scores = backend._matches(searcher, words, Filters(), datetime_to_long(NOW))
+    reference = searcher.search(_whoosh_query(backend, words), limit=None)
+    assert sorted(int(d) for d in mine) == sorted(hit.docnum for hit in reference)
+    assert {int(searcher.stored_fields(int(d))["id"]) for d in mine} <= set(docs)
+    expected = {hit.docnum: hit.score for hit in reference}
+    for docnum, score in zip(mine, scores, strict=True):
+        assert score == pytest.approx(expected[int(docnum)], rel=1e-9)
+    # The page order: Whoosh's, ties by document number.
+    top = backend.engine.top(mine, scores, 20)
+    assert [round(expected[d], 9) for d in top] == [round(hit.score, 9) for hit in reference[:20]]
+    assert top == sorted(top, key=lambda d: (-round(expected[d], 9), d))
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(kind="event"), Filters(territory="bretagne"), Filters(tags=("climat", "jeunesse")),
+    Filters(structure_kind="fablab"), Filters(upcoming=True), Filters(kind="article", territory="corse"),
+    Filters(territory="nowhere"), Filters(tags=("unknown",)),
+])
+def test_filters_and_facets_equal_the_documents(index, filters):
+    backend, docs = index
+    results = backend.search("science", filters, pagelen=1000)
+
+    def allowed(doc):
+        return all((
+            not filters.kind or doc["kind"] == filters.kind,
+            not filters.territory or doc["territory"] == filters.territory,
+            all(tag in doc["tags"] for tag in filters.tags),
+            not filters.structure_kind or (doc["kind"] == "actor" and doc["subkind"] == filters.structure_kind),
+            not filters.upcoming or (doc["kind"] == "event" and doc["ends"] >= NOW),
+        ))
+
+    stem = backend._stems("science")[0]
+    expected = [d for d in docs.values() if allowed(d) and any(
+        stem in {t.text for t in backend.analyzer(d[field])} for field in BOOSTS)]
+    assert sorted(hit["id"] for hit in results.hits) == sorted(d["id"] for d in expected)
+    assert results.total == len(expected)
+    assert results.facets["kind"] == dict(Counter(d["kind"] for d in expected))
+    assert results.facets["territory"] == dict(Counter(d["territory"] for d in expected if d["territory"]))
+    assert results.facets["structure_kind"] == dict(Counter(d["subkind"] for d in expected if d["kind"] == "actor"))
+    tags = Counter(t for d in expected for t in d["tags"])
+    assert results.facets["tags"] == dict(sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:20])
+    assert results.facets["upcoming"] == sum(1 for d in expected if d["kind"] == "event" and d["ends"] >= NOW)
+
+
+def test_filters_alone_list_the_newest_first(index):
+    backend, docs = index
+    results = backend.search("", Filters(territory="occitanie"), pagelen=15)
+    newest = sorted((d for d in docs.values() if d["territory"] == "occitanie"),
+                    key=lambda d: (d["published"], d["id"]), reverse=True)
+    assert [hit["id"] for hit in results.hits] == [d["id"] for d in newest[:15]]
+    assert results.total == len(newest)
+
+
+def test_columns_read_whole_equal_whoosh_per_document(index):
+    backend, _docs = index
+    searcher = backend._get_searcher()
+    view = backend.engine.view(searcher)
+    for leaf, _offset, segment in view.segments:
+        published = leaf.column_reader("published", translate=False)
+        for docnum in range(leaf.doc_count_all()):
+            raw = published[docnum]
+            assert segment.published[docnum] == (0 if raw == 2**64 - 1 else raw)
+            for field in BOOSTS:
+                assert LENGTHS[segment.lengths[field][docnum]] == (leaf.doc_field_length(docnum, field) or 0)
+        for field in BOOSTS:
+            for term in list(leaf.lexicon(field))[:10]:
+                reference = leaf.postings(field, term)
+                ids, weights = [], []
+                while reference.is_active():
+                    ids.append(reference.id())
+                    weights.append(reference.weight())
+                    reference.next()
+                docs, tfs = read_postings(leaf, field, term.decode())
+                live = [d for d in docs.tolist() if not leaf.is_deleted(d)]
+                assert live == ids
+                assert [w for d, w in zip(docs.tolist(), tfs.tolist(), strict=True) if not leaf.is_deleted(d)] \
+                    == pytest.approx(weights)
+
+
+def test_suggestions_take_the_beginning_of_the_last_word(index):
+    backend, _docs = index
+    searcher = backend._get_searcher()
+    reference = searcher.search(And([_whoosh_query(backend, ["atelier"]), Or([Prefix("spell", "rob"),
+                                     _whoosh_query(backend, ["rob"])])]), limit=None)
+    hits = backend.suggest("atelier rob", limit=1000)
+    assert {h["id"] for h in hits} == {int(hit["id"]) for hit in reference}
+    assert hits and len(hits) == len(reference)
+
+
+def test_did_you_mean_proposes_known_words(index):
+    backend, _docs = index
+    assert "robotique" in backend.similar_words("robotqiue")
+    assert backend.similar_words("zzzz") == []
+    results = backend.search("robotqiue")
+    assert results.total == 0 and results.suggestion == "robotique"
