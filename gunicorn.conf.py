@@ -7,6 +7,8 @@ copying — those shared objects. No database connection or search index is open
 (``create_app`` only creates the engine); each worker empties the engine's pool after the fork
 all the same.
 """
+import ctypes
+import ctypes.util
 import gc
 import os
 
@@ -15,11 +17,26 @@ workers = int(os.environ.get("WORKERS", "2"))
 preload_app = True
 
 
+def _return_freed_memory() -> None:
+    """glibc raises its mmap and trim thresholds (up to 32 MB) after a large block is freed,
+    and then keeps what a big response (a 600 KB iCal feed, a GeoJSON) freed in the heap for
+    good. Fixed thresholds hand blocks over 128 KiB back to the system as soon as they are
+    freed: a worker stays near its working set (about 10 MB less after the benchmark)."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD (setting it turns the dynamic one off)
+        libc.mallopt(-1, 128 * 1024)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to tune
+
+
 def pre_fork(server, worker):
     gc.freeze()
 
 
 def post_fork(server, worker):
+    _return_freed_memory()
     from csti.extensions import db
 
     app = server.app.wsgi()

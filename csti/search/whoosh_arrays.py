@@ -181,7 +181,7 @@ class View:
         self.published = joined("published", np.int64)
         self.ends = joined("ends", np.int64)
         self.tag_codes = joined("tag_codes", np.uint32)
-        docs = [seg.tag_docs + offset for _leaf, offset, seg in segments]
+        docs = [seg.tag_docs + offset if offset else seg.tag_docs for _leaf, offset, seg in segments]
         self.tag_docs = (docs[0] if len(docs) == 1 else np.concatenate(docs)) if docs else EMPTY_DOCS
         self.live = np.ones(self.size, dtype=bool)
         for leaf, offset, _seg in segments:
