@@ -33,7 +33,7 @@ from .geo import DATA as COMMUNES_CSV
 from .markdown import render_markdown
 from .text import fold, slugify
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 DEFAULT_SEED = 2026
 BENCH_PASSWORD = "bench-csti-2026"
 MARKER_EMAIL = "bench-admin@csti.example"
@@ -479,7 +479,9 @@ class Generator:
             elif roll < 0.07:
                 starts += [start + timedelta(days=d) for d in sorted(self.rng.sample(range(1, 30), 3))]
             status = self._status()
-            published = min(self._to_utc(start) - timedelta(days=self.rng.randint(5, 90)), self.now)
+            published = self._to_utc(start) - timedelta(days=self.rng.randint(5, 90))
+            if published > self.now:  # announced more than 90 days ahead: published lately
+                published = self._when(60)
             cid = self._content("event", title, territory, self._member(territory), status, published,
                                 summary=f"{title} — {commune['name']}.")
             registration = self.rng.choices(["none", "site", "external"], cum_weights=[65, 85, 100])[0]

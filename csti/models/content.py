@@ -85,11 +85,13 @@ class Content(db.Model):
     # The lists' indexes (bench/README.md): a kind's published items newest first, instance-wide or
     # in a territory (and their counts); every kind's per territory; and (id, status, territory,
     # date) so that joins reaching content from occurrences, tags or owners filter and sort
-    # without reading the wide rows (title, summary, body).
+    # without reading the wide rows (title, summary, body). The id ends the first two: SQLite's
+    # indexes hold it anyway (the rowid), PostgreSQL then counts a kind and sorts a page of it
+    # from the index alone, ties on the date included.
     __table_args__ = (
-        Index("ix_content_kind_status_published_at", "kind", "status", "published_at"),
+        Index("ix_content_kind_status_published_at", "kind", "status", "published_at", "id"),
         Index("ix_content_kind_status_updated_at", "kind", "status", "updated_at"),  # active projects
-        Index("ix_content_kind_status_territory_id", "kind", "status", "territory_id", "published_at"),
+        Index("ix_content_kind_status_territory_id", "kind", "status", "territory_id", "published_at", "id"),
         Index("ix_content_status_territory_id", "status", "territory_id", "published_at"),
         Index("ix_content_id_status", "id", "status", "territory_id", "published_at"),
         # The few featured items only: the database then knows "featured_rank IS NOT NULL" is rare.
