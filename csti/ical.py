@@ -3,14 +3,13 @@ for Europe/Paris, stable UIDs (event id + occurrence start), the event's status 
 
 A territory's feed holds up to thousands of dates, and the library takes about half a
 millisecond to build and write each one: each VEVENT is kept, written, in a small per-process
-cache keyed by a digest of everything it shows (so an edit, a renamed venue or tag, another
+cache keyed by everything it shows (so an edit, a renamed venue or tag, another
 language or host make a new one — no invalidation to forget), and feeds load only the columns a
 VEVENT needs. DTSTAMP is the event's last change, so a download is the same bytes as long as
 nothing changed.
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 from functools import lru_cache
 from types import SimpleNamespace
@@ -41,10 +40,11 @@ VENUE_COLUMNS = (Actor.id, Actor.title, Actor.address, Actor.postcode, Actor.com
 
 
 def _written_cache() -> SizedLRU:
-    """This worker's written VEVENTs (digest -> bytes), within ``ICAL_CACHE_MB``."""
+    """This worker's written VEVENTs (what they show -> bytes), within ``ICAL_CACHE_MB``; each
+    entry counts twice its text, for its key holds the shown fields too."""
     cache = current_app.extensions.get("csti_ical_cache")
     if cache is None:
-        cache = SizedLRU(int(current_app.config["ICAL_CACHE_MB"] * 1024 * 1024))
+        cache = SizedLRU(int(current_app.config["ICAL_CACHE_MB"] * 1024 * 1024), size=lambda text: 2 * len(text))
         current_app.extensions["csti_ical_cache"] = cache
     return cache
 
@@ -104,12 +104,11 @@ def _written_vevent(entry, context: str) -> bytes:
     """``entry``: one occurrence with what its VEVENT shows (``_entry()``); ``context``: what
     else the text depends on (language, site address, time zone)."""
     venue = entry.venue
-    key = hashlib.blake2b(repr((context, entry.id, entry.starts_at, entry.ends_at, entry.title, entry.slug,
-                                entry.summary, entry.updated_at, entry.published_at, entry.all_day,
-                                entry.schedule_status, entry.venue_name, entry.address, entry.postcode, entry.commune,
-                                entry.online_url, entry.latitude, entry.longitude, entry.tags,
-                                venue and tuple(getattr(venue, c.key) for c in VENUE_COLUMNS))).encode(),
-                          digest_size=20).digest()
+    key = (context, entry.id, entry.starts_at, entry.ends_at, entry.title, entry.slug, entry.summary, entry.updated_at,
+           entry.published_at, entry.all_day, entry.schedule_status, entry.venue_name, entry.address, entry.postcode,
+           entry.commune, entry.online_url, entry.latitude, entry.longitude, tuple(entry.tags),
+           venue and (venue.id, venue.title, venue.address, venue.postcode, venue.commune, venue.latitude,
+                      venue.longitude))
     return _written_cache().get_or_load(key, lambda: _vevent(entry))
 
 
