@@ -30,7 +30,9 @@ def _tagged(slug):
         fail(404)
     query = (
         select(Content).join(content_tag, content_tag.c.content_id == Content.id)
-        .where(content_tag.c.tag_id == tag.id, Content.status == PUBLISHED)
+        # Published implies a date; said, PostgreSQL's backward scan of the date index starts
+        # after the undated drafts (NULLs come first there) instead of reading them all.
+        .where(content_tag.c.tag_id == tag.id, Content.status == PUBLISHED, Content.published_at.is_not(None))
         .order_by(Content.published_at.desc(), Content.id.desc())
     )
     return tag, query
