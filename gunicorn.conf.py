@@ -1,8 +1,8 @@
 """gunicorn settings for csti (``make serve``, the benchmark; ``gunicorn -c gunicorn.conf.py wsgi:app``).
 
 The application is loaded once in the master, then the workers are forked: the code and data
-every worker imports (about 100 MB of modules) stay in pages the processes share instead of one
-copy each. ``gc.freeze()`` before forking keeps the garbage collector from touching — and so
+every worker imports (the master holds about 75 MB) stay in pages the processes share instead
+of one copy each. ``gc.freeze()`` before forking keeps the garbage collector from touching — and so
 copying — those shared objects. No database connection or search index is opened while loading
 (``create_app`` only creates the engine); each worker empties the engine's pool after the fork
 all the same.

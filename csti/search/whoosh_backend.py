@@ -12,8 +12,9 @@
 - One searcher per process, reused while the index is unchanged, reopened after a change.
 - Matching, scoring (Whoosh's BM25F), filters and facet counts run on numpy arrays of the
   postings and columns (``whoosh_arrays``), kept per segment: Whoosh's own matchers, one Python
-  call per document, were too slow for common words at national scale. Whoosh still writes the
-  index, highlights the excerpts and answers the as-you-type suggestions.
+  call per document, were too slow for common words at national scale; as-you-type suggestions
+  and "did you mean" are answered from the same arrays. Whoosh still writes the index and
+  highlights the excerpts.
 """
 from __future__ import annotations
 
