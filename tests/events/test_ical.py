@@ -150,7 +150,7 @@ def test_feed_times_are_paris_local_times(testapp_en, make_event, occitanie):
 
 def test_feeds_show_every_change_though_written_dates_are_kept(testapp_en, testapp, make_event, make_actor, occitanie,
                                                                 db):
-    """Each written VEVENT is kept by a digest of what it shows: a change to the event, its venue
+    """Each written VEVENT is kept by what it shows (the cache key): a change to the event, its venue
     or its tags, another language or another site address make a new one."""
     museum = make_actor(occitanie, "Muséum", postcode="31400")
     event = make_event(occitanie, "Conférence", venue=museum, start=in_days(2), tags=["astronomie"])
