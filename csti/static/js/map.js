@@ -15,13 +15,25 @@
     return L.circleMarker(latlng, { radius: 8, weight: 2, color: "#143a67", fillColor: "#1d4e89", fillOpacity: 0.85 });
   }
 
+  /* User text (titles, communes) never reaches Leaflet as a string: Leaflet puts strings into
+     innerHTML. Tooltips and popups get DOM nodes whose text is set with textContent. */
+  function textNode(text, tag) {
+    var el = document.createElement(tag || "span");
+    el.textContent = text == null ? "" : String(text);
+    return el;
+  }
+
+  function safeHref(url) {
+    /* Only the site's own paths or http(s) links: never javascript: or data: */
+    var s = String(url || "");
+    return (/^\/(?!\/)/.test(s) || /^https?:\/\//i.test(s)) ? s : "#";
+  }
+
   function popupContent(props) {
     var wrap = document.createElement("div");
-    var a = document.createElement("a");
-    a.href = props.url;
-    a.textContent = props.name;
-    var meta = document.createElement("div");
-    meta.textContent = [props.kind_label, props.commune].filter(Boolean).join(" · ");
+    var a = textNode(props.name, "a");
+    a.href = safeHref(props.url);
+    var meta = textNode([props.kind_label, props.commune].filter(Boolean).join(" · "), "div");
     wrap.appendChild(a);
     wrap.appendChild(meta);
     return wrap;
@@ -71,7 +83,7 @@
   function pointMap(el) {
     var map = baseMap(el);
     marker([parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)]).addTo(map)
-      .bindTooltip(el.dataset.label || "");
+      .bindTooltip(textNode(el.dataset.label));
   }
 
   function pickerMap(el) {
