@@ -1,33 +1,62 @@
 """Security headers on every response."""
-from urllib.parse import urlsplit
+import logging
+import re
+from functools import lru_cache
+from urllib.parse import quote, urlsplit
 
 from flask import current_app, request
 
-
-def _origin(url: str) -> str | None:
-    parts = urlsplit(url or "")
-    if parts.scheme and parts.netloc:
-        return f"{parts.scheme}://{parts.netloc}"
-    return None
+logger = logging.getLogger(__name__)
 
 
-def content_security_policy() -> str:
-    cfg = current_app.config
-    script_src = {"'self'"}
-    style_src = {"'self'"}
-    img_src = {"'self'", "data:"}
-    for key in ("HTMX_URL", "LEAFLET_JS_URL"):
-        origin = _origin(cfg.get(key, ""))
-        if origin:
-            script_src.add(origin)
-    origin = _origin(cfg.get("LEAFLET_CSS_URL", ""))
-    if origin:
-        style_src.add(origin)
-    tile = cfg.get("TILE_URL", "").replace("{s}", "a")
-    origin = _origin(tile)
-    if origin:
-        img_src.add(origin)
-    frame_ancestors = "*" if request.endpoint and request.endpoint.startswith("embed.") else "'none'"
+# Script and style files the pages load from elsewhere than the site (config.MAP_ASSETS, htmx).
+SCRIPT_URLS = ("HTMX_URL", "LEAFLET_JS_URL", "MARKERCLUSTER_JS_URL")
+STYLE_URLS = ("LEAFLET_CSS_URL", "MARKERCLUSTER_CSS_URL", "MARKERCLUSTER_DEFAULT_CSS_URL")
+# Leaflet's default tile subdomains (map.js does not change them): what "{s}" stands for.
+TILE_SUBDOMAINS = ("a", "b", "c")
+_HOST = re.compile(r"(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d{1,5})?")
+# Characters a CSP path may hold as they are (RFC 3986 pchar without ";" "," and the quote).
+_PATH_SAFE = "/-._~!$&()*+=:@%"
+
+
+def _source(url: str, *, path: bool) -> str | None:
+    """The CSP source expression for an absolute http(s) URL: the exact file (``path``) or its
+    origin; None for a URL on the site itself (``'self'`` covers it) or one that is not valid."""
+    parts = urlsplit((url or "").strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    if not _HOST.fullmatch(parts.netloc):
+        logger.warning("Content-Security-Policy: %r has an unusable host; left out", url)
+        return None
+    origin = f"{parts.scheme}://{parts.netloc.lower()}"
+    if not path or not parts.path or parts.path == "/":
+        return origin
+    # The file alone (a source ending with "/" would allow the whole folder); the query is
+    # ignored by CSP matching, and characters CSP gives a meaning to are percent-encoded.
+    return origin + quote(parts.path.rstrip("/"), safe=_PATH_SAFE)
+
+
+def _tile_sources(template: str) -> list[str]:
+    """The hosts map tiles come from: ``{s}`` stands for each of Leaflet's subdomains."""
+    parts = urlsplit((template or "").strip())
+    host = parts.netloc
+    if "{s}" in host:
+        hosts = [host.replace("{s}", sub) for sub in TILE_SUBDOMAINS]
+    elif "{" in host:
+        # Another placeholder in the host: its leftmost label may be any (a CSP wildcard).
+        label, _, rest = host.partition(".")
+        hosts = [f"*.{rest}"] if "{" in label and "{" not in rest and rest else []
+    else:
+        hosts = [host]
+    sources = (_source(f"{parts.scheme}://{h}/", path=False) for h in hosts)
+    return [s for s in sources if s]
+
+
+@lru_cache(maxsize=8)
+def _policy(scripts: tuple, styles: tuple, tiles: str) -> str:
+    script_src = {"'self'"} | {s for s in (_source(u, path=True) for u in scripts) if s}
+    style_src = {"'self'"} | {s for s in (_source(u, path=True) for u in styles) if s}
+    img_src = {"'self'", "data:", *_tile_sources(tiles)}
     return "; ".join([
         "default-src 'self'",
         "script-src " + " ".join(sorted(script_src)),
@@ -38,8 +67,15 @@ def content_security_policy() -> str:
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
-        f"frame-ancestors {frame_ancestors}",
     ])
+
+
+def content_security_policy() -> str:
+    cfg = current_app.config
+    policy = _policy(tuple(cfg.get(k) for k in SCRIPT_URLS), tuple(cfg.get(k) for k in STYLE_URLS),
+                     cfg.get("TILE_URL", ""))
+    frame_ancestors = "*" if request.endpoint and request.endpoint.startswith("embed.") else "'none'"
+    return f"{policy}; frame-ancestors {frame_ancestors}"
 
 
 class QueryStringSanitiser:

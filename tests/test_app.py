@@ -18,7 +18,7 @@ def test_home_lists_territories_in_french_by_default(testapp, factory):
 def test_security_headers(testapp):
     response = testapp.get("/")
     csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self' https://cdn.jsdelivr.net" in csp
+    assert "script-src 'self' https://cdn.jsdelivr.net/npm/" in csp  # exact files: tests/test_csp.py
     assert "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
