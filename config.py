@@ -45,6 +45,38 @@ def env_int(name, default):
     return int(value) if value not in (None, "") else default
 
 
+def env_list(name):
+    """A comma-separated list; None when unset or empty, and for "*" (anything)."""
+    value = (env(name) or "").strip()
+    if not value or value == "*":
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+PROXY_FIX_KEYS = ("x_for", "x_proto", "x_host", "x_port", "x_prefix")
+
+
+def parse_proxy_fix(value) -> dict | None:
+    """``CSTI_PROXY_FIX``: how many proxies to trust for each ``X-Forwarded-*`` header, given to
+    werkzeug's ProxyFix. Empty or "0": off. A number N: N proxies for ``X-Forwarded-For`` and
+    ``X-Forwarded-Proto``. Or keys: "x_for=1,x_proto=1,x_host=0" (also x_port, x_prefix)."""
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("", "0", "off", "no", "false"):
+        return None
+    if text.isdigit():
+        return {"x_for": int(text), "x_proto": int(text)}
+    counts = {}
+    for part in text.replace(";", ",").split(","):
+        key, sep, number = (p.strip() for p in part.partition("="))
+        if not key and not sep:
+            continue
+        if key not in PROXY_FIX_KEYS or not number.isdigit():
+            raise ValueError(f"CSTI_PROXY_FIX={value!r}: expected a number of proxies or "
+                             f"key=number pairs with keys among {', '.join(PROXY_FIX_KEYS)}")
+        counts[key] = int(number)
+    return counts if any(counts.values()) else None
+
+
 class Config:
     ENV_NAME = "default"
     TESTING = False
@@ -71,8 +103,16 @@ class Config:
         # database: for several app servers; needs CSTI_DATABASE_URL on PostgreSQL).
         self.SEARCH_BACKEND = (env("SEARCH_BACKEND") or "whoosh").strip().lower()
         self.SITE_NAME = env("SITE_NAME", "csti")
-        self.SERVER_NAME = env("SERVER_NAME")
+        # The site's public host name (and port), e.g. "csti.example.org": every absolute URL
+        # (mails, feeds, exports) is built from it and CSTI_URL_SCHEME, never from the request's
+        # Host. Required in production; unset elsewhere, links follow the request.
+        self.SERVER_NAME = env("SERVER_NAME") or None
         self.PREFERRED_URL_SCHEME = env("URL_SCHEME", "http")
+        # Host headers accepted (others get 400); "*" accepts any. Default: SERVER_NAME's host.
+        self.TRUSTED_HOSTS = env_list("TRUSTED_HOSTS")
+        self.TRUST_ANY_HOST = (env("TRUSTED_HOSTS") or "").strip() == "*"
+        # Behind a reverse proxy: see parse_proxy_fix. Off by default (X-Forwarded-* ignored).
+        self.PROXY_FIX = env("PROXY_FIX", "")
 
         # Third-party assets from a pinned CDN, with their SRI hash; an instance may
         # serve its own copy by changing the URL (and keeping the hash).
@@ -143,6 +183,9 @@ class TestConfig(Config):
         self.PAGE_CACHE_MB = 0  # tests see every request rendered (tests/test_pagecache.py turns it on)
         self.SERVER_NAME = None
         self.PREFERRED_URL_SCHEME = "http"
+        self.TRUSTED_HOSTS = None
+        self.TRUST_ANY_HOST = False
+        self.PROXY_FIX = ""
         self.REDIS_URL = env("TEST_REDIS_URL")
 
 

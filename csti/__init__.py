@@ -1,6 +1,7 @@
 """csti — the application factory."""
 import logging
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -33,11 +34,22 @@ BLUEPRINTS = [
 ]
 
 
+class CstiFlask(Flask):
+    def create_url_adapter(self, request):
+        """With a configured ``SERVER_NAME``, external URLs built during a request use it (Flask
+        does) and ``PREFERRED_URL_SCHEME`` (Flask would take the request's scheme: http when TLS
+        ends at a proxy)."""
+        adapter = super().create_url_adapter(request)
+        if request is not None and adapter is not None and self.config.get("SERVER_NAME"):
+            adapter.url_scheme = self.config["PREFERRED_URL_SCHEME"]
+        return adapter
+
+
 def create_app(config=None, overrides=None):
     """Build the app. ``config`` is a config name ("default", "test", "production"; else
     ``CSTI_ENV``), a config object, or a dict of overrides applied on top of ``CSTI_ENV``'s
     class; ``overrides`` is applied last."""
-    app = Flask(__name__, instance_path=os.environ.get("CSTI_INSTANCE_DIR") or None,
+    app = CstiFlask(__name__, instance_path=os.environ.get("CSTI_INSTANCE_DIR") or None,
                 instance_relative_config=True)
     name = config if isinstance(config, str) else os.environ.get("CSTI_ENV", "default")
     app.config.from_object(CONFIGS[name]())
@@ -77,7 +89,38 @@ def _finish_config(app):
         if not app.config.get(key):
             app.config[key] = str(instance / sub)
         Path(app.config[key]).mkdir(parents=True, exist_ok=True)
+    _check_hosts(app.config)
     logging.basicConfig(level=logging.INFO)
+
+
+_SERVER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?|\[[0-9a-f:.]+\](?::[0-9]{1,5})?")
+
+
+def _check_hosts(config):
+    """Absolute URLs come from SERVER_NAME and PREFERRED_URL_SCHEME, requests must name a trusted
+    host, and production will not start without a server name (links in mails would otherwise
+    follow whatever Host a request claims)."""
+    from config import parse_proxy_fix
+
+    server_name = (config.get("SERVER_NAME") or "").strip().lower() or None
+    if server_name is not None and not _SERVER_NAME.fullmatch(server_name):
+        raise RuntimeError(f"CSTI_SERVER_NAME={config['SERVER_NAME']!r}: give the site's host name "
+                           "(and port if not the standard one), e.g. csti.example.org — no scheme, no path")
+    config["SERVER_NAME"] = server_name
+    scheme = (config.get("PREFERRED_URL_SCHEME") or "").strip().lower()
+    if scheme not in ("http", "https"):
+        raise RuntimeError(f"CSTI_URL_SCHEME={config.get('PREFERRED_URL_SCHEME')!r}: http or https")
+    config["PREFERRED_URL_SCHEME"] = scheme
+    if config.get("ENV_NAME") == "production" and server_name is None:
+        raise RuntimeError("CSTI_SERVER_NAME is not set: in production (CSTI_ENV=production) set it to the "
+                           "site's public host name, e.g. CSTI_SERVER_NAME=csti.example.org (and "
+                           "CSTI_URL_SCHEME, https by default); links in mails and feeds are built from it")
+    if config.get("TRUST_ANY_HOST"):
+        config["TRUSTED_HOSTS"] = None
+    elif not config.get("TRUSTED_HOSTS") and server_name is not None:
+        config["TRUSTED_HOSTS"] = [server_name.rsplit(":", 1)[0] if not server_name.endswith("]")
+                                   else server_name]
+    config["PROXY_FIX"] = parse_proxy_fix(config.get("PROXY_FIX"))
 
 
 def register_extensions(app):
@@ -184,6 +227,16 @@ def register_request_hooks(app):
     from .security import QueryStringSanitiser
 
     app.wsgi_app = QueryStringSanitiser(app.wsgi_app)
+    if app.config.get("TRUSTED_HOSTS"):
+        from .security import TrustedHostCheck
+
+        app.wsgi_app = TrustedHostCheck(app.wsgi_app, app.config["TRUSTED_HOSTS"])
+    if app.config["PROXY_FIX"]:
+        # Behind a reverse proxy: the client's address (rate limits) and scheme (https links
+        # without SERVER_NAME, secure requests) from the X-Forwarded-* headers it sets.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, **app.config["PROXY_FIX"])
 
 
 def register_template_helpers(app):

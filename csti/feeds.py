@@ -1,7 +1,7 @@
 """Atom feeds with feedgen (imported on first use: the lists never pay for it)."""
 from __future__ import annotations
 
-from flask import Response, request, url_for
+from flask import Response, url_for
 
 
 def atom(title: str, items, self_url: str) -> Response:
@@ -11,7 +11,7 @@ def atom(title: str, items, self_url: str) -> Response:
     feed.id(self_url)
     feed.title(title)
     feed.link(href=self_url, rel="self")
-    feed.link(href=request.host_url, rel="alternate")
+    feed.link(href=url_for("main.index", _external=True), rel="alternate")
     feed.language("fr")
     feed.generator("csti")
     newest = None

@@ -8,7 +8,8 @@ Correctness:
   database on each cached request (one small query instead of the page's dozen);
 - what changes with time alone (the agenda's "upcoming", an announcement past its deadline, the
   search index catching up after a commit) is bounded by a short lifetime (``PAGE_CACHE_SECONDS``);
-- the key is the URL with its query string, full page or htmx fragment, and the language;
+- the key is the scheme, host and URL with its query string, full page or htmx fragment, and the
+  language (a page rendered for a forged Host is never served to another host);
 - only anonymous GET requests without pending flash messages are served or stored, and only
   200 responses; the CSRF token (in ``<body hx-headers>`` and forms) is stored as a placeholder
   and each visitor gets their own.
@@ -93,7 +94,9 @@ def _key():
 
     from .htmx import is_htmx
 
-    return (request.full_path, is_htmx(), str(get_locale()))
+    # The host and scheme too: without SERVER_NAME a page's absolute links (feeds) follow them,
+    # and a page made for one forged Host must never be served to the other visitors.
+    return (request.scheme, request.host, request.full_path, is_htmx(), str(get_locale()))
 
 
 def current_version() -> int:

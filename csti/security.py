@@ -104,6 +104,29 @@ class QueryStringSanitiser:
         return self.app(environ, start_response)
 
 
+class TrustedHostCheck:
+    """WSGI middleware: a request whose Host is not in ``TRUSTED_HOSTS`` gets a plain 400 before
+    the application sees it (Flask would refuse it too, but then could not even build the URLs of
+    its error page). Inside ProxyFix, so a forwarded host is checked as well."""
+
+    BODY = "Bad request: unknown host.\nRequête invalide : hôte inconnu.\n".encode()
+
+    def __init__(self, app, trusted_hosts):
+        self.app = app
+        self.trusted_hosts = list(trusted_hosts)
+
+    def __call__(self, environ, start_response):
+        from werkzeug.sansio.utils import host_is_trusted
+
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        if not host_is_trusted(host, self.trusted_hosts):
+            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
+                                               ("Content-Length", str(len(self.BODY))),
+                                               ("X-Content-Type-Options", "nosniff")])
+            return [self.BODY]
+        return self.app(environ, start_response)
+
+
 def set_security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", content_security_policy())
