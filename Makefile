@@ -9,6 +9,9 @@ WORKERS ?= 3
 DB ?= sqlite
 SCALE ?= national
 export FLASK_APP := wsgi
+# The .env file (if any) is read by wsgi.py for every entry point (flask and gunicorn alike):
+# Flask's own search for one (from the current directory upwards) is turned off.
+export FLASK_SKIP_DOTENV := 1
 
 .PHONY: run test serve setup deps translations catalogs test-assets lint clean bench
 
@@ -34,11 +37,15 @@ catalogs: deps
 
 setup: deps translations
 	$(BIN)/flask db upgrade
-	$(BIN)/flask csti seed-demo --if-empty
+	$(if $(SEED_DEMO),$(BIN)/flask csti seed-demo --if-empty)
 	$(BIN)/flask csti analyze
 	@# An index older than the code (or none) is rebuilt; an exact one is left alone.
 	@$(BIN)/flask csti search-check > /dev/null 2>&1 || $(BIN)/flask csti reindex
 
+# Development: `make run` loads the demo data into an empty database (its accounts' password is
+# public). Never with CSTI_ENV=production, and `make serve` never does: create the administrator
+# with `flask csti create-admin --email ADDRESS`.
+run: SEED_DEMO = $(if $(filter production,$(CSTI_ENV)),,yes)
 run: setup
 	@echo "csti is served on http://$(HOST):$(PORT)/"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)

@@ -5,6 +5,7 @@ secret key is generated into ``instance/secret_key`` on first run when ``CSTI_SE
 is unset, so it is never committed.
 """
 import os
+from pathlib import Path
 
 HTMX_VERSION = "2.0.11"
 HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
@@ -27,6 +28,26 @@ MAP_ASSETS = [
      f"{CDN}/leaflet.markercluster@{MARKERCLUSTER_VERSION}/dist/MarkerCluster.Default.css",
      "sha384-wgw+aLYNQ7dlhK47ZPK7FRACiq7ROZwgFNg0m04avm4CaXS+Z9Y7nMu8yNjBKYC+"),
 ]
+
+
+def env_file() -> Path:
+    """The settings file every entry point reads: ``CSTI_ENV_FILE``, else ``.env`` beside this file."""
+    return Path(os.environ.get("CSTI_ENV_FILE") or Path(__file__).resolve().with_name(".env"))
+
+
+def load_env_file() -> Path | None:
+    """Read ``env_file()`` into the environment (python-dotenv); a variable already set in the real
+    environment wins. Called by wsgi.py (so by ``flask`` with FLASK_APP=wsgi and by gunicorn) and
+    gunicorn.conf.py — never by the tests, which build their app with ``create_app``."""
+    path = env_file()
+    if not path.is_file():
+        if os.environ.get("CSTI_ENV_FILE"):
+            raise RuntimeError(f"CSTI_ENV_FILE={os.environ['CSTI_ENV_FILE']!r}: no such file")
+        return None
+    from dotenv import load_dotenv
+
+    load_dotenv(path, override=False)
+    return path
 
 
 def env(name, default=None):

@@ -11,6 +11,13 @@ import ctypes
 import ctypes.util
 import gc
 import os
+import sys
+
+# The settings file, as wsgi.py reads it (HOST, PORT, WORKERS may be set there too).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from config import load_env_file  # noqa: E402
+
+load_env_file()
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WORKERS", "2"))

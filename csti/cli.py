@@ -98,14 +98,23 @@ def territory_list():
 
 
 @csti_cli.command("seed-demo")
-@click.option("--if-empty", is_flag=True, help="do nothing when the database already has users")
+@click.option("--if-empty", is_flag=True,
+              help="do nothing when the database already has accounts, territories or content")
 @with_appcontext
 def seed_demo(if_empty):
-    """Load realistic French demo data."""
-    from .demo import seed
-    from .models import User
+    """Load realistic French demo data (development only: its accounts' password is public)."""
+    from flask import current_app
 
-    if if_empty and db.session.scalar(select(func.count(User.id))):
+    from .demo import seed
+    from .models import Content, Territory, User
+
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException(
+            "seed-demo refuses to run with CSTI_ENV=production: the demo's accounts, an administrator "
+            "among them, share a published password. Create your administrator with "
+            "`flask csti create-admin --email ADDRESS` (see the README).")
+    if if_empty and any(db.session.scalar(select(func.count()).select_from(model))
+                        for model in (User, Territory, Content)):
         click.echo("database not empty: demo data not loaded")
         return
     with write_intent():
