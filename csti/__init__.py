@@ -6,7 +6,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, Request, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -34,7 +34,13 @@ BLUEPRINTS = [
 ]
 
 
+class CstiRequest(Request):
+    from .urls import BoundedArgs as parameter_storage_class
+
+
 class CstiFlask(Flask):
+    request_class = CstiRequest
+
     def create_url_adapter(self, request):
         """With a configured ``SERVER_NAME``, external URLs built during a request use it (Flask
         does) and ``PREFERRED_URL_SCHEME`` (Flask would take the request's scheme: http when TLS
@@ -61,6 +67,9 @@ def create_app(config=None, overrides=None):
         app.config.update(overrides)
 
     _finish_config(app)
+    from .urls import DatabaseIntConverter
+
+    app.url_map.converters["int"] = DatabaseIntConverter  # before any route is added
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)

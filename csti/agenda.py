@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from .bounds import MAX_YEAR, MIN_YEAR  # dates beyond are typing errors (and arithmetic overflows)
 from .events import local_zone, to_utc
 from .models import PUBLISHED, Tag, Territory, content_owner, content_tag
 from .models.audiences import AUDIENCES, ContentAudience
@@ -18,8 +19,6 @@ from .text import fold
 WHEN = ("upcoming", "today", "weekend", "month", "range", "past")
 VIEWS = ("list", "calendar", "map")
 MAX_VALUES = 20
-# Dates the agenda accepts: beyond, they are typing errors (and date arithmetic overflows).
-MIN_YEAR, MAX_YEAR = 1900, 2200
 MAX_PAGE = 10_000  # beyond, an offset only costs the database
 
 

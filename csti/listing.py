@@ -9,6 +9,7 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import or_, select
 from sqlalchemy.orm import lazyload, selectinload
 
+from .bounds import parse_id
 from .extensions import db
 from .models import PUBLISHED, Content, Tag, Territory, content_owner, content_tag
 
@@ -44,7 +45,7 @@ class ContentFilter:
             kinds=multi(args, "kind", kinds),
             territories=multi(args, "territory"),
             tags=[Tag.normalize(t) for t in multi(args, "tag") if Tag.normalize(t)],
-            structures=[int(s) for s in multi(args, "structure") if s.isdigit()][:10],
+            structures=[n for n in map(parse_id, multi(args, "structure")) if n is not None][:10],
             q=" ".join((args.get("q") or "").split())[:200],
         )
 

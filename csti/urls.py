@@ -1,7 +1,13 @@
-"""Redirect targets we accept from the client (no open redirects)."""
+"""What the application accepts from URLs: redirect targets (no open redirects), and whole
+numbers within what the database holds (ids in paths, numbers in query strings and forms)."""
+import builtins
 from urllib.parse import urlsplit
 
 from flask import request
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter
+
+from .bounds import DB_INT_MAX, bounded_int
 
 
 def safe_next(target: str | None, allow_absolute_same_host: bool = False) -> str | None:
@@ -17,3 +23,24 @@ def safe_next(target: str | None, allow_absolute_same_host: bool = False) -> str
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """Flask's ``int`` converter bounded to ``DB_INT_MAX``: a larger id is a 404 on every route
+    (registered in the app factory under the name ``int``, before the blueprints)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min,
+                         max=DB_INT_MAX if max is None else builtins.min(max, DB_INT_MAX), signed=signed)
+
+
+class BoundedArgs(ImmutableMultiDict):
+    """The request's query-string and form values: ``get(name, type=int)`` and
+    ``getlist(name, type=int)`` treat a number out of the database's range as not a number (the
+    default, or left out) instead of letting it reach a query."""
+
+    def get(self, key, default=None, type=None):
+        return super().get(key, default, bounded_int if type is int else type)
+
+    def getlist(self, key, type=None):
+        return super().getlist(key, bounded_int if type is int else type)

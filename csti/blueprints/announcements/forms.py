@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, SelectField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ...bounds import InYears
 from ...models.announcements import ANNOUNCEMENT_KINDS, local_today
 from ..actors.forms import HTTP_URL, MultiCheckboxField
 from ..content.forms import ContentForm
@@ -10,7 +11,7 @@ from ..content.forms import ContentForm
 class AnnouncementForm(ContentForm):
     announcement_kind = SelectField(_l("Kind of announcement"), choices=list(ANNOUNCEMENT_KINDS.items()),
                                     validators=[DataRequired()])
-    deadline = DateField(_l("Deadline"), validators=[Optional()])
+    deadline = DateField(_l("Deadline"), validators=[Optional(), InYears()])
     link = URLField(_l("Web page of the announcement"), validators=[Optional(), Length(max=500), HTTP_URL])
     contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
     owners = MultiCheckboxField(_l("Published for the structures"), coerce=int, validators=[Optional()])

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select, update
 
+from ...bounds import parse_id
 from ...discussion import (
     DiscussionError,
     add_comment,
@@ -48,7 +49,7 @@ def comment(content_id):
         return _discussion(item, form, 422)
     parent = None
     if form.parent_id.data:
-        parent = db.session.get(Comment, int(form.parent_id.data)) if form.parent_id.data.isdigit() else None
+        parent = db.session.get(Comment, parse_id(form.parent_id.data)) if parse_id(form.parent_id.data) else None
         if parent is None:
             fail(400)
     try:

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from ...bounds import DB_INT_MAX
 from ...models.content import TITLE_MAX
 from ...models.dossiers import NOTE_MAX
 from ..content.forms import ContentForm
@@ -29,7 +30,7 @@ class QuickDossierForm(FlaskForm):
 
 
 class ItemForm(FlaskForm):
-    content_id = IntegerField(validators=[DataRequired()])
+    content_id = IntegerField(validators=[DataRequired(), NumberRange(1, DB_INT_MAX)])
     note = TextAreaField(_l("Your note on this item"), validators=[Optional(), Length(max=NOTE_MAX, message=NOTE_TOO_LONG)])
 
 

@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ...bounds import InYears, year_in_range
 from ...models.audiences import AUDIENCES
 from ...models.events import (
     ACCESSIBILITY,
@@ -39,23 +40,25 @@ def parse_lines(text: str, kind: str):
             continue
         try:
             if kind == "datetime":
-                values.append(datetime.fromisoformat(line.replace("T", " ")).replace(second=0, microsecond=0))
+                value = datetime.fromisoformat(line.replace("T", " ")).replace(second=0, microsecond=0)
             else:
-                values.append(date.fromisoformat(line))
+                value = date.fromisoformat(line)
         except ValueError:
             bad.append(line)
+            continue
+        (values if year_in_range(value) else bad).append(value if year_in_range(value) else line)
     return values, bad
 
 
 class EventForm(ContentForm):
     event_kind = SelectField(_l("Kind of event"), choices=list(EVENT_KINDS.items()), validators=[DataRequired()])
     starts_at = DateTimeLocalField(_l("Start"), format=DT_FORMATS,
-                                   validators=[DataRequired(message=_l("Give the start date and time."))])
+                                   validators=[DataRequired(message=_l("Give the start date and time.")), InYears()])
     ends_at = DateTimeLocalField(_l("End"), format=DT_FORMATS,
-                                 validators=[DataRequired(message=_l("Give the end date and time."))])
+                                 validators=[DataRequired(message=_l("Give the end date and time.")), InYears()])
     all_day = BooleanField(_l("All day (times are ignored)"))
     recurrence = SelectField(_l("Repeat"), choices=list(RECURRENCES.items()), default="none")
-    recurrence_until = DateField(_l("Repeat until"), validators=[Optional()])
+    recurrence_until = DateField(_l("Repeat until"), validators=[Optional(), InYears()])
     extra_dates = TextAreaField(_l("Other dates"), validators=[Optional(), Length(max=20000)])
     exceptions = TextAreaField(_l("Dates to skip"), validators=[Optional(), Length(max=20000)])
     schedule_status = SelectField(_l("Status"), choices=list(SCHEDULE_STATUSES.items()), default="scheduled")
@@ -84,7 +87,8 @@ class EventForm(ContentForm):
     registration_mode = SelectField(_l("Registration"), choices=list(REGISTRATION_MODES.items()), default="none")
     registration_url = URLField(_l("Registration page"), validators=[Optional(), Length(max=500), HTTP_URL])
     capacity = IntegerField(_l("Places"), validators=[Optional()])
-    registration_deadline = DateTimeLocalField(_l("Registration deadline"), format=DT_FORMATS, validators=[Optional()])
+    registration_deadline = DateTimeLocalField(_l("Registration deadline"), format=DT_FORMATS,
+                                               validators=[Optional(), InYears()])
     waiting_list = BooleanField(_l("Waiting list when full"), default=True)
 
     objectives = TextAreaField(_l("Objectives"), validators=[Optional(), Length(max=5000)])

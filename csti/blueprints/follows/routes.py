@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from ...bounds import parse_id
 from ...errors import fail
 from ...extensions import db
 from ...follows import follow, is_following, unfollow
@@ -16,11 +17,11 @@ from . import bp
 
 def _target(kind, key):
     if kind == "content":
-        target = db.session.get(Content, int(key)) if key.isdigit() else None
+        target = db.session.get(Content, parse_id(key)) if parse_id(key) else None
         if target is not None and not can(current_user, "view", target):
             target = None
     elif kind == "user":
-        target = db.session.get(User, int(key)) if key.isdigit() else None
+        target = db.session.get(User, parse_id(key)) if parse_id(key) else None
         if target is not None and target.id == current_user.id:
             fail(400, _("You cannot follow yourself."))
     else:
