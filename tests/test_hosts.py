@@ -158,8 +158,10 @@ def test_production_refuses_to_start_from_the_command_line(tmp_path):
     import subprocess
     import sys
 
+    (tmp_path / "empty.env").write_text("")  # not a developer's own .env
     env = {**os.environ, "CSTI_ENV": "production", "CSTI_INSTANCE_DIR": str(tmp_path), "FLASK_APP": "wsgi",
-           "CSTI_SECRET_KEY": "x", "CSTI_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+           "CSTI_SECRET_KEY": "x", "CSTI_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+           "CSTI_ENV_FILE": str(tmp_path / "empty.env")}
     env.pop("CSTI_SERVER_NAME", None)
     result = subprocess.run([sys.executable, "-c", "import wsgi"], env=env, capture_output=True, text=True,
                             cwd=os.path.dirname(os.path.dirname(__file__)))
