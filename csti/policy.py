@@ -113,13 +113,15 @@ def _delete_content(user, content):
 
 @rule("publish", Content)
 def _publish_content(user, content):
-    """Publish without review."""
+    """Publish without review: in the content's own territory, a contributor (or animator) of
+    THAT territory; a territory that trusts its members lets its confirmed members publish too.
+    Belonging to another territory, with whatever role, gives no right here."""
     territory = content.territory
     if territory is None:
         return False  # instance-wide content: admins only
     if user.has_role(territory, ROLE_CONTRIBUTOR):
         return True
-    return bool(territory.trusts_members) and user.is_confirmed
+    return bool(territory.trusts_members) and user.is_confirmed and user.membership_in(territory) is not None
 
 
 @rule("moderate", Content)
