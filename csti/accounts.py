@@ -72,6 +72,25 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
     return None
 
 
+# --- what needs a confirmed address -----------------------------------------------------------
+def refuse_unconfirmed(back_url: str | None = None):
+    """The answer to an account whose address is not confirmed trying what ``policy.can`` keeps
+    for confirmed ones (joining, registering, liking, following, reporting): 403 with the message
+    for htmx (announced where the page shows messages), else the message flashed and a redirect
+    to ``back_url`` (by default the page the request came from). Raises."""
+    from flask import abort, flash, redirect
+
+    from .errors import fail
+    from .htmx import back, is_htmx
+
+    message = _("Confirm your e-mail address first: open the link we sent you, or ask for a new one "
+                "from your account settings.")
+    if is_htmx():
+        fail(403, message)
+    flash(message, "warning")
+    abort(redirect(back_url, code=303) if back_url else back("accounts.settings"))
+
+
 # --- server-side sessions ------------------------------------------------------------------
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -213,7 +213,7 @@ def claim(id):
     actor, _redirect = load_content(Actor, id)
     if not actor.is_published:
         fail(404)
-    if not current_user.is_confirmed:
+    if not can(current_user, "join", actor):
         fail(403, _("Confirm your e-mail address before joining a structure."))
     if actor.role_of(current_user):
         flash(_("You already belong to this structure."), "info")

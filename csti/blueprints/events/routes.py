@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ...accounts import refuse_unconfirmed
 from ...actors import set_location
 from ...agenda import EventFilter, page_number
 from ...errors import fail
@@ -236,6 +237,8 @@ def _registration_context(event):
 def register_view(id):
     event, _redirect = load_content(Event, id)
     _check_csrf()
+    if not can(current_user, "register", event):
+        refuse_unconfirmed(event.url)
     try:
         registration = register(event, current_user)
     except RegistrationError as error:
