@@ -26,6 +26,7 @@ from ...accounts import (
     signup_allowed,
     slow_down,
 )
+from ...database import write_intent
 from ...errors import fail
 from ...extensions import db
 from ...htmx import render
@@ -102,17 +103,23 @@ def _token_error(error: TokenError, kind: str):
 def confirm(token):
     """Confirm the address and log its owner in — once: the link is spent when the address is
     confirmed, and dead after a password change or "log out everywhere". It never switches a
-    browser logged in as someone else into this account."""
-    try:
-        user = read_confirm_token(token)
-    except TokenError as error:
-        return _token_error(error, "confirm")
-    if current_user.is_authenticated and current_user.id != user.id:
-        return render("accounts/confirm_other.html", empty_form=EmptyForm(formdata=None), status=409)
-    user.email_confirmed_at = utcnow()
-    if not current_user.is_authenticated:
-        log_in(user)
-    db.session.commit()
+    browser logged in as someone else into this account. A GET that writes: its transaction
+    is a writing one from the start (SQLite: BEGIN IMMEDIATE), as for any POST."""
+    logged_in = current_user._get_current_object() if current_user.is_authenticated else None
+    db.session.commit()  # end the reading transaction the user loader may have opened
+    with write_intent():
+        try:
+            user = read_confirm_token(token)
+        except TokenError as error:
+            db.session.rollback()
+            return _token_error(error, "confirm")
+        if logged_in is not None and logged_in.id != user.id:
+            db.session.rollback()
+            return render("accounts/confirm_other.html", empty_form=EmptyForm(formdata=None), status=409)
+        user.email_confirmed_at = utcnow()
+        if logged_in is None:
+            log_in(user)
+        db.session.commit()
     flash(_("Your e-mail address is confirmed. Welcome!"), "success")
     return redirect(url_for("accounts.settings"), code=303)
 
