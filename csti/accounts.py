@@ -104,7 +104,7 @@ def open_session(user: User) -> str:
     lifetime = current_app.config.get("REMEMBER_COOKIE_DURATION", 30 * 24 * 3600)
     if isinstance(lifetime, timedelta):
         lifetime = lifetime.total_seconds()
-    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now))
+    db.session.execute(delete(UserSession).where(UserSession.expires_at <= now))  # expired ones, anyone's
     db.session.add(UserSession(user_id=user.id, token_hash=_token_hash(token), created_at=now,
                                expires_at=now + timedelta(seconds=lifetime)))
     db.session.flush()

@@ -2,11 +2,13 @@
 cookies were copied; the confirmation link works once, dies with a password change or "log out
 everywhere", and never switches a browser into another account; sign-ups are rate-limited."""
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from webtest import TestApp
 
 from csti.models import User, UserSession
+from csti.models.base import utcnow
 from tests.conftest import isolated, login
 from tests.factories import PASSWORD
 
@@ -189,3 +191,17 @@ def test_sign_ups_are_rate_limited_per_address(app, db, mails):
     assert db.session.scalar(select(func.count(User.id))) == limit
     # Another address still signs up.
     assert _register(_client(app, "198.51.100.5"), email="other@example.org").status_int == 200
+
+
+def test_sessions_expire_on_the_server(app, db, factory, monkeypatch):
+    factory.user(email="bob@example.org")
+    factory.user(email="carol@example.org")
+    bob = _client(app)
+    login(bob, "bob@example.org", remember=True)
+    db.session.rollback()
+    db.session.execute(UserSession.__table__.update().values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert not _logged_in(bob)  # neither its session cookie nor its remember-me cookie work
+    login(_client(app, "10.0.0.2"), "carol@example.org")  # any login clears the expired rows
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(UserSession.id))) == 1
