@@ -250,7 +250,7 @@ def reset(token):
 def profile(user_id):
     from ...models.actors import Actor, ActorMember
 
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if user_id < 2**63 else None  # beyond any id (and BIGINT)
     if user is None:
         fail(404)
     contents = db.session.scalars(
