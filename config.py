@@ -163,6 +163,13 @@ class Config:
         self.LOGIN_MAX_ATTEMPTS_ACCOUNT = env_int("LOGIN_MAX_ATTEMPTS_ACCOUNT", 5)
         self.LOGIN_MAX_ATTEMPTS_IP = env_int("LOGIN_MAX_ATTEMPTS_IP", 20)
         self.LOGIN_WINDOW_SECONDS = env_int("LOGIN_WINDOW_SECONDS", 15 * 60)
+        # Past these many failures in the window on one account (from every IP) or on the
+        # whole site, each further failure waits LOGIN_SLOWDOWN_MS before its answer.
+        self.LOGIN_SLOWDOWN_ACCOUNT = env_int("LOGIN_SLOWDOWN_ACCOUNT", 20)
+        self.LOGIN_SLOWDOWN_SITE = env_int("LOGIN_SLOWDOWN_SITE", 500)
+        self.LOGIN_SLOWDOWN_SECONDS = env_int("LOGIN_SLOWDOWN_MS", 1000) / 1000
+        self.SIGNUP_MAX_PER_IP = env_int("SIGNUP_MAX_PER_IP", 10)
+        self.SIGNUP_WINDOW_SECONDS = env_int("SIGNUP_WINDOW_SECONDS", 3600)
         self.REMEMBER_COOKIE_DURATION = env_int("REMEMBER_DAYS", 30) * 24 * 3600
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"

@@ -177,18 +177,10 @@ def register_extensions(app):
         register_tables(db.metadata)
     elif app.config["SEARCH_BACKEND"] == "postgres":
         raise RuntimeError("CSTI_SEARCH_BACKEND=postgres needs a PostgreSQL database (CSTI_DATABASE_URL)")
-    from .models import User
+    from .accounts import load_session_user
 
-    @login_manager.user_loader
-    def load_user(user_id):
-        try:
-            uid, version = (int(part) for part in user_id.split(":", 1))
-        except ValueError:
-            return None
-        user = db.session.get(User, uid)
-        if user is None or user.session_version != version:
-            return None  # logged out everywhere or password changed
-        return user
+    # The session and remember-me cookies name a server-side session (csti/accounts.py).
+    login_manager.user_loader(load_session_user)
 
 
 def select_locale():

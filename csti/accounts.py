@@ -1,42 +1,152 @@
-"""Account operations used by views and commands: password rules, signed tokens, mails,
-login throttling, data export and deletion."""
+"""Account operations used by views and commands: password rules, server-side sessions,
+signed tokens, mails, login throttling, data export and deletion."""
 from __future__ import annotations
 
 import hashlib
+import secrets
+import time
+from datetime import timedelta
+from functools import cache
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
 from flask_mailman import EmailMessage
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, select
 
 from .extensions import db
-from .models import AuditLog, Content, User
+from .models import AuditLog, Content, User, UserSession
 from .models.base import utcnow
 from .throttle import store
 
+# French favourites that the (English-speaking) breached-password list below does not hold.
 COMMON_PASSWORDS = {
     "password", "motdepasse", "azerty", "azertyuiop", "qwerty", "qwertyuiop", "123456789",
     "1234567890", "0123456789", "password1", "iloveyou", "soleil", "bonjour", "doudou",
     "marseille", "loulou", "chouchou", "abcdefghij", "1q2w3e4r5t", "aaaaaaaaaa",
+    "motdepasse1", "jetaime", "jetaimebeaucoup", "bonjour123", "azerty123", "azerty1234",
+    "azertyuiop1", "azertyuiop123", "doudou1234", "soleil1234", "marseille13", "chocolat",
+    "chocolat123", "princesse", "toulouse31", "nicolas123", "camille123", "123456789a",
 }
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+# zxcvbn's estimate (0-4) a password must reach: 2 is "somewhat guessable", about 10^8
+# guesses — out of reach of an online attack, and of a quick offline one against scrypt.
+MIN_PASSWORD_SCORE = 2
 
 
-def password_problem(password: str, email: str = "") -> str | None:
-    """Why ``password`` is too weak, or None."""
+@cache
+def _zxcvbn():
+    """zxcvbn, imported on first use: its dictionaries (the 30 000 most common passwords of
+    real breaches, English words, names) take ~14 MB that a worker pays only once it has a
+    password to check."""
+    from zxcvbn import zxcvbn
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return zxcvbn, frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password: str, email: str = "", name: str = "") -> str | None:
+    """Why ``password`` is too weak, or None. Refused: too short or too long, one of the 30 000
+    most common passwords of real breaches (zxcvbn's list) or of our French list, the e-mail
+    address in it, and whatever zxcvbn estimates guessable in fewer than 10^8 tries (common
+    words with digits, keyboard walks, repeats, dates…)."""
     password = password or ""
     if len(password) < MIN_PASSWORD_LENGTH:
         return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
-    if len(password) > 200:
-        return _("Use at most 200 characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)
     lowered = password.lower()
-    if lowered in COMMON_PASSWORDS or len(set(lowered)) < 4:
-        return _("This password is too easy to guess.")
+    estimate, breached = _zxcvbn()
+    if lowered in COMMON_PASSWORDS or lowered in breached:
+        return _("This password is one of the most common ones, tried first by attackers: choose another.")
     local = (email or "").split("@")[0].lower()
     if len(local) >= 4 and local in lowered:
         return _("The password must not contain your e-mail address.")
+    inputs = [part for part in (local, (email or "").lower(), *(name or "").lower().split()) if part]
+    # zxcvbn refuses more than 72 characters; a longer password is long enough.
+    if len(set(lowered)) < 4 or estimate(password[:72], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
+        return _("This password is too easy to guess: make it longer, or mix several unrelated words.")
     return None
+
+
+# --- what needs a confirmed address -----------------------------------------------------------
+def refuse_unconfirmed(back_url: str | None = None):
+    """The answer to an account whose address is not confirmed trying what ``policy.can`` keeps
+    for confirmed ones (joining, registering, liking, following, reporting): 403 with the message
+    for htmx (announced where the page shows messages), else the message flashed and a redirect
+    to ``back_url`` (by default the page the request came from). Raises."""
+    from flask import abort, flash, redirect
+
+    from .errors import fail
+    from .htmx import back, is_htmx
+
+    message = _("Confirm your e-mail address first: open the link we sent you, or ask for a new one "
+                "from your account settings.")
+    if is_htmx():
+        fail(403, message)
+    flash(message, "warning")
+    abort(redirect(back_url, code=303) if back_url else back("accounts.settings"))
+
+
+# --- server-side sessions ------------------------------------------------------------------
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(user: User) -> str:
+    """A new server-side session for ``user``: its id for Flask-Login (``user.get_id()``).
+    Runs in the caller's transaction; the caller commits."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    lifetime = current_app.config.get("REMEMBER_COOKIE_DURATION", 30 * 24 * 3600)
+    if isinstance(lifetime, timedelta):
+        lifetime = lifetime.total_seconds()
+    db.session.execute(delete(UserSession).where(UserSession.expires_at <= now))  # expired ones, anyone's
+    db.session.add(UserSession(user_id=user.id, token_hash=_token_hash(token), created_at=now,
+                               expires_at=now + timedelta(seconds=lifetime)))
+    db.session.flush()
+    user.session_token = token
+    return user.get_id()
+
+
+def log_in(user: User, remember: bool = False) -> None:
+    """Open a server-side session and log ``user`` in with it (the caller commits)."""
+    open_session(user)
+    login_user(user, remember=remember)
+
+
+def log_out() -> None:
+    """End the current session: its row (so neither its session cookie nor its remember-me
+    cookie works any more, wherever they were copied), then Flask-Login's cookies."""
+    token = getattr(current_user, "session_token", None) if current_user.is_authenticated else None
+    if token:
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    logout_user()
+
+
+def end_other_sessions(user: User) -> None:
+    """Every session of ``user`` but the current one ends (log out everywhere, password
+    changed), and confirmation links sent before stop logging in."""
+    user.end_other_sessions()
+    stmt = delete(UserSession).where(UserSession.user_id == user.id)
+    if user.session_token:
+        stmt = stmt.where(UserSession.token_hash != _token_hash(user.session_token))
+    db.session.execute(stmt)
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's user loader: the user of a live server-side session, or None."""
+    uid, _sep, token = (session_id or "").partition(":")
+    if not uid.isdigit() or len(uid) > 18 or not token:
+        return None
+    user = db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
+        User.id == int(uid), UserSession.token_hash == _token_hash(token), UserSession.expires_at > utcnow()))
+    if user is not None:
+        user.session_token = token
+    return user
 
 
 # --- signed tokens -----------------------------------------------------------------------
@@ -50,7 +160,10 @@ def _password_fingerprint(user: User) -> str:
 
 
 def make_confirm_token(user: User) -> str:
-    return _serializer("confirm-email").dumps({"id": user.id, "email": user.email})
+    # Bound to the password and to the session generation: after a password change or "log
+    # out everywhere" the link no longer logs in, and once the address is confirmed it is spent.
+    return _serializer("confirm-email").dumps({"id": user.id, "email": user.email, "pw": _password_fingerprint(user),
+                                               "v": user.session_version or 1})
 
 
 def make_reset_token(user: User) -> str:
@@ -58,21 +171,34 @@ def make_reset_token(user: User) -> str:
 
 
 class TokenError(Exception):
-    def __init__(self, expired: bool):
+    def __init__(self, expired: bool, used: bool = False):
         self.expired = expired
+        self.used = used
 
 
 def read_confirm_token(token: str) -> User:
+    """The user whose address the link confirms. Refused (``used``) once the address is
+    confirmed, and when the password changed or every session was ended since it was sent."""
     data = _load(token, "confirm-email", current_app.config["CONFIRM_TOKEN_MAX_AGE"])
-    user = db.session.get(User, data.get("id"))
+    user = _user(data.get("id"))
     if user is None or user.email != data.get("email"):
         raise TokenError(expired=False) from None
+    if user.email_confirmed_at is not None:
+        raise TokenError(expired=False, used=True)
+    if data.get("pw") != _password_fingerprint(user) or data.get("v") != (user.session_version or 1):
+        raise TokenError(expired=True)
     return user
+
+
+def _user(uid) -> User | None:
+    if not isinstance(uid, int) or isinstance(uid, bool) or not 0 < uid < 2**63:
+        return None
+    return db.session.get(User, uid)
 
 
 def read_reset_token(token: str) -> User:
     data = _load(token, "reset-password", current_app.config["RESET_TOKEN_MAX_AGE"])
-    user = db.session.get(User, data.get("id"))
+    user = _user(data.get("id"))
     if user is None or _password_fingerprint(user) != data.get("pw"):
         raise TokenError(expired=False) from None
     return user
@@ -137,24 +263,53 @@ def notify(user, subject, template: str, **context) -> bool:
 
 
 # --- login throttling --------------------------------------------------------------------
+# Failed logins are counted per (IP, account) pair, per IP, per account from every IP and for
+# the whole site. The pair and the IP counters refuse (429); the account and site-wide ones
+# never lock anyone out — an attacker must not be able to keep an owner out of their account
+# from elsewhere — but slow every further failure down.
+def _email_key(email: str) -> str:
+    return hashlib.sha256(User.normalize_email(email).encode()).hexdigest()[:32]
+
+
 def login_blocked(ip: str, email: str) -> bool:
     cfg = current_app.config
     s = store()
     return (
-        s.count(f"login:ip:{ip}") >= cfg["LOGIN_MAX_ATTEMPTS_IP"]
-        or s.count(f"login:acct:{User.normalize_email(email)}") >= cfg["LOGIN_MAX_ATTEMPTS_ACCOUNT"]
+        s.count(f"login:pair:{ip}:{_email_key(email)}") >= cfg["LOGIN_MAX_ATTEMPTS_ACCOUNT"]
+        or s.count(f"login:ip:{ip}") >= cfg["LOGIN_MAX_ATTEMPTS_IP"]
     )
 
 
-def record_login_failure(ip: str, email: str) -> None:
-    window = current_app.config["LOGIN_WINDOW_SECONDS"]
+def record_login_failure(ip: str, email: str) -> float:
+    """Count the failure. Returns how long to wait before answering (once the transaction is
+    committed): nothing normally; under attack — too many failures on this account from every
+    IP, or on the whole site — ``LOGIN_SLOWDOWN_SECONDS``, which slows what an attacker tries
+    per connection while the owner, whose password is right, is never slowed down."""
+    cfg = current_app.config
+    window = cfg["LOGIN_WINDOW_SECONDS"]
     s = store()
+    s.hit(f"login:pair:{ip}:{_email_key(email)}", window)
     s.hit(f"login:ip:{ip}", window)
-    s.hit(f"login:acct:{User.normalize_email(email)}", window)
+    account = s.hit(f"login:acct:{_email_key(email)}", window)
+    site = s.hit("login:all", window)
+    if account > cfg["LOGIN_SLOWDOWN_ACCOUNT"] or site > cfg["LOGIN_SLOWDOWN_SITE"]:
+        return cfg["LOGIN_SLOWDOWN_SECONDS"]
+    return 0
 
 
-def record_login_success(email: str) -> None:
-    store().reset(f"login:acct:{User.normalize_email(email)}")
+def slow_down(seconds: float) -> None:
+    if seconds > 0:
+        time.sleep(seconds)
+
+
+def record_login_success(ip: str, email: str) -> None:
+    store().reset(f"login:pair:{ip}:{_email_key(email)}")
+
+
+def signup_allowed(ip: str) -> bool:
+    """Count one sign-up from ``ip``; False past ``SIGNUP_MAX_PER_IP`` in ``SIGNUP_WINDOW_SECONDS``."""
+    cfg = current_app.config
+    return store().hit(f"signup:ip:{ip}", cfg["SIGNUP_WINDOW_SECONDS"]) <= cfg["SIGNUP_MAX_PER_IP"]
 
 
 # --- data export & deletion --------------------------------------------------------------

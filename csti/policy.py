@@ -80,6 +80,33 @@ def _create_content(user, territory):
     return user.is_confirmed
 
 
+# --- what needs a confirmed e-mail address ----------------------------------------------------
+# Joining a territory or a structure, registering to an event, liking, following and reporting:
+# an account whose address nobody confirmed could be one of thousands a script made.
+CONFIRMED_ONLY = ("join", "register", "like", "follow", "report")
+
+
+@rule("join", Territory)
+def _join_territory(user, territory):
+    return user.is_confirmed
+
+
+@rule("like", Content)
+def _like(user, content):
+    return user.is_confirmed
+
+
+@rule("report", Content)
+def _report_content(user, content):
+    return user.is_confirmed
+
+
+@rule("follow", object)
+def _follow(user, target):
+    """A publication, a member or a tag."""
+    return user.is_confirmed
+
+
 # --- content ------------------------------------------------------------------------------
 @rule("view", Content)
 def _view_content(user, content):
@@ -113,13 +140,15 @@ def _delete_content(user, content):
 
 @rule("publish", Content)
 def _publish_content(user, content):
-    """Publish without review."""
+    """Publish without review: in the content's own territory, a contributor (or animator) of
+    THAT territory; a territory that trusts its members lets its confirmed members publish too.
+    Belonging to another territory, with whatever role, gives no right here."""
     territory = content.territory
     if territory is None:
         return False  # instance-wide content: admins only
     if user.has_role(territory, ROLE_CONTRIBUTOR):
         return True
-    return bool(territory.trusts_members) and user.is_confirmed
+    return bool(territory.trusts_members) and user.is_confirmed and user.membership_in(territory) is not None
 
 
 @rule("moderate", Content)
@@ -159,6 +188,12 @@ def _tag_actor(user, actor):
     return _edit_actor(user, actor)
 
 
+@rule("join", Actor)
+def _join_actor(user, actor):
+    """Claim a place in a structure's team."""
+    return user.is_confirmed
+
+
 @rule("import_actors", Territory)
 def _import_actors(user, territory):
     return user.has_role(territory, ROLE_ANIMATOR)
@@ -177,6 +212,11 @@ def _edit_event(user, event):
 @rule("tag", Event)
 def _tag_event(user, event):
     return _edit_event(user, event)
+
+
+@rule("register", Event)
+def _register_event(user, event):
+    return user.is_confirmed
 
 
 @rule("manage_registrations", Event)
@@ -273,6 +313,11 @@ def _comment(user, content):
 @rule("edit", Comment)
 def _edit_comment(user, comment):
     return comment.author_id == user.id
+
+
+@rule("report", Comment)
+def _report_comment(user, comment):
+    return user.is_confirmed
 
 
 @rule("delete", Comment)

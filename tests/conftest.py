@@ -156,7 +156,7 @@ def csrf_headers(page):
 @pytest.fixture
 def log_in(app):
     """``log_in(testapp, user)``: give ``testapp`` the session cookie of ``user`` (what a
-    successful /login sets), signed with the app's key."""
+    successful /login sets: a new server-side session), signed with the app's key."""
 
     serializer = app.session_interface.get_signing_serializer(app)
     name = app.config["SESSION_COOKIE_NAME"]
@@ -166,7 +166,10 @@ def log_in(app):
         for cookie in [c for c in testapp.cookiejar if c.name == name]:
             data.update(serializer.loads(cookie.value.strip('"')))  # keep the CSRF token
             testapp.cookiejar.clear(cookie.domain, cookie.path, cookie.name)
-        data.update({"_user_id": user.get_id(), "_fresh": True})
+        from csti.accounts import open_session
+
+        data.update({"_user_id": open_session(user), "_fresh": True})  # a server-side session
+        _db.session.commit()
         # The domain WebTest files the app's own Set-Cookie under, so that the app's later
         # updates of the session replace this cookie instead of sitting beside it.
         testapp.cookiejar.set_cookie(http.cookiejar.Cookie(

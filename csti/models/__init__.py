@@ -1,5 +1,5 @@
 """All models, re-exported so that ``from csti.models import User`` works everywhere."""
-from .accounts import User
+from .accounts import User, UserSession
 from .actors import ACTOR_KINDS, Actor, ActorMember, ClaimRequest
 from .announcements import ANNOUNCEMENT_KINDS, Announcement
 from .articles import ARTICLE_KINDS, Article
@@ -38,5 +38,5 @@ __all__ = [
     "ACTOR_KINDS", "NEED_KINDS", "PROJECT_STAGES", "Project", "ProjectMember", "ProjectNeed", "ProjectUpdate", "ANNOUNCEMENT_KINDS", "Announcement", "ARTICLE_KINDS", "SearchOutbox", "AUDIENCES", "Article", "Comment", "Dossier", "DossierCollaborator", "DossierItem", "Notification", "Reaction", "Report", "Event", "EventOccurrence", "Follow", "Registration", "Actor", "ActorMember", "ClaimRequest", "ContentAudience",
     "ARCHIVED", "AuditLog", "Content", "DataVersion", "DRAFT", "Membership", "PENDING", "PUBLISHED", "Page",
     "REJECTED", "ROLES", "ROLE_ANIMATOR", "ROLE_CONTRIBUTOR", "ROLE_MEMBER", "RateCounter",
-    "STATUSES", "Tag", "Territory", "User", "content_owner", "content_tag",
+    "STATUSES", "Tag", "Territory", "User", "UserSession", "content_owner", "content_tag",
 ]

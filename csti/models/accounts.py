@@ -1,8 +1,11 @@
-"""Users. Passwords are hashed with scrypt (Werkzeug's default, a memory-hard KDF)."""
+"""Users and their sessions. Passwords are hashed with scrypt (Werkzeug's default, a
+memory-hard KDF). Every login opens a ``UserSession`` row: the session cookie and the
+remember-me cookie carry its random token, the database keeps only the token's SHA-256, and
+logging out deletes the row — a copied cookie is worth nothing afterwards."""
 from __future__ import annotations
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String, Text, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,8 +27,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     email_confirmed_at = mapped_column(UTCDateTime, nullable=True)
-    # Bumped by "log out everywhere" and password changes: every other session's id no
-    # longer matches and Flask-Login treats it as anonymous.
+    # Bumped by "log out everywhere" and password changes (which also delete the other
+    # sessions' rows): a confirmation link sent before no longer logs anyone in.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at = mapped_column(UTCDateTime, default=utcnow)
     last_login_at = mapped_column(UTCDateTime, nullable=True)
@@ -37,9 +40,22 @@ class User(UserMixin, db.Model):
     def __repr__(self):
         return f"<User {self.email}>"
 
+    def __eq__(self, other):
+        if isinstance(other, User):
+            return self.id is not None and self.id == other.id
+        return NotImplemented
+
+    __hash__ = object.__hash__
+
     # --- Flask-Login -------------------------------------------------------------------
+    # The token of the session this object was loaded for (or just opened): set by
+    # csti.accounts.open_session and by the user loader, never stored in clear.
+    session_token = None  # str
+
     def get_id(self):
-        return f"{self.id}:{self.session_version}"
+        if not self.session_token:
+            raise RuntimeError("log in with csti.accounts.log_in(), which opens a server-side session")
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_confirmed(self) -> bool:
@@ -79,3 +95,16 @@ class User(UserMixin, db.Model):
     @classmethod
     def by_email(cls, email: str):
         return db.session.scalar(select(cls).where(cls.email == cls.normalize_email(email)))
+
+
+class UserSession(db.Model):
+    """One login: what the session and remember-me cookies point to. Deleted by logging out
+    (that session), "log out everywhere" and password changes (every other one), and expired
+    after ``REMEMBER_COOKIE_DURATION``."""
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    expires_at = mapped_column(UTCDateTime, index=True)

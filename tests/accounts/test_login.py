@@ -62,17 +62,45 @@ def test_remember_me_sets_a_long_lived_cookie(testapp_en, factory):
     assert "remember_token" not in client.cookies
 
 
-def test_rate_limit_per_account(app, testapp_en, factory):
+def test_failures_from_one_address_do_not_lock_the_owner_out_from_another(app, testapp_en, factory):
     factory.user(email="bob@example.org")
-    for i in range(app.config["LOGIN_MAX_ATTEMPTS_ACCOUNT"]):
-        # Each attempt from another address: only the per-account counter trips.
-        client = TestApp(testapp_en.app, extra_environ={"REMOTE_ADDR": f"10.1.0.{i}", "HTTP_ACCEPT_LANGUAGE": "en"})
-        assert login(client, "bob@example.org", "bad password!!").status_int == 422
-    client = TestApp(testapp_en.app, extra_environ={"REMOTE_ADDR": "10.1.1.1", "HTTP_ACCEPT_LANGUAGE": "en"})
-    blocked = login(client, "bob@example.org", PASSWORD)  # even the right password
+    attacker = TestApp(testapp_en.app, extra_environ={"REMOTE_ADDR": "10.1.0.1", "HTTP_ACCEPT_LANGUAGE": "en"})
+    for _ in range(app.config["LOGIN_MAX_ATTEMPTS_ACCOUNT"] + 1):
+        login(attacker, "bob@example.org", "bad password!!")
+    blocked = login(attacker, "bob@example.org", PASSWORD)  # even the right password, from there
     assert blocked.status_int == 429
     assert "Too many failed attempts" in blocked.text
-    assert not _logged_in(client)
+    assert not _logged_in(attacker)
+    # The owner, from home, logs in at once.
+    owner = TestApp(testapp_en.app, extra_environ={"REMOTE_ADDR": "192.0.2.7", "HTTP_ACCEPT_LANGUAGE": "en"})
+    assert login(owner, "bob@example.org", PASSWORD).status_int == 303
+    assert _logged_in(owner)
+
+
+def test_many_failures_on_one_account_from_everywhere_slow_down_without_locking(app, testapp_en, factory,
+                                                                                monkeypatch):
+    factory.user(email="bob@example.org")
+    waits = []
+    monkeypatch.setattr("csti.blueprints.accounts.routes.slow_down", waits.append)
+    threshold = app.config["LOGIN_SLOWDOWN_ACCOUNT"]
+    for i in range(threshold + 2):  # a botnet: one attempt per address
+        client = TestApp(testapp_en.app, extra_environ={"REMOTE_ADDR": f"10.3.{i // 250}.{i % 250}"})
+        assert login(client, "bob@example.org", "bad password!!").status_int == 422
+    assert waits[:threshold] == [0] * threshold
+    assert waits[threshold:] == [app.config["LOGIN_SLOWDOWN_SECONDS"]] * 2 and waits[-1] > 0
+    owner = TestApp(testapp_en.app, extra_environ={"REMOTE_ADDR": "192.0.2.7", "HTTP_ACCEPT_LANGUAGE": "en"})
+    assert login(owner, "bob@example.org", PASSWORD).status_int == 303  # never locked, never slowed
+    assert len(waits) == threshold + 2
+
+
+def test_site_wide_failures_slow_every_failure_down(app, testapp_en, factory, monkeypatch):
+    waits = []
+    monkeypatch.setattr("csti.blueprints.accounts.routes.slow_down", waits.append)
+    monkeypatch.setitem(app.config, "LOGIN_SLOWDOWN_SITE", 3)
+    for i in range(5):
+        client = TestApp(testapp_en.app, extra_environ={"REMOTE_ADDR": f"10.4.0.{i}"})
+        login(client, f"person{i}@example.org", "bad password!!")
+    assert [w > 0 for w in waits] == [False, False, False, True, True]
 
 
 def test_rate_limit_per_ip(app, testapp_en, factory):
@@ -98,12 +126,15 @@ def test_rate_limit_counts_are_shared_through_redis(app, factory):
     app.extensions.pop("csti_throttle", None)
     try:
         factory.user(email="bob@example.org")
-        for i in range(app.config["LOGIN_MAX_ATTEMPTS_ACCOUNT"]):
-            other = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": f"10.2.0.{i}"})
+        limit = app.config["LOGIN_MAX_ATTEMPTS_ACCOUNT"]
+        for _ in range(limit):  # each attempt through another worker's app, the same address
+            other = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "10.2.0.1"})
             login(other, "bob@example.org", "bad password!!")
-        assert int(client.get("csti:rl:login:acct:bob@example.org")) == app.config["LOGIN_MAX_ATTEMPTS_ACCOUNT"]
+        assert [int(client.get(key)) for key in client.keys("csti:rl:login:pair:10.2.0.1:*")] == [limit]
+        again = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "10.2.0.1"})
+        assert login(again, "bob@example.org", PASSWORD).status_int == 429
         fresh = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "10.2.9.9"})
-        assert login(fresh, "bob@example.org", PASSWORD).status_int == 429
+        assert login(fresh, "bob@example.org", PASSWORD).status_int == 303
     finally:
         app.config["REDIS_URL"] = None
         app.extensions.pop("csti_throttle", None)

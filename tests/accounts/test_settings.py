@@ -182,3 +182,8 @@ def test_delete_account_with_a_wrong_password_deletes_nothing(testapp_en, db, fa
     assert response.html.find(id="delete-password-error") is not None
     db.session.rollback()
     assert db.session.get(User, user.id) is not None
+
+
+def test_a_profile_beyond_any_id_is_not_found(testapp):
+    testapp.get(f"/members/{2**63}", status=404)
+    testapp.get("/members/99999999999999999999", status=404)

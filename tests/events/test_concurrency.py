@@ -38,7 +38,13 @@ def work(url, folder, name, event_id, user_ids):
     app = _app(url, folder)
     folder = Path(folder)
     with app.app_context():
-        session_ids = {user_id: db.session.get(User, user_id).get_id() for user_id in map(int, user_ids.split(","))}
+        from csti.accounts import open_session
+        from csti.database import write_intent
+
+        with write_intent():  # the workers open their sessions at the same time
+            session_ids = {user_id: open_session(db.session.get(User, user_id))
+                           for user_id in map(int, user_ids.split(","))}
+            db.session.commit()
         db.session.remove()
     clients = []  # each request in a context of its own, as on a server (g holds the CSRF token)
     for user_id, session_id in session_ids.items():

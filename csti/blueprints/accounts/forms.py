@@ -20,12 +20,15 @@ EMAIL = [DataRequired(message=_l("Give your e-mail address.")),
 
 
 class StrongPassword:
-    def __init__(self, email_field="email"):
+    def __init__(self, email_field="email", name_field="name"):
         self.email_field = email_field
+        self.name_field = name_field
 
     def __call__(self, form, field):
         email_field = getattr(form, self.email_field, None)
-        problem = password_problem(field.data or "", email_field.data if email_field is not None else "")
+        name_field = getattr(form, self.name_field, None)
+        problem = password_problem(field.data or "", email_field.data if email_field is not None else "",
+                                   name_field.data if name_field is not None else "")
         if problem:
             raise ValidationError(problem)
 

@@ -4,14 +4,17 @@ import json
 
 from flask import Response, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from ...accounts import (
     TokenError,
     delete_account,
+    end_other_sessions,
     export_user_data,
+    log_in,
+    log_out,
     login_blocked,
     read_confirm_token,
     read_reset_token,
@@ -20,7 +23,10 @@ from ...accounts import (
     send_already_registered,
     send_confirmation,
     send_reset,
+    signup_allowed,
+    slow_down,
 )
+from ...database import write_intent
 from ...errors import fail
 from ...extensions import db
 from ...htmx import render
@@ -51,6 +57,10 @@ def register():
     territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
     form.territory.choices = [(0, _("Choose later"))] + [(t.id, t.name) for t in territories]
     if form.validate_on_submit():
+        if not signup_allowed(_client_ip()):
+            db.session.commit()
+            form.email.errors.append(_("Too many sign-ups from your connection. Please try again in an hour."))
+            return render("accounts/register.html", form=form, status=429)
         email = User.normalize_email(form.email.data)
         existing = User.by_email(email)
         if existing is not None:
@@ -80,22 +90,36 @@ def _current_locale():
 
 
 def _token_error(error: TokenError, kind: str):
-    message = (_("This link has expired.") if error.expired
-               else _("This link is not valid: it may have been used already or copied incompletely."))
-    return render("accounts/token_error.html", message=message, kind=kind, status=400)
+    if error.used:
+        message = _("This link was used already: your e-mail address is confirmed. Log in to continue.")
+    elif error.expired:
+        message = _("This link has expired.")
+    else:
+        message = _("This link is not valid: it may have been used already or copied incompletely.")
+    return render("accounts/token_error.html", message=message, kind=kind, used=error.used, status=400)
 
 
 @bp.get("/confirm/<token>")
 def confirm(token):
-    try:
-        user = read_confirm_token(token)
-    except TokenError as error:
-        return _token_error(error, "confirm")
-    if user.email_confirmed_at is None:
+    """Confirm the address and log its owner in — once: the link is spent when the address is
+    confirmed, and dead after a password change or "log out everywhere". It never switches a
+    browser logged in as someone else into this account. A GET that writes: its transaction
+    is a writing one from the start (SQLite: BEGIN IMMEDIATE), as for any POST."""
+    logged_in = current_user._get_current_object() if current_user.is_authenticated else None
+    db.session.commit()  # end the reading transaction the user loader may have opened
+    with write_intent():
+        try:
+            user = read_confirm_token(token)
+        except TokenError as error:
+            db.session.rollback()
+            return _token_error(error, "confirm")
+        if logged_in is not None and logged_in.id != user.id:
+            db.session.rollback()
+            return render("accounts/confirm_other.html", empty_form=EmptyForm(formdata=None), status=409)
         user.email_confirmed_at = utcnow()
+        if logged_in is None:
+            log_in(user)
         db.session.commit()
-    if not current_user.is_authenticated or current_user.id != user.id:
-        login_user(user)
     flash(_("Your e-mail address is confirmed. Welcome!"), "success")
     return redirect(url_for("accounts.settings"), code=303)
 
@@ -144,14 +168,17 @@ def login():
         if user is None or not user.check_password(form.password.data):
             if user is None:
                 generate_password_hash(form.password.data)  # same time spent either way
-            record_login_failure(ip, email)
+            delay = record_login_failure(ip, email)
             db.session.commit()
+            slow_down(delay)  # after the commit: never while holding the write lock
             form.password.errors.append(_("Wrong e-mail address or password."))
             return render("accounts/login.html", form=form, next_url=next_url, status=422)
-        record_login_success(email)
+        record_login_success(ip, email)
         user.last_login_at = utcnow()
+        if current_user.is_authenticated:
+            log_out()  # another account's session on this browser ends first
+        log_in(user, remember=form.remember.data)
         db.session.commit()
-        login_user(user, remember=form.remember.data)
         flash(_("Hello %(name)s!", name=user.name), "success")
         return redirect(next_url or url_for("main.index"), code=303)
     return render("accounts/login.html", form=form, next_url=next_url, status=422 if form.errors else 200)
@@ -161,7 +188,8 @@ def login():
 def logout():
     if not EmptyForm().validate_on_submit():
         fail(400)
-    logout_user()
+    log_out()
+    db.session.commit()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"), code=303)
 
@@ -172,10 +200,8 @@ def logout_everywhere():
     if not EmptyForm().validate_on_submit():
         fail(400)
     user = current_user._get_current_object()
-    user.end_other_sessions()
+    end_other_sessions(user)  # this session stays open
     db.session.commit()
-    remember = bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
-    login_user(user, remember=remember)  # this session carries the new version
     flash(_("Every other session is closed."), "success")
     return redirect(url_for("accounts.settings"), code=303)
 
@@ -204,14 +230,16 @@ def reset(token):
     form = ResetForm()
     form.email.data = user.email
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            log_out()
         user.set_password(form.password.data)
-        user.end_other_sessions()
+        user.session_token = None
+        end_other_sessions(user)  # every session ends, then this browser gets a new one
         if user.email_confirmed_at is None:
             user.email_confirmed_at = utcnow()  # the link proved the address
-        record_login_success(user.email)
+        record_login_success(_client_ip(), user.email)
+        log_in(user)
         db.session.commit()
-        logout_user()
-        login_user(user)
         flash(_("Your password is changed. Every other session is closed."), "success")
         return redirect(url_for("main.index"), code=303)
     return render("accounts/reset.html", form=form, status=422 if form.errors else 200)
@@ -222,7 +250,7 @@ def reset(token):
 def profile(user_id):
     from ...models.actors import Actor, ActorMember
 
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if user_id < 2**63 else None  # beyond any id (and BIGINT)
     if user is None:
         fail(404)
     contents = db.session.scalars(
@@ -300,9 +328,8 @@ def change_password():
     if not valid:
         return _settings_page(password_form=form, status=422)
     user.set_password(form.password.data)
-    user.end_other_sessions()
+    end_other_sessions(user)  # this session stays open, every other one ends
     db.session.commit()
-    login_user(user)  # this session carries the new version; every other one ends
     flash(_("Your password is changed. Every other session is closed."), "success")
     return redirect(url_for("accounts.settings"), code=303)
 
@@ -345,8 +372,8 @@ def delete():
         valid = False
     if not valid:
         return _settings_page(delete_form=form, status=422)
+    log_out()
     delete_account(user, keep_content=form.content.data == "keep")
     db.session.commit()
-    logout_user()
     flash(_("Your account is deleted. Goodbye!"), "success")
     return redirect(url_for("main.index"), code=303)

@@ -37,7 +37,13 @@ from ...models.actors import ACTOR_KINDS, Actor, ClaimRequest
 from ...policy import can
 from ...uploads import ImageError, delete_upload, save_image
 from ..content.forms import TagForm
-from ..content.helpers import apply_common_fields, fill_common_fields, load_content, territory_choices
+from ..content.helpers import (
+    apply_common_fields,
+    fill_common_fields,
+    load_content,
+    review_if_moved,
+    territory_choices,
+)
 from . import bp
 from .forms import ActorForm, ClaimForm, DecisionForm
 
@@ -185,6 +191,7 @@ def edit(id):
         apply_common_fields(actor, form)
         apply_form(actor, form)
         if _save_logo(form, actor):
+            review_if_moved(actor, current_user)
             updated(actor, current_user)
             db.session.commit()
             if actor.logo != old_logo:
@@ -206,7 +213,7 @@ def claim(id):
     actor, _redirect = load_content(Actor, id)
     if not actor.is_published:
         fail(404)
-    if not current_user.is_confirmed:
+    if not can(current_user, "join", actor):
         fail(403, _("Confirm your e-mail address before joining a structure."))
     if actor.role_of(current_user):
         flash(_("You already belong to this structure."), "info")

@@ -40,11 +40,23 @@ def apply_common_fields(item, form) -> None:
     item.title = form.title.data
     item.summary = (form.summary.data or "").strip()
     item.body = form.body.data or ""
+    previous = item.territory_id
     item.territory = db.session.get(Territory, form.territory.data) if form.territory.data else None
+    # Remembered for ``review_if_moved``: a published item moved elsewhere meets that territory's rules.
+    item._moved_territory = item.id is not None and previous != (item.territory.id if item.territory else None)
     wanted = split_tags(form.tags.data)
     item.tags = []
     for name in wanted:
         item.add_tag(name)
+
+
+def review_if_moved(item, user) -> bool:
+    """A published item moved (by ``apply_common_fields``) to a territory where ``user`` may not
+    publish without review goes back to that territory's moderation queue. True when it did."""
+    if item.status == PUBLISHED and getattr(item, "_moved_territory", False) and not can(user, "publish", item):
+        item.status = PENDING
+        return True
+    return False
 
 
 def preview_requested(form) -> dict | None:
@@ -125,9 +137,12 @@ def save_content(item, *, creating: bool, audit_action: str, message, drafts: bo
     """Save ``item``, the form already applied to it, and redirect (303) to its page.
 
     With ``drafts``, the editor's "Save as draft" button keeps an unpublished item a draft and
-    any other submits it for moderation (a published item stays published); a type without
-    drafts has set its status itself. A new item is added; an edited one is stamped and
+    any other submits it for moderation (a published item stays published, unless moved to a
+    territory where the editor may not publish: ``review_if_moved``); a type without drafts has
+    set its status itself. A new item is added; an edited one is stamped and
     recorded in the audit log as ``audit_action``. Once committed, ``message(item)`` is flashed."""
+    if not creating:
+        review_if_moved(item, current_user)
     if drafts:
         if request.form.get("action") == "draft":
             if item.status != PUBLISHED:

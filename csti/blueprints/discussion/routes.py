@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select, update
 
+from ...accounts import refuse_unconfirmed
 from ...bounds import parse_id
 from ...discussion import (
     DiscussionError,
@@ -108,6 +109,8 @@ def like(content_id):
     item = _content(content_id)
     if not FlaskForm().validate_on_submit():
         fail(400)
+    if not can(current_user, "like", item):
+        refuse_unconfirmed(item.url)
     try:
         set_like(current_user, item, request.form.get("value") == "1")
     except DiscussionError as error:
@@ -131,6 +134,8 @@ def report_view(content_id=None, comment_id=None):
         item = _content(comment.content_id)
     else:
         item = _content(content_id)
+    if not can(current_user, "report", comment or item):
+        refuse_unconfirmed(item.url)
     form = ReportForm()
     if form.validate_on_submit():
         try:

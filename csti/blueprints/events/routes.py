@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ...accounts import refuse_unconfirmed
 from ...actors import set_location
 from ...agenda import EventFilter, page_number
 from ...errors import fail
@@ -38,7 +39,13 @@ from ...models.actors import Actor, ActorMember
 from ...models.events import CANCELLED, CONFIRMED, WAITING, Event, EventOccurrence, Registration
 from ...policy import can
 from ..content.forms import TagForm
-from ..content.helpers import apply_common_fields, fill_common_fields, load_content, territory_choices
+from ..content.helpers import (
+    apply_common_fields,
+    fill_common_fields,
+    load_content,
+    review_if_moved,
+    territory_choices,
+)
 from . import bp
 from .forms import EventForm, MessageForm, parse_lines
 
@@ -230,6 +237,8 @@ def _registration_context(event):
 def register_view(id):
     event, _redirect = load_content(Event, id)
     _check_csrf()
+    if not can(current_user, "register", event):
+        refuse_unconfirmed(event.url)
     try:
         registration = register(event, current_user)
     except RegistrationError as error:
@@ -412,12 +421,13 @@ def edit(id):
         return render("events/form.html", form=form, item=event)
     if form.validate_on_submit():
         if _apply(event, form):
+            moved = review_if_moved(event, current_user)
             promoted = serve_waiting_list(event)  # places may have been added
             AuditLog.record(current_user, "event.updated", event, event.territory)
             db.session.commit()
             for registration in promoted:
                 send_registration_mail(registration, promoted=True)
-            flash(_("Saved."), "success")
+            flash(_("Thank you! The animators will review the event.") if moved else _("Saved."), "success")
             return redirect(event.url, code=303)
         db.session.rollback()
         event = db.session.get(Event, id)

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from ...accounts import refuse_unconfirmed
 from ...bounds import parse_id
 from ...errors import fail
 from ...extensions import db
@@ -43,6 +44,8 @@ def toggle_follow(kind, key):
     if wanted is None:
         wanted = not is_following(current_user, target)
     if wanted:
+        if not can(current_user, "follow", target):
+            refuse_unconfirmed(target.url if isinstance(target, Content) else None)
         if isinstance(target, Content) and not target.is_published:
             fail(400, _("Only published content can be followed."))
         follow(current_user, target)

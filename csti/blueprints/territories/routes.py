@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from ...accounts import refuse_unconfirmed
 from ...errors import fail
 from ...extensions import db
 from ...htmx import back, is_htmx, render
@@ -42,6 +43,8 @@ def home(slug):
 @login_required
 def join(slug):
     territory = get_territory(slug)
+    if not can(current_user, "join", territory):
+        refuse_unconfirmed(url_for("territories.home", slug=territory.slug))
     if current_user.membership_in(territory) is None:
         db.session.add(Membership(user=current_user, territory=territory, role=ROLE_MEMBER))
         db.session.commit()
