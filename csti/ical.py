@@ -92,7 +92,7 @@ def _vevent(entry) -> bytes:
     latitude, longitude = entry.latitude, entry.longitude
     if latitude is None and entry.venue is not None:
         latitude, longitude = entry.venue.latitude, entry.venue.longitude
-    if latitude is not None:
+    if latitude is not None and longitude is not None:
         vevent.add("geo", (latitude, longitude))
     if entry.updated_at:
         vevent.add("last-modified", entry.updated_at)
