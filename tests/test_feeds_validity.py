@@ -37,12 +37,13 @@ def no_controls(text: str) -> bool:
 
 
 @pytest.fixture
-def site(db, factory):
+def site(db, factory, make_actor):
     """One item of each kind, with Word-pasted text and control characters in every text
     column, tagged ``Robotique « 2030 »``; their author then deletes the account, keeping them."""
     territory = factory.territory(slug="occitanie", name=word("Occitanie", db))
     author = factory.user(name=word("Claire", db))
     venue_name = word("Muséum", db)
+    structure = make_actor(territory, word("Fab Lab", db), summary=word("Résumé", db), address=word("2 rue", db))
     items = [
         Article(title=word("Article", db), summary=word("Résumé", db), body=word("Corps *Markdown*", db)),
         Announcement(title=word("Annonce", db), summary=word("Résumé", db), body=word("Corps", db),
@@ -57,6 +58,8 @@ def site(db, factory):
     schedule(event, start, start + timedelta(hours=2), recurrence="weekly", until=(start + timedelta(days=14)).date())
     other = Event(title=word("Journée", db), summary="")
     schedule(other, start, start, all_day=True)
+    event.venue = structure
+    event.owners = [structure]
     items += [event, other]
     for item in items:
         item.territory = territory
@@ -73,7 +76,7 @@ def site(db, factory):
     db.session.execute(update(Content).values(body_html=word("<p>Corps</p>", db)))
     delete_account(author, keep_content=True)
     db.session.commit()
-    return dict(territory=territory, event=event, items=items)
+    return dict(territory=territory, event=event, other=other, structure=structure, items=items)
 
 
 ATOM_FEEDS = ["/articles.atom", "/announcements.atom", "/projects.atom", "/dossiers.atom", "/tags/robotique-2030.atom",
@@ -105,7 +108,9 @@ def test_an_empty_atom_feed_is_valid(testapp_en, db):
 def ical_feeds(site):
     event = site["event"]
     return [("/agenda.ics", 4), ("/t/occitanie/agenda.ics", 4), ("/tags/robotique-2030/agenda.ics", 4),
-            (f"/event/{event.id}.ics", 3), ("/agenda.ics?kind=workshop", 0), ("/tags/sciences/agenda.ics?when=past", 0)]
+            (f"/event/{event.id}.ics", 3), (f"/event/{site['other'].id}.ics", 1),
+            (f"/actor/{site['structure'].id}/agenda.ics", 3),
+            ("/agenda.ics?kind=workshop", 0), ("/tags/sciences/agenda.ics?when=past", 0)]
 
 
 def _parse_everywhere(body: bytes) -> Calendar:
