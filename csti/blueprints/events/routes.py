@@ -466,7 +466,7 @@ def registrants_csv(id):
         writer.writerow([neutralise(r.user.name), neutralise(r.user.email), r.status,
                          to_local(r.created_at).isoformat(timespec="minutes"),
                          "" if r.attended is None else ("yes" if r.attended else "no")])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response(out.getvalue(), content_type="text/csv; charset=utf-8",  # as is: mimetype= adds a second charset
                     headers={"Content-Disposition": f'attachment; filename="registrants-{event.id}.csv"'})
 
 
