@@ -221,7 +221,9 @@ def register_request_hooks(app):
             reset_write_intent(token)
 
     app.after_request(set_security_headers)
-    from . import pagecache, querycount
+    from . import feeds, pagecache, querycount
+
+    feeds.init_app(app)  # before the page cache: conditional GET on its responses too
 
     querycount.init_app(app)
     pagecache.init_app(app)

@@ -22,6 +22,7 @@ import time as timer
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import MetaData, create_engine, event, insert, inspect, text
@@ -518,7 +519,10 @@ class Generator:
             for local in starts:
                 self.rows.add("event_occurrence", {"event_id": cid, "starts_at": self._to_utc(local),
                                                    "ends_at": self._to_utc(local + timedelta(hours=hours)),
-                                                   "territory_id": territory["id"] if territory else None})
+                                                   "territory_id": territory["id"] if territory else None,
+                                                   # deterministic, and the generator's draws unchanged
+                                                   "uid": str(UUID(bytes=hashlib.md5(f"{cid} {local}".encode()).digest(),
+                                                                   version=4))})
             self._audiences(cid, self.rng.randint(1, 3))
             if venue_id is not None:
                 self.rows.add("content_owner", {"content_id": cid, "actor_id": venue_id})

@@ -111,7 +111,29 @@ def schedule(event: Event, start: datetime, end: datetime, all_day: bool = False
     event.exceptions = [d.isoformat() for d in sorted(set(exceptions))]
     event.starts_at = to_utc(pairs[0][0])
     event.ends_at = to_utc(pairs[0][1])
-    event.occurrences = [EventOccurrence(starts_at=to_utc(s), ends_at=to_utc(e)) for s, e in pairs]
+    event.occurrences = _keep_dates(event, [(to_utc(s), to_utc(e)) for s, e in pairs])
+
+
+def _keep_dates(event: Event, pairs: list[tuple[datetime, datetime]]) -> list[EventOccurrence]:
+    """The occurrences of the UTC (start, end) ``pairs``, reusing the event's rows — and so their
+    ids and iCalendar UIDs: a date that stays keeps its row; the dates that moved take the rows of
+    the dates that went, in order (one date moved, or every date moved by an hour, keeps every
+    UID); only extra dates get new rows, and the rows left over are deleted."""
+    existing = {occurrence.starts_at: occurrence for occurrence in event.occurrences}
+    kept, moved = [], []
+    for start, end in pairs:
+        occurrence = existing.pop(start, None)
+        if occurrence is None:
+            moved.append((start, end))
+        else:
+            occurrence.ends_at = end
+            kept.append(occurrence)
+    free = sorted(existing.values(), key=lambda occurrence: occurrence.starts_at)
+    for (start, end), occurrence in zip(moved, free, strict=False):
+        occurrence.starts_at, occurrence.ends_at = start, end
+        kept.append(occurrence)
+    kept += [EventOccurrence(starts_at=start, ends_at=end) for start, end in moved[len(free):]]
+    return sorted(kept, key=lambda occurrence: occurrence.starts_at)
 
 
 def last_end(event: Event) -> datetime | None:

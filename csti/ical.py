@@ -1,5 +1,9 @@
 """iCalendar (RFC 5545) with the icalendar library: one VEVENT per occurrence, a VTIMEZONE
-for Europe/Paris, stable UIDs (event id + occurrence start), the event's status carried.
+for Europe/Paris (always: a calendar holds at least one component, even with no event), the
+event's status carried, its tags in one CATEGORIES. Each date's UID is its own stored
+``EventOccurrence.uid``: the same on every download, whatever the site's address, and when the
+date is moved (``csti.events.schedule`` keeps its row). Every text goes through ``clean_text``
+(old rows may hold control characters, which RFC 5545 refuses), calendar names are escaped TEXT.
 
 A territory's feed holds up to thousands of dates, and the library takes about half a
 millisecond to build and write each one: each VEVENT is kept, written, in a small per-process
@@ -17,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 from flask_babel import get_locale
-from icalendar import Calendar
+from icalendar import Calendar, vText
 from icalendar import Event as VEvent
 from sqlalchemy import select
 
@@ -28,6 +32,7 @@ from .models import Tag, content_tag
 from .models.actors import Actor
 from .models.base import utcnow
 from .models.events import SCHEDULE_STATUSES, Event, EventOccurrence
+from .text import clean_text
 
 STATUS = {"cancelled": "CANCELLED", "postponed": "TENTATIVE", "scheduled": "CONFIRMED", "full": "CONFIRMED"}
 
@@ -49,26 +54,21 @@ def _written_cache() -> SizedLRU:
     return cache
 
 
-def _uid(entry) -> str:
-    host = request.host.split(":")[0] if request else "csti"
-    return f"event-{entry.id}-{to_local(entry.starts_at):%Y%m%dT%H%M}@{host}"
-
-
 def _place(entry) -> str:
     venue = entry.venue
-    return ", ".join(p for p in (
+    return clean_text(", ".join(p for p in (
         venue.title if venue else entry.venue_name,
         entry.address or (venue.address if venue else ""),
         " ".join(p for p in (entry.postcode or (venue.postcode if venue else ""),
                              entry.commune or (venue.commune if venue else "")) if p),
-    ) if p)
+    ) if p))
 
 
 def _vevent(entry) -> bytes:
     vevent = VEvent()
-    vevent.add("uid", _uid(entry))
+    vevent.add("uid", entry.uid)
     vevent.add("dtstamp", entry.updated_at or entry.published_at or utcnow())
-    summary = entry.title
+    summary = clean_text(entry.title)
     if entry.schedule_status in ("cancelled", "postponed"):  # not every client shows STATUS
         summary += f" ({SCHEDULE_STATUSES.get(entry.schedule_status, entry.schedule_status)})"
     vevent.add("summary", summary)
@@ -82,21 +82,23 @@ def _vevent(entry) -> bytes:
     vevent.add("status", STATUS.get(entry.schedule_status, "CONFIRMED"))
     url = url_for("events.show", id=entry.id, slug=entry.slug, _external=True)
     vevent.add("url", url)
-    vevent.add("description", (entry.summary or "") + ("\n\n" if entry.summary else "") + url)
+    description = clean_text(entry.summary or "").strip()
+    vevent.add("description", description + ("\n\n" if description else "") + url)
     place = _place(entry)
     if place:
         vevent.add("location", place)
     elif entry.online_url:
-        vevent.add("location", entry.online_url)
+        vevent.add("location", clean_text(entry.online_url))
     latitude, longitude = entry.latitude, entry.longitude
     if latitude is None and entry.venue is not None:
         latitude, longitude = entry.venue.latitude, entry.venue.longitude
-    if latitude is not None:
+    if latitude is not None and longitude is not None:
         vevent.add("geo", (latitude, longitude))
     if entry.updated_at:
         vevent.add("last-modified", entry.updated_at)
-    for tag in entry.tags:
-        vevent.add("categories", tag)
+    tags = [name for name in (clean_text(tag) for tag in entry.tags) if name]
+    if tags:
+        vevent.add("categories", tags)  # one property, every tag (commas escaped)
     return vevent.to_ical()
 
 
@@ -104,7 +106,7 @@ def _written_vevent(entry, context: str) -> bytes:
     """``entry``: one occurrence with what its VEVENT shows (``_entry()``); ``context``: what
     else the text depends on (language, site address, time zone)."""
     venue = entry.venue
-    key = (context, entry.id, entry.starts_at, entry.ends_at, entry.title, entry.slug, entry.summary, entry.updated_at,
+    key = (context, entry.id, entry.uid, entry.starts_at, entry.ends_at, entry.title, entry.slug, entry.summary, entry.updated_at,
            entry.published_at, entry.all_day, entry.schedule_status, entry.venue_name, entry.address, entry.postcode,
            entry.commune, entry.online_url, entry.latitude, entry.longitude, tuple(entry.tags),
            venue and (venue.id, venue.title, venue.address, venue.postcode, venue.commune, venue.latitude,
@@ -116,7 +118,8 @@ def _entry(occurrence, event) -> SimpleNamespace:
     venue = event.venue
     return SimpleNamespace(
         **{column.key: getattr(event, column.key) for column in EVENT_COLUMNS},
-        starts_at=occurrence.starts_at, ends_at=occurrence.ends_at, tags=[tag.name for tag in event.tags],
+        starts_at=occurrence.starts_at, ends_at=occurrence.ends_at, uid=occurrence.uid,
+        tags=[tag.name for tag in sorted(event.tags, key=lambda tag: tag.slug)],
         venue=SimpleNamespace(**{c.key: getattr(venue, c.key) for c in VENUE_COLUMNS}) if venue else None)
 
 
@@ -124,7 +127,8 @@ def feed_entries(filters, limit: int) -> list[SimpleNamespace]:
     """The first ``limit`` occurrences the agenda's ``filters`` match, as plain entries: three
     queries of columns (occurrences, venues, tags), no ORM objects."""
     rows = db.session.execute(filters.matching(
-        select(EventOccurrence.starts_at, EventOccurrence.ends_at, *EVENT_COLUMNS)).limit(limit)).all()
+        select(EventOccurrence.starts_at, EventOccurrence.ends_at, EventOccurrence.uid, *EVENT_COLUMNS))
+        .limit(limit)).all()
     venue_ids = {row.venue_id for row in rows if row.venue_id}
     venues = {row.id: row for row in db.session.execute(select(*VENUE_COLUMNS).where(Actor.id.in_(venue_ids)))} \
         if venue_ids else {}
@@ -157,15 +161,22 @@ def calendar_for(rows, name: str) -> bytes:
 
 def calendar_of(entries, name: str) -> bytes:
     """``entries``: from ``feed_entries()`` (or ``_entry()``)."""
+    name = clean_text(name).replace("\n", " ").strip() or "csti"
     cal = Calendar()
     cal.add("prodid", "-//csti//agenda//FR")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("name", vText(name))  # RFC 7986; TEXT, escaped (the library writes unknown names as is)
+    cal.add("x-wr-calname", vText(name))
     cal.add("x-wr-timezone", str(local_zone()))
     context = f"{get_locale()} {request.host_url if request else ''} {local_zone()}"
     events = [_written_vevent(entry, context) for entry in entries]
     head, end = cal.to_ical(), b"END:VCALENDAR\r\n"
-    zone = _timezone(str(local_zone())) if any(not entry.all_day for entry in entries) else b""
-    return b"".join((head.removesuffix(end), zone, *events, end))
+    return b"".join((head.removesuffix(end), _timezone(str(local_zone())), *events, end))
+
+
+def last_change(entries):
+    """The newest change of what ``entries`` show (for the feed's ``Last-Modified``)."""
+    return max((entry.updated_at or entry.published_at for entry in entries
+                if entry.updated_at or entry.published_at), default=None)

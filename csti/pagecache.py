@@ -41,7 +41,7 @@ ENDPOINTS = frozenset({
     "tags.index", "tags.show", "tags.feed",
     "search.index",
 })
-KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary")
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary", "ETag", "Last-Modified")
 PLACEHOLDER = "\x00csrf\x00"
 # Writes that no cached page shows: they do not make the pages out of date.
 IGNORED_TABLES = frozenset({"rate_counter", "search_outbox", "notification", "audit_log", "data_version"})
@@ -141,11 +141,14 @@ def _store(response):
 
 # --- the data version ----------------------------------------------------------------------------
 def _bump(session) -> None:
+    from .models.base import utcnow
     from .models.cache import DataVersion
 
     conn = session.connection()
-    if conn.execute(update(DataVersion).where(DataVersion.id == 1).values(value=DataVersion.value + 1)).rowcount == 0:
-        conn.execute(DataVersion.__table__.insert().values(id=1, value=1))
+    now = utcnow()
+    if conn.execute(update(DataVersion).where(DataVersion.id == 1)
+                    .values(value=DataVersion.value + 1, changed_at=now)).rowcount == 0:
+        conn.execute(DataVersion.__table__.insert().values(id=1, value=1, changed_at=now))
 
 
 def _writes_shown(objects) -> bool:

@@ -17,3 +17,18 @@ def slugify(text: str, max_length: int = 80) -> str:
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
     return slug
+
+
+# Control characters (C0 but tab and newline, DEL, C1), lone surrogates and the two
+# non-characters XML forbids: nothing a person types means them, XML 1.0 and iCalendar (RFC 5545)
+# refuse most, and text pasted from Word or a PDF brings them (vertical tab, form feed…).
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_NEWLINES = re.compile("\r\n?")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters: tab and newline stay, ``\\r\\n`` and ``\\r`` become
+    ``\\n``; typographic characters (non-breaking spaces, quotes, dashes) are kept."""
+    if not text:
+        return text
+    return _CONTROLS.sub("", _NEWLINES.sub("\n", text))

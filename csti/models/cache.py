@@ -7,6 +7,7 @@ from sqlalchemy import BigInteger, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .base import UTCDateTime
 
 
 class DataVersion(db.Model):
@@ -14,3 +15,5 @@ class DataVersion(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+    # When it was last bumped: the feeds' Last-Modified (csti/feeds.py).
+    changed_at = mapped_column(UTCDateTime, nullable=True)

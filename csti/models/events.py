@@ -4,6 +4,8 @@ SQL whatever the recurrence. Organisers are the core's owning structures (``Cont
 """
 from __future__ import annotations
 
+from uuid import uuid4
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
@@ -165,6 +167,10 @@ class EventOccurrence(db.Model):
     # The event's territory, copied after every flush that touches the event or its dates
     # (``sync_occurrence_territories``): the agenda's territory filter reads it from the index.
     territory_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id", ondelete="SET NULL"))
+    # The date's iCalendar UID, the same for its whole life — when it is moved to another day or
+    # hour too (``csti.events.schedule`` keeps the rows of the dates that stay): calendars that
+    # subscribed update it instead of showing it twice.
+    uid: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid4()))
 
     event = relationship("Event", back_populates="occurrences")
 

@@ -297,6 +297,7 @@ def test_csv_export_neutralises_formulas(testapp_en, db, factory, occitanie, wor
     log_in(testapp_en, manager_of(workshop))
     response = testapp_en.get(f"/event/{workshop.id}/registrants.csv")
     assert response.content_type == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
     assert f'filename="registrants-{workshop.id}.csv"' in response.headers["Content-Disposition"]
     data = list(csv.reader(io.StringIO(response.text)))
     assert data[0] == ["name", "email", "status", "registered_at", "attended"]

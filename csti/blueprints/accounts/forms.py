@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ...accounts import password_problem
+from ...forms import Form
 
 EMAIL = [DataRequired(message=_l("Give your e-mail address.")),
          Email(message=_l("This is not a valid e-mail address.")), Length(max=254)]
@@ -33,7 +33,7 @@ class StrongPassword:
             raise ValidationError(problem)
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give your name.")), Length(max=120)])
     email = EmailField(_l("E-mail address"), validators=EMAIL)
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Choose a password.")),
@@ -44,17 +44,17 @@ class RegisterForm(FlaskForm):
     territory = SelectField(_l("Your territory"), coerce=int, validators=[Optional()])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail address"), validators=EMAIL)
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Give your password."))])
     remember = BooleanField(_l("Remember me on this device"))
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(Form):
     email = EmailField(_l("E-mail address"), validators=EMAIL)
 
 
-class ResetForm(FlaskForm):
+class ResetForm(Form):
     email = StringField()  # not shown: lets the strength rule compare with the address
     password = PasswordField(_l("New password"), validators=[DataRequired(message=_l("Choose a password.")),
                                                              StrongPassword()])
@@ -63,7 +63,7 @@ class ResetForm(FlaskForm):
         EqualTo("password", message=_l("The two passwords differ."))])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give your name.")), Length(max=120)])
     bio = TextAreaField(_l("About you"), validators=[Optional(), Length(max=2000)])
     website = URLField(_l("Website"), validators=[
@@ -78,7 +78,7 @@ class ProfileForm(FlaskForm):
             raise ValidationError(_l("Give a full web address starting with https://"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     email = StringField()
     current = PasswordField(_l("Current password"), validators=[DataRequired(message=_l("Give your current password."))])
     password = PasswordField(_l("New password"), validators=[DataRequired(message=_l("Choose a password.")),
@@ -88,7 +88,7 @@ class PasswordForm(FlaskForm):
         EqualTo("password", message=_l("The two passwords differ."))])
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(Form):
     password = PasswordField(_l("Your password"), validators=[DataRequired(message=_l("Give your password."))])
     content = RadioField(_l("Your published content"), choices=[
         ("keep", _l("Keep it, signed “former member”")),
@@ -96,5 +96,5 @@ class DeleteForm(FlaskForm):
     ], validators=[DataRequired(message=_l("Choose what happens to your content."))])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """CSRF only (buttons that POST)."""

@@ -2,7 +2,6 @@ import math
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     EmailField,
@@ -25,6 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ...forms import Form
 from ...geo import postcode_exists
 from ...models.actors import ACTOR_KINDS, SOCIAL_NETWORKS
 from ...models.audiences import AUDIENCES
@@ -127,17 +127,17 @@ for _key, _label in SOCIAL_NETWORKS.items():
     setattr(ActorForm, f"social_{_key}", URLField(_label, validators=[Optional(), Length(max=255), HTTP_URL]))
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(Form):
     role = SelectField(_l("I am"), choices=[("manager", _l("in charge of this structure (manager)")),
                                             ("member", _l("a member of its team"))])
     message = TextAreaField(_l("Message to the structure's managers or the animators"),
                             validators=[Optional(), Length(max=2000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     reason = TextAreaField(_l("Reason (sent to the person)"), validators=[Optional(), Length(max=2000)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("CSV file"))
     territory = SelectField(_l("Territory"), coerce=int, validators=[DataRequired()])

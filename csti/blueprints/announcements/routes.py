@@ -60,7 +60,8 @@ def feed():
                   .where(Announcement.open_clause())
                   .order_by(Announcement.published_at.desc(), Announcement.id.desc())
                   .options(*feed_options(Announcement)), Announcement.id, 50)
-    return atom(_("Announcements"), items, url_for("announcements.feed", _external=True, **filters.to_args()))
+    return atom(_("Announcements"), items, url_for("announcements.feed", _external=True, **filters.to_args()),
+                  page_url=url_for("announcements.index", _external=True, **filters.to_args()))
 
 
 @bp.get("/announcement/<int:id>-<slug>")

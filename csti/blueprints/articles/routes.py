@@ -64,7 +64,8 @@ def formats():
 def feed():
     filters = ContentFilter.from_args(request.args, ARTICLE_KINDS)
     items = first(_listing(filters).options(*feed_options(Article)), Article.id, 50)
-    return atom(_("Articles"), items, url_for("articles.feed", _external=True, **filters.to_args()))
+    return atom(_("Articles"), items, url_for("articles.feed", _external=True, **filters.to_args()),
+                page_url=url_for("articles.index", _external=True, **filters.to_args()))
 
 
 @bp.get("/article/<int:id>-<slug>")

@@ -1,9 +1,9 @@
 """Forms shared by every content type (DESIGN §3): subclass ``ContentForm``."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ...forms import Form
 from ...models.content import BODY_MAX, SUMMARY_MAX, TITLE_MAX
 from ...models.tags import TAG_MAX_LENGTH, Tag
 
@@ -26,7 +26,7 @@ class TagList:
                 raise ValidationError(_l("A tag needs letters or digits."))
 
 
-class ContentForm(FlaskForm):
+class ContentForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give a title.")), Length(max=TITLE_MAX)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=SUMMARY_MAX)])
     body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=BODY_MAX, message=_l(
@@ -35,5 +35,5 @@ class ContentForm(FlaskForm):
     tags = StringField(_l("Tags"), validators=[Optional(), TagList()])
 
 
-class TagForm(FlaskForm):
+class TagForm(Form):
     name = StringField(_l("Add a tag"), validators=[DataRequired(message=_l("Type a tag.")), TagList()])

@@ -8,6 +8,7 @@ from ...extensions import db
 from ...htmx import is_htmx, render
 from ...models import Content
 from ...policy import can
+from ...text import clean_text
 from . import bp
 from .forms import TagForm, split_tags
 
@@ -62,7 +63,7 @@ def preview():
 
     from ...markdown import render_markdown
 
-    text = request.form.get("body", "")[:200_000]
+    text = clean_text(request.form.get("body", "")[:200_000])  # what saving would keep
     return render("content/_preview.html", preview=render_markdown(text))
 
 
@@ -138,7 +139,7 @@ def moderate(content_id, decision):
             return render("content/_moderation_row.html", item=item)
         flash(_("This publication was already reviewed."), "info")
         return redirect(url_for("content.moderation"), code=303)
-    reason = " ".join((request.form.get("reason") or "").split())[:2000]
+    reason = " ".join(clean_text(request.form.get("reason") or "").split())[:2000]
     if decision == "reject" and not reason:
         error = _("Give a reason: it is sent to the author.")
         if is_htmx():

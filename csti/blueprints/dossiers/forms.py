@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ...bounds import DB_INT_MAX
+from ...forms import Form
 from ...models.content import TITLE_MAX
 from ...models.dossiers import NOTE_MAX
 from ..content.forms import ContentForm
@@ -20,7 +20,7 @@ class DossierForm(ContentForm):
                             validators=[DataRequired(message=_l("Choose who sees the dossier."))])
 
 
-class QuickDossierForm(FlaskForm):
+class QuickDossierForm(Form):
     """A new dossier from a content page: a title and where it lives; the item goes in."""
 
     title = StringField(_l("Title of the new dossier"), validators=[
@@ -29,16 +29,16 @@ class QuickDossierForm(FlaskForm):
     private = BooleanField(_l("Private: only you and the collaborators see it"))
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     content_id = IntegerField(validators=[DataRequired(), NumberRange(1, DB_INT_MAX)])
     note = TextAreaField(_l("Your note on this item"), validators=[Optional(), Length(max=NOTE_MAX, message=NOTE_TOO_LONG)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField(_l("Your note on this item"), validators=[
         Optional(), Length(max=NOTE_MAX, message=NOTE_TOO_LONG)])
 
 
-class CollaboratorForm(FlaskForm):
+class CollaboratorForm(Form):
     email = EmailField(_l("E-mail address of a member"), validators=[
         DataRequired(message=_l("Give the e-mail address of a member of the site.")), Email(), Length(max=254)])

@@ -52,7 +52,8 @@ def index():
 def feed():
     filters = ContentFilter.from_args(request.args)
     items = first(_listing(filters).options(*feed_options(Dossier)), Dossier.id, 50)
-    return atom(_("Dossiers"), items, url_for("dossiers.feed", _external=True, **filters.to_args()))
+    return atom(_("Dossiers"), items, url_for("dossiers.feed", _external=True, **filters.to_args()),
+                page_url=url_for("dossiers.index", _external=True, **filters.to_args()))
 
 
 @bp.get("/me/dossiers")

@@ -1,7 +1,6 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ...bounds import InYears, year_in_range
+from ...forms import Form
 from ...models.audiences import AUDIENCES
 from ...models.events import (
     ACCESSIBILITY,
@@ -167,6 +167,6 @@ def _coordinate(field, low, high, message):
         raise ValidationError(message)
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=150)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10000)])

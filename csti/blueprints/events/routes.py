@@ -31,8 +31,10 @@ from ...events import (
     waiting_ranks,
 )
 from ...extensions import db
+from ...feeds import feed_response, last_change
 from ...htmx import is_htmx, render
 from ...ical import calendar_for, calendar_of, feed_entries
+from ...ical import last_change as entries_changed
 from ...listing import paginate
 from ...models import PUBLISHED, AuditLog, Tag, Territory
 from ...models.actors import Actor, ActorMember
@@ -150,7 +152,7 @@ def agenda_geojson():
 def agenda_ics():
     """Subscribable feed honouring the agenda's filters (upcoming by default)."""
     filters = EventFilter.from_args(request.args)
-    return _ics_response(calendar_of(feed_entries(filters, FEED_LIMIT), name=_("Agenda")), "agenda.ics", inline=True)
+    return _feed(filters, _("Agenda"), "agenda.ics")
 
 
 @bp.get("/actor/<int:id>/agenda.ics")
@@ -159,8 +161,7 @@ def structure_ics(id):
     actor, _redirect = load_content(Actor, id)
     filters = EventFilter.from_args(request.args)
     filters.structure = actor.id
-    return _ics_response(calendar_of(feed_entries(filters, FEED_LIMIT), name=f"{_('Agenda')} — {actor.title}"),
-                         f"agenda-{actor.slug}.ics", inline=True)
+    return _feed(filters, f"{_('Agenda')} — {actor.title}", f"agenda-{actor.slug}.ics")
 
 
 @bp.get("/tags/<slug>/agenda.ics")
@@ -170,8 +171,7 @@ def tag_ics(slug):
         fail(404)
     filters = EventFilter.from_args(request.args)
     filters.tags = [tag.slug]
-    return _ics_response(calendar_of(feed_entries(filters, FEED_LIMIT), name=f"{_('Agenda')} — #{tag.name}"),
-                         f"agenda-{tag.slug}.ics", inline=True)
+    return _feed(filters, f"{_('Agenda')} — #{tag.name}", f"agenda-{tag.slug}.ics")
 
 
 @bp.get("/t/<slug>/agenda.ics")
@@ -181,14 +181,19 @@ def territory_ics(slug):
         fail(404)
     filters = EventFilter.from_args(request.args)
     filters.territories = [territory.slug]
-    return _ics_response(calendar_of(feed_entries(filters, FEED_LIMIT), name=f"{_('Agenda')} — {territory.name}"),
-                         f"agenda-{territory.slug}.ics", inline=True)
+    return _feed(filters, f"{_('Agenda')} — {territory.name}", f"agenda-{territory.slug}.ics")
 
 
-def _ics_response(body: bytes, filename: str, inline: bool = False):
+def _feed(filters, name: str, filename: str):
+    entries = feed_entries(filters, FEED_LIMIT)
+    return _ics_response(calendar_of(entries, name=name), filename, last_change(entries_changed(entries)), inline=True)
+
+
+def _ics_response(body: bytes, filename: str, modified, inline: bool = False):
+    """ETag, Last-Modified and one charset (conditional requests: ``csti.feeds``)."""
     disposition = "inline" if inline else "attachment"
-    return Response(body, mimetype="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})
+    return feed_response(body, "text/calendar", modified,
+                         headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})
 
 
 @bp.get("/trainings")
@@ -217,7 +222,8 @@ def show(id, slug=""):
 def event_ics(id):
     event, _redirect = load_content(Event, id)
     rows = [(o, event) for o in event.occurrences]
-    return _ics_response(calendar_for(rows, name=event.title), f"{event.slug or 'event'}.ics")
+    return _ics_response(calendar_for(rows, name=event.title), f"{event.slug or 'event'}.ics",
+                         last_change(event.updated_at, event.published_at))
 
 
 def _registration_context(event):
@@ -470,7 +476,7 @@ def registrants_csv(id):
         writer.writerow([neutralise(r.user.name), neutralise(r.user.email), r.status,
                          to_local(r.created_at).isoformat(timespec="minutes"),
                          "" if r.attended is None else ("yes" if r.attended else "no")])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response(out.getvalue(), content_type="text/csv; charset=utf-8",  # as is: mimetype= adds a second charset
                     headers={"Content-Disposition": f'attachment; filename="registrants-{event.id}.csv"'})
 
 

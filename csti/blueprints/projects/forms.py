@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from ...forms import Form
 from ...models.projects import NEED_KINDS, NEED_MAX, PROJECT_STAGES, UPDATE_MAX
 from ..actors.forms import HTTP_URL, MultiCheckboxField
 from ..content.forms import ContentForm
@@ -14,23 +14,23 @@ class ProjectForm(ContentForm):
     owners = MultiCheckboxField(_l("Structures carrying the project"), coerce=int, validators=[Optional()])
 
 
-class NeedForm(FlaskForm):
+class NeedForm(Form):
     kind = SelectField(_l("Kind of need"), choices=list(NEED_KINDS.items()), validators=[DataRequired()])
     description = TextAreaField(_l("What exactly?"), validators=[
         DataRequired(message=_l("Describe the need in a few words.")), Length(max=NEED_MAX)])
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(Form):
     body = TextAreaField(_l("News of the project"), validators=[
         DataRequired(message=_l("Write the news first.")), Length(max=UPDATE_MAX)])
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     email = EmailField(_l("E-mail address of a member"), validators=[
         DataRequired(message=_l("Give the e-mail address of a member of the site.")), Email(), Length(max=254)])
 
 
-class HelpForm(FlaskForm):
+class HelpForm(Form):
     need = SelectField(_l("Which need?"), coerce=int, validators=[Optional()])
     message = TextAreaField(_l("Your message to the team"), validators=[
         DataRequired(message=_l("Tell the team how you can help.")), Length(max=5000)])

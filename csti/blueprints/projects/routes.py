@@ -56,7 +56,8 @@ def index():
 def feed():
     filters = ContentFilter.from_args(request.args, PROJECT_STAGES)
     items = first(_listing(filters).options(*feed_options(Project)), Project.id, 50)
-    return atom(_("Projects"), items, url_for("projects.feed", _external=True, **filters.to_args()))
+    return atom(_("Projects"), items, url_for("projects.feed", _external=True, **filters.to_args()),
+                page_url=url_for("projects.index", _external=True, **filters.to_args()))
 
 
 def _page(project, status=200, **forms):

@@ -43,7 +43,8 @@ def feed(slug):
     """Everything published with the tag, every kind, newest first."""
     tag, query = _tagged(slug)
     return atom(f"#{tag.name}", first(query.options(*feed_options(Content)), Content.id, 50),
-                url_for("tags.feed", slug=tag.slug, _external=True))
+                url_for("tags.feed", slug=tag.slug, _external=True),
+                page_url=url_for("tags.show", slug=tag.slug, _external=True))
 
 
 @bp.get("/tags/<slug>")

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, FloatField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from ...forms import Form
 from ...models import ROLE_ANIMATOR, ROLE_CONTRIBUTOR, ROLE_MEMBER
 
 COLOR = Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour like #1d4e89."))
@@ -16,16 +16,16 @@ def role_choices(include_animator: bool):
     return choices
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Role"), choices=role_choices(True), validators=[DataRequired()])
 
 
-class AppointForm(FlaskForm):
+class AppointForm(Form):
     email = EmailField(_l("E-mail address of the member"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=role_choices(True), validators=[DataRequired()])
 
 
-class TerritoryForm(FlaskForm):
+class TerritoryForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     slug = StringField(_l("Address (slug)"), validators=[
         DataRequired(), Length(max=60),
