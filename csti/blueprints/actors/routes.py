@@ -3,6 +3,7 @@ import json
 
 from flask import Response, flash, redirect, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -87,11 +88,14 @@ def geojson():
 
 @bp.get("/actors.csv")
 def export_csv():
+    """?format=excel: semicolons and a byte-order mark, for French spreadsheets."""
     filters = ActorFilter.from_args(request.args)
     actors = db.session.scalars(filters.select()).all()
-    rows = csv_rows(actors, lambda a: url_for("actors.show", id=a.id, slug=a.slug, _external=True))
+    excel = request.args.get("format") == "excel"
+    rows = csv_rows(actors, lambda a: url_for("actors.show", id=a.id, slug=a.slug, _external=True), excel=excel)
+    name = "structures-excel.csv" if excel else "structures.csv"
     return Response(stream_with_context(rows), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="structures.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # --- one structure ------------------------------------------------------------------------
@@ -364,4 +368,7 @@ def import_confirm(token):
     db.session.commit()
     drop_pending(token)
     flash(_("Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.", **counts), "success")
+    if result.error_rows:
+        flash(ngettext("%(num)d row with errors was not imported.", "%(num)d rows with errors were not imported.",
+                       len(result.error_rows)), "warning")
     return redirect(url_for("actors.index", territory=territory.slug), code=303)

@@ -24,6 +24,12 @@
     meta.textContent = [props.kind_label, props.commune].filter(Boolean).join(" · ");
     wrap.appendChild(a);
     wrap.appendChild(meta);
+    if (props.approximate_note) {
+      var note = document.createElement("div");
+      note.className = "approximate";
+      note.textContent = props.approximate_note;
+      wrap.appendChild(note);
+    }
     return wrap;
   }
 
