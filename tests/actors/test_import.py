@@ -400,3 +400,60 @@ def test_postcodes_and_communes(testapp_en, db, occitanie, animator, log_in):
     assert communes == {"Club alpin": ("38400", "Saint-Martin-d'Hères", "38"),
                         "Club ariégeois": ("09000", "Foix", "09"),
                         "Club égaré": ("31000", "Toulouse", "31")}
+
+
+# --- territories: an import never touches another territory's structures ------------------------
+def test_a_same_named_structure_of_another_territory_is_not_overwritten(testapp_en, db, occitanie, animator,
+                                                                        factory, make_actor, log_in):
+    other = factory.territory(slug="ailleurs", name="Ailleurs")
+    theirs = make_actor(other, "Club des sciences", postcode="31000", summary="Leur texte",
+                        website="https://leur.example")
+    log_in(testapp_en, animator)
+    page = upload(testapp_en, occitanie, "nom,type,code postal,résumé,site\n"
+                                         "Club des sciences,association,31000,Notre texte,https://notre.example\n")
+    assert counts(page)["create"] == "1 structure to create" and counts(page)["update"] == "0 structures to update"
+    page.forms["import-confirm"].submit(status=303)
+    refresh(db)
+    theirs = db.session.get(Actor, theirs.id)
+    assert (theirs.summary, theirs.website, theirs.territory_id) == ("Leur texte", "https://leur.example", other.id)
+    ours = db.session.scalar(select(Actor).where(Actor.territory_id == occitanie.id))
+    assert ours.title == "Club des sciences" and ours.summary == "Notre texte" and ours.id != theirs.id
+
+
+def test_csti_id_updates_a_renamed_structure_of_the_territory(testapp_en, db, occitanie, animator, make_actor,
+                                                              log_in):
+    ours = make_actor(occitanie, "Fablab des Carmes", postcode="31000")
+    log_in(testapp_en, animator)
+    page = upload(testapp_en, occitanie, f"csti_id,nom,type,code postal\n{ours.id},Carmes Lab,fablab,31000\n")
+    assert counts(page)["update"] == "1 structure to update" and counts(page)["create"] == "0 structures to create"
+    page.forms["import-confirm"].submit(status=303)
+    [actor] = actors(db)
+    assert (actor.id, actor.title) == (ours.id, "Carmes Lab")
+
+
+def test_csti_id_of_another_territory_is_ignored(testapp_en, db, occitanie, animator, factory, make_actor, log_in):
+    other = factory.territory(slug="ailleurs", name="Ailleurs")
+    theirs = make_actor(other, "Leur musée", kind="museum", postcode="29200")
+    log_in(testapp_en, animator)
+    page = upload(testapp_en, occitanie, f"csti_id,nom,type,code postal\n{theirs.id},Pris en otage,fablab,31000\n"
+                                         "999999,Inconnu,fablab,31000\n")
+    assert f"csti_id {theirs.id} is not a structure of Occitanie: ignored." in line(page, 2)
+    assert "csti_id 999999 is not a structure of Occitanie: ignored." in line(page, 3)
+    assert counts(page)["create"] == "2 structures to create"
+    page.forms["import-confirm"].submit(status=303)
+    refresh(db)
+    theirs = db.session.get(Actor, theirs.id)
+    assert (theirs.title, theirs.actor_kind, theirs.territory_id) == ("Leur musée", "museum", other.id)
+    assert sorted(a.title for a in actors(db) if a.territory_id == occitanie.id) == ["Inconnu", "Pris en otage"]
+
+
+def test_identifiers_of_another_territory_do_not_match(runner, db, occitanie, factory, make_actor, csv_file):
+    other = factory.territory(slug="ailleurs")
+    theirs = make_actor(other, "Leur club", postcode="31000")
+    theirs.source_ref = "R1"
+    db.session.commit()
+    result = runner.invoke(args=["csti", "import-actors", csv_file("id,nom,type,code postal\nR1,Notre club,association,31000\n"),
+                                 "--territory", "occitanie", "--lang", "en"])
+    assert "Imported: 1 created, 0 updated" in result.output, result.output
+    refresh(db)
+    assert db.session.get(Actor, theirs.id).title == "Leur club"
