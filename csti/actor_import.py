@@ -312,7 +312,7 @@ def _words(name: str) -> list[str]:
 
 
 def _split(value: str) -> list[str]:
-    for sep in ("|", ";", "\n"):
+    for sep in ("|", ";", "\n", " / "):
         if sep in value:
             return [v.strip() for v in value.split(sep) if v.strip()]
     return [v.strip() for v in value.split(",") if v.strip()]

@@ -62,7 +62,7 @@ def _ring(reader: _Reader) -> list[tuple[float, float]]:
 def _ring_moments(ring) -> tuple[float, float, float]:
     """(signed area, area·x̄, area·ȳ) of a closed ring (shoelace formula)."""
     area = cx = cy = 0.0
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
         cross = x1 * y2 - x2 * y1
         area += cross
         cx += (x1 + x2) * cross
@@ -80,7 +80,7 @@ def _centroid(hexwkb: str) -> tuple[float, float] | None:
     elif kind != 3:
         return None
     total = sx = sy = 0.0
-    for index in range(polygons):
+    for _polygon in range(polygons):
         if kind == 6:
             reader.header()
         (rings,) = reader.take("I")
