@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from .actors import is_formula, phone_numbers, set_location
 from .extensions import db
-from .geo import find_commune, find_in_department, postcode_exists
+from .geo import department_of_postcode, departments, find_commune, find_in_department, postcode_exists
 from .models.actors import ACTOR_KINDS, Actor
 from .models.audiences import AUDIENCES
 from .models.tags import Tag
@@ -370,7 +370,7 @@ def _locate(row: Row, raw: dict) -> None:
     else:
         located = find_in_department(postcode, name)
         if located is None:
-            if cedex or name:
+            if (cedex or name) and department_of_postcode(postcode) in departments():
                 row.errors.append(_("The postcode “%(pc)s” is not a commune's postcode (a CEDEX code?) and "
                                     "no commune “%(name)s” was found in its department: give the commune's "
                                     "own postcode.", pc=postcode, name=name))

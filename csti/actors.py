@@ -271,7 +271,8 @@ def decide_claim(claim: ClaimRequest, by, accept: bool, reason: str = "") -> boo
 
 # --- exports ---------------------------------------------------------------------------------
 FEATURE_COLUMNS = (Actor.id, Actor.slug, Actor.title, Actor.actor_kind, Actor.commune, Actor.latitude,
-                   Actor.longitude, Actor.location_approximate)
+                   Actor.longitude, Actor.location_approximate, Actor.kind_label_source)
+APPROXIMATE = "__approximate__"  # the key of the popup's sentence in feature()'s ``labels``
 
 
 def feature(actor, url: str, labels: dict | None = None) -> dict:
@@ -280,12 +281,16 @@ def feature(actor, url: str, labels: dict | None = None) -> dict:
     so (``approximate``, and the popup's sentence in ``approximate_note``)."""
     from flask_babel import gettext as _
 
-    label = (labels or {}).get(actor.actor_kind) or str(ACTOR_KINDS.get(actor.actor_kind, actor.actor_kind))
+    labels = labels or {}
+    if actor.actor_kind == "other" and actor.kind_label_source:
+        label = actor.kind_label_source
+    else:
+        label = labels.get(actor.actor_kind) or str(ACTOR_KINDS.get(actor.actor_kind, actor.actor_kind))
     properties = {"id": actor.id, "name": actor.title, "kind": actor.actor_kind,
                   "kind_label": label, "commune": actor.commune, "url": url,
                   "approximate": bool(actor.location_approximate)}
     if actor.location_approximate:
-        properties["approximate_note"] = _("Approximate location (centre of the commune)")
+        properties["approximate_note"] = labels.get(APPROXIMATE) or _("Approximate location (centre of the commune)")
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(actor.longitude, 6), round(actor.latitude, 6)]},

@@ -119,6 +119,8 @@ def test_structure_page_and_map_say_approximate(testapp_en, db, occitanie, anima
     point = next(f for f in geo["features"] if f["properties"]["id"] == actor.id)
     assert point["properties"]["approximate"] is True
     assert point["properties"]["approximate_note"] == "Approximate location (centre of the commune)"
+    farm = next(f for f in geo["features"] if f["properties"]["kind"] == "other" and "Ferme" in f["properties"]["name"])
+    assert farm["properties"]["kind_label"] == "Ferme pédagogique"
 
 
 @pytest.mark.parametrize("excel", [False, True])

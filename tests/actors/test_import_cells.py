@@ -78,6 +78,10 @@ def test_postcodes(en, postcode, commune, insee, department, regular):
     assert v["latitude"] is not None and v["approximate"]  # placed at the commune's centre
 
 
+def test_a_postcode_of_no_department_is_an_error(en):
+    assert row(postcode="99999", commune="Paris").errors == ["The postcode “99999” does not exist in France."]
+
+
 def test_a_cedex_code_without_a_known_commune_is_an_error(en):
     result = row(postcode="31077 Cedex", commune="Nulle-Part")
     assert result.errors == ["The postcode “31077” is not a commune's postcode (a CEDEX code?) and no commune "

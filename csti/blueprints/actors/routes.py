@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...actors import (
+    APPROXIMATE,
     FEATURE_COLUMNS,
     apply_form,
     csv_rows,
@@ -77,6 +78,7 @@ def geojson():
     # Columns, not structures: a territory's map has thousands of points.
     stmt = filters.select(*FEATURE_COLUMNS).where(Actor.latitude.is_not(None), Actor.longitude.is_not(None))
     labels = {kind: str(label) for kind, label in ACTOR_KINDS.items()}
+    labels[APPROXIMATE] = _("Approximate location (centre of the commune)")
     features = [feature(row, url_for("actors.show", id=row.id, slug=row.slug), labels)
                 for row in db.session.execute(stmt.limit(GEOJSON_LIMIT))]
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
