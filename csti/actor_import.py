@@ -223,6 +223,11 @@ class Preview:
     def warning_rows(self):
         return [r for r in self.rows if r.warnings and not r.errors]
 
+    @property
+    def approximate_count(self):
+        """Rows placed at their commune's centre (no coordinates in the file)."""
+        return sum(1 for r in self.rows if not r.errors and r.values.get("approximate"))
+
     def count(self, action):
         return sum(1 for r in self.rows if not r.errors and r.action == action)
 
@@ -326,13 +331,18 @@ _POSTCODE = re.compile(r"(?<!\d)(\d{2}) ?(\d{3})(?!\d)|(?<!\d)(\d{4})(?!\d)")
 _CEDEX = re.compile(r"\bcedex\b.*$", re.IGNORECASE | re.DOTALL)
 
 
-def _find_postcode(text: str) -> str:
-    """The first postcode of a cell: "31077 Cedex" → 31077, "31 000" → 31000, "9000" → 09000
-    (a spreadsheet dropped the leading zero)."""
-    match = _POSTCODE.search(text or "")
-    if not match:
-        return ""
-    return match.group(1) + match.group(2) if match.group(1) else "0" + match.group(3)
+def _find_postcode(text: str, short: bool = True) -> str:
+    """The first postcode of a cell: "31077 Cedex" → 31077, "31 000" → 31000, and in the
+    postcode column (``short``) "9000" → 09000 (a spreadsheet dropped the leading zero)."""
+    for match in _POSTCODE.finditer(text or ""):
+        if match.group(1):
+            return match.group(1) + match.group(2)
+        if short:
+            return "0" + match.group(3)
+    return ""
+
+
+_ADDRESS_TOWN = re.compile(r"^\s*(\d{5}|\d{2} \d{3})\s+\D")  # "31000 Toulouse", not "BP 1234"
 
 
 def _commune_name(text: str) -> str:
@@ -346,12 +356,12 @@ def _locate(row: Row, raw: dict) -> None:
     """Postcode and commune → the commune (INSEE code, name, regular postcode, centre)."""
     v = row.values
     cell, commune_cell = raw.get("postcode", ""), raw.get("commune", "")
-    postcode = _find_postcode(cell) or _find_postcode(commune_cell)
-    if not postcode and raw.get("address"):  # "12 rue X\n31000 Toulouse"
-        postcode = _find_postcode(raw["address"].splitlines()[-1])
+    postcode = _find_postcode(cell) or _find_postcode(commune_cell, short=False)
     name = _commune_name(commune_cell) or _commune_name(cell)
-    if not name and raw.get("address") and _find_postcode(raw["address"].splitlines()[-1]):
-        name = _commune_name(raw["address"].splitlines()[-1])
+    last_line = (raw.get("address") or "").splitlines()[-1:] or [""]
+    if not postcode and _ADDRESS_TOWN.match(last_line[0]):  # "12 rue X\n31000 Toulouse"
+        postcode = _find_postcode(last_line[0], short=False)
+        name = name or _commune_name(last_line[0])
     cedex = bool(_CEDEX.search(cell) or _CEDEX.search(commune_cell))
     v["postcode"], v["commune"], v["insee"], v["commune_name"], v["department"] = postcode, name, "", name, ""
     v["centre"] = None
@@ -482,11 +492,9 @@ def check_row(line: int, raw: dict) -> Row:
     if v["latitude"] is None and not row.errors:
         if v["centre"] is None:
             row.warnings.append(_("No coordinates, and none known for this commune: not on the map."))
-        else:
+        else:  # said once for the whole file in the preview, not as a remark on each row
             v["latitude"], v["longitude"] = v["centre"]
             v["approximate"] = True
-            row.warnings.append(_("No coordinates: placed at the centre of %(commune)s (approximate location).",
-                                  commune=v["commune_name"]))
     v["website"] = _website(row, raw.get("website", ""))
     v["email"] = _email(row, raw.get("email", ""))
     v["phone"] = _phone(row, raw.get("phone", ""))

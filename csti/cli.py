@@ -156,6 +156,10 @@ def import_actors(path, territory_slug, dry_run, skip_errors, show_warnings, lan
             ngettext("%(num)d row with errors", "%(num)d rows with errors", len(result.error_rows)),
             ngettext("%(num)d row with remarks", "%(num)d rows with remarks", len(result.warning_rows)),
         ]))
+        if result.approximate_count:
+            click.echo(ngettext("%(num)d structure without coordinates, placed at the centre of its commune "
+                                "(approximate location)", "%(num)d structures without coordinates, placed at the "
+                                "centre of their commune (approximate location)", result.approximate_count))
         if dry_run:
             return
         if result.error_rows and not skip_errors:

@@ -46,6 +46,7 @@ def test_the_census_file_imports_at_95_percent_with_french_messages(testapp, db,
     # French interface: the counts, and messages one understands.
     assert counts(page)["create"] == "304 structures à créer"
     assert counts(page)["errors"] == "16 lignes comportant des erreurs"
+    assert page.html.find(id="count-approximate").get_text(strip=True).startswith("304 ")
     ignored = page.html.find(id="columns-ignored").get_text(" ", strip=True)
     assert all(name in ignored for name in ("Nom du contact", "Fonction", "Date de mise à jour", "Commentaires"))
     read = page.html.find(id="columns-read").get_text(" ", strip=True)

@@ -151,12 +151,12 @@ def test_rows_with_errors_are_listed_and_block_the_import(testapp_en, db, occita
     page = upload(testapp_en, occitanie, BAD_ROWS)
     assert counts(page)["errors"] == "2 rows with errors"
     assert counts(page)["create"] == "4 structures to create"
-    assert page.html.find(id="count-warnings").get_text(strip=True) == "3 rows imported with remarks"
+    assert page.html.find(id="count-warnings").get_text(strip=True) == "2 rows imported with remarks"
     assert "The postcode “99999” does not exist in France." in line(page, 3)
     assert "error" in line(page, 3)
     # Bad coordinates, an unknown kind: remarks, the row is still imported.
     assert "latitude “123” is not a number between -90 and 90: ignored." in line(page, 4)
-    assert "placed at the centre of Toulouse (approximate location)" in line(page, 4)
+    assert "Approximate location (centre of the commune)" in line(page, 4)
     assert "Kind “vaisseau spatial” not recognised: recorded as “Other” with this label." in line(page, 5)
     # Spreadsheet rows: the quoted cell over two lines is row 6, whatever the file's lines.
     assert "Nom sur deux lignes" in line(page, 6) and "latitude “abc” is not a number" in line(page, 6)

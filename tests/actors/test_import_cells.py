@@ -78,6 +78,13 @@ def test_postcodes(en, postcode, commune, insee, department, regular):
     assert v["latitude"] is not None and v["approximate"]  # placed at the commune's centre
 
 
+def test_the_address_gives_the_postcode_only_from_a_town_line(en):
+    result = row(postcode="", commune="", address="12 rue Pasteur\n31000 Toulouse")
+    assert not result.errors and result.values["insee"] == "31555"
+    result = row(postcode="", commune="", address="12 rue Pasteur\nBP 1234")
+    assert result.errors == ["The postcode is empty."]
+
+
 def test_a_postcode_of_no_department_is_an_error(en):
     assert row(postcode="99999", commune="Paris").errors == ["The postcode “99999” does not exist in France."]
 
