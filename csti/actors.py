@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from sqlalchemy import func, or_, select
 
@@ -41,15 +42,51 @@ def set_location(actor: Actor, postcode: str, commune: str = "") -> None:
         actor.department = ""
 
 
+# Regions of the phone numbers written the French national way ("0590 …") in each overseas
+# department; elsewhere France.
+PHONE_REGIONS = {"971": "GP", "972": "MQ", "973": "GF", "974": "RE", "975": "PM", "976": "YT"}
+
+
+def phone_numbers(text: str, department: str = "") -> list[str]:
+    """The valid phone numbers found in ``text``, as E.164 ("+33561000000")."""
+    import phonenumbers
+
+    region = PHONE_REGIONS.get(department, "FR")
+    found = []
+    for match in phonenumbers.PhoneNumberMatcher(text or "", region):
+        number = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        if number not in found:
+            found.append(number)
+    if not found:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            return []
+        if phonenumbers.is_valid_number(number):
+            found.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return found
+
+
+def normalise_phone(text: str, department: str = "") -> str:
+    """The first phone number of ``text`` as E.164, or ""."""
+    found = phone_numbers(text, department)
+    return found[0] if found else ""
+
+
 def apply_form(actor: Actor, form) -> None:
+    old_location = (actor.latitude, actor.longitude)
     actor.actor_kind = form.actor_kind.data
+    if actor.actor_kind != "other":
+        actor.kind_label_source = ""
     actor.address = (form.address.data or "").strip()
     set_location(actor, form.postcode.data, form.commune.data)
     actor.latitude = form.latitude.data
     actor.longitude = form.longitude.data
+    if (actor.latitude, actor.longitude) != old_location or not actor.has_location:
+        actor.location_approximate = False  # placed by hand (or no longer placed)
     actor.website = (form.website.data or "").strip()
     actor.email = (form.email.data or "").strip().lower()
-    actor.phone = (form.phone.data or "").strip()
+    actor.phone = normalise_phone(form.phone.data or "", actor.department) or (form.phone.data or "").strip()
     actor.siret = "".join((form.siret.data or "").split())
     actor.rna = (form.rna.data or "").strip().upper()
     actor.social = {key: getattr(form, f"social_{key}").data.strip()
@@ -234,51 +271,87 @@ def decide_claim(claim: ClaimRequest, by, accept: bool, reason: str = "") -> boo
 
 # --- exports ---------------------------------------------------------------------------------
 FEATURE_COLUMNS = (Actor.id, Actor.slug, Actor.title, Actor.actor_kind, Actor.commune, Actor.latitude,
-                   Actor.longitude)
+                   Actor.longitude, Actor.location_approximate, Actor.kind_label_source)
+APPROXIMATE = "__approximate__"  # the key of the popup's sentence in feature()'s ``labels``
 
 
 def feature(actor, url: str, labels: dict | None = None) -> dict:
     """A GeoJSON point: ``actor`` is a structure or a row of its FEATURE_COLUMNS; ``labels``: the
-    kinds' labels translated once for a whole map."""
-    label = (labels or {}).get(actor.actor_kind) or str(ACTOR_KINDS.get(actor.actor_kind, actor.actor_kind))
+    kinds' labels translated once for a whole map. A point placed at its commune's centre says
+    so (``approximate``, and the popup's sentence in ``approximate_note``)."""
+    from flask_babel import gettext as _
+
+    labels = labels or {}
+    if actor.actor_kind == "other" and actor.kind_label_source:
+        label = actor.kind_label_source
+    else:
+        label = labels.get(actor.actor_kind) or str(ACTOR_KINDS.get(actor.actor_kind, actor.actor_kind))
+    properties = {"id": actor.id, "name": actor.title, "kind": actor.actor_kind,
+                  "kind_label": label, "commune": actor.commune, "url": url,
+                  "approximate": bool(actor.location_approximate)}
+    if actor.location_approximate:
+        properties["approximate_note"] = labels.get(APPROXIMATE) or _("Approximate location (centre of the commune)")
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(actor.longitude, 6), round(actor.latitude, 6)]},
-        "properties": {"id": actor.id, "name": actor.title, "kind": actor.actor_kind,
-                       "kind_label": label, "commune": actor.commune, "url": url},
+        "properties": properties,
     }
 
 
 # "csti_id" is this site's number; "ref" the census identifier (see actor_import), so that an
-# export edited in a spreadsheet imports back onto the same structures.
+# export edited in a spreadsheet imports back onto the same structures (csti_id only within the
+# importer's territory). "approximate_location": 1 when the point is the commune's centre.
 CSV_COLUMNS = ["csti_id", "ref", "name", "kind", "summary", "address", "postcode", "commune", "department",
-               "latitude", "longitude", "website", "email", "phone", "audiences", "tags", "territory",
-               "siret", "rna", "url"]
+               "latitude", "longitude", "approximate_location", "website", "email", "phone", "audiences", "tags",
+               "territory", "siret", "rna", "url"]
+
+# OWASP's CSV injection guidance: a spreadsheet runs a cell starting with = + - @ (or tab/CR) as a
+# formula. "=", tab and CR always are; "+", "-" and "@" followed by a number or a phone number
+# ("+33 5 61 00 00 00", "-4.48") are data, and "+"/"-" followed by plain text ("- un atelier", a
+# Markdown list) too: only operators, calls and references (( ) ! | & ^ * + " $ @ =) make them one.
+_NUMBER_OR_PHONE = re.compile(r"\s*[\d(][\d\s.,()/%-]*")
+_FORMULA_SYNTAX = re.compile(r'[=()!|&^*+"$@]')
+
+
+def is_formula(text: str) -> bool:
+    if not text:
+        return False
+    first, rest = text[0], text[1:]
+    if first in "=\t\r":
+        return True
+    if first not in "+-@":
+        return False
+    if _NUMBER_OR_PHONE.fullmatch(rest):
+        return False
+    return first == "@" or bool(_FORMULA_SYNTAX.search(rest))
 
 
 def neutralise(value) -> str:
-    """Spreadsheets run cells starting with = + - @ (or tab/CR) as formulas: prefix a quote."""
+    """A cell that a spreadsheet would run as a formula is prefixed with a quote (kept as text)."""
+    if isinstance(value, bool):
+        return "1" if value else ""
     if isinstance(value, (int, float)):
         return str(value)  # numbers (a negative longitude) are data, not formulas
     text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
+    return "'" + text if is_formula(text) else text
 
 
-def csv_rows(actors, url_for_actor):
-    """The export, line by line. It starts with a byte-order mark: without it, spreadsheets
-    read UTF-8 as Windows-1252 and mangle every accent (the census import accepts it back)."""
+def csv_rows(actors, url_for_actor, excel: bool = False):
+    """The export, line by line: plain CSV (UTF-8, commas), or for French spreadsheets
+    (``excel``: semicolons, and a byte-order mark without which they read UTF-8 as
+    Windows-1252). The census import reads both back."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=";" if excel else ",")
     writer.writerow(CSV_COLUMNS)
-    yield "\ufeff" + out.getvalue()
+    yield ("\ufeff" if excel else "") + out.getvalue()
     for actor in actors:
         out.seek(0)
         out.truncate()
+        kind = actor.kind_label_source if actor.actor_kind == "other" and actor.kind_label_source else actor.actor_kind
         writer.writerow([neutralise(v) for v in (
-            actor.id, actor.source_ref, actor.title, actor.actor_kind, actor.summary, actor.address, actor.postcode,
-            actor.commune, actor.department, actor.latitude, actor.longitude, actor.website,
+            actor.id, actor.source_ref, actor.title, kind, actor.summary, actor.address, actor.postcode,
+            actor.commune, actor.department, actor.latitude, actor.longitude,
+            bool(actor.location_approximate and actor.has_location), actor.website,
             actor.email, actor.phone, "|".join(actor.audiences), "|".join(t.name for t in actor.tags),
             actor.territory.slug if actor.territory else "", actor.siret, actor.rna, url_for_actor(actor),
         )])

@@ -128,9 +128,16 @@ def seed_demo(if_empty):
 @click.option("--territory", "territory_slug", required=True, help="slug of the territory")
 @click.option("--dry-run", is_flag=True, help="only check the file")
 @click.option("--skip-errors", is_flag=True, help="import the valid rows when some have errors")
+@click.option("--warnings", "show_warnings", is_flag=True, help="also list the remarks on imported rows")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
+              help="language of the messages (default: the site's, French)")
 @with_appcontext
-def import_actors(path, territory_slug, dry_run, skip_errors):
+def import_actors(path, territory_slug, dry_run, skip_errors, show_warnings, lang):
     """Import the census of structures from a CSV file (see the README for the columns)."""
+    from flask import current_app
+    from flask_babel import force_locale, ngettext
+    from flask_babel import gettext as _
+
     from .actor_import import ImportFileError, apply, preview
     from .models import AuditLog, Territory
 
@@ -139,27 +146,38 @@ def import_actors(path, territory_slug, dry_run, skip_errors):
         raise click.UsageError(f"no territory {territory_slug!r} (flask csti territory list)")
     with open(path, "rb") as f:
         data = f.read()
-    from flask_babel import force_locale
-
-    # The command speaks English: the rows' messages too (outside a request they would
-    # otherwise come in the site's default language, mixed with the English lines).
-    with write_intent(), force_locale("en"):
+    with write_intent(), force_locale(lang or current_app.config.get("BABEL_DEFAULT_LOCALE", "fr")):
         try:
             result = preview(data, territory)
         except ImportFileError as error:
             raise click.ClickException(str(error)) from None
+        if result.ignored_columns:
+            click.echo(_("Columns not imported (not recognised):") + " " + ", ".join(result.ignored_columns))
         for row in result.error_rows:
-            click.echo(f"line {row.line}: " + "; ".join(row.errors), err=True)
-        click.echo(f"{result.count('create')} to create, {result.count('update')} to update, "
-                   f"{result.count('unchanged')} unchanged, {len(result.error_rows)} rows with errors")
+            click.echo(_("row %(line)d:", line=row.line) + " " + "; ".join(row.errors), err=True)
+        if show_warnings:
+            for row in result.warning_rows:
+                click.echo(_("row %(line)d:", line=row.line) + " " + "; ".join(row.warnings))
+        click.echo(", ".join([
+            _("%(num)d to create", num=result.count("create")),
+            _("%(num)d to update", num=result.count("update")),
+            _("%(num)d unchanged", num=result.count("unchanged")),
+            ngettext("%(num)d row with errors", "%(num)d rows with errors", len(result.error_rows)),
+            ngettext("%(num)d row with remarks", "%(num)d rows with remarks", len(result.warning_rows)),
+        ]))
+        if result.approximate_count:
+            click.echo(ngettext("%(num)d structure without coordinates, placed at the centre of its commune "
+                                "(approximate location)", "%(num)d structures without coordinates, placed at the "
+                                "centre of their commune (approximate location)", result.approximate_count))
         if dry_run:
             return
         if result.error_rows and not skip_errors:
-            raise click.ClickException("rows with errors: fix the file or pass --skip-errors; nothing imported")
+            raise click.ClickException(_("Some rows have errors: fix the file or pass --skip-errors; "
+                                         "nothing imported."))
         counts = apply(result, territory, None)
         AuditLog.record(None, "actors.imported", None, territory, **counts)
         db.session.commit()
-    click.echo(f"imported: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged")
+        click.echo(_("Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.", **counts))
 
 
 @csti_cli.command("reindex")

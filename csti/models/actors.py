@@ -7,7 +7,7 @@ body). People belong to structures (``ActorMember``: manager or member) and may 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -68,6 +68,10 @@ class Actor(Content):
     rna: Mapped[str] = mapped_column(String(10), default="")
     # Set by the census import: the row's identifier in the source file, for idempotent re-imports.
     source_ref: Mapped[str] = mapped_column(String(64), default="", index=True)
+    # The census file's own word for the kind when none of ACTOR_KINDS fitted (kind "other").
+    kind_label_source: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # Placed at its commune's centre (the census import, when a row has no coordinates).
+    location_approximate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     members = relationship("ActorMember", back_populates="actor", cascade="all, delete-orphan")
 
@@ -80,7 +84,24 @@ class Actor(Content):
 
     @property
     def actor_kind_label(self):
+        if self.actor_kind == "other" and self.kind_label_source:
+            return self.kind_label_source
         return ACTOR_KINDS.get(self.actor_kind, self.actor_kind)
+
+    @property
+    def phone_display(self) -> str:
+        """The phone number the French way ("05 61 00 00 00"; abroad, the international way)."""
+        import phonenumbers
+
+        try:
+            number = phonenumbers.parse(self.phone, "FR")
+        except phonenumbers.NumberParseException:
+            return self.phone
+        if not phonenumbers.is_valid_number(number):
+            return self.phone
+        french = phonenumbers.region_code_for_number(number) in ("FR", "GP", "MQ", "GF", "RE", "PM", "YT")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL if french
+                                          else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
     @property
     def has_location(self) -> bool:

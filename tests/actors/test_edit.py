@@ -143,3 +143,24 @@ def test_logo_upload_rejects_a_non_image(testapp_en, db, territory, factory, mak
     assert "not an image we can read" in page.html.find(id="logo-error").get_text()
     actor = reload(db, actor)
     assert actor.logo is None and actor.title == "Sans logo"  # nothing half-saved
+
+
+def test_an_edit_stores_the_phone_as_e164_and_placing_the_point_ends_approximate(testapp_en, db, territory, factory,
+                                                                                 make_actor, log_in):
+    manager = factory.user()
+    actor = make_actor(territory, "Océanopolis", kind="museum", postcode="29200", lat=48.39169, lng=-4.48454,
+                       managers=[manager])
+    actor.location_approximate = True
+    db.session.commit()
+    log_in(testapp_en, manager)
+    form = edit_form(testapp_en, actor)
+    form["phone"] = "02.98.34.40.40"
+    form.submit(status=303)
+    actor = reload(db, actor)
+    assert actor.phone == "+33298344040" and actor.location_approximate  # the point did not move
+    assert "02 98 34 40 40" in testapp_en.get(path(actor)).text
+    form = edit_form(testapp_en, actor)
+    form["latitude"], form["longitude"] = "48.3903", "-4.4358"
+    form.submit(status=303)
+    actor = reload(db, actor)
+    assert (actor.latitude, actor.longitude, actor.location_approximate) == (48.3903, -4.4358, False)

@@ -65,8 +65,8 @@ def test_directory_links_to_the_exports_with_its_filters(testapp_en, located):
 
 
 def read_csv(response):
-    assert response.body.startswith(b"\xef\xbb\xbf")  # the BOM spreadsheets need to read UTF-8
-    return list(csv.DictReader(io.StringIO(response.body.decode("utf-8-sig"))))
+    assert not response.body.startswith(b"\xef\xbb\xbf")  # plain UTF-8: the Excel variant has the BOM
+    return list(csv.DictReader(io.StringIO(response.body.decode("utf-8"))))
 
 
 def test_csv_export_honours_the_filters(testapp_en, located):
@@ -87,7 +87,8 @@ def test_csv_export_neutralises_formulas(testapp_en, factory, make_actor):
     territory = factory.territory(slug="bretagne")
     make_actor(territory, "=cmd|' /C calc'!A0", postcode="29200", lat=48.39, lng=-4.48,
                summary="+SUM(1)", address="@x", phone="-1+1", website="https://example.org")
-    make_actor(territory, "Normal", postcode="29200", summary="Plain text", lat=48.39, lng=-4.48)
+    make_actor(territory, "Normal", postcode="29200", summary="Plain text", lat=48.39, lng=-4.48,
+               address="- rez-de-chaussée", phone="+33298000000")
     rows = {r["csti_id"]: r for r in read_csv(testapp_en.get("/actors.csv"))}
     bad, good = sorted(rows.values(), key=lambda r: r["name"] != "'=cmd|' /C calc'!A0")
     assert bad["name"] == "'=cmd|' /C calc'!A0"
@@ -97,21 +98,29 @@ def test_csv_export_neutralises_formulas(testapp_en, factory, make_actor):
     # Numbers are data: a negative longitude stays a number a spreadsheet can compute with.
     assert bad["longitude"] == "-4.48" and bad["latitude"] == "48.39"
     assert good["name"] == "Normal" and good["summary"] == "Plain text"
+    # Not formulas: a phone number, text after a dash (no quote added: the export round-trips).
+    assert good["phone"] == "+33298000000" and good["address"] == "- rez-de-chaussée"
 
 
 def test_csv_export_imports_back(testapp_en, runner, db, tmp_path, located):
     """What the directory exports, the census import reads back without creating duplicates."""
     export = tmp_path / "export.csv"
     export.write_bytes(testapp_en.get("/actors.csv?territory=bretagne").body)
-    result = runner.invoke(args=["csti", "import-actors", str(export), "--territory", "bretagne", "--dry-run"])
+    result = runner.invoke(args=["csti", "import-actors", str(export), "--territory", "bretagne", "--dry-run",
+                                  "--lang", "en"])
     assert result.exit_code == 0, result.output
-    assert "0 to create, 0 to update, 3 unchanged, 0 rows with errors" in result.output
+    # The structure without a location is placed at its commune's centre: the one change.
+    assert "0 to create, 1 to update, 2 unchanged, 0 rows with errors" in result.output
 
 
 @pytest.mark.parametrize("value, expected", [
     ("=1+1", "'=1+1"), ("+SUM(1)", "'+SUM(1)"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
     ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("Musée", "Musée"), ("", ""), (None, ""),
     (-4.48, "-4.48"), (12, "12"), ("a=b", "a=b"),
+    # Data, not formulas: phone numbers, signed numbers, text after a dash or a plus.
+    ("+33 5 61 00 00 00", "+33 5 61 00 00 00"), ("+33561000000", "+33561000000"), ("-4.48", "-4.48"),
+    ("- un atelier ouvert", "- un atelier ouvert"), ("+ de 300 visiteurs", "+ de 300 visiteurs"),
+    ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"), ("+A1*2", "'+A1*2"), ("@x", "'@x"), ("-HYPERLINK(x)", "'-HYPERLINK(x)"),
 ])
 def test_neutralise(value, expected):
     from csti.actors import neutralise

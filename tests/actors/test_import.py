@@ -70,12 +70,15 @@ def test_good_utf8_file_previews_then_imports(testapp_en, db, occitanie, animato
         "fablab", "OC-1", "31000", "Toulouse", "31")
     assert (carmes.latitude, carmes.longitude) == (43.6, 1.44)
     assert carmes.website == "https://fablab-carmes.example.org"
-    assert carmes.email == "contact@carmes.example.org" and carmes.phone == "+33 5 61 00 00 00"
+    assert carmes.email == "contact@carmes.example.org" and carmes.phone == "+33561000000"  # E.164
     assert carmes.audiences == ["general_public", "teenagers"]
     assert [t.slug for t in carmes.tags] == ["electronique", "robotique"]
     assert carmes.summary == "Un atelier ouvert." and carmes.author_id == animator.id
     assert museum.actor_kind == "museum" and museum.commune == "Toulouse" and museum.audiences == ["families"]
-    assert curieux.latitude is None and sorted(t.slug for t in curieux.tags) == ["debats", "mediation"]
+    assert sorted(t.slug for t in curieux.tags) == ["debats", "mediation"]
+    # Without coordinates: at the centre of its commune, flagged approximate.
+    assert (curieux.latitude, curieux.longitude, curieux.location_approximate) == (43.59945, 3.89609, True)
+    assert not carmes.location_approximate
     [entry] = db.session.scalars(select(AuditLog).where(AuditLog.action == "actors.imported")).all()
     assert entry.details == {"created": 3, "updated": 0, "unchanged": 0} and entry.actor_id == animator.id
     # The pending upload is gone: the same confirmation cannot run twice.
@@ -138,7 +141,7 @@ Code postal inconnu,association,99999,,
 Mauvaises coordonnées,fablab,31000,123,1.44
 Genre inconnu,vaisseau spatial,31000,,
 "Nom sur
-deux lignes",association,34000,abc,
+deux lignes",association,,abc,
 Autre bon club,fablab,34000,,
 """
 
@@ -146,13 +149,18 @@ Autre bon club,fablab,34000,,
 def test_rows_with_errors_are_listed_and_block_the_import(testapp_en, db, occitanie, animator, log_in):
     log_in(testapp_en, animator)
     page = upload(testapp_en, occitanie, BAD_ROWS)
-    assert counts(page)["errors"] == "4 rows with errors"
-    assert counts(page)["create"] == "2 structures to create"
+    assert counts(page)["errors"] == "2 rows with errors"
+    assert counts(page)["create"] == "4 structures to create"
+    assert page.html.find(id="count-warnings").get_text(strip=True) == "2 rows imported with remarks"
     assert "The postcode “99999” does not exist in France." in line(page, 3)
-    assert "latitude “123” is not a number between -90 and 90." in line(page, 4)
-    assert "Unknown kind “vaisseau spatial”." in line(page, 5)
-    assert "latitude “abc” is not a number" in line(page, 6)  # a quoted cell spans lines 6 and 7
-    assert "Autre bon club" in line(page, 8)
+    assert "error" in line(page, 3)
+    # Bad coordinates, an unknown kind: remarks, the row is still imported.
+    assert "latitude “123” is not a number between -90 and 90: ignored." in line(page, 4)
+    assert "Approximate location (centre of the commune)" in line(page, 4)
+    assert "Kind “vaisseau spatial” not recognised: recorded as “Other” with this label." in line(page, 5)
+    # Spreadsheet rows: the quoted cell over two lines is row 6, whatever the file's lines.
+    assert "Nom sur deux lignes" in line(page, 6) and "latitude “abc” is not a number" in line(page, 6)
+    assert "Autre bon club" in line(page, 7) and line(page, 8) is None
     assert page.html.find(id="skip_errors") is not None
     # Confirming without "skip" is refused, with the preview and a message; nothing written.
     refused = page.forms["import-confirm"].submit(status=422)
@@ -163,8 +171,13 @@ def test_rows_with_errors_are_listed_and_block_the_import(testapp_en, db, occita
     form = refused.forms["import-confirm"]
     form["skip_errors"] = True
     response = form.submit(status=303)
-    assert "Import done: 2 created, 0 updated, 0 unchanged." in response.follow().text
-    assert [a.title for a in actors(db)] == ["Autre bon club", "Bon club"]
+    followed = response.follow()
+    assert "Import done: 4 created, 0 updated, 0 unchanged." in followed.text
+    assert "2 rows with errors were not imported." in followed.text
+    assert [a.title for a in actors(db)] == ["Autre bon club", "Bon club", "Genre inconnu", "Mauvaises coordonnées"]
+    unknown = actors(db)[2]
+    assert unknown.actor_kind == "other" and unknown.kind_label_source == "vaisseau spatial"
+    assert unknown.actor_kind_label == "vaisseau spatial"
 
 
 def test_reimport_is_idempotent(testapp_en, db, occitanie, animator, log_in):
@@ -219,7 +232,7 @@ def test_duplicate_rows_in_one_file(testapp_en, occitanie, animator, log_in):
     log_in(testapp_en, animator)
     content = "nom,type,code postal\nClub,association,31000\nCLUB,association,31000\nClub,association,34000\n"
     page = upload(testapp_en, occitanie, content)
-    assert "Duplicate of line 2 in this file." in line(page, 3)
+    assert "Duplicate of row 2 in this file." in line(page, 3)
     assert counts(page)["create"] == "2 structures to create"
 
 
@@ -242,7 +255,7 @@ def test_formulas_are_neutralised(testapp_en, db, occitanie, animator, log_in):
     [actor] = actors(db)
     assert actor.title == "'=cmd|' /C calc'!A0"
     assert actor.summary == "'+SUM(1)" and actor.address == "'@x"
-    assert actor.phone == "+33 5 61 00 00 00"  # a phone number is not a formula
+    assert actor.phone == "+33561000000"  # a phone number is not a formula
     assert (actor.latitude, actor.longitude) == (43.6, -1.5)
 
 
@@ -324,41 +337,43 @@ def csv_file(tmp_path):
 
 def test_cli_imports_and_is_idempotent(runner, db, occitanie, csv_file):
     path = csv_file(GOOD)
-    result = runner.invoke(args=["csti", "import-actors", path, "--territory", "occitanie"])
+    result = runner.invoke(args=["csti", "import-actors", path, "--territory", "occitanie", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "3 to create, 0 to update, 0 unchanged, 0 rows with errors" in result.output
-    assert "imported: 3 created, 0 updated, 0 unchanged" in result.output
+    assert "Imported: 3 created, 0 updated, 0 unchanged." in result.output
     assert len(actors(db)) == 3
     assert all(a.author_id is None and a.is_published for a in actors(db))
-    result = runner.invoke(args=["csti", "import-actors", path, "--territory", "occitanie"])
+    result = runner.invoke(args=["csti", "import-actors", path, "--territory", "occitanie", "--lang", "en"])
     assert result.exit_code == 0, result.output
-    assert "imported: 0 created, 0 updated, 3 unchanged" in result.output
+    assert "Imported: 0 created, 0 updated, 3 unchanged." in result.output
     assert len(actors(db)) == 3
 
 
 def test_cli_dry_run_writes_nothing(runner, db, occitanie, csv_file):
-    result = runner.invoke(args=["csti", "import-actors", csv_file(GOOD), "--territory", "occitanie", "--dry-run"])
+    result = runner.invoke(args=["csti", "import-actors", csv_file(GOOD), "--territory", "occitanie", "--dry-run",
+                                  "--lang", "en"])
     assert result.exit_code == 0
-    assert "3 to create" in result.output and "imported" not in result.output
+    assert "3 to create" in result.output and "Imported" not in result.output
     assert actors(db) == []
 
 
 def test_cli_rows_with_errors(runner, db, occitanie, csv_file):
     path = csv_file(BAD_ROWS)
-    result = runner.invoke(args=["csti", "import-actors", path, "--territory", "occitanie"])
+    result = runner.invoke(args=["csti", "import-actors", path, "--territory", "occitanie", "--lang", "en"])
     assert result.exit_code == 1
-    assert "line 3: The postcode “99999” does not exist in France." in result.output
-    assert "line 5: Unknown kind “vaisseau spatial”." in result.output
+    assert "row 3: The postcode “99999” does not exist in France." in result.output
+    assert "row 6: The postcode is empty." in result.output
     assert "nothing imported" in result.output
     assert actors(db) == []
-    result = runner.invoke(args=["csti", "import-actors", path, "--territory", "occitanie", "--skip-errors"])
+    result = runner.invoke(args=["csti", "import-actors", path, "--territory", "occitanie", "--skip-errors",
+                                  "--lang", "en"])
     assert result.exit_code == 0, result.output
-    assert "imported: 2 created" in result.output
-    assert len(actors(db)) == 2
+    assert "Imported: 4 created" in result.output
+    assert len(actors(db)) == 4
 
 
 def test_cli_bad_file_and_bad_territory(runner, db, occitanie, csv_file):
-    result = runner.invoke(args=["csti", "import-actors", csv_file("nom\nX\n"), "--territory", "occitanie"])
+    result = runner.invoke(args=["csti", "import-actors", csv_file("nom\nX\n"), "--territory", "occitanie", "--lang", "en"])
     assert result.exit_code == 1 and "Missing columns: type, code postal" in result.output
     result = runner.invoke(args=["csti", "import-actors", csv_file(GOOD), "--territory", "nowhere"])
     assert result.exit_code == 2 and "no territory 'nowhere'" in result.output
@@ -385,3 +400,60 @@ def test_postcodes_and_communes(testapp_en, db, occitanie, animator, log_in):
     assert communes == {"Club alpin": ("38400", "Saint-Martin-d'Hères", "38"),
                         "Club ariégeois": ("09000", "Foix", "09"),
                         "Club égaré": ("31000", "Toulouse", "31")}
+
+
+# --- territories: an import never touches another territory's structures ------------------------
+def test_a_same_named_structure_of_another_territory_is_not_overwritten(testapp_en, db, occitanie, animator,
+                                                                        factory, make_actor, log_in):
+    other = factory.territory(slug="ailleurs", name="Ailleurs")
+    theirs = make_actor(other, "Club des sciences", postcode="31000", summary="Leur texte",
+                        website="https://leur.example")
+    log_in(testapp_en, animator)
+    page = upload(testapp_en, occitanie, "nom,type,code postal,résumé,site\n"
+                                         "Club des sciences,association,31000,Notre texte,https://notre.example\n")
+    assert counts(page)["create"] == "1 structure to create" and counts(page)["update"] == "0 structures to update"
+    page.forms["import-confirm"].submit(status=303)
+    refresh(db)
+    theirs = db.session.get(Actor, theirs.id)
+    assert (theirs.summary, theirs.website, theirs.territory_id) == ("Leur texte", "https://leur.example", other.id)
+    ours = db.session.scalar(select(Actor).where(Actor.territory_id == occitanie.id))
+    assert ours.title == "Club des sciences" and ours.summary == "Notre texte" and ours.id != theirs.id
+
+
+def test_csti_id_updates_a_renamed_structure_of_the_territory(testapp_en, db, occitanie, animator, make_actor,
+                                                              log_in):
+    ours = make_actor(occitanie, "Fablab des Carmes", postcode="31000")
+    log_in(testapp_en, animator)
+    page = upload(testapp_en, occitanie, f"csti_id,nom,type,code postal\n{ours.id},Carmes Lab,fablab,31000\n")
+    assert counts(page)["update"] == "1 structure to update" and counts(page)["create"] == "0 structures to create"
+    page.forms["import-confirm"].submit(status=303)
+    [actor] = actors(db)
+    assert (actor.id, actor.title) == (ours.id, "Carmes Lab")
+
+
+def test_csti_id_of_another_territory_is_ignored(testapp_en, db, occitanie, animator, factory, make_actor, log_in):
+    other = factory.territory(slug="ailleurs", name="Ailleurs")
+    theirs = make_actor(other, "Leur musée", kind="museum", postcode="29200")
+    log_in(testapp_en, animator)
+    page = upload(testapp_en, occitanie, f"csti_id,nom,type,code postal\n{theirs.id},Pris en otage,fablab,31000\n"
+                                         "999999,Inconnu,fablab,31000\n")
+    assert f"csti_id {theirs.id} is not a structure of Occitanie: ignored." in line(page, 2)
+    assert "csti_id 999999 is not a structure of Occitanie: ignored." in line(page, 3)
+    assert counts(page)["create"] == "2 structures to create"
+    page.forms["import-confirm"].submit(status=303)
+    refresh(db)
+    theirs = db.session.get(Actor, theirs.id)
+    assert (theirs.title, theirs.actor_kind, theirs.territory_id) == ("Leur musée", "museum", other.id)
+    assert sorted(a.title for a in actors(db) if a.territory_id == occitanie.id) == ["Inconnu", "Pris en otage"]
+
+
+def test_identifiers_of_another_territory_do_not_match(runner, db, occitanie, factory, make_actor, csv_file):
+    other = factory.territory(slug="ailleurs")
+    theirs = make_actor(other, "Leur club", postcode="31000")
+    theirs.source_ref = "R1"
+    db.session.commit()
+    result = runner.invoke(args=["csti", "import-actors", csv_file("id,nom,type,code postal\nR1,Notre club,association,31000\n"),
+                                 "--territory", "occitanie", "--lang", "en"])
+    assert "Imported: 1 created, 0 updated" in result.output, result.output
+    refresh(db)
+    assert db.session.get(Actor, theirs.id).title == "Leur club"

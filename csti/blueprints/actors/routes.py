@@ -3,10 +3,12 @@ import json
 
 from flask import Response, flash, redirect, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...actors import (
+    APPROXIMATE,
     FEATURE_COLUMNS,
     apply_form,
     csv_rows,
@@ -82,6 +84,7 @@ def geojson():
     # Columns, not structures: a territory's map has thousands of points.
     stmt = filters.select(*FEATURE_COLUMNS).where(Actor.latitude.is_not(None), Actor.longitude.is_not(None))
     labels = {kind: str(label) for kind, label in ACTOR_KINDS.items()}
+    labels[APPROXIMATE] = _("Approximate location (centre of the commune)")
     features = [feature(row, url_for("actors.show", id=row.id, slug=row.slug), labels)
                 for row in db.session.execute(stmt.limit(GEOJSON_LIMIT))]
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
@@ -93,11 +96,14 @@ def geojson():
 
 @bp.get("/actors.csv")
 def export_csv():
+    """?format=excel: semicolons and a byte-order mark, for French spreadsheets."""
     filters = ActorFilter.from_args(request.args)
     actors = db.session.scalars(filters.select()).all()
-    rows = csv_rows(actors, lambda a: url_for("actors.show", id=a.id, slug=a.slug, _external=True))
+    excel = request.args.get("format") == "excel"
+    rows = csv_rows(actors, lambda a: url_for("actors.show", id=a.id, slug=a.slug, _external=True), excel=excel)
+    name = "structures-excel.csv" if excel else "structures.csv"
     return Response(stream_with_context(rows), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="structures.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # --- one structure ------------------------------------------------------------------------
@@ -371,4 +377,7 @@ def import_confirm(token):
     db.session.commit()
     drop_pending(token)
     flash(_("Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.", **counts), "success")
+    if result.error_rows:
+        flash(ngettext("%(num)d row with errors was not imported.", "%(num)d rows with errors were not imported.",
+                       len(result.error_rows)), "warning")
     return redirect(url_for("actors.index", territory=territory.slug), code=303)

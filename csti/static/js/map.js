@@ -36,6 +36,12 @@
     var meta = textNode([props.kind_label, props.commune].filter(Boolean).join(" · "), "div");
     wrap.appendChild(a);
     wrap.appendChild(meta);
+    if (props.approximate_note) {
+      var note = document.createElement("div");
+      note.className = "approximate";
+      note.textContent = props.approximate_note;
+      wrap.appendChild(note);
+    }
     return wrap;
   }
 
