@@ -2,7 +2,7 @@
 its commune's centre by the census import).
 
 Revision ID: b3e1c7a4d2f0
-Revises: dfa2a91df861
+Revises: b4e1c7a9d2f0
 Create Date: 2026-12-03 10:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b3e1c7a4d2f0'
-down_revision = 'dfa2a91df861'
+down_revision = 'b4e1c7a9d2f0'
 branch_labels = None
 depends_on = None
 

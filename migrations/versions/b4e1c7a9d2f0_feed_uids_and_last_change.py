@@ -2,7 +2,7 @@
 it changed (data_version.changed_at, the feeds' Last-Modified).
 
 Revision ID: b4e1c7a9d2f0
-Revises: dfa2a91df861
+Revises: b7e3c1a9d2f4
 Create Date: 2026-12-03 10:05:00
 
 """
@@ -16,7 +16,7 @@ import csti.models.base
 
 # revision identifiers, used by Alembic.
 revision = 'b4e1c7a9d2f0'
-down_revision = 'dfa2a91df861'
+down_revision = 'b7e3c1a9d2f4'
 branch_labels = None
 depends_on = None
 
