@@ -44,7 +44,8 @@ ENDPOINTS = frozenset({
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary", "ETag", "Last-Modified")
 PLACEHOLDER = "\x00csrf\x00"
 # Writes that no cached page shows: they do not make the pages out of date.
-IGNORED_TABLES = frozenset({"rate_counter", "search_outbox", "notification", "audit_log", "data_version"})
+IGNORED_TABLES = frozenset({"rate_counter", "search_outbox", "notification", "audit_log", "data_version",
+                            "user_session"})
 
 
 class PageCache:

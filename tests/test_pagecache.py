@@ -105,3 +105,21 @@ def test_pages_that_are_not_lists_are_not_kept(cached_app, visitor, db, factory)
     visitor.get(f"/article/{article.id}-{article.slug}")
     visitor.get("/login")
     assert not _entries(cached_app)
+
+
+def test_opening_and_ending_sessions_leave_the_cached_pages_alone(app, db, factory):
+    """Logging in and out writes server-side session rows, which no cached page shows."""
+    from sqlalchemy import delete, select
+
+    from csti.accounts import open_session
+    from csti.models.accounts import UserSession
+
+    user = factory.user()
+    before = db.session.scalar(select(DataVersion.value))
+    with app.test_request_context():
+        open_session(user)
+        db.session.commit()
+        assert db.session.scalar(select(UserSession.id).where(UserSession.user_id == user.id)) is not None
+        db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+        db.session.commit()
+    assert db.session.scalar(select(DataVersion.value)) == before

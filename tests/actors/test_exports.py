@@ -72,6 +72,7 @@ def read_csv(response):
 def test_csv_export_honours_the_filters(testapp_en, located):
     response = testapp_en.get("/actors.csv?kind=fablab")
     assert response.content_type == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
     assert response.headers["Content-Disposition"] == 'attachment; filename="structures.csv"'
     rows = read_csv(response)
     assert [r["name"] for r in rows] == ["Club sans adresse", "FabLab des Carmes", "LabFab rennais"]

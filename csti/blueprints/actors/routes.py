@@ -102,7 +102,7 @@ def export_csv():
     excel = request.args.get("format") == "excel"
     rows = csv_rows(actors, lambda a: url_for("actors.show", id=a.id, slug=a.slug, _external=True), excel=excel)
     name = "structures-excel.csv" if excel else "structures.csv"
-    return Response(stream_with_context(rows), mimetype="text/csv; charset=utf-8",
+    return Response(stream_with_context(rows), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
