@@ -83,28 +83,14 @@ def _create_content(user, territory):
 # --- what needs a confirmed e-mail address ----------------------------------------------------
 # Joining a territory or a structure, registering to an event, liking, following and reporting:
 # an account whose address nobody confirmed could be one of thousands a script made.
-CONFIRMED_ONLY = ("join", "register", "like", "follow", "report")
-
-
-@rule("join", Territory)
-def _join_territory(user, territory):
+# (registering to an event: its own rule below, which asks for a confirmed address too).
+def _confirmed(user, _target):
     return user.is_confirmed
 
 
-@rule("like", Content)
-def _like(user, content):
-    return user.is_confirmed
-
-
-@rule("report", Content)
-def _report_content(user, content):
-    return user.is_confirmed
-
-
-@rule("follow", object)
-def _follow(user, target):
-    """A publication, a member or a tag."""
-    return user.is_confirmed
+for _action, _kind in (("join", Territory), ("like", Content), ("report", Content),
+                       ("follow", object)):  # follow: a publication, a member or a tag
+    rule(_action, _kind)(_confirmed)
 
 
 # --- content ------------------------------------------------------------------------------

@@ -36,21 +36,11 @@ def test_point_map_tooltip_shows_the_title_as_text(live, page, evil, which, map_
     _no_injection(page, tooltip)
 
 
-def test_directory_popup_shows_the_title_as_text(live, page, evil):
-    page.goto("/actors")
-    the_map = page.locator("#actors-map")
-    expect(the_map).to_have_attribute("data-count", "1")
-    point = the_map.locator(".leaflet-overlay-pane path.leaflet-interactive")
-    expect(point).to_have_count(1)
-    point.click()
-    popup = the_map.locator(".leaflet-popup-content")
-    expect(popup.locator("a")).to_have_text(EVIL)
-    _no_injection(page, popup)
-
-
-def test_agenda_map_popup_shows_the_title_as_text(live, page, evil):
-    page.goto("/agenda?view=map")
-    the_map = page.locator("#events-map")
+@pytest.mark.parametrize("url, map_id", [("/actors", "actors-map"), ("/agenda?view=map", "events-map")],
+                         ids=["directory", "agenda"])
+def test_map_popup_shows_the_title_as_text(live, page, evil, url, map_id):
+    page.goto(url)
+    the_map = page.locator(f"#{map_id}")
     expect(the_map).to_have_attribute("data-count", "1")
     point = the_map.locator(".leaflet-overlay-pane path.leaflet-interactive")
     expect(point).to_have_count(1)
