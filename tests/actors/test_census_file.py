@@ -50,8 +50,8 @@ def test_the_census_file_imports_at_95_percent_with_french_messages(testapp, db,
     ignored = page.html.find(id="columns-ignored").get_text(" ", strip=True)
     assert all(name in ignored for name in ("Nom du contact", "Fonction", "Date de mise à jour", "Commentaires"))
     read = page.html.find(id="columns-read").get_text(" ", strip=True)
-    assert "Nom de la structure → name" in read and "Site internet → website" in read
-    assert "Adresse e-mail → email" in read and "Thématiques → tags" in read
+    assert "Nom de la structure → Nom" in read and "Site internet → Site web" in read
+    assert "Adresse e-mail → E-mail" in read and "Thématiques → Thématiques" in read
     # Row numbers are the spreadsheet's: multi-line cells are one row, blank lines count.
     assert "Le nom est vide." in line(page, 13)
     assert "L'Œil de" in line(page, 22) and "n°20" in line(page, 22)
