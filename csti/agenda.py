@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from .bounds import MAX_YEAR, MIN_YEAR  # dates beyond are typing errors (and arithmetic overflows)
-from .events import local_zone, to_utc
+from .dates import local_zone, to_utc
 from .models import PUBLISHED, Tag, Territory, content_owner, content_tag
 from .models.audiences import AUDIENCES, ContentAudience
 from .models.base import utcnow
