@@ -16,10 +16,19 @@ from .models import PUBLISHED, Content, Tag, Territory, content_owner, content_t
 MAX_VALUES = 20
 
 
+def printable(text: str) -> str:
+    """Without control characters: PostgreSQL refuses NUL in a string, and none belongs in a filter."""
+    return "".join(c for c in text if c.isprintable() or c.isspace())
+
+
 def multi(args, key, allowed=None) -> list[str]:
+    """The values of a query-string filter, repeated (``?tag=a&tag=b``) or comma-separated
+    (``?tag=a,b``): at most MAX_VALUES arguments, each value trimmed, cut to 60 characters,
+    without control characters, in ``allowed`` if given, once each, in the order given.
+    Every list's filters (publications, the agenda, the directory) read their facets with it."""
     values = []
     for raw in args.getlist(key)[:MAX_VALUES]:
-        for value in raw.split(","):
+        for value in printable(raw).split(","):
             value = value.strip()[:60]
             if value and (allowed is None or value in allowed) and value not in values:
                 values.append(value)
