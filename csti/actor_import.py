@@ -447,43 +447,57 @@ def _phone(row: Row, value: str) -> str:
     return found[0]
 
 
-def check_row(line: int, raw: dict) -> Row:
-    row = Row(line=line, values={})
-    v = row.values
+def _neutralise_formulas(row: Row, raw: dict) -> None:
     for key, value in raw.items():
         value, was_formula = neutralise(value)
         if was_formula:
             row.warnings.append(_("Column %(col)s started like a spreadsheet formula: kept as text.",
                                   col=FIELD_NAMES.get(key, key)))
         raw[key] = value
-    v["csti_id"] = raw.get("csti_id", "").strip()
-    v["ref"] = raw.get("ref", "")[:64]
-    v["name"] = " ".join(raw.get("name", "").split())[:200]
-    if not v["name"]:
+
+
+def _check_identifiers(row: Row, raw: dict) -> None:
+    row.values["csti_id"] = raw.get("csti_id", "").strip()
+    row.values["ref"] = raw.get("ref", "")[:64]
+
+
+def _check_name(row: Row, raw: dict) -> None:
+    row.values["name"] = " ".join(raw.get("name", "").split())[:200]
+    if not row.values["name"]:
         row.errors.append(_("The name is empty."))
+
+
+def _check_kind(row: Row, raw: dict) -> None:
     label = " ".join(raw.get("kind", "").split())
     kind, recognised = resolve_kind(label)
-    v["kind"], v["kind_label"] = kind, ""
+    row.values["kind"], row.values["kind_label"] = kind, ""
     if not label:
         row.warnings.append(_("No kind given: “Other” used."))
     elif kind == "other" and not recognised:
-        v["kind_label"] = label[:100]
+        row.values["kind_label"] = label[:100]
         row.warnings.append(_("Kind “%(kind)s” not recognised: recorded as “Other” with this label.", kind=label))
-    _locate(row, raw)
-    for key, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
-        text = raw.get(key, "").replace(",", ".").replace(" ", "").lstrip("'")
-        v[key] = None
-        if not text:
-            continue
-        try:
-            number = float(text)
-        except ValueError:
-            number = None
-        if number is None or not (low <= number <= high):
-            row.warnings.append(_("%(col)s “%(value)s” is not a number between %(low)d and %(high)d: ignored.",
-                                  col=key, value=raw.get(key), low=low, high=high))
-        else:
-            v[key] = number
+
+
+def _coordinate(row: Row, raw: dict, key: str, low: int, high: int) -> float | None:
+    text = raw.get(key, "").replace(",", ".").replace(" ", "").lstrip("'")
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is None or not (low <= number <= high):
+        row.warnings.append(_("%(col)s “%(value)s” is not a number between %(low)d and %(high)d: ignored.",
+                              col=key, value=raw.get(key), low=low, high=high))
+        return None
+    return number
+
+
+def _check_coordinates(row: Row, raw: dict) -> None:
+    """Latitude and longitude (both or none), else the commune's centre, marked approximate."""
+    v = row.values
+    v["latitude"] = _coordinate(row, raw, "latitude", -90, 90)
+    v["longitude"] = _coordinate(row, raw, "longitude", -180, 180)
     if (v["latitude"] is None) != (v["longitude"] is None):
         row.warnings.append(_("Only one of the latitude and the longitude is given: both ignored."))
         v["latitude"] = v["longitude"] = None
@@ -495,15 +509,29 @@ def check_row(line: int, raw: dict) -> Row:
         else:  # said once for the whole file in the preview, not as a remark on each row
             v["latitude"], v["longitude"] = v["centre"]
             v["approximate"] = True
-    v["website"] = _website(row, raw.get("website", ""))
-    v["email"] = _email(row, raw.get("email", ""))
-    v["phone"] = _phone(row, raw.get("phone", ""))
+
+
+def _cell(key: str, clean):
+    """The checker storing ``clean(row, cell)`` for one column."""
+    def check(row: Row, raw: dict) -> None:
+        row.values[key] = clean(row, raw.get(key, ""))
+
+    return check
+
+
+def _check_address(row: Row, raw: dict) -> None:
     address = raw.get("address", "")
     if raw.get("address2"):
         address = f"{address}, {raw['address2']}" if address else raw["address2"]
-    v["address"] = ", ".join(part.strip() for part in address.splitlines() if part.strip())[:255]
-    v["summary"] = raw.get("summary", "")[:500]
-    v["description"] = raw.get("description", "")[:100_000]
+    row.values["address"] = ", ".join(part.strip() for part in address.splitlines() if part.strip())[:255]
+
+
+def _check_texts(row: Row, raw: dict) -> None:
+    row.values["summary"] = raw.get("summary", "")[:500]
+    row.values["description"] = raw.get("description", "")[:100_000]
+
+
+def _check_audiences(row: Row, raw: dict) -> None:
     _kinds, audience_aliases = _aliases()
     audiences = []
     for name in _split(raw.get("audiences", "")):
@@ -513,18 +541,57 @@ def check_row(line: int, raw: dict) -> Row:
                 audiences.append(code)
         else:
             row.warnings.append(_("Unknown audience “%(name)s” ignored.", name=name))
-    v["audiences"] = audiences
-    v["tags"] = [t[:50] for t in _split(raw.get("tags", "")) if Tag.normalize(t)][:20]
-    siret = "".join(raw.get("siret", "").split())
+    row.values["audiences"] = audiences
+
+
+def _check_tags(row: Row, raw: dict) -> None:
+    row.values["tags"] = [t[:50] for t in _split(raw.get("tags", "")) if Tag.normalize(t)][:20]
+
+
+def _siret(row: Row, value: str) -> str:
+    siret = "".join(value.split())
     if siret and not (siret.isdigit() and len(siret) == 14):
         row.warnings.append(_("“%(value)s” is not a SIRET number (14 digits): left empty.", value=siret))
-        siret = ""
-    v["siret"] = siret
-    rna = raw.get("rna", "").strip().upper()
+        return ""
+    return siret
+
+
+def _rna(row: Row, value: str) -> str:
+    rna = value.strip().upper()
     if rna and not (len(rna) == 10 and rna[0] == "W" and rna[1:].isdigit()):
         row.warnings.append(_("“%(value)s” is not an RNA number (like W123456789): left empty.", value=rna))
-        rna = ""
-    v["rna"] = rna
+        return ""
+    return rna
+
+
+# Field (group) → its checker, run in this order: each reads the row's cells, writes its values
+# and appends its errors and warnings (the coordinates need the commune located, the phone its
+# department).
+CHECKERS = {
+    "identifiers": _check_identifiers,  # csti_id, ref
+    "name": _check_name,
+    "kind": _check_kind,  # kind, kind_label
+    "location": _locate,  # postcode, commune, insee, department, centre
+    "coordinates": _check_coordinates,  # latitude, longitude, approximate
+    "website": _cell("website", _website),
+    "email": _cell("email", _email),
+    "phone": _cell("phone", _phone),
+    "address": _check_address,  # address, address2
+    "texts": _check_texts,  # summary, description
+    "audiences": _check_audiences,
+    "tags": _check_tags,
+    "siret": _cell("siret", _siret),
+    "rna": _cell("rna", _rna),
+}
+
+
+def check_row(line: int, raw: dict) -> Row:
+    """One row of the file: its values, and what is wrong with them (errors: the row is not
+    imported) or was changed (warnings)."""
+    row = Row(line=line, values={})
+    _neutralise_formulas(row, raw)
+    for checker in CHECKERS.values():
+        checker(row, raw)
     return row
 
 

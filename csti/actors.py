@@ -25,6 +25,7 @@ from .models.actors import (
     ClaimRequest,
 )
 from .models.base import utcnow
+from .moderation import submit
 from .text import fold
 
 
@@ -140,7 +141,7 @@ def propose(actor: Actor, user, manage: bool = False) -> None:
     for its animators; ``manage``: the proposer works there and keeps the page up to date."""
     if manage:
         add_member(actor, user, MANAGER)
-    actor.submit(user)
+    submit(actor, user)
     db.session.add(actor)
     db.session.flush()
     AuditLog.record(user, "actor.proposed", actor, actor.territory, status=actor.status)
@@ -149,7 +150,7 @@ def propose(actor: Actor, user, manage: bool = False) -> None:
 def updated(actor: Actor, user) -> None:
     """After an edit: a rejected proposal edited by its author goes back to the animators."""
     if actor.status == REJECTED and actor.author_id == getattr(user, "id", None):
-        actor.submit(user)
+        submit(actor, user)
     AuditLog.record(user, "actor.updated", actor, actor.territory)
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from .bounds import MAX_YEAR, MIN_YEAR  # dates beyond are typing errors (and arithmetic overflows)
-from .events import local_zone, to_utc
+from .dates import local_zone, to_utc
+from .listing import multi, printable
 from .models import PUBLISHED, Tag, Territory, content_owner, content_tag
 from .models.audiences import AUDIENCES, ContentAudience
 from .models.base import utcnow
@@ -18,28 +19,12 @@ from .text import fold
 
 WHEN = ("upcoming", "today", "weekend", "month", "range", "past")
 VIEWS = ("list", "calendar", "map")
-MAX_VALUES = 20
 MAX_PAGE = 10_000  # beyond, an offset only costs the database
 
 
 def page_number(args) -> int:
     """The ``page`` argument, between 1 and MAX_PAGE (1 when it is not a number)."""
     return min(max(args.get("page", 1, type=int), 1), MAX_PAGE)
-
-
-def _printable(text: str) -> str:
-    """Without control characters: PostgreSQL refuses NUL in a string, and none belongs in a filter."""
-    return "".join(c for c in text if c.isprintable() or c.isspace())
-
-
-def _multi(args, key, allowed=None):
-    values = []
-    for raw in args.getlist(key)[:MAX_VALUES]:
-        for value in _printable(raw).split(","):
-            value = value.strip()[:60]
-            if value and (allowed is None or value in allowed) and value not in values:
-                values.append(value)
-    return values
 
 
 def _date(value):
@@ -80,13 +65,13 @@ class EventFilter:
         f = cls(
             when=when if when in WHEN else "upcoming",
             start=_date(args.get("start")), end=_date(args.get("end")),
-            kinds=_multi(args, "kind", EVENT_KINDS), audiences=_multi(args, "audience", AUDIENCES),
-            territories=_multi(args, "territory"),
-            departments=[d for d in _multi(args, "department") if d.isalnum() and len(d) <= 3],
-            tags=[Tag.normalize(t) for t in _multi(args, "tag") if Tag.normalize(t)],
-            organisers=[i for i in map(_id, _multi(args, "organiser")) if i is not None][:10],
+            kinds=multi(args, "kind", EVENT_KINDS), audiences=multi(args, "audience", AUDIENCES),
+            territories=multi(args, "territory"),
+            departments=[d for d in multi(args, "department") if d.isalnum() and len(d) <= 3],
+            tags=[Tag.normalize(t) for t in multi(args, "tag") if Tag.normalize(t)],
+            organisers=[i for i in map(_id, multi(args, "organiser")) if i is not None][:10],
             price=args.get("price", "") if args.get("price") in ("free", "paid") else "",
-            q=" ".join(_printable(args.get("q") or "").split())[:200],
+            q=" ".join(printable(args.get("q") or "").split())[:200],
             view=view if view in VIEWS else "list",
         )
         month = args.get("month", "")

@@ -1,7 +1,30 @@
-"""Dates shown to people: Babel, in the instance's time zone (Europe/Paris)."""
+"""Dates and times: the instance's time zone (Europe/Paris) and the conversions to and from
+UTC (the database stores aware UTC), and the dates shown to people (Babel)."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from babel.dates import format_date as babel_format_date
 from babel.dates import get_day_names
+from flask import current_app
 from flask_babel import format_date, format_datetime, format_time, get_locale
+
+
+def local_zone() -> ZoneInfo:
+    try:
+        return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris"))
+    except RuntimeError:  # outside an app
+        return ZoneInfo("Europe/Paris")
+
+
+def to_utc(local: datetime) -> datetime:
+    """A naive local (Europe/Paris) datetime -> aware UTC."""
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=local_zone())
+    return local.astimezone(ZoneInfo("UTC"))
+
+
+def to_local(value: datetime) -> datetime:
+    return value.astimezone(local_zone())
 
 
 def datetime_filter(value, fmt="medium"):
@@ -28,8 +51,6 @@ def time_filter(value, fmt="short"):
 
 def localtime_filter(value):
     """An aware UTC datetime -> the same instant in the instance's zone (for .date(), etc.)."""
-    from .events import to_local
-
     return to_local(value) if value else value
 
 

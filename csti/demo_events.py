@@ -6,7 +6,8 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from .events import local_zone, register, schedule
+from .dates import local_zone
+from .events import register, schedule
 from .extensions import db
 from .models.actors import Actor
 from .models.base import utcnow

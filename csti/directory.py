@@ -11,24 +11,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 
 from .extensions import db
-from .listing import published
+from .listing import multi, published
 from .models import Tag, Territory, content_tag
 from .models.actors import ACTOR_KINDS, Actor
 from .models.audiences import AUDIENCES, ContentAudience
 
 SORTS = ("name", "recent")
-MAX_VALUES = 20
 TAG_FACET_SIZE = 30
-
-
-def _multi(args, key, allowed=None):
-    values = []
-    for raw in args.getlist(key)[:MAX_VALUES]:
-        for value in raw.split(","):
-            value = value.strip()[:60]
-            if value and (allowed is None or value in allowed) and value not in values:
-                values.append(value)
-    return values
 
 
 @dataclass
@@ -48,18 +37,18 @@ class ActorFilter:
         from .geo import departments
 
         sort = args.get("sort", "name")
-        territories, territory_ids = _multi(args, "territory"), []
+        territories, territory_ids = multi(args, "territory"), []
         if territories:
             rows = db.session.execute(select(Territory.slug, Territory.id).where(Territory.slug.in_(territories)))
             territories, territory_ids = [list(column) for column in zip(*rows, strict=True)] or ([], [])
-        tags = list(dict.fromkeys(Tag.normalize(t) for t in _multi(args, "tag") if Tag.normalize(t)))
+        tags = list(dict.fromkeys(Tag.normalize(t) for t in multi(args, "tag") if Tag.normalize(t)))
         if tags:
             tags = list(db.session.scalars(select(Tag.slug).where(Tag.slug.in_(tags))))
         return cls(
-            kinds=_multi(args, "kind", ACTOR_KINDS),
-            departments=_multi(args, "department", departments()),
+            kinds=multi(args, "kind", ACTOR_KINDS),
+            departments=multi(args, "department", departments()),
             tags=sorted(tags),
-            audiences=_multi(args, "audience", AUDIENCES),
+            audiences=multi(args, "audience", AUDIENCES),
             territories=sorted(territories),
             territory_ids=sorted(territory_ids),
             q=" ".join((args.get("q") or "").split())[:200],

@@ -11,6 +11,7 @@ from .extensions import db
 from .models import DRAFT, PUBLISHED
 from .models.base import utcnow
 from .models.dossiers import MAX_COLLABORATORS, MAX_ITEMS, Dossier, DossierCollaborator, DossierItem
+from .moderation import submit
 from .policy import can
 
 
@@ -28,7 +29,7 @@ def set_visibility(dossier: Dossier, private: bool, by) -> None:
         dossier.status = DRAFT
         dossier.featured_rank = None
     elif dossier.status != PUBLISHED:
-        dossier.submit(by)
+        submit(dossier, by)
 
 
 def curated_by(user):

@@ -5,14 +5,13 @@ Shared by the views, the CLI and (later) the API, and unit-tested here.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from dateutil.rrule import MONTHLY, WEEKLY, rrule
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
+from .dates import to_utc
 from .extensions import db
 from .models.base import utcnow
 from .models.events import (
@@ -24,24 +23,6 @@ from .models.events import (
     EventOccurrence,
     Registration,
 )
-
-
-def local_zone() -> ZoneInfo:
-    try:
-        return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris"))
-    except RuntimeError:  # outside an app
-        return ZoneInfo("Europe/Paris")
-
-
-def to_utc(local: datetime) -> datetime:
-    """A naive local (Europe/Paris) datetime -> aware UTC."""
-    if local.tzinfo is None:
-        local = local.replace(tzinfo=local_zone())
-    return local.astimezone(ZoneInfo("UTC"))
-
-
-def to_local(value: datetime) -> datetime:
-    return value.astimezone(local_zone())
 
 
 class ScheduleError(ValueError):

@@ -25,7 +25,7 @@ from icalendar import Calendar, vText
 from icalendar import Event as VEvent
 from sqlalchemy import select
 
-from .events import local_zone, to_local
+from .dates import local_zone, to_local
 from .extensions import db
 from .lru import SizedLRU
 from .models import Tag, content_tag

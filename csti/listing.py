@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import lazyload, selectinload
 
 from .bounds import parse_id
@@ -14,12 +14,22 @@ from .extensions import db
 from .models import PUBLISHED, Content, Tag, Territory, content_owner, content_tag
 
 MAX_VALUES = 20
+MAX_PER_PAGE = 100  # Flask-SQLAlchemy's Pagination default
+
+
+def printable(text: str) -> str:
+    """Without control characters: PostgreSQL refuses NUL in a string, and none belongs in a filter."""
+    return "".join(c for c in text if c.isprintable() or c.isspace())
 
 
 def multi(args, key, allowed=None) -> list[str]:
+    """The values of a query-string filter, repeated (``?tag=a&tag=b``) or comma-separated
+    (``?tag=a,b``): at most MAX_VALUES arguments, each value trimmed, cut to 60 characters,
+    without control characters, in ``allowed`` if given, once each, in the order given.
+    Every list's filters (publications, the agenda, the directory) read their facets with it."""
     values = []
     for raw in args.getlist(key)[:MAX_VALUES]:
-        for value in raw.split(","):
+        for value in printable(raw).split(","):
             value = value.strip()[:60]
             if value and (allowed is None or value in allowed) and value not in values:
                 values.append(value)
@@ -123,31 +133,30 @@ def event_card_options(path=None) -> list:
     return [path.options(*options)] if path is not None else options
 
 
-class KeyPagination(SelectPagination):
-    """``db.paginate`` finding the page's rows by their ``key`` column first, then loading them:
-    the database sorts and skips keys and filter columns — mostly read from indexes — instead of
-    whole rows (titles, summaries, bodies) for every candidate before it cuts the page."""
+def paginate(stmt, key, page: int, per_page: int, count: bool = True) -> Pagination:
+    """The page of ``stmt`` (a select of one model, ordered) whose rows ``key`` identifies.
 
-    def _query_items(self) -> list:
-        stmt, key, session = self._query_args["select"], self._query_args["key"], self._query_args["session"]
-        keys = stmt.with_only_columns(key).limit(self.per_page).offset(self._query_offset)
-        return _by_keys(session, stmt, key, keys)
-
-
-def paginate(stmt, key, page: int, per_page: int, count: bool = True) -> KeyPagination:
-    """The page of ``stmt`` (a select of one model, ordered) whose rows ``key`` identifies."""
-    return KeyPagination(select=stmt, key=key, session=db.session, page=page, per_page=per_page, error_out=False,
-                         count=count)
+    The page's rows are found by their ``key`` column first, then loaded: the database sorts
+    and skips keys and filter columns — mostly read from indexes — instead of whole rows
+    (titles, summaries, bodies) for every candidate before it cuts the page. Flask-SQLAlchemy's
+    public API only: ``db.paginate`` pages the keys, its ``items`` are then replaced by the rows
+    and its ``total`` set by counting ``stmt`` (as ``db.paginate(stmt)`` would count it)."""
+    pagination = db.paginate(stmt.with_only_columns(key), page=page, per_page=per_page, max_per_page=MAX_PER_PAGE,
+                             error_out=False, count=False)
+    pagination.items = _load(db.session, stmt, key, pagination.items)
+    if count:
+        pagination.total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return pagination
 
 
 def first(stmt, key, limit: int) -> list:
     """The first ``limit`` items of ``stmt`` (ordered), found by their ``key`` first like
-    ``KeyPagination`` does — for feeds."""
-    return _by_keys(db.session, stmt, key, stmt.with_only_columns(key).limit(limit))
+    ``paginate`` does — for feeds."""
+    return _load(db.session, stmt, key, list(db.session.scalars(stmt.with_only_columns(key).limit(limit))))
 
 
-def _by_keys(session, stmt, key, keys_stmt) -> list:
-    keys = list(session.scalars(keys_stmt))
+def _load(session, stmt, key, keys: list) -> list:
+    """The rows of ``stmt`` whose ``key`` is in ``keys``, in the order of ``keys``."""
     if not keys:
         return []
     position = {value: index for index, value in enumerate(keys)}

@@ -9,11 +9,18 @@ from sqlalchemy import func, select
 
 from .extensions import db
 from .models import PENDING, AuditLog, Content, Notification, Territory
+from .policy import can
+
+
+def submit(item: Content, user) -> None:
+    """Publish ``item`` now if ``user`` may publish it without review, else queue it for review."""
+    if can(user, "publish", item):
+        item.publish()
+    else:
+        item.status = PENDING
 
 
 def moderated_territories(user) -> list[Territory]:
-    from .policy import can
-
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     return [t for t in db.session.scalars(select(Territory).order_by(Territory.name)) if can(user, "moderate", t)]

@@ -11,7 +11,13 @@ Roles are per territory — member < contributor < animator — plus a global ad
 """
 from __future__ import annotations
 
+from .models.accounts import User
+from .models.actors import Actor
 from .models.content import PUBLISHED, Content
+from .models.discussion import Comment
+from .models.dossiers import Dossier
+from .models.events import Event
+from .models.projects import Project
 from .models.territories import ROLE_ANIMATOR, ROLE_CONTRIBUTOR, Territory
 
 _RULES = {}
@@ -143,18 +149,12 @@ def _moderate_content(user, content):
 
 
 # --- people -------------------------------------------------------------------------------
-from .models.accounts import User  # noqa: E402
-
-
 @rule("edit", User)
 def _edit_user(user, other):
     return user.id == other.id
 
 
 # --- actors (structures) -------------------------------------------------------------------
-from .models.actors import Actor  # noqa: E402
-
-
 @rule("view", Actor)
 def _view_actor(user, actor):
     """As any content, and the structure's own team sees its page before it is published."""
@@ -186,9 +186,6 @@ def _import_actors(user, territory):
 
 
 # --- events ---------------------------------------------------------------------------------
-from .models.events import Event  # noqa: E402
-
-
 @rule("edit", Event)
 def _edit_event(user, event):
     """The author, the managers of an organising structure, the territory's animators."""
@@ -211,9 +208,6 @@ def _manage_registrations(user, event):
 
 
 # --- projects -------------------------------------------------------------------------------
-from .models.projects import Project  # noqa: E402
-
-
 @rule("edit", Project)
 def _edit_project(user, project):
     """As any content, and the people of the project's team."""
@@ -236,9 +230,6 @@ def _offer_help(user, project):
 
 
 # --- dossiers -------------------------------------------------------------------------------
-from .models.dossiers import Dossier  # noqa: E402
-
-
 @rule("view", Dossier)
 def _view_dossier(user, dossier):
     """A private dossier: its owner and collaborators only (admins were let through above).
@@ -288,9 +279,6 @@ def _moderate_dossier(user, dossier):
 
 
 # --- discussion -----------------------------------------------------------------------------
-from .models.discussion import Comment  # noqa: E402
-
-
 @rule("comment", Content)
 def _comment(user, content):
     return user.is_confirmed and content.status == PUBLISHED

@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, String, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..dates import local_zone
+from .base import utcnow
 from .content import Content
 
 ANNOUNCEMENT_KINDS = {
@@ -48,7 +50,4 @@ class Announcement(Content):
 
 
 def local_today() -> date:
-    from ..events import local_zone
-    from .base import utcnow
-
     return utcnow().astimezone(local_zone()).date()

@@ -167,15 +167,6 @@ class Content(db.Model):
         if self.published_at is None:
             self.published_at = utcnow()
 
-    def submit(self, user) -> None:
-        """Publish now if ``user`` may publish here without review, else queue for review."""
-        from ..policy import can
-
-        if can(user, "publish", self):
-            self.publish()
-        else:
-            self.status = PENDING
-
     def reject(self, note: str = "") -> None:
         self.status = REJECTED
         self.moderation_note = note

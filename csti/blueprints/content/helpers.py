@@ -11,6 +11,7 @@ from ...htmx import render
 from ...models import DRAFT, PENDING, PUBLISHED, AuditLog, Territory
 from ...models.actors import Actor, ActorMember
 from ...models.base import utcnow
+from ...moderation import submit
 from ...policy import can
 from .forms import split_tags
 
@@ -148,7 +149,7 @@ def save_content(item, *, creating: bool, audit_action: str, message, drafts: bo
             if item.status != PUBLISHED:
                 item.status = DRAFT
         elif item.status != PUBLISHED:
-            item.submit(current_user)
+            submit(item, current_user)
     if creating:
         db.session.add(item)
     else:

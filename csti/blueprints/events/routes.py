@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ...accounts import refuse_unconfirmed
 from ...actors import set_location
 from ...agenda import EventFilter, page_number
+from ...dates import to_local, to_utc
 from ...errors import fail
 from ...events import (
     RegistrationError,
@@ -26,8 +27,6 @@ from ...events import (
     schedule,
     send_registration_mail,
     serve_waiting_list,
-    to_local,
-    to_utc,
     waiting_ranks,
 )
 from ...extensions import db
@@ -39,6 +38,7 @@ from ...listing import paginate
 from ...models import PUBLISHED, AuditLog, Tag, Territory
 from ...models.actors import Actor, ActorMember
 from ...models.events import CANCELLED, CONFIRMED, WAITING, Event, EventOccurrence, Registration
+from ...moderation import submit
 from ...policy import can
 from ..content.forms import TagForm
 from ..content.helpers import (
@@ -408,7 +408,7 @@ def create():
     if form.validate_on_submit():
         event = Event(author=current_user)
         if _apply(event, form):
-            event.submit(current_user)
+            submit(event, current_user)
             db.session.add(event)
             db.session.commit()
             flash(_("The event is published.") if event.is_published
