@@ -1,4 +1,4 @@
-"""One URL, full page or fragment (DESIGN §5).
+"""One URL, full page or fragment (docs/architecture.md §5).
 
 ``render(template, block=...)`` renders the whole page, or — for an htmx request that is not
 a history restore — only the named block of the same template (jinja2-fragments), or an

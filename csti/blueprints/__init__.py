@@ -1,1 +1,1 @@
-"""One blueprint per content type or concern (DESIGN §2)."""
+"""One blueprint per content type or concern (docs/architecture.md §1)."""

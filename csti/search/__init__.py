@@ -1,4 +1,4 @@
-"""Search behind a small service interface (DESIGN §6): ``search()``, ``suggest()``, ``count()``,
+"""Search behind a small service interface (docs/architecture.md §8): ``search()``, ``suggest()``, ``count()``,
 ``drain()``, ``reindex()``, ``check()``. The backend is Whoosh (embedded, the default) or
 PostgreSQL full-text search (``CSTI_SEARCH_BACKEND=postgres``); views never see which.
 

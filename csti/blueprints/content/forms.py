@@ -1,4 +1,4 @@
-"""Forms shared by every content type (DESIGN §3): subclass ``ContentForm``."""
+"""Forms shared by every content type (docs/architecture.md §4): subclass ``ContentForm``."""
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
