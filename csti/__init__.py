@@ -14,25 +14,6 @@ from config import CONFIGS
 
 from .extensions import babel, csrf, db, login_manager, mail
 
-BLUEPRINTS = [
-    "csti.blueprints.main:bp",
-    "csti.blueprints.accounts:bp",
-    "csti.blueprints.territories:bp",
-    "csti.blueprints.content:bp",
-    "csti.blueprints.tags:bp",
-    "csti.blueprints.pages:bp",
-    "csti.blueprints.admin:bp",
-    "csti.blueprints.actors:bp",
-    "csti.blueprints.follows:bp",
-    "csti.blueprints.events:bp",
-    "csti.blueprints.discussion:bp",
-    "csti.blueprints.articles:bp",
-    "csti.blueprints.announcements:bp",
-    "csti.blueprints.projects:bp",
-    "csti.blueprints.dossiers:bp",
-    "csti.blueprints.search:bp",
-]
-
 
 class CstiRequest(Request):
     from .urls import BoundedArgs as parameter_storage_class
@@ -197,12 +178,28 @@ def select_locale():
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def register_blueprints(app):
+def discover_blueprints() -> list:
+    """Every package of ``csti.blueprints`` that exposes a ``bp``, by package name (no list to
+    keep: a new feature's package is found; importing it registers its content type, see
+    docs/architecture.md §4). No route depends on the order: Werkzeug matches by rule, not
+    by registration."""
+    import pkgutil
     from importlib import import_module
 
-    for path in BLUEPRINTS:
-        module, attr = path.split(":")
-        app.register_blueprint(getattr(import_module(module), attr))
+    from . import blueprints
+
+    found = []
+    for info in sorted(pkgutil.iter_modules(blueprints.__path__), key=lambda info: info.name):
+        if info.ispkg:
+            module = import_module(f"{blueprints.__name__}.{info.name}")
+            if hasattr(module, "bp"):
+                found.append(module.bp)
+    return found
+
+
+def register_blueprints(app):
+    for bp in discover_blueprints():
+        app.register_blueprint(bp)
 
 
 def register_request_hooks(app):

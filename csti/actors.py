@@ -365,6 +365,7 @@ def activity(actor, limit: int = 6) -> dict:
     from sqlalchemy import or_, select
     from sqlalchemy.orm import contains_eager
 
+    from . import registry
     from .models import PUBLISHED, Content, content_owner
     from .models.announcements import Announcement
     from .models.base import utcnow
@@ -385,7 +386,7 @@ def activity(actor, limit: int = 6) -> dict:
             break
     publications = db.session.scalars(
         select(Content).where(Content.status == PUBLISHED, Content.id.in_(owned), Content.kind.in_(
-            ("article", "announcement")))
+            registry.structure_kinds()))
         .order_by(Content.published_at.desc(), Content.id.desc()).limit(limit * 2)).all()
     publications = [p for p in publications if not (isinstance(p, Announcement) and p.is_expired())][:limit]
     return {"events": events, "publications": publications}

@@ -23,10 +23,15 @@ from sqlalchemy import select
 
 from .text import clean_text
 
-FEED_ENDPOINTS = frozenset({
-    "articles.feed", "announcements.feed", "projects.feed", "dossiers.feed", "tags.feed",
-    "events.agenda_ics", "events.structure_ics", "events.tag_ics", "events.territory_ics", "events.event_ics",
-})
+FIXED_FEED_ENDPOINTS = frozenset({"tags.feed"})
+
+
+def feed_endpoints() -> frozenset[str]:
+    """The feeds answered to conditional requests: the fixed ones and the content types'
+    (registry, docs/architecture.md §4)."""
+    from . import registry
+
+    return FIXED_FEED_ENDPOINTS | registry.feed_endpoints()
 
 
 def init_app(app) -> None:
@@ -36,7 +41,7 @@ def init_app(app) -> None:
 
 
 def _conditional(response: Response) -> Response:
-    if (request.endpoint in FEED_ENDPOINTS and request.method in ("GET", "HEAD") and response.status_code == 200
+    if (request.endpoint in feed_endpoints() and request.method in ("GET", "HEAD") and response.status_code == 200
             and not response.is_streamed):
         response.add_etag(overwrite=False)
         response.make_conditional(request)

@@ -25,19 +25,14 @@ from flask import current_app, g, request, session
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from . import registry
 from .extensions import db
 from .lru import SizedLRU
 
 # The pages everybody sees alike, worth keeping: lists and their fragments, homes, maps, feeds.
-ENDPOINTS = frozenset({
+# Those of the content types (their lists, feeds, maps) come from the registry (docs/architecture.md §4).
+FIXED_ENDPOINTS = frozenset({
     "main.index", "territories.home",
-    "events.agenda", "events.agenda_geojson", "events.agenda_ics", "events.trainings", "events.territory_ics",
-    "events.tag_ics", "events.structure_ics",
-    "actors.index", "actors.geojson",
-    "articles.index", "articles.formats", "articles.feed",
-    "announcements.index", "announcements.feed",
-    "projects.index", "projects.feed",
-    "dossiers.index", "dossiers.feed",
     "tags.index", "tags.show", "tags.feed",
     "search.index",
 })
@@ -70,6 +65,11 @@ class PageCache:
         self.entries.put(key, (version, time.monotonic() + self.seconds, body, headers))
 
 
+def endpoints() -> frozenset[str]:
+    """The endpoints whose pages are kept: the fixed ones and the content types' (registry)."""
+    return FIXED_ENDPOINTS | registry.cached_endpoints()
+
+
 def init_app(app) -> None:
     megabytes = app.config.get("PAGE_CACHE_MB") or 0
     if megabytes <= 0:
@@ -85,7 +85,7 @@ def _cache() -> PageCache | None:
 
 def _key():
     """None when this request may not be served from (or stored in) the cache."""
-    if request.method not in ("GET", "HEAD") or request.endpoint not in ENDPOINTS:
+    if request.method not in ("GET", "HEAD") or request.endpoint not in endpoints():
         return None
     if "_user_id" in session or request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
         return None  # logged in (or about to be, from the remember-me cookie): pages show the person

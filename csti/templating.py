@@ -8,6 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
 
+from . import registry
 from .dates import (
     date_filter,
     datetime_filter,
@@ -122,12 +123,6 @@ def discussion_helpers():
                 likes=discussion.likes, liked=discussion.liked, unread_count=discussion.unread_count)
 
 
-def _kind_label(kind):
-    from .models import Content
-
-    return Content.KINDS[kind].kind_label
-
-
 def _moderation_waiting(user):
     """None for people who moderate nothing; else how many items wait for them."""
     from .moderation import moderated_territories, waiting_count
@@ -145,9 +140,7 @@ def init_app(app):
         media_url=media_url,
         current_locale=lambda: str(get_locale()),
         footer_pages=footer_pages,
-        kind_labels={"actor": _kind_label("actor"), "event": _kind_label("event"), "article": _kind_label("article"),
-                     "announcement": _kind_label("announcement"), "project": _kind_label("project"),
-                     "dossier": _kind_label("dossier"), "page": _kind_label("page")},
+        nav_entries=registry.nav_entries,
         article_kinds=__import__("csti.models.articles", fromlist=["ARTICLE_KINDS"]).ARTICLE_KINDS,
         event_kinds=__import__("csti.models.events", fromlist=["EVENT_KINDS"]).EVENT_KINDS,
         audiences=__import__("csti.models.audiences", fromlist=["AUDIENCES"]).AUDIENCES,

@@ -1,5 +1,12 @@
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from ...models.actors import Actor
+from ...registry import register
 
 bp = Blueprint("actors", __name__)
+register(
+    "actor", Actor, "actors.index", cached_endpoints=("actors.geojson",),
+    nav_label=_l("Structures"), nav_order=60, home_section="structures")
 
 from . import routes  # noqa: E402,F401

@@ -1,5 +1,12 @@
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from ...models.dossiers import Dossier
+from ...registry import register
 
 bp = Blueprint("dossiers", __name__)
+register(
+    "dossier", Dossier, "dossiers.index", feed_endpoint="dossiers.feed",
+    nav_label=_l("Dossiers"), nav_order=50, nav_not_current=("dossiers.mine",))
 
 from . import routes  # noqa: E402,F401

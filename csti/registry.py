@@ -1,0 +1,104 @@
+"""The content-type registry (docs/architecture.md §4): each content blueprint declares its type
+once, in its package's ``__init__.py``, and the nav, the page cache, the feeds' conditional GET
+and a structure's page read it here instead of keeping lists of their own.
+
+The registry fills as the blueprint packages are imported (``create_app`` discovers them all);
+``tests/test_registry.py`` fails when a ``Content`` subclass is not registered or when a
+registered list or feed is not cached.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True)
+class ContentType:
+    """What the rest of the site needs to know about a content type.
+
+    - ``list_endpoint``: its public list (None: no list, e.g. editorial pages); cached for
+      anonymous visitors and the target of its nav entry;
+    - ``feed_endpoint``: its feed (Atom or iCalendar), cached and answered conditionally;
+    - ``cached_endpoints``: its other pages everybody sees alike (maps, other lists, feeds);
+    - ``feed_endpoints``: its other feeds answered conditionally (not necessarily cached);
+    - ``nav_label``/``nav_order``: its entry in the main menu (lazy gettext), None for none;
+      the entry is current on every page of the list's blueprint but ``nav_not_current``;
+    - ``structure_page``: listed among the publications on a structure's page (events have
+      a section of their own there);
+    - ``home_section``: the name of its section on the home pages (``homes.home_sections``).
+    """
+
+    kind: str
+    model: type
+    list_endpoint: str | None
+    feed_endpoint: str | None = None
+    cached_endpoints: tuple[str, ...] = ()
+    feed_endpoints: tuple[str, ...] = ()
+    nav_label: object = None
+    nav_order: int | None = None
+    nav_not_current: tuple[str, ...] = ()
+    structure_page: bool = False
+    home_section: str | None = None
+
+    @property
+    def label(self):
+        """The type's name as people read it ("Article"), from its model."""
+        return self.model.kind_label
+
+    @property
+    def blueprint(self) -> str | None:
+        return self.list_endpoint.partition(".")[0] if self.list_endpoint else None
+
+    def nav_current(self, request) -> bool:
+        """Whether its nav entry is the page being shown (``aria-current``)."""
+        return (request.blueprint is not None and request.blueprint == self.blueprint
+                and request.endpoint not in self.nav_not_current)
+
+
+_types: dict[str, ContentType] = {}
+
+
+def register(kind: str, model: type, list_endpoint: str | None, **options) -> ContentType:
+    """Declare a content type (once per kind; importing its package again is harmless)."""
+    content_type = ContentType(kind, model, list_endpoint, **options)
+    known = _types.get(kind)
+    if known is not None and (known.model, known.list_endpoint) != (model, list_endpoint):
+        raise ValueError(f"content type {kind!r} registered twice, differently")
+    if content_type.nav_label is not None and content_type.nav_order is None:
+        raise ValueError(f"content type {kind!r}: a nav label needs a nav order")
+    _types[kind] = content_type
+    cached_endpoints.cache_clear()
+    feed_endpoints.cache_clear()
+    return content_type
+
+
+def all() -> list[ContentType]:  # noqa: A001 - the registry's own vocabulary
+    """Every registered type, in registration order."""
+    return list(_types.values())
+
+
+def get(kind: str) -> ContentType:
+    return _types[kind]
+
+
+def nav_entries() -> list[ContentType]:
+    """The types with an entry in the main menu, by ``nav_order``."""
+    return sorted((t for t in _types.values() if t.nav_order is not None), key=lambda t: t.nav_order)
+
+
+@cache
+def cached_endpoints() -> frozenset[str]:
+    """The types' pages the page cache keeps: lists, feeds and their other shared pages."""
+    return frozenset(e for t in _types.values()
+                     for e in (t.list_endpoint, t.feed_endpoint, *t.cached_endpoints) if e)
+
+
+@cache
+def feed_endpoints() -> frozenset[str]:
+    """The types' feeds, answered to conditional requests (ETag, Last-Modified)."""
+    return frozenset(e for t in _types.values() for e in (t.feed_endpoint, *t.feed_endpoints) if e)
+
+
+def structure_kinds() -> tuple[str, ...]:
+    """The kinds listed among a structure's publications."""
+    return tuple(t.kind for t in _types.values() if t.structure_page)
