@@ -22,16 +22,6 @@ EXPECTED = json.loads((DATA / "census-occitanie.expected.json").read_text(encodi
 DATA_ROWS = 320
 
 
-@pytest.fixture
-def occitanie(factory):
-    return factory.territory(slug="occitanie", name="Occitanie")
-
-
-@pytest.fixture
-def animator(factory, occitanie):
-    return factory.user(roles={occitanie: "animator"})
-
-
 def imported(testapp, db, territory):
     page = upload(testapp, territory, CENSUS)
     form = page.forms["import-confirm"]

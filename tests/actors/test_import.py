@@ -17,16 +17,6 @@ OC-3,Les Curieux,Association,34000,Montpellier,,,,,,,"débats, médiation",Bars 
 """
 
 
-@pytest.fixture
-def occitanie(factory):
-    return factory.territory(slug="occitanie", name="Occitanie")
-
-
-@pytest.fixture
-def animator(factory, occitanie):
-    return factory.user(roles={occitanie: "animator"})
-
-
 def actors(db):
     refresh(db)
     return db.session.scalars(select(Actor).order_by(Actor.title)).all()

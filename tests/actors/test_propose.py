@@ -8,11 +8,6 @@ from tests.conftest import csrf_headers
 from .helpers import path, refresh
 
 
-@pytest.fixture
-def occitanie(factory):
-    return factory.territory(slug="occitanie", name="Occitanie")
-
-
 def count_actors(db):
     refresh(db)
     return db.session.scalar(select(func.count(Actor.id)))
