@@ -24,6 +24,7 @@ import threading
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.columns import EmptyColumnReader
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
@@ -57,7 +58,14 @@ class Codes:
 
 def _column(creader, dtype: str, size: int, default) -> np.ndarray:
     """A fixed-width Whoosh column, whole. Whoosh writes values big-endian and leaves trailing
-    defaults out of the file."""
+    defaults out of the file.
+
+    Called only for a column the segment has: Whoosh checks the file's existence again when it
+    opens it and, if a merge by another process deleted the segment's files in between, hands
+    an ``EmptyColumnReader`` (every value the default). That is the segment going away, like a
+    missing file, so it is raised as one and the searcher is opened again (``_retrying``)."""
+    if isinstance(creader, EmptyColumnReader):
+        raise FileNotFoundError("a segment's column file went away (merged by another process)")
     out = np.full(size, default, dtype=np.dtype(dtype).newbyteorder("="))
     count = min(creader._count, size)
     if count:

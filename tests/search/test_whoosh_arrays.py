@@ -189,3 +189,45 @@ def test_did_you_mean_proposes_known_words(index):
     assert backend.similar_words("zzzz") == []
     results = backend.search("robotqiue")
     assert results.total == 0 and results.suggestion == "robotique"
+
+
+def test_a_segment_without_any_value_of_a_column_reads_as_defaults(tmp_path):
+    """A small segment may hold no event, or only unpublished items: Whoosh writes no column file
+    for a field none of its documents has and hands an EmptyColumnReader, which the array reader must read as "no date" (it was a 500
+    on every search once such a segment existed)."""
+    rng = random.Random(3)
+    backend = WhooshBackend(str(tmp_path / "no-dates"), cache_mb=1)
+    first, second = _doc(rng, 1), _doc(rng, 5)  # articles: no starts/ends
+    second["published"] = None  # e.g. pending: never published
+    with backend.writer(timeout=5) as writer:
+        writer.replace_all([first])
+    with backend.writer(timeout=5, quick=True) as writer:
+        writer.index([second])  # in a segment of its own, with no "published" value at all
+    searcher = backend._get_searcher()
+    leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+    assert len(leaves) == 2 and not all(leaf._perdoc.has_column("published") for leaf in leaves)
+    view = backend.engine.view(searcher)
+    assert sorted(segment.published.tolist()[0] > 0 for _leaf, _offset, segment in view.segments) == [False, True]
+    assert [hit["id"] for hit in backend.search("", Filters(), pagelen=10).hits] == [1, 5]
+
+
+def test_a_column_file_gone_between_check_and_open_reopens_the_searcher(tmp_path, monkeypatch):
+    """Another process merging segments deletes their files: if the "published" column existed
+    when checked but is gone when opened, Whoosh hands an EmptyColumnReader. Reading it as
+    defaults would have been wrong, reading it as a fixed column was a 500 on every search
+    (AttributeError, seen in CI under concurrent writers); it is a vanished file, retried."""
+    from whoosh.reading import SegmentReader
+
+    from csti.search.whoosh_arrays import Segment
+    rng = random.Random(4)
+    backend = WhooshBackend(str(tmp_path / "gone"), cache_mb=1)
+    doc = _doc(rng, 1)
+    doc["published"] = None
+    with backend.writer(timeout=5) as writer:
+        writer.replace_all([doc])
+    searcher = backend._get_searcher()
+    (leaf, _offset), = searcher.reader().leaf_readers()
+    assert not leaf.has_column("published")
+    monkeypatch.setattr(SegmentReader, "has_column", lambda self, field: True)  # "was there when checked"
+    with pytest.raises(FileNotFoundError):
+        Segment(leaf, backend.engine.codes, backend.engine.boosts)
