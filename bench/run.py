@@ -80,7 +80,7 @@ def app_env(db: str, scale: str, count_queries: bool = True) -> dict:
 
 def dataset(db: str, scale: str, rebuild: bool) -> dict:
     """The dataset's report (counts, timings); generated first when missing, stale or asked."""
-    from csti.bench_data import GENERATOR_VERSION
+    from csti.demo.bench import GENERATOR_VERSION
 
     meta_path = DATA / f"bench-{scale}-{db}.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else None

@@ -138,7 +138,7 @@ def import_actors(path, territory_slug, dry_run, skip_errors, show_warnings, lan
     from flask_babel import force_locale, ngettext
     from flask_babel import gettext as _
 
-    from .actor_import import ImportFileError, apply, preview
+    from .blueprints.actors.census import ImportFileError, apply, preview
     from .models import AuditLog, Territory
 
     territory = db.session.scalar(select(Territory).where(Territory.slug == territory_slug))
@@ -246,8 +246,8 @@ def seed_bench(scale, seed, force, report):
     from flask import current_app
     from flask_migrate import upgrade
 
-    from .bench_data import DEFAULT_SEED, SCALES, Generator, bench_engine, empty_database, finish, has_data
-    from .bench_data import is_bench_database as made_by_bench
+    from .demo.bench import DEFAULT_SEED, SCALES, Generator, bench_engine, empty_database, finish, has_data
+    from .demo.bench import is_bench_database as made_by_bench
     from .search import backend, reindex
 
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]

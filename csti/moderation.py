@@ -1,7 +1,7 @@
 """Moderation, written once for every content type: the queue of what waits for review in the
 territories a person animates, the decision (publish, or reject with a reason), and the word
 sent to the author (mail and notification). Structures keep their own page for the claims that
-come with them (csti/actors.py), and use the same decision."""
+come with them (csti/blueprints/actors/operations.py), and use the same decision."""
 from __future__ import annotations
 
 from flask import current_app

@@ -88,7 +88,7 @@ def actor_role_label(role):
 
 
 def follow_helpers():
-    from . import follows
+    from .blueprints.follows import operations as follows
 
     return dict(is_following=follows.is_following, follower_count=follows.follower_count,
                 follow_kind=follows.target_type)
@@ -117,7 +117,7 @@ def calendar_links():
 
 
 def discussion_helpers():
-    from . import discussion
+    from .blueprints.discussion import operations as discussion
 
     return dict(comments_of=discussion.comments_of, comment_count=discussion.comment_count,
                 likes=discussion.likes, liked=discussion.liked, unread_count=discussion.unread_count)

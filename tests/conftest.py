@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from webtest import TestApp
 
 from csti import create_app
-from csti.actors import add_member, set_location
+from csti.blueprints.actors.operations import add_member, set_location
 from csti.extensions import db as _db
 from csti.models import Actor
 from csti.models.actors import MANAGER

@@ -4,9 +4,9 @@ structures, an event and a training — for the checks that look at every kind o
 import itertools
 from datetime import datetime, time, timedelta
 
-from csti.actors import add_member, set_location
-from csti.dossiers import add_collaborator, add_item
-from csti.events import schedule
+from csti.blueprints.actors.operations import add_member, set_location
+from csti.blueprints.dossiers.operations import add_collaborator, add_item
+from csti.blueprints.events.schedule import schedule
 from csti.models import Actor, Announcement, Article, Dossier, Event, Project, ProjectNeed, ProjectUpdate
 from csti.models.actors import MANAGER
 from csti.models.base import utcnow

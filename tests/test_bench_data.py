@@ -1,4 +1,4 @@
-"""The benchmark's dataset (csti/bench_data.py, ``flask csti seed-bench``): the same rows for the
+"""The benchmark's dataset (csti/demo/bench.py, ``flask csti seed-bench``): the same rows for the
 same seed and day, a schema the site reads (every page answers), a search index that matches the
 database, and never a database it did not make."""
 import hashlib
@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from csti import create_app
-from csti.bench_data import SMALL, Generator, bench_engine
+from csti.demo.bench import SMALL, Generator, bench_engine
 from csti.extensions import db as _db
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ import vobject
 from icalendar import Calendar
 
 from csti.accounts import delete_account
-from csti.events import schedule
+from csti.blueprints.events.schedule import schedule
 from csti.models import Announcement, Article, Event, Project
 from csti.models.dossiers import Dossier
 

@@ -1,7 +1,7 @@
 """Home pages: featured content set by animators, upcoming events, latest articles, new structures."""
 from datetime import datetime, timedelta
 
-from csti.events import schedule
+from csti.blueprints.events.schedule import schedule
 from csti.models import Actor, Article, Event
 from tests.conftest import csrf_headers, login
 

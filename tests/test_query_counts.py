@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import event
 
 from csti import create_app
-from csti.actors import add_member, set_location
-from csti.discussion import add_comment
-from csti.dossiers import add_item
-from csti.events import schedule
+from csti.blueprints.actors.operations import add_member, set_location
+from csti.blueprints.discussion.operations import add_comment
+from csti.blueprints.dossiers.operations import add_item
+from csti.blueprints.events.schedule import schedule
 from csti.models import (
     Actor,
     Announcement,

@@ -2,7 +2,8 @@
 directory)."""
 from werkzeug.datastructures import MultiDict
 
-from csti import agenda, directory
+from csti.blueprints.actors import directory
+from csti.blueprints.events import agenda
 from csti.listing import MAX_VALUES, multi
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from csti.events import schedule
+from csti.blueprints.events.schedule import schedule
 from csti.models import Event, Follow, Membership, Reaction, Registration, Report, Tag, User
 from csti.models.base import utcnow
 from tests.conftest import csrf_headers

@@ -124,6 +124,6 @@ def test_csv_export_imports_back(testapp_en, runner, db, tmp_path, located):
     ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"), ("+A1*2", "'+A1*2"), ("@x", "'@x"), ("-HYPERLINK(x)", "'-HYPERLINK(x)"),
 ])
 def test_neutralise(value, expected):
-    from csti.actors import neutralise
+    from csti.blueprints.actors.operations import neutralise
 
     assert neutralise(value) == expected

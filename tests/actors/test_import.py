@@ -4,7 +4,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from csti.actor_import import MAX_ROWS
+from csti.blueprints.actors.census import MAX_ROWS
 from csti.models import Actor, AuditLog, Tag
 from tests.conftest import csrf_headers
 

@@ -3,7 +3,7 @@ phone numbers, e-mails, websites, control characters."""
 import pytest
 from flask_babel import force_locale
 
-from csti.actor_import import check_row, column_key, read_rows, resolve_kind
+from csti.blueprints.actors.census import check_row, column_key, read_rows, resolve_kind
 from csti.models import Actor
 
 

@@ -26,7 +26,7 @@ def test_pages_render_in_french(testapp, db, factory, make_actor, log_in):
 
 
 def test_demo_structures(db, app):
-    from csti import demo_actors
+    from csti.demo import actors as demo_actors
     from csti.models import Territory
 
     territories = {}

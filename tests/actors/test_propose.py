@@ -227,11 +227,11 @@ def test_proposal_is_audited(testapp_en, db, occitanie, factory, log_in):
 def test_find_the_address_on_the_map(testapp_en, db, occitanie, factory, log_in, app, monkeypatch):
     """With a geocoder configured, the button fills the coordinates and saves nothing (the
     geocoder itself is never called in tests)."""
-    import csti.geocoding
+    import csti.blueprints.actors.geocoding
 
     calls = []
     monkeypatch.setitem(app.config, "GEOCODER_URL", "https://geocoder.invalid/search")
-    monkeypatch.setattr(csti.geocoding, "geocode", lambda *args: calls.append(args) or (43.6044622, 1.4442469))
+    monkeypatch.setattr(csti.blueprints.actors.geocoding, "geocode", lambda *args: calls.append(args) or (43.6044622, 1.4442469))
     log_in(testapp_en, factory.user())
     form = fill(new_form(testapp_en), occitanie, latitude="", longitude="")
     page = form.submit("action", value="geocode")

@@ -192,7 +192,7 @@ def test_follow_needs_the_csrf_token(testapp_en, db, museum, factory, log_in):
 def test_the_page_lists_its_upcoming_events_and_publications(testapp_en, db, territory, museum, make_actor):
     from datetime import date, datetime, time, timedelta
 
-    from csti.events import schedule
+    from csti.blueprints.events.schedule import schedule
     from csti.models import Announcement, Article, Event
 
     other = make_actor(territory, "Autre structure")

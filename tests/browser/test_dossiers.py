@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from csti.dossiers import add_item
+from csti.blueprints.dossiers.operations import add_item
 from csti.models import Article, Dossier
 
 from .conftest import log_in

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import func, select
 
-from csti import dossiers as ops
+from csti.blueprints.dossiers import operations as ops
 from csti.models import Announcement, Article, Dossier, DossierCollaborator, DossierItem
 from csti.search.documents import document
 from tests.conftest import csrf_headers
@@ -627,7 +627,7 @@ def test_xss_payloads_in_every_text_field_are_inert(testapp_en, db, factory, log
 
 # --- demo data ------------------------------------------------------------------------------
 def test_demo_dossiers_cross_territories_once(db, factory, make_actor):
-    from csti import demo_dossiers
+    from csti.demo import dossiers as demo_dossiers
 
     territories = {slug: factory.territory(slug=slug, name=slug.title())
                    for slug in ("occitanie", "bretagne", "grenoble-alpes")}

@@ -1,11 +1,11 @@
-"""Fixtures of the events tests: an event factory that schedules through ``csti.events.schedule``,
+"""Fixtures of the events tests: an event factory that schedules through ``csti.blueprints.events.schedule.schedule``,
 a territory, and a frozen "now" for the agenda's date filters."""
 import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from csti.events import schedule
+from csti.blueprints.events.schedule import schedule
 from csti.models import Event
 
 from .helpers import PARIS, in_days
@@ -21,7 +21,7 @@ def occitanie(factory):
 @pytest.fixture
 def make_event(db):
     """``make_event(territory, title=..., start=<local naive datetime>, hours=2, **fields)``: an
-    event dated by ``csti.events.schedule`` (``recurrence``, ``until``, ``extra``, ``exceptions``,
+    event dated by ``csti.blueprints.events.schedule.schedule`` (``recurrence``, ``until``, ``extra``, ``exceptions``,
     ``all_day`` are passed to it), published unless ``status`` says otherwise. ``owners``: the
     organising structures; ``tags``, ``audiences`` as lists. Starts in ten days by default."""
 
@@ -55,7 +55,7 @@ def now_is(monkeypatch):
 
     def now_is(local: datetime):
         frozen = local.replace(tzinfo=PARIS).astimezone(UTC)
-        monkeypatch.setattr("csti.agenda.utcnow", lambda: frozen)
+        monkeypatch.setattr("csti.blueprints.events.agenda.utcnow", lambda: frozen)
         monkeypatch.setattr("csti.models.base.utcnow", lambda: frozen)
         return frozen
 

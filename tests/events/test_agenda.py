@@ -279,7 +279,7 @@ def test_calendar_shows_the_neighbouring_months_days_of_its_grid(testapp_en, now
 def test_the_territory_filter_follows_an_event_that_moves(testapp_en, make_event, occitanie, factory, db):
     """The agenda reads a territory's dates from the dates themselves (their copy of the event's
     territory): moving an event, or giving it new dates, must move them too."""
-    from csti.events import schedule
+    from csti.blueprints.events.schedule import schedule
 
     bretagne = factory.territory(slug="bretagne", name="Bretagne")
     event = make_event(occitanie, "Nuit des étoiles", start=in_days(3), recurrence="weekly", until=in_days(20).date())

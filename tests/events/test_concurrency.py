@@ -73,7 +73,7 @@ def work(url, folder, name, event_id, user_ids):
 def test_parallel_registrations_fill_the_places_then_the_waiting_list(tmp_path):
     from sqlalchemy import select
 
-    from csti.events import schedule
+    from csti.blueprints.events.schedule import schedule
     from csti.extensions import db
     from csti.models import Event, Territory, User
     from csti.models.base import utcnow

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from csti.events import register
+from csti.blueprints.events.schedule import register
 from csti.models import AuditLog, Event, EventOccurrence
 from csti.models.events import CONFIRMED, WAITING, Registration
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import vobject
 from icalendar import Calendar
 
-from csti.events import schedule
+from csti.blueprints.events.schedule import schedule
 from csti.models import Event
 
 from .helpers import in_days, refresh

@@ -8,8 +8,8 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
+from csti.blueprints.events.schedule import cancel, register
 from csti.dates import to_utc
-from csti.events import cancel, register
 from csti.models import AuditLog, Event
 from csti.models.events import CANCELLED, CONFIRMED, WAITING, Registration
 from tests.conftest import csrf_headers

@@ -1,11 +1,11 @@
 """Dates of an event: several dates, weekly and monthly recurrences, exceptions, all-day events,
-the change of time in Europe/Paris, and the bounds (csti.events.expand / schedule)."""
+the change of time in Europe/Paris, and the bounds (csti.blueprints.events.schedule.expand / schedule)."""
 from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from csti.events import ScheduleError, expand, schedule
+from csti.blueprints.events.schedule import ScheduleError, expand, schedule
 from csti.models import Event, EventOccurrence
 from csti.models.events import MAX_OCCURRENCES
 

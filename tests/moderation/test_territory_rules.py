@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from csti.events import schedule
+from csti.blueprints.events.schedule import schedule
 from csti.models import Announcement, Article, Dossier, Event, Project
 from csti.models.base import utcnow
 from tests.conftest import login

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from csti.events import schedule
+from csti.blueprints.events.schedule import schedule
 from csti.models import Article, Event
 from csti.search import make_backend
 
@@ -51,7 +51,7 @@ def bretagne(factory):
 @pytest.fixture
 def make_event(db):
     """``make_event(territory, title, start=<local naive datetime>, hours=2, **fields)``: an event
-    dated by ``csti.events.schedule`` (in ten days by default), published unless ``status``."""
+    dated by ``csti.blueprints.events.schedule.schedule`` (in ten days by default), published unless ``status``."""
 
     def make_event(territory, title=None, *, start=None, hours=2, status="published", tags=(), body="",
                    summary="", kind="talk", **fields):

@@ -25,10 +25,10 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...forms import Form
-from ...geo import postcode_exists
 from ...models.actors import ACTOR_KINDS, SOCIAL_NETWORKS
 from ...models.audiences import AUDIENCES
 from ..content.forms import ContentForm
+from .geo import postcode_exists
 
 
 class MultiCheckboxField(SelectMultipleField):

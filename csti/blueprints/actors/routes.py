@@ -7,7 +7,27 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ...actors import (
+from ...errors import fail
+from ...extensions import db
+from ...htmx import back, is_htmx, render
+from ...listing import card_options, paginate
+from ...models import PENDING, AuditLog, Territory
+from ...models.actors import ACTOR_KINDS, Actor, ClaimRequest
+from ...policy import can
+from ...uploads import ImageError, delete_upload, save_image
+from ..content.forms import TagForm
+from ..content.helpers import (
+    apply_common_fields,
+    fill_common_fields,
+    load_content,
+    review_if_moved,
+    territory_choices,
+)
+from . import bp
+from .directory import ActorFilter
+from .forms import ActorForm, ClaimForm, DecisionForm
+from .geocoding import enabled as geocoding_enabled
+from .operations import (
     APPROXIMATE,
     FEATURE_COLUMNS,
     apply_form,
@@ -26,28 +46,8 @@ from ...actors import (
     similar_actors,
     updated,
 )
-from ...actors import claim as claim_actor
-from ...actors import moderate as moderate_actor
-from ...directory import ActorFilter
-from ...errors import fail
-from ...extensions import db
-from ...geocoding import enabled as geocoding_enabled
-from ...htmx import back, is_htmx, render
-from ...listing import card_options, paginate
-from ...models import PENDING, AuditLog, Territory
-from ...models.actors import ACTOR_KINDS, Actor, ClaimRequest
-from ...policy import can
-from ...uploads import ImageError, delete_upload, save_image
-from ..content.forms import TagForm
-from ..content.helpers import (
-    apply_common_fields,
-    fill_common_fields,
-    load_content,
-    review_if_moved,
-    territory_choices,
-)
-from . import bp
-from .forms import ActorForm, ClaimForm, DecisionForm
+from .operations import claim as claim_actor
+from .operations import moderate as moderate_actor
 
 PER_PAGE = 24
 MAX_PAGE = 10_000  # beyond, an offset only costs the database
@@ -114,7 +114,7 @@ def show(id, slug=""):
     if redirect_to:
         return redirect_to
     claim = pending_claim(actor, current_user) if current_user.is_authenticated else None
-    from ...actors import activity
+    from .operations import activity
 
     return render("actors/show.html", item=actor, claim=claim, tag_form=TagForm(formdata=None),
                   **activity(actor))
@@ -130,7 +130,7 @@ def _form(actor=None):
 
 def _geocode_into(form) -> None:
     """The "find on the map" button: fill the coordinates from the address, save nothing."""
-    from ...geocoding import GeocodingError, geocode
+    from .geocoding import GeocodingError, geocode
 
     try:
         found = geocode(form.address.data or "", form.postcode.data or "", form.commune.data or "")
@@ -326,7 +326,7 @@ def _import_form():
 @bp.route("/actors/import", methods=["GET", "POST"])
 @login_required
 def import_census():
-    from ...actor_import import COLUMNS, ImportFileError, preview, store_pending
+    from .census import COLUMNS, ImportFileError, preview, store_pending
 
     form = _import_form()
     result = token = territory = None
@@ -351,7 +351,7 @@ def import_census():
 @bp.post("/actors/import/<token>")
 @login_required
 def import_confirm(token):
-    from ...actor_import import COLUMNS, ImportFileError, apply, drop_pending, load_pending, preview
+    from .census import COLUMNS, ImportFileError, apply, drop_pending, load_pending, preview
 
     pending = load_pending(token)
     if pending is None:

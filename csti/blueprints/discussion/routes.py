@@ -7,14 +7,6 @@ from sqlalchemy import select, update
 
 from ...accounts import refuse_unconfirmed
 from ...bounds import parse_id
-from ...discussion import (
-    DiscussionError,
-    add_comment,
-    close_report,
-    delete_comment,
-    report,
-    set_like,
-)
 from ...errors import fail
 from ...extensions import db
 from ...htmx import is_htmx, render
@@ -24,6 +16,14 @@ from ...models.discussion import Comment, Notification, Report
 from ...policy import can
 from . import bp
 from .forms import CommentForm, ReportForm
+from .operations import (
+    DiscussionError,
+    add_comment,
+    close_report,
+    delete_comment,
+    report,
+    set_like,
+)
 
 
 def _content(content_id) -> Content:

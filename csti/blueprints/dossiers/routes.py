@@ -6,8 +6,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ... import dossiers as ops
-from ...dossiers import DossierError, containing, curated_by, entries_for, set_visibility
 from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
@@ -25,7 +23,9 @@ from ..content.helpers import (
     territory_choices,
 )
 from . import bp
+from . import operations as ops
 from .forms import CollaboratorForm, DossierForm, ItemForm, NoteForm, QuickDossierForm
+from .operations import DossierError, containing, curated_by, entries_for, set_visibility
 
 PER_PAGE = 20
 PICKER_MAX = 200  # dossiers listed in "Add to a dossier"

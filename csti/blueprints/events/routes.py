@@ -10,11 +10,32 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...accounts import refuse_unconfirmed
-from ...actors import set_location
-from ...agenda import EventFilter, page_number
 from ...dates import to_local, to_utc
 from ...errors import fail
-from ...events import (
+from ...extensions import db
+from ...feeds import feed_response, last_change
+from ...htmx import is_htmx, render
+from ...listing import paginate
+from ...models import PUBLISHED, AuditLog, Tag, Territory
+from ...models.actors import Actor, ActorMember
+from ...models.events import CANCELLED, CONFIRMED, WAITING, Event, EventOccurrence, Registration
+from ...moderation import submit
+from ...policy import can
+from ..actors.operations import set_location
+from ..content.forms import TagForm
+from ..content.helpers import (
+    apply_common_fields,
+    fill_common_fields,
+    load_content,
+    review_if_moved,
+    territory_choices,
+)
+from . import bp
+from .agenda import EventFilter, page_number
+from .forms import EventForm, MessageForm, parse_lines
+from .ical import calendar_for, calendar_of, feed_entries
+from .ical import last_change as entries_changed
+from .schedule import (
     RegistrationError,
     ScheduleError,
     cancel,
@@ -29,27 +50,6 @@ from ...events import (
     serve_waiting_list,
     waiting_ranks,
 )
-from ...extensions import db
-from ...feeds import feed_response, last_change
-from ...htmx import is_htmx, render
-from ...ical import calendar_for, calendar_of, feed_entries
-from ...ical import last_change as entries_changed
-from ...listing import paginate
-from ...models import PUBLISHED, AuditLog, Tag, Territory
-from ...models.actors import Actor, ActorMember
-from ...models.events import CANCELLED, CONFIRMED, WAITING, Event, EventOccurrence, Registration
-from ...moderation import submit
-from ...policy import can
-from ..content.forms import TagForm
-from ..content.helpers import (
-    apply_common_fields,
-    fill_common_fields,
-    load_content,
-    review_if_moved,
-    territory_choices,
-)
-from . import bp
-from .forms import EventForm, MessageForm, parse_lines
 
 PER_PAGE = 30
 GEOJSON_LIMIT = 5000
@@ -464,7 +464,7 @@ def registrants(id):
 @bp.get("/event/<int:id>/registrants.csv")
 @login_required
 def registrants_csv(id):
-    from ...actors import neutralise
+    from ..actors.operations import neutralise
 
     event = _managed(id)
     rows = db.session.scalars(select(Registration).where(

@@ -9,11 +9,11 @@ from ...accounts import refuse_unconfirmed
 from ...bounds import parse_id
 from ...errors import fail
 from ...extensions import db
-from ...follows import follow, is_following, unfollow
 from ...htmx import back, is_htmx, render
 from ...models import Content, Tag, User
 from ...policy import can
 from . import bp
+from .operations import follow, is_following, unfollow
 
 
 def _target(kind, key):

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .text import fold
+from ...text import fold
 
-DATA = Path(__file__).parent / "data" / "communes-fr.csv"
+DATA = Path(__file__).resolve().parents[2] / "data" / "communes-fr.csv"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ Every demo account's password is DEMO_PASSWORD.
 """
 from sqlalchemy import select
 
-from .extensions import db
-from .models import (
+from ..extensions import db
+from ..models import (
     ROLE_ANIMATOR,
     ROLE_CONTRIBUTOR,
     ROLE_MEMBER,
@@ -15,7 +15,7 @@ from .models import (
     Territory,
     User,
 )
-from .models.base import utcnow
+from ..models.base import utcnow
 
 DEMO_PASSWORD = "demo-csti-2026"
 
@@ -135,7 +135,7 @@ def extend_seed(territories, users, lines):
     """Hook for the content types added by later issues."""
     from importlib import import_module
 
-    for module in ("csti.demo_actors", "csti.demo_events", "csti.demo_publishing", "csti.demo_dossiers"):
+    for module in ("csti.demo.actors", "csti.demo.events", "csti.demo.publishing", "csti.demo.dossiers"):
         try:
             mod = import_module(module)
         except ModuleNotFoundError:

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .extensions import db
-from .models import DRAFT, PUBLISHED
-from .models.base import utcnow
-from .models.dossiers import MAX_COLLABORATORS, MAX_ITEMS, Dossier, DossierCollaborator, DossierItem
-from .moderation import submit
-from .policy import can
+from ...extensions import db
+from ...models import DRAFT, PUBLISHED
+from ...models.base import utcnow
+from ...models.dossiers import MAX_COLLABORATORS, MAX_ITEMS, Dossier, DossierCollaborator, DossierItem
+from ...moderation import submit
+from ...policy import can
 
 
 class DossierError(Exception):

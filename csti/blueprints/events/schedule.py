@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
-from .dates import to_utc
-from .extensions import db
-from .models.base import utcnow
-from .models.events import (
+from ...dates import to_utc
+from ...extensions import db
+from ...models.base import utcnow
+from ...models.events import (
     CANCELLED,
     CONFIRMED,
     MAX_OCCURRENCES,
@@ -276,7 +276,7 @@ def send_registration_mail(registration: Registration, promoted: bool = False) -
     from flask import url_for
     from flask_babel import force_locale
 
-    from .accounts import send_mail
+    from ...accounts import send_mail
 
     user, event = registration.user, registration.event
     with force_locale(user.locale or "fr"):

@@ -5,10 +5,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .extensions import db
-from .models import PUBLISHED, AuditLog
-from .models.base import utcnow
-from .models.discussion import DELETED, VISIBLE, Comment, Notification, Reaction, Report
+from ...extensions import db
+from ...models import PUBLISHED, AuditLog
+from ...models.base import utcnow
+from ...models.discussion import DELETED, VISIBLE, Comment, Notification, Reaction, Report
 
 
 class DiscussionError(Exception):

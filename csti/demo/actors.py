@@ -4,9 +4,9 @@ import random
 
 from sqlalchemy import select
 
-from .actors import add_member, set_location
-from .extensions import db
-from .models.actors import MANAGER, Actor
+from ..blueprints.actors.operations import add_member, set_location
+from ..extensions import db
+from ..models.actors import MANAGER, Actor
 
 # commune key: (postcode, commune, lat, lng)
 PLACES = {

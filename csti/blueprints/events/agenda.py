@@ -8,14 +8,14 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from .bounds import MAX_YEAR, MIN_YEAR  # dates beyond are typing errors (and arithmetic overflows)
-from .dates import local_zone, to_utc
-from .listing import multi, printable
-from .models import PUBLISHED, Tag, Territory, content_owner, content_tag
-from .models.audiences import AUDIENCES, ContentAudience
-from .models.base import utcnow
-from .models.events import EVENT_KINDS, Event, EventOccurrence
-from .text import fold
+from ...bounds import MAX_YEAR, MIN_YEAR  # dates beyond are typing errors (and arithmetic overflows)
+from ...dates import local_zone, to_utc
+from ...listing import multi, printable
+from ...models import PUBLISHED, Tag, Territory, content_owner, content_tag
+from ...models.audiences import AUDIENCES, ContentAudience
+from ...models.base import utcnow
+from ...models.events import EVENT_KINDS, Event, EventOccurrence
+from ...text import fold
 
 WHEN = ("upcoming", "today", "weekend", "month", "range", "past")
 VIEWS = ("list", "calendar", "map")
@@ -165,12 +165,12 @@ class EventFilter:
 
     def pairs(self, limit: int):
         """[(occurrence, event)] for the first ``limit`` matches."""
-        from .extensions import db
+        from ...extensions import db
 
         return [(o, o.event) for o in db.session.scalars(self.occurrences().limit(limit)).unique()]
 
     def _territory_ids(self) -> list[int]:
-        from .extensions import db
+        from ...extensions import db
 
         key = tuple(self.territories)
         if getattr(self, "_ids_of", None) != key:

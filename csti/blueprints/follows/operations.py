@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from .extensions import db
-from .models import Content, Tag, User
-from .models.follows import Follow
+from ...extensions import db
+from ...models import Content, Tag, User
+from ...models.follows import Follow
 
 
 def _column(target):

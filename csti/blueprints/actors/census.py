@@ -21,13 +21,13 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .actors import is_formula, phone_numbers, set_location
-from .extensions import db
+from ...extensions import db
+from ...models.actors import ACTOR_KINDS, Actor
+from ...models.audiences import AUDIENCES
+from ...models.tags import Tag
+from ...text import fold, slugify
 from .geo import department_of_postcode, departments, find_commune, find_in_department, postcode_exists
-from .models.actors import ACTOR_KINDS, Actor
-from .models.audiences import AUDIENCES
-from .models.tags import Tag
-from .text import fold, slugify
+from .operations import is_formula, phone_numbers, set_location
 
 MAX_ROWS = 10_000
 MAX_BYTES = 20 * 1024 * 1024

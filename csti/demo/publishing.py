@@ -4,11 +4,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from .discussion import add_comment
-from .extensions import db
-from .models.actors import Actor
-from .models.articles import Article
-from .models.base import utcnow
+from ..blueprints.discussion.operations import add_comment
+from ..extensions import db
+from ..models.actors import Actor
+from ..models.articles import Article
+from ..models.base import utcnow
 
 NEWS = [
     ("Le réseau accueille trois nouveaux fablabs", "Trois ateliers de fabrication rejoignent la communauté."),
@@ -94,7 +94,7 @@ PROJECTS = [
 
 
 def seed_projects(territories, users, lines):
-    from .models.projects import Project, ProjectMember, ProjectNeed, ProjectUpdate
+    from ..models.projects import Project, ProjectMember, ProjectNeed, ProjectUpdate
 
     if db.session.scalar(select(Project.id).limit(1)) is not None:
         lines.append("projects already present: none added")
@@ -150,7 +150,7 @@ ANNOUNCEMENTS = [
 
 
 def seed_announcements(territories, users, lines):
-    from .models.announcements import Announcement, local_today
+    from ..models.announcements import Announcement, local_today
 
     if db.session.scalar(select(Announcement.id).limit(1)) is not None:
         lines.append("announcements already present: none added")
@@ -218,7 +218,7 @@ def seed_articles(territories, users, lines):
             what_worked="Les participants ont apprécié de pouvoir changer d'avis en cours de route.")
     db.session.flush()
     # "À la une": two articles and the forum of each territory.
-    from .models.events import Event
+    from ..models.events import Event
 
     for territory in territories.values():
         ranked = [a for a in articles if a.territory_id == territory.id][:2]

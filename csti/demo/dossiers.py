@@ -4,10 +4,10 @@ import random
 
 from sqlalchemy import func, select
 
-from .dossiers import add_collaborator, add_item, set_visibility
-from .extensions import db
-from .models import PUBLISHED, Content, Territory
-from .models.dossiers import Dossier
+from ..blueprints.dossiers.operations import add_collaborator, add_item, set_visibility
+from ..extensions import db
+from ..models import PUBLISHED, Content, Territory
+from ..models.dossiers import Dossier
 
 # owner, territory, title, private, collaborators, summary, tags,
 # items: (kind, territory slug, a word of the title, or None for any; the curator's note)
@@ -65,7 +65,7 @@ def seed(territories, users, lines):
 
 
 def seed_dossiers(territories, users, lines):
-    from .models import User
+    from ..models import User
 
     if db.session.scalar(select(Dossier.id).limit(1)) is not None:
         lines.append("dossiers already present: none added")

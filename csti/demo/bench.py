@@ -27,12 +27,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import MetaData, create_engine, event, insert, inspect, text
 
-from .demo_actors import STREETS
-from .demo_events import THEMES, TITLES, TRAININGS
-from .demo_publishing import ANNOUNCEMENTS, COMMENTS, FEEDBACK, FORMATS, NEWS, PROJECTS, REPORTS, STEPS
-from .geo import DATA as COMMUNES_CSV
-from .markdown import render_markdown
-from .text import fold, slugify
+from ..blueprints.actors.geo import DATA as COMMUNES_CSV
+from ..markdown import render_markdown
+from ..text import fold, slugify
+from .actors import STREETS
+from .events import THEMES, TITLES, TRAININGS
+from .publishing import ANNOUNCEMENTS, COMMENTS, FEEDBACK, FORMATS, NEWS, PROJECTS, REPORTS, STEPS
 
 GENERATOR_VERSION = 4
 DEFAULT_SEED = 2026
@@ -227,8 +227,8 @@ class Rows:
 
 class Generator:
     def __init__(self, engine, scale: Scale, seed: int = DEFAULT_SEED, today: date | None = None):
-        from .extensions import db
-        from .models import Content  # noqa: F401  (registers every mapper, hence every table)
+        from ..extensions import db
+        from ..models import Content  # noqa: F401  (registers every mapper, hence every table)
 
         self.rng = random.Random(seed)
         self.scale = scale
@@ -786,7 +786,7 @@ def empty_database(engine) -> None:
 def finish(engine) -> None:
     """Sequences after explicit ids (PostgreSQL), the write-ahead log folded into the file
     (SQLite), and the planner's statistics, as ``make serve`` leaves them (``flask csti analyze``)."""
-    from .database import analyze
+    from ..database import analyze
 
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
 
-from .extensions import db
-from .listing import multi, published
-from .models import Tag, Territory, content_tag
-from .models.actors import ACTOR_KINDS, Actor
-from .models.audiences import AUDIENCES, ContentAudience
+from ...extensions import db
+from ...listing import multi, published
+from ...models import Tag, Territory, content_tag
+from ...models.actors import ACTOR_KINDS, Actor
+from ...models.audiences import AUDIENCES, ContentAudience
 
 SORTS = ("name", "recent")
 TAG_FACET_SIZE = 30

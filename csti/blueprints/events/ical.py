@@ -2,7 +2,7 @@
 for Europe/Paris (always: a calendar holds at least one component, even with no event), the
 event's status carried, its tags in one CATEGORIES. Each date's UID is its own stored
 ``EventOccurrence.uid``: the same on every download, whatever the site's address, and when the
-date is moved (``csti.events.schedule`` keeps its row). Every text goes through ``clean_text``
+date is moved (``csti.blueprints.events.schedule.schedule`` keeps its row). Every text goes through ``clean_text``
 (old rows may hold control characters, which RFC 5545 refuses), calendar names are escaped TEXT.
 
 A territory's feed holds up to thousands of dates, and the library takes about half a
@@ -25,14 +25,14 @@ from icalendar import Calendar, vText
 from icalendar import Event as VEvent
 from sqlalchemy import select
 
-from .dates import local_zone, to_local
-from .extensions import db
-from .lru import SizedLRU
-from .models import Tag, content_tag
-from .models.actors import Actor
-from .models.base import utcnow
-from .models.events import SCHEDULE_STATUSES, Event, EventOccurrence
-from .text import clean_text
+from ...dates import local_zone, to_local
+from ...extensions import db
+from ...lru import SizedLRU
+from ...models import Tag, content_tag
+from ...models.actors import Actor
+from ...models.base import utcnow
+from ...models.events import SCHEDULE_STATUSES, Event, EventOccurrence
+from ...text import clean_text
 
 STATUS = {"cancelled": "CANCELLED", "postponed": "TENTATIVE", "scheduled": "CONFIRMED", "full": "CONFIRMED"}
 

@@ -8,10 +8,9 @@ import re
 
 from sqlalchemy import func, or_, select
 
-from .extensions import db
-from .geo import find_commune
-from .models import REJECTED, AuditLog
-from .models.actors import (
+from ...extensions import db
+from ...models import REJECTED, AuditLog
+from ...models.actors import (
     ACTOR_KINDS,
     ACTOR_ROLES,
     CLAIM_ACCEPTED,
@@ -24,9 +23,10 @@ from .models.actors import (
     ActorMember,
     ClaimRequest,
 )
-from .models.base import utcnow
-from .moderation import submit
-from .text import fold
+from ...models.base import utcnow
+from ...moderation import submit
+from ...text import fold
+from .geo import find_commune
 
 
 def set_location(actor: Actor, postcode: str, commune: str = "") -> None:
@@ -156,7 +156,7 @@ def updated(actor: Actor, user) -> None:
 
 def moderate(actor: Actor, by, approve: bool, reason: str = "") -> None:
     """An animator's decision on a proposed structure: the decision of every content type."""
-    from .moderation import decide
+    from ...moderation import decide
 
     decide(actor, by, approve, reason)
 
@@ -165,7 +165,7 @@ def notify_proposer(actor: Actor, approved: bool, reason: str, url: str) -> None
     """Tell the proposer the decision, in their language (see csti/moderation.py)."""
     from flask_babel import gettext as _
 
-    from .moderation import notify_author
+    from ...moderation import notify_author
 
     notify_author(actor, approved, reason, url, subject=lambda a: _("Your structure: %(title)s", title=a.title))
 
@@ -197,8 +197,8 @@ def review_queue(user):
     """(proposed structures, membership requests) waiting for ``user``: the proposals of the
     territories they animate, the claims on those territories' structures and on the structures
     they manage. None when they review nothing."""
-    from .models import PENDING, Territory
-    from .policy import can
+    from ...models import PENDING, Territory
+    from ...policy import can
 
     territory_ids = [t.id for t in db.session.scalars(select(Territory)) if can(user, "moderate", t)]
     managed = managed_actor_ids(user)
@@ -217,15 +217,15 @@ def review_queue(user):
 
 def may_decide(user, claim: ClaimRequest) -> bool:
     """The structure's managers and its territory's animators decide on claims."""
-    from .policy import is_animator
+    from ...policy import is_animator
 
     return claim.actor.is_manager(user) or is_animator(user, claim.actor.territory)
 
 
 def claim_reviewers(claim: ClaimRequest) -> list:
     """Who is told about a new claim: the structure's managers, else the territory's animators."""
-    from .models import Membership, User
-    from .models.territories import ROLE_ANIMATOR
+    from ...models import Membership, User
+    from ...models.territories import ROLE_ANIMATOR
 
     people = {u.id: u for u in claim.actor.managers() if u.id != claim.user_id}
     if not people and claim.actor.territory_id:
@@ -238,7 +238,7 @@ def claim_reviewers(claim: ClaimRequest) -> list:
 def notify_claim(claim: ClaimRequest, review_url: str) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from .accounts import notify
+    from ...accounts import notify
 
     for reviewer in claim_reviewers(claim):
         notify(reviewer, _l("Request to join %(title)s", title=claim.actor.title), "mail/claim_new.txt",
@@ -248,7 +248,7 @@ def notify_claim(claim: ClaimRequest, review_url: str) -> None:
 def notify_claim_decision(claim: ClaimRequest, url: str) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from .accounts import notify
+    from ...accounts import notify
 
     subject = (_l("You joined %(title)s", title=claim.actor.title) if claim.status == CLAIM_ACCEPTED
                else _l("Your request to join %(title)s", title=claim.actor.title))
@@ -299,7 +299,7 @@ def feature(actor, url: str, labels: dict | None = None) -> dict:
     }
 
 
-# "csti_id" is this site's number; "ref" the census identifier (see actor_import), so that an
+# "csti_id" is this site's number; "ref" the census identifier (see census.py), so that an
 # export edited in a spreadsheet imports back onto the same structures (csti_id only within the
 # importer's territory). "approximate_location": 1 when the point is the commune's centre.
 CSV_COLUMNS = ["csti_id", "ref", "name", "kind", "summary", "address", "postcode", "commune", "department",
@@ -365,11 +365,11 @@ def activity(actor, limit: int = 6) -> dict:
     from sqlalchemy import or_, select
     from sqlalchemy.orm import contains_eager
 
-    from . import registry
-    from .models import PUBLISHED, Content, content_owner
-    from .models.announcements import Announcement
-    from .models.base import utcnow
-    from .models.events import Event, EventOccurrence
+    from ... import registry
+    from ...models import PUBLISHED, Content, content_owner
+    from ...models.announcements import Announcement
+    from ...models.base import utcnow
+    from ...models.events import Event, EventOccurrence
 
     owned = select(content_owner.c.content_id).where(content_owner.c.actor_id == actor.id)
     stmt = (select(EventOccurrence).join(Event, Event.id == EventOccurrence.event_id)

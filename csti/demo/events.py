@@ -6,12 +6,12 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from .dates import local_zone
-from .events import register, schedule
-from .extensions import db
-from .models.actors import Actor
-from .models.base import utcnow
-from .models.events import Event
+from ..blueprints.events.schedule import register, schedule
+from ..dates import local_zone
+from ..extensions import db
+from ..models.actors import Actor
+from ..models.base import utcnow
+from ..models.events import Event
 
 TITLES = {
     "talk": ["Café des sciences : {theme}", "Conférence : {theme} aujourd'hui", "Rencontre avec une chercheuse : {theme}"],
