@@ -1,42 +1,22 @@
-"""All models, re-exported so that ``from csti.models import User`` works everywhere."""
-from .accounts import User, UserSession
-from .actors import ACTOR_KINDS, Actor, ActorMember, ClaimRequest
-from .announcements import ANNOUNCEMENT_KINDS, Announcement
-from .articles import ARTICLE_KINDS, Article
-from .audiences import AUDIENCES, ContentAudience
-from .audit import AuditLog
-from .cache import DataVersion
-from .content import (
-    ARCHIVED,
-    DRAFT,
-    PENDING,
-    PUBLISHED,
-    REJECTED,
-    STATUSES,
-    Content,
-    content_owner,
-)
-from .discussion import Comment, Notification, Reaction, Report
-from .dossiers import Dossier, DossierCollaborator, DossierItem
-from .events import Event, EventOccurrence, Registration
-from .follows import Follow
-from .pages import Page
-from .projects import NEED_KINDS, PROJECT_STAGES, Project, ProjectMember, ProjectNeed, ProjectUpdate
-from .search import SearchOutbox
-from .tags import Tag, content_tag
-from .territories import (
-    ROLE_ANIMATOR,
-    ROLE_CONTRIBUTOR,
-    ROLE_MEMBER,
-    ROLES,
-    Membership,
-    Territory,
-)
-from .throttle import RateCounter
+"""The models, discovered: every module of this package is imported (which maps its classes and
+adds its tables to the metadata) and the names in its ``__all__`` are re-exported, so that
+``from csti.models import User`` works everywhere. A new model module declares ``__all__`` and
+needs no edit elsewhere (docs/architecture.md §4); a name declared by two modules is an error.
+"""
+import pkgutil
+from importlib import import_module
 
-__all__ = [
-    "ACTOR_KINDS", "NEED_KINDS", "PROJECT_STAGES", "Project", "ProjectMember", "ProjectNeed", "ProjectUpdate", "ANNOUNCEMENT_KINDS", "Announcement", "ARTICLE_KINDS", "SearchOutbox", "AUDIENCES", "Article", "Comment", "Dossier", "DossierCollaborator", "DossierItem", "Notification", "Reaction", "Report", "Event", "EventOccurrence", "Follow", "Registration", "Actor", "ActorMember", "ClaimRequest", "ContentAudience",
-    "ARCHIVED", "AuditLog", "Content", "DataVersion", "DRAFT", "Membership", "PENDING", "PUBLISHED", "Page",
-    "REJECTED", "ROLES", "ROLE_ANIMATOR", "ROLE_CONTRIBUTOR", "ROLE_MEMBER", "RateCounter",
-    "STATUSES", "Tag", "Territory", "User", "UserSession", "content_owner", "content_tag",
-]
+
+def _discover() -> list[str]:
+    exported: dict[str, str] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
+        module = import_module(f"{__name__}.{info.name}")
+        for name in module.__all__:
+            if name in exported:
+                raise ImportError(f"csti.models: {name!r} is exported by both {exported[name]} and {module.__name__}")
+            exported[name] = module.__name__
+            globals()[name] = getattr(module, name)
+    return sorted(exported)
+
+
+__all__ = _discover()

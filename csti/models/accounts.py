@@ -13,6 +13,8 @@ from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .territories import ROLE_RANK, Membership
 
+__all__ = ["User", "UserSession"]
+
 
 class User(UserMixin, db.Model):
     __tablename__ = "user"

@@ -14,6 +14,8 @@ from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .content import Content
 
+__all__ = ["ACTOR_KINDS", "Actor", "ActorMember", "ClaimRequest"]
+
 ACTOR_KINDS = {
     "association": _l("Association"),
     "fablab": _l("Fablab / makerspace"),

@@ -12,6 +12,8 @@ from ..dates import local_zone
 from .base import utcnow
 from .content import Content
 
+__all__ = ["ANNOUNCEMENT_KINDS", "Announcement"]
+
 ANNOUNCEMENT_KINDS = {
     "call_projects": _l("Call for projects"),
     "call_partners": _l("Call for partners"),

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 from ..markdown import render_markdown
 from .content import Content
 
+__all__ = ["ARTICLE_KINDS", "Article"]
+
 ARTICLE_KINDS = {
     "news": _l("News"),
     "report": _l("Field report"),

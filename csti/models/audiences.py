@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 
+__all__ = ["AUDIENCES", "ContentAudience"]
+
 AUDIENCES = {
     "general_public": _l("General public"),
     "children": _l("Children"),

@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
+__all__ = ["AuditLog"]
+
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"

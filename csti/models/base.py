@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+__all__: list[str] = []  # column helpers, no model: nothing for ``csti.models`` to re-export
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

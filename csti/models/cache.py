@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .base import UTCDateTime
 
+__all__ = ["DataVersion"]
+
 
 class DataVersion(db.Model):
     __tablename__ = "data_version"

@@ -19,6 +19,8 @@ from ..text import fold, slugify
 from .base import UTCDateTime, utcnow
 from .tags import Tag, content_tag
 
+__all__ = ["ARCHIVED", "DRAFT", "PENDING", "PUBLISHED", "REJECTED", "STATUSES", "Content", "content_owner"]
+
 DRAFT, PENDING, PUBLISHED, REJECTED, ARCHIVED = "draft", "pending", "published", "rejected", "archived"
 STATUSES = (DRAFT, PENDING, PUBLISHED, REJECTED, ARCHIVED)
 STATUS_LABELS = {

@@ -9,6 +9,8 @@ from ..extensions import db
 from ..markdown import render_markdown
 from .base import UTCDateTime, utcnow
 
+__all__ = ["Comment", "Notification", "Reaction", "Report"]
+
 COMMENT_MAX = 5000
 VISIBLE, DELETED = "visible", "deleted"
 

@@ -14,6 +14,8 @@ from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .content import PUBLISHED, Content
 
+__all__ = ["Dossier", "DossierCollaborator", "DossierItem"]
+
 NOTE_MAX = 500
 MAX_ITEMS = 500
 MAX_COLLABORATORS = 20

@@ -28,6 +28,8 @@ from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .content import Content
 
+__all__ = ["Event", "EventOccurrence", "Registration"]
+
 EVENT_KINDS = {
     "exhibition": _l("Exhibition"),
     "talk": _l("Conference / talk"),
@@ -168,7 +170,7 @@ class EventOccurrence(db.Model):
     # (``sync_occurrence_territories``): the agenda's territory filter reads it from the index.
     territory_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id", ondelete="SET NULL"))
     # The date's iCalendar UID, the same for its whole life — when it is moved to another day or
-    # hour too (``csti.events.schedule`` keeps the rows of the dates that stay): calendars that
+    # hour too (``csti.blueprints.events.schedule.schedule`` keeps the rows of the dates that stay): calendars that
     # subscribed update it instead of showing it twice.
     uid: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid4()))
 

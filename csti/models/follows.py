@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
+__all__ = ["Follow"]
+
 
 class Follow(db.Model):
     __tablename__ = "follow"

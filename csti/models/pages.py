@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .content import Content
 
+__all__ = ["Page"]
+
 
 class Page(Content):
     __tablename__ = "page"

@@ -11,6 +11,8 @@ from ..markdown import render_markdown
 from .base import UTCDateTime, utcnow
 from .content import Content
 
+__all__ = ["NEED_KINDS", "PROJECT_STAGES", "Project", "ProjectMember", "ProjectNeed", "ProjectUpdate"]
+
 PROJECT_STAGES = {"idea": _l("Idea"), "in_progress": _l("In progress"), "finished": _l("Finished")}
 NEED_KINDS = {
     "skills": _l("Skills"),

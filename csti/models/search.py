@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
+__all__ = ["SearchOutbox"]
+
 
 class SearchOutbox(db.Model):
     __tablename__ = "search_outbox"

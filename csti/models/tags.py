@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from ..text import slugify
 
+__all__ = ["Tag", "content_tag"]
+
 content_tag = Table(
     "content_tag",
     db.metadata,

@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
+__all__ = ["ROLE_ANIMATOR", "ROLE_CONTRIBUTOR", "ROLE_MEMBER", "ROLES", "Membership", "Territory"]
+
 ROLE_MEMBER = "member"
 ROLE_CONTRIBUTOR = "contributor"
 ROLE_ANIMATOR = "animator"

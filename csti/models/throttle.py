@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .base import UTCDateTime
 
+__all__ = ["RateCounter"]
+
 
 class RateCounter(db.Model):
     __tablename__ = "rate_counter"
