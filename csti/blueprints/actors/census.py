@@ -263,10 +263,8 @@ def _delimiter(text: str) -> str:
     return max(DELIMITERS, key=lambda d: (header.count(d), -DELIMITERS.index(d)))
 
 
-def read_rows(text: str):
-    """([(row, {key: cell})], {key: header}, [columns not imported]); ImportFileError when the
-    file as a whole is unusable. ``row`` is the spreadsheet's row number (the header is row 1; a
-    quoted cell over several lines is one row; blank lines count, as a spreadsheet shows them)."""
+def _open(text: str):
+    """(the CSV reader past the header, the cleaned header); ImportFileError when there is none."""
     text = text.lstrip("\r\n")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
@@ -275,6 +273,12 @@ def read_rows(text: str):
         raise ImportFileError(_("The file is empty.")) from None
     except csv.Error:
         raise ImportFileError(_("The file is not a CSV file we can read.")) from None
+    return reader, header
+
+
+def _map_columns(header: list[str]):
+    """({key: index}, [names of columns not imported], [indexes of unnamed columns]): the first
+    column of a key wins; ImportFileError when a required column is missing."""
     mapping, ignored, unnamed = {}, [], []
     for index, name in enumerate(header):
         key = column_key(name)
@@ -288,18 +292,33 @@ def read_rows(text: str):
     if missing:
         names = ", ".join(COLUMNS[k][0] for k in missing)
         raise ImportFileError(_("Missing columns: %(names)s. See the column list below.", names=names))
-    rows, number, filled = [], 1, set()
+    return mapping, ignored, unnamed
+
+
+def _data_rows(reader):
+    """(row number, cleaned cells) of each row after the header that is not blank."""
+    number = 1
     while True:
         number += 1
         try:
             cells = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as error:
             raise ImportFileError(_("Row %(line)d cannot be read: %(error)s", line=number, error=str(error))) from None
         cells = [clean(c) for c in cells]
-        if not any(cells):
-            continue
+        if any(cells):
+            yield number, cells
+
+
+def read_rows(text: str):
+    """([(row, {key: cell})], {key: header}, [columns not imported]); ImportFileError when the
+    file as a whole is unusable. ``row`` is the spreadsheet's row number (the header is row 1; a
+    quoted cell over several lines is one row; blank lines count, as a spreadsheet shows them)."""
+    reader, header = _open(text)
+    mapping, ignored, unnamed = _map_columns(header)
+    rows, filled = [], set()
+    for number, cells in _data_rows(reader):
         if len(rows) >= MAX_ROWS:
             raise ImportFileError(_("The file has more than %(n)s rows: split it into several files.",
                                     n=format_number(MAX_ROWS)))
@@ -649,42 +668,78 @@ def preview(data: bytes, territory) -> Preview:
     number their rows 1, 2, 3…), else by the same name in the same commune."""
     raw_rows, columns, ignored = read_rows(decode(data))
     rows = [check_row(line, raw) for line, raw in raw_rows]
-    existing = db.session.execute(select(Actor.id, Actor.source_ref, Actor.title, Actor.insee)
-                                  .where(Actor.territory_id == territory.id)).all()
-    ids = {id_ for id_, _r, _t, _i in existing}
-    by_ref = {ref: id_ for id_, ref, _t, _i in existing if ref}
-    by_key = {}
-    for id_, _r, title, insee in sorted(existing, key=lambda e: e[0]):
-        by_key.setdefault(_key(title, insee), id_)
+    matched = _match(rows, territory)
+    _plan(rows, _current_states(list(matched)))
+    return Preview(rows=rows, columns=columns, ignored_columns=ignored)
+
+
+@dataclass
+class _Structures:
+    """The territory's structures, the rows are matched against."""
+    ids: set
+    by_ref: dict  # the file's identifier → id
+    by_key: dict  # (name, commune) → the oldest id
+
+    @classmethod
+    def of(cls, territory) -> _Structures:
+        existing = db.session.execute(select(Actor.id, Actor.source_ref, Actor.title, Actor.insee)
+                                      .where(Actor.territory_id == territory.id)).all()
+        by_key = {}
+        for id_, _r, title, insee in sorted(existing, key=lambda e: e[0]):
+            by_key.setdefault(_key(title, insee), id_)
+        return cls(ids={id_ for id_, _r, _t, _i in existing},
+                   by_ref={ref: id_ for id_, ref, _t, _i in existing if ref}, by_key=by_key)
+
+    def own_id(self, row: Row, territory) -> int | None:
+        """The row's ``csti_id`` when it is one of these structures (else a remark on the row)."""
+        csti_id = row.values["csti_id"]
+        own_id = int(csti_id) if csti_id.isdigit() and int(csti_id) in self.ids else None
+        if csti_id and own_id is None:
+            row.warnings.append(_("csti_id %(id)s is not a structure of %(territory)s: ignored.",
+                                  id=csti_id, territory=territory.name))
+        return own_id
+
+    def find(self, own_id: int | None, ref: str, key: tuple) -> int | None:
+        """The structure a row updates: by ``csti_id``, else by identifier, else by name and commune."""
+        if own_id is not None:
+            return own_id
+        found = self.by_ref.get(ref) if ref else None
+        return found if found is not None else self.by_key.get(key)
+
+
+def _skip(row: Row, message: str) -> None:
+    row.errors.append(message)
+    row.action = "skip"
+
+
+def _match(rows: list[Row], territory) -> dict[int, int]:
+    """Set each valid row's ``existing_id``; a row repeating another row of the file (same
+    ``csti_id``, identifier or name and commune), or matching the same structure, is an error.
+    Returns {matched structure id: row number}."""
+    structures = _Structures.of(territory)
     seen, matched = {}, {}
     for row in rows:
         if row.errors:
             row.action = "skip"
             continue
-        csti_id = row.values["csti_id"]
-        own_id = int(csti_id) if csti_id.isdigit() and int(csti_id) in ids else None
-        if csti_id and own_id is None:
-            row.warnings.append(_("csti_id %(id)s is not a structure of %(territory)s: ignored.",
-                                  id=csti_id, territory=territory.name))
+        own_id = structures.own_id(row, territory)
         key = _key(row.values["name"], row.values["insee"])
         ident = ("id", own_id) if own_id else ("ref", row.values["ref"]) if row.values["ref"] else key
         if ident in seen:
-            row.errors.append(_("Duplicate of row %(line)d in this file.", line=seen[ident]))
-            row.action = "skip"
+            _skip(row, _("Duplicate of row %(line)d in this file.", line=seen[ident]))
             continue
         seen[ident] = row.line
-        row.existing_id = own_id
-        if row.existing_id is None and row.values["ref"]:
-            row.existing_id = by_ref.get(row.values["ref"])
-        if row.existing_id is None:
-            row.existing_id = by_key.get(key)
-        if row.existing_id is not None:
-            if row.existing_id in matched:
-                row.errors.append(_("Same structure as row %(line)d of this file.", line=matched[row.existing_id]))
-                row.action, row.existing_id = "skip", None
-                continue
+        row.existing_id = structures.find(own_id, row.values["ref"], key)
+        if row.existing_id in matched:
+            _skip(row, _("Same structure as row %(line)d of this file.", line=matched[row.existing_id]))
+            row.existing_id = None
+        elif row.existing_id is not None:
             matched[row.existing_id] = row.line
-    states = _current_states(list(matched))
+    return matched
+
+
+def _plan(rows: list[Row], states: dict[int, dict]) -> None:
+    """The action of each valid row: create, or update / unchanged against the structure's state."""
     for row in rows:
         if row.errors:
             continue
@@ -693,7 +748,6 @@ def preview(data: bytes, territory) -> Preview:
         else:
             current = states[row.existing_id]
             row.action = "unchanged" if _planned(current, row.values) == current else "update"
-    return Preview(rows=rows, columns=columns, ignored_columns=ignored)
 
 
 def _current_states(ids: list[int]) -> dict[int, dict]:
