@@ -1,6 +1,7 @@
 """The content-type registry (docs/architecture.md §4): each content blueprint declares its type
-once, in its package's ``__init__.py``, and the nav, the page cache, the feeds' conditional GET
-and a structure's page read it here instead of keeping lists of their own.
+once, in its package's ``__init__.py``, and the nav, the page cache, the feeds' conditional GET,
+a structure's page, the home pages' sections and the cards (what each type's card adds and loads)
+read it here instead of keeping lists of their own.
 
 The registry fills as the blueprint packages are imported (``create_app`` discovers them all);
 ``tests/test_registry.py`` fails when a ``Content`` subclass is not registered or when a
