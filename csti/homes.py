@@ -1,16 +1,19 @@
-"""What the home pages show: featured content, upcoming events, latest articles, new
-structures — for one territory or for the whole instance. A few small queries each."""
+"""What the home pages show: featured content, then a section for each type that declares a
+``home_section`` in the registry (upcoming events, latest articles, open announcements, active
+projects, new structures…) — for one territory or for the whole instance. A few small queries
+each (docs/architecture.md §4)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
+from . import registry
 from .extensions import db
 from .listing import card_options, event_card_options, published
 from .models import PUBLISHED, Content
-from .models.actors import Actor
 from .models.announcements import Announcement, local_today
-from .models.articles import Article
 from .models.base import utcnow
 from .models.events import Event, EventOccurrence
 from .models.projects import Project
@@ -76,12 +79,29 @@ def active_projects(territory=None, limit=6):
     return db.session.scalars(stmt.order_by(Project.updated_at.desc(), Content.id.desc()).limit(limit)).all()
 
 
-def home_sections(territory=None) -> dict:
-    return {
-        "featured": featured(territory),
-        "events": upcoming_events(territory),
-        "articles": latest(Article, territory),
-        "announcements": open_announcements(territory),
-        "projects": active_projects(territory),
-        "structures": latest(Actor, territory),
-    }
+@dataclass(frozen=True)
+class Section:
+    """A home section as its template reads it: the type's declaration and its cards, each
+    ``(item, occurrence)`` (the occurrence of a dated type, else None)."""
+
+    content_type: registry.ContentType
+    cards: list
+
+    @property
+    def spec(self) -> registry.HomeSection:
+        return self.content_type.home_section
+
+
+def home_sections(territory=None, limit=6) -> dict:
+    """The home's items: ``featured``, each section's items under its name (``events``,
+    ``articles``…) and ``home_sections``, the sections in their order (``macros/home.html``)."""
+    data, sections = {"featured": featured(territory)}, []
+    for content_type in registry.home_sections():
+        spec = content_type.home_section
+        items = (spec.query(territory, limit) if spec.query is not None
+                 else latest(content_type.model, territory, limit))
+        data[spec.name] = items
+        sections.append(Section(content_type, [(i[1], i[0]) if isinstance(i, tuple) else (i, None)
+                                               for i in items]))
+    data["home_sections"] = sections
+    return data

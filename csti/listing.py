@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import lazyload, selectin_polymorphic, selectinload
 
 from .bounds import parse_id
 from .extensions import db
@@ -103,14 +103,28 @@ def card_options(model, author: bool = False) -> list:
     show — tags, owning structures, audiences, the author (``author``: only their memberships) —
     is not loaded, instead of costing a query per list each (it would load on access). The
     territory comes by a second query rather than joined: the database joins before it sorts and
-    cuts the page, so a join is paid for every candidate of a long list, not for the page."""
+    cuts the page, so a join is paid for every candidate of a long list, not for the page.
+
+    What each type's card needs besides is read from the registry (``card_loads``, ``card_skips``,
+    docs/architecture.md §4). A list of every kind (``Content``) loads each item's own columns by
+    one query per kind present (``selectin_polymorphic``), so that the cards' dates, places and
+    labels cost no query per item."""
+    from . import registry
     from .models import User
 
     options = [lazyload(model.tags), lazyload(model.owners), lazyload(model.audience_rows),
                selectinload(model.territory)]
     options.append(selectinload(model.author).lazyload(User.memberships) if author else lazyload(model.author))
-    if hasattr(model, "members") and hasattr(model, "needs"):  # projects: their needs show, not their team
-        options.append(lazyload(model.members))
+    types = [t for t in registry.all() if issubclass(t.model, model)]
+    if model is Content:
+        options.append(selectin_polymorphic(Content, [t.model for t in types if t.model is not Content]))
+    for content_type in types:
+        sub = content_type.model
+        options += [lazyload(getattr(sub, name)) for name in content_type.card_skips]
+        for name in content_type.card_loads:
+            relationship = getattr(sub, name)
+            target = relationship.property.mapper.class_
+            options.append(selectinload(relationship).options(*card_options(target)))
     return options
 
 
@@ -124,12 +138,12 @@ def feed_options(model) -> list:
 
 
 def event_card_options(path=None) -> list:
-    """``card_options`` for events, whose cards show their venue's name and commune (loaded by a
-    second query: joined, the venue's structure-and-content join makes SQLite read every
-    structure); ``path``: the loader of the event (e.g. ``contains_eager(EventOccurrence.event)``)."""
-    from .models import Actor, Event
+    """``card_options(Event)`` (whose venue the registry loads: joined, the venue's
+    structure-and-content join makes SQLite read every structure) under ``path``, the loader
+    of the event (e.g. ``contains_eager(EventOccurrence.event)``)."""
+    from .models import Event
 
-    options = card_options(Event) + [selectinload(Event.venue).options(*card_options(Actor))]
+    options = card_options(Event)
     return [path.options(*options)] if path is not None else options
 
 

@@ -1,6 +1,7 @@
 """The content-type registry (docs/architecture.md §4): each content blueprint declares its type
-once, in its package's ``__init__.py``, and the nav, the page cache, the feeds' conditional GET
-and a structure's page read it here instead of keeping lists of their own.
+once, in its package's ``__init__.py``, and the nav, the page cache, the feeds' conditional GET,
+a structure's page, the home pages' sections and the cards (what each type's card adds and loads)
+read it here instead of keeping lists of their own.
 
 The registry fills as the blueprint packages are imported (``create_app`` discovers them all);
 ``tests/test_registry.py`` fails when a ``Content`` subclass is not registered or when a
@@ -8,8 +9,32 @@ registered list or feed is not cached.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    """A type's section on the home pages (``homes.home_sections``, ``macros/home.html``).
+
+    - ``name``: its id (``<name>-title``) and the key the home templates receive its items by;
+    - ``title``, ``empty``: its heading and what it says without items (lazy gettext);
+    - ``see_all``: the label of the link to the type's list (filtered by the home's territory);
+    - ``query``: ``(territory, limit) -> items`` (a list of items, or of ``(occurrence, event)``
+      pairs for dated types); None: the type's latest published items;
+    - ``feed``: ``(label, endpoint, territory endpoint)`` of a second link (the iCal feed),
+      the territory's endpoint taking its ``slug``;
+    - ``order``: its place among the sections (default: the type's ``nav_order``).
+    """
+
+    name: str
+    title: object
+    empty: object
+    see_all: object
+    query: Callable | None = None
+    feed: tuple | None = None
+    order: int | None = None
 
 
 @dataclass(frozen=True)
@@ -25,7 +50,12 @@ class ContentType:
       the entry is current on every page of the list's blueprint but ``nav_not_current``;
     - ``structure_page``: listed among the publications on a structure's page (events have
       a section of their own there);
-    - ``home_section``: the name of its section on the home pages (``homes.home_sections``).
+    - ``home_section``: its section on the home pages (a ``HomeSection``), None for none;
+    - ``card_facts``: the template of what its card adds to the common card (a project's needs,
+      an announcement's deadline…), rendered with ``item`` (``templates/macros/card.html``);
+    - ``card_loads``: the relationships its card shows, loaded with the list (by a second query,
+      with their own card's options); ``card_skips``: relationships loaded by default that its
+      card does not show (``listing.card_options``).
     """
 
     kind: str
@@ -38,7 +68,10 @@ class ContentType:
     nav_order: int | None = None
     nav_not_current: tuple[str, ...] = ()
     structure_page: bool = False
-    home_section: str | None = None
+    home_section: HomeSection | None = None
+    card_facts: str | None = None
+    card_loads: tuple[str, ...] = ()
+    card_skips: tuple[str, ...] = ()
 
     @property
     def label(self):
@@ -77,8 +110,25 @@ def all() -> list[ContentType]:  # noqa: A001 - the registry's own vocabulary
     return list(_types.values())
 
 
+def all_kinds() -> dict[str, ContentType]:
+    """Every registered type by kind (read-only use)."""
+    return _types
+
+
 def get(kind: str) -> ContentType:
     return _types[kind]
+
+
+def for_model(model: type) -> ContentType | None:
+    """The type whose model is ``model`` (None for ``Content`` itself)."""
+    return next((t for t in _types.values() if t.model is model), None)
+
+
+def home_sections() -> list[ContentType]:
+    """The types with a section on the home pages, in their order."""
+    with_section = [t for t in _types.values() if t.home_section is not None]
+    return sorted(with_section, key=lambda t: (t.home_section.order if t.home_section.order is not None
+                                               else t.nav_order if t.nav_order is not None else 1000))
 
 
 def nav_entries() -> list[ContentType]:

@@ -163,6 +163,7 @@ class Site:
             ("article page (comments)", f"/article/{self.article.id}-{self.article.slug}", {}),
             ("structure page (its events)", f"/actor/{self.actor.id}-{self.actor.slug}", {}),
             ("dossier page (its items)", f"/dossier/{self.dossier.id}-{self.dossier.slug}", {}),
+            ("member profile (their publications)", f"/members/{self.author.id}", {}),
         ]
 
 

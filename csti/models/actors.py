@@ -91,6 +91,21 @@ class Actor(Content):
         return ACTOR_KINDS.get(self.actor_kind, self.actor_kind)
 
     @property
+    def card_label(self):
+        return self.actor_kind_label
+
+    @property
+    def card_image(self) -> str | None:
+        return self.logo or self.cover_image
+
+    @property
+    def card_place(self) -> str:
+        """Its commune and department: "Toulouse (31)"."""
+        if not self.commune:
+            return ""
+        return f"{self.commune} ({self.department})" if self.department else self.commune
+
+    @property
     def phone_display(self) -> str:
         """The phone number the French way ("05 61 00 00 00"; abroad, the international way)."""
         import phonenumbers

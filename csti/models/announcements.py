@@ -42,6 +42,10 @@ class Announcement(Content):
     def announcement_kind_label(self):
         return ANNOUNCEMENT_KINDS.get(self.announcement_kind, self.announcement_kind)
 
+    @property
+    def card_label(self):
+        return self.announcement_kind_label
+
     def is_expired(self, today: date | None = None) -> bool:
         return self.deadline is not None and self.deadline < (today or local_today())
 

@@ -43,6 +43,10 @@ class Article(Content):
         return ARTICLE_KINDS.get(self.article_kind, self.article_kind)
 
     @property
+    def card_label(self):
+        return self.article_kind_label
+
+    @property
     def is_format_sheet(self) -> bool:
         return self.article_kind == "format"
 

@@ -149,6 +149,36 @@ class Content(db.Model):
         self.body_html = render_markdown(value or "")
         return value or ""
 
+    # --- cards (templates/macros/card.html, docs/architecture.md §4) ---------------------
+    @property
+    def card_label(self):
+        """The kind shown on its card: the type's own kind where it has one ("Talk", "News")."""
+        return self.kind_label
+
+    @property
+    def card_facts(self) -> str | None:
+        """The template of what its type's card adds (the registry's ``card_facts``)."""
+        from .. import registry
+
+        known = registry.all_kinds().get(self.kind)
+        return known.card_facts if known is not None else None
+
+    @property
+    def card_image(self) -> str | None:
+        """The stored image its card shows (decorative: the title follows it)."""
+        return self.cover_image
+
+    @property
+    def card_span(self):
+        """What its card dates when it is not its publication: an object with ``starts_at``,
+        ``ends_at`` (an event's first date); None: the publication date."""
+        return None
+
+    @property
+    def card_place(self) -> str:
+        """Where it takes place or stands (a venue, a commune), "" for none."""
+        return ""
+
     # --- URLs ----------------------------------------------------------------------------
     @property
     def url(self) -> str:

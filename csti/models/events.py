@@ -144,6 +144,39 @@ class Event(Content):
         return self.event_kind == "training"
 
     @property
+    def card_label(self):
+        return self.event_kind_label
+
+    @property
+    def card_span(self):
+        """Its first date (``starts_at``/``ends_at`` copy the first occurrence): the date of
+        the cards that show the event without one of its dates."""
+        return self
+
+    @property
+    def registration_label(self):
+        """Its cards' registration state: "" without registration, else where one registers
+        ("On this site", "On another website") or that it is closed."""
+        from flask_babel import gettext
+
+        if self.registration_mode == "none":
+            return ""
+        if self.registration_closed:
+            return gettext("Registration closed.")
+        return REGISTRATION_MODES.get(self.registration_mode, "")
+
+    @property
+    def card_place(self) -> str:
+        """Its venue and commune, else the place typed in, else "Online" (the agenda's place)."""
+        from flask_babel import gettext
+
+        if self.venue is not None:
+            return ", ".join(filter(None, (self.venue.title, self.venue.commune)))
+        if self.venue_name or self.commune:
+            return ", ".join(filter(None, (self.venue_name, self.commune)))
+        return gettext("Online") if self.attendance_mode == "online" else ""
+
+    @property
     def place_latitude(self):
         return self.venue.latitude if self.venue is not None and self.latitude is None else self.latitude
 

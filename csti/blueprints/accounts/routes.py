@@ -30,6 +30,7 @@ from ...database import write_intent
 from ...errors import fail
 from ...extensions import db
 from ...htmx import render
+from ...listing import card_options
 from ...models import PUBLISHED, Content, Membership, Territory, User
 from ...models.base import utcnow
 from ...throttle import store
@@ -254,7 +255,8 @@ def profile(user_id):
     if user is None:
         fail(404)
     contents = db.session.scalars(
-        select(Content).where(Content.author_id == user.id, Content.status == PUBLISHED)
+        select(Content).options(*card_options(Content))
+        .where(Content.author_id == user.id, Content.status == PUBLISHED)
         .order_by(Content.published_at.desc()).limit(24)).all()
     structures = db.session.execute(
         select(Actor, ActorMember.role).join(ActorMember, ActorMember.actor_id == Actor.id)

@@ -366,6 +366,7 @@ def activity(actor, limit: int = 6) -> dict:
     from sqlalchemy.orm import contains_eager
 
     from ... import registry
+    from ...listing import card_options
     from ...models import PUBLISHED, Content, content_owner
     from ...models.announcements import Announcement
     from ...models.base import utcnow
@@ -387,6 +388,7 @@ def activity(actor, limit: int = 6) -> dict:
     publications = db.session.scalars(
         select(Content).where(Content.status == PUBLISHED, Content.id.in_(owned), Content.kind.in_(
             registry.structure_kinds()))
+        .options(*card_options(Content))  # each kind's card columns by one query, not one per item
         .order_by(Content.published_at.desc(), Content.id.desc()).limit(limit * 2)).all()
     publications = [p for p in publications if not (isinstance(p, Announcement) and p.is_expired())][:limit]
     return {"events": events, "publications": publications}

@@ -1,12 +1,16 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from ...homes import open_announcements
 from ...models.announcements import Announcement
-from ...registry import register
+from ...registry import HomeSection, register
 
 bp = Blueprint("announcements", __name__)
 register(
     "announcement", Announcement, "announcements.index", feed_endpoint="announcements.feed",
-    nav_label=_l("Announcements"), nav_order=30, structure_page=True, home_section="announcements")
+    nav_label=_l("Announcements"), nav_order=30, structure_page=True,
+    card_facts="announcements/_card_facts.html",
+    home_section=HomeSection("announcements", _l("Open announcements"), _l("No open announcement."),
+                             _l("All announcements"), query=open_announcements))
 
 from . import routes  # noqa: E402,F401

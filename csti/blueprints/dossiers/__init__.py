@@ -7,6 +7,7 @@ from ...registry import register
 bp = Blueprint("dossiers", __name__)
 register(
     "dossier", Dossier, "dossiers.index", feed_endpoint="dossiers.feed",
-    nav_label=_l("Dossiers"), nav_order=50, nav_not_current=("dossiers.mine",))
+    nav_label=_l("Dossiers"), nav_order=50, nav_not_current=("dossiers.mine",),
+    card_facts="dossiers/_card_facts.html")
 
 from . import routes  # noqa: E402,F401

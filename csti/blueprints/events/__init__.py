@@ -1,8 +1,9 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from ...homes import upcoming_events
 from ...models.events import Event
-from ...registry import register
+from ...registry import HomeSection, register
 
 bp = Blueprint("events", __name__)
 register(
@@ -10,6 +11,10 @@ register(
     cached_endpoints=("events.agenda_geojson", "events.trainings", "events.territory_ics", "events.tag_ics",
                       "events.structure_ics"),
     feed_endpoints=("events.structure_ics", "events.tag_ics", "events.territory_ics", "events.event_ics"),
-    nav_label=_l("Agenda"), nav_order=10, home_section="events")
+    nav_label=_l("Agenda"), nav_order=10,
+    card_facts="events/_card_facts.html", card_loads=("venue",),
+    home_section=HomeSection("events", _l("Upcoming events"), _l("No upcoming event."), _l("The whole agenda"),
+                             query=upcoming_events,
+                             feed=(_l("Subscribe (iCal)"), "events.agenda_ics", "events.territory_ics")))
 
 from . import routes  # noqa: E402,F401

@@ -1,12 +1,16 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from ...homes import active_projects
 from ...models.projects import Project
-from ...registry import register
+from ...registry import HomeSection, register
 
 bp = Blueprint("projects", __name__)
 register(
     "project", Project, "projects.index", feed_endpoint="projects.feed",
-    nav_label=_l("Projects"), nav_order=40, home_section="projects")
+    nav_label=_l("Projects"), nav_order=40,
+    card_facts="projects/_card_facts.html", card_skips=("members",),
+    home_section=HomeSection("projects", _l("Active projects"), _l("No active project."), _l("All projects"),
+                             query=active_projects))
 
 from . import routes  # noqa: E402,F401

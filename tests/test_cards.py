@@ -1,0 +1,146 @@
+"""The one card macro (templates/macros/card.html, docs/architecture.md §4): an event's card is
+dated by the event wherever it shows — the home, a tag page, search results, a structure's page —
+not by its publication; and every type that declares a home section has it on the homes."""
+import dataclasses
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from bs4 import Tag
+from flask_babel import force_locale
+
+from csti import registry
+from csti.blueprints.events.schedule import schedule
+from csti.models import Dossier, Event
+from csti.registry import HomeSection
+
+TITLE = "Zythologie des comètes"
+
+
+def _card(page, title):
+    """The card (``li.card``) whose title link reads ``title``."""
+    link = (page if isinstance(page, Tag) else page.html).find("a", string=title)
+    assert link is not None, f"no card for {title!r}"
+    return link.find_parent("li", class_="card")
+
+
+@pytest.fixture
+def dated_event(db, factory, make_actor):
+    """A published event in 40 days, organised by a structure, tagged and featured."""
+    territory = factory.territory(slug="occitanie", name="Occitanie")
+    museum = make_actor(territory, "Muséum des cartes")
+    event = Event(title=TITLE, territory=territory, event_kind="talk", summary="Une soirée sous les étoiles.")
+    start = datetime.combine(date.today() + timedelta(days=40), time(18, 0))
+    schedule(event, start, start + timedelta(hours=2))
+    event.owners = [museum]
+    event.add_tag("astronomie")
+    event.publish()
+    event.featured_rank = 1
+    db.session.add(event)
+    db.session.commit()
+    return event, museum
+
+
+def _assert_dated_by_the_event(card, event, label="Conference / talk"):
+    stamp = card.find("time")
+    assert stamp is not None
+    assert stamp["datetime"][:10] == event.starts_at.date().isoformat()
+    assert stamp["datetime"][:10] != event.published_at.date().isoformat()
+    assert label in card.text  # its kind
+
+
+def test_event_card_shows_its_own_date_on_the_home(testapp_en, dated_event):
+    event, _ = dated_event
+    home = testapp_en.get("/")
+    featured = home.html.find(id="featured-title").parent
+    _assert_dated_by_the_event(_card(featured, TITLE), event)
+    events = home.html.find(id="events-title").parent
+    _assert_dated_by_the_event(_card(events, TITLE), event)
+
+
+def test_event_card_shows_its_own_date_on_a_tag_page(testapp_en, dated_event):
+    event, _ = dated_event
+    _assert_dated_by_the_event(_card(testapp_en.get("/tags/astronomie"), TITLE), event)
+
+
+def test_event_card_shows_its_own_date_in_search_results(testapp_en, dated_event):
+    event, _ = dated_event
+    # A search result is read from the index and the items' rows: its kind is the type's.
+    _assert_dated_by_the_event(_card(testapp_en.get("/search", {"q": "zythologie"}), TITLE), event, "Event")
+
+
+def test_event_card_shows_its_own_date_on_a_structure_page(app, testapp_en, dated_event):
+    event, museum = dated_event
+    with app.test_request_context():
+        url = museum.url
+    page = testapp_en.get(url)
+    section = page.html.find(id="actor-events-title").parent
+    _assert_dated_by_the_event(_card(section, TITLE), event)
+
+
+def _english(app, text):
+    with app.test_request_context(), force_locale("en"):
+        return str(text)
+
+
+def test_every_declared_home_section_is_on_the_homes(app, testapp_en, factory):
+    factory.territory(slug="bzh", name="Bretagne")
+    declared = registry.home_sections()
+    assert {t.kind for t in declared} >= {"event", "article", "announcement", "project", "actor"}
+    for url in ("/", "/t/bzh"):
+        page = testapp_en.get(url)
+        headings = [h2["id"] for h2 in page.html.select("section.home-section > h2")]
+        assert headings == [f"{t.home_section.name}-title" for t in declared]
+        for content_type in declared:
+            section = page.html.find(id=f"{content_type.home_section.name}-title").parent
+            assert section.h2.text == _english(app, content_type.home_section.title)
+            assert section.find("a", string=_english(app, content_type.home_section.see_all))
+
+
+def test_a_type_gets_its_home_section_by_declaring_it(testapp_en, db, factory, monkeypatch):
+    """Dossiers declare no home section; declared, they get one with their latest items."""
+    territory = factory.territory(slug="bzh", name="Bretagne")
+    dossier_type = registry.get("dossier")
+    monkeypatch.setitem(registry.all_kinds(), "dossier", dataclasses.replace(
+        dossier_type, home_section=HomeSection("dossiers", "Dossiers to read", "No dossier yet.",
+                                               "Every dossier", order=99)))
+    dossier = Dossier(title="Le ciel d'hiver", territory=territory)
+    dossier.publish()
+    db.session.add(dossier)
+    db.session.commit()
+    page = testapp_en.get("/")
+    section = page.html.find(id="dossiers-title").parent
+    assert section.h2.text == "Dossiers to read"
+    assert _card(section, "Le ciel d'hiver") is not None
+    assert section.find("a", string="Every dossier")["href"] == "/dossiers"
+    assert page.html.select("section.home-section > h2")[-1]["id"] == "dossiers-title"
+
+
+def test_structure_publications_cost_no_query_per_card(app, db, testapp_en, factory, make_actor):
+    """The publications on a structure's page show each kind's card (an article's kind, an
+    announcement's deadline) without a query per item."""
+    from csti.models import Announcement, Article
+    from tests.test_query_counts import QueryCounter
+
+    territory = factory.territory(slug="occitanie", name="Occitanie")
+    museum = make_actor(territory, "Muséum des publications")
+
+    def publish(count):
+        for n in range(count):
+            for item in (Article(title=f"Article {n}", territory=territory, article_kind="news"),
+                         Announcement(title=f"Annonce {n}", territory=territory)):
+                item.owners = [museum]
+                item.publish()
+                db.session.add(item)
+        db.session.commit()
+
+    with app.test_request_context():
+        url = museum.url
+    counter = QueryCounter(db.engine)
+    publish(1)
+    few = counter.measure(testapp_en, url, {})
+    publish(1)
+    many = counter.measure(testapp_en, url, {})
+    assert few == many
+    page = testapp_en.get(url)
+    section = page.html.find(id="actor-publications-title").parent
+    assert "News" in section.text and "No deadline" in section.text
