@@ -158,9 +158,9 @@ def register_extensions(app):
         register_tables(db.metadata)
     elif app.config["SEARCH_BACKEND"] == "postgres":
         raise RuntimeError("CSTI_SEARCH_BACKEND=postgres needs a PostgreSQL database (CSTI_DATABASE_URL)")
-    from .accounts import load_session_user
+    from .sessions import load_session_user
 
-    # The session and remember-me cookies name a server-side session (csti/accounts.py).
+    # The session and remember-me cookies name a server-side session (csti/sessions.py).
     login_manager.user_loader(load_session_user)
 
 

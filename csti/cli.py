@@ -21,7 +21,7 @@ def csti_cli():
 @with_appcontext
 def create_admin(email, name, password):
     """Create an administrator (or make an existing account admin)."""
-    from .accounts import password_problem
+    from .blueprints.accounts.operations import password_problem
     from .models import User
 
     email = User.normalize_email(email)

@@ -68,7 +68,7 @@ def notify_author(item: Content, approved: bool, reason: str, url: str, subject=
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
-    from .accounts import send_mail
+    from .mails import send_mail
 
     author = item.author
     if author is None or not author.email:

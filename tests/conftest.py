@@ -166,7 +166,7 @@ def log_in(app):
         for cookie in [c for c in testapp.cookiejar if c.name == name]:
             data.update(serializer.loads(cookie.value.strip('"')))  # keep the CSRF token
             testapp.cookiejar.clear(cookie.domain, cookie.path, cookie.name)
-        from csti.accounts import open_session
+        from csti.sessions import open_session
 
         data.update({"_user_id": open_session(user), "_fresh": True})  # a server-side session
         _db.session.commit()

@@ -11,7 +11,7 @@ import pytest
 import vobject
 from icalendar import Calendar
 
-from csti.accounts import delete_account
+from csti.blueprints.accounts.operations import delete_account
 from csti.blueprints.events.schedule import schedule
 from csti.models import Announcement, Article, Event, Project
 from csti.models.dossiers import Dossier

@@ -123,8 +123,8 @@ def test_the_graph_sees_the_imports():
     assert "csti.models" in graph["csti.listing"]  # from .models import …
     assert "csti.models.audiences" in graph["csti.blueprints.actors.directory"]  # from .models.audiences import …
     assert "csti.blueprints.articles.routes" in graph["csti.blueprints.articles"]
-    assert "csti.uploads" not in graph["csti.accounts"]  # imported inside a function only
-    assert "csti.uploads" in import_graph(functions=True)["csti.accounts"]
+    assert "csti.uploads" not in graph["csti.blueprints.accounts.operations"]  # imported inside a function only
+    assert "csti.uploads" in import_graph(functions=True)["csti.blueprints.accounts.operations"]
 
 
 def test_the_detector_finds_a_cycle():

@@ -111,8 +111,8 @@ def test_opening_and_ending_sessions_leave_the_cached_pages_alone(app, db, facto
     """Logging in and out writes server-side session rows, which no cached page shows."""
     from sqlalchemy import delete, select
 
-    from csti.accounts import open_session
     from csti.models.accounts import UserSession
+    from csti.sessions import open_session
 
     user = factory.user()
     before = db.session.scalar(select(DataVersion.value))

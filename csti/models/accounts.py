@@ -51,12 +51,12 @@ class User(UserMixin, db.Model):
 
     # --- Flask-Login -------------------------------------------------------------------
     # The token of the session this object was loaded for (or just opened): set by
-    # csti.accounts.open_session and by the user loader, never stored in clear.
+    # csti.sessions.open_session and by the user loader, never stored in clear.
     session_token = None  # str
 
     def get_id(self):
         if not self.session_token:
-            raise RuntimeError("log in with csti.accounts.log_in(), which opens a server-side session")
+            raise RuntimeError("log in with csti.sessions.log_in(), which opens a server-side session")
         return f"{self.id}:{self.session_token}"
 
     @property

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from webtest import TestApp
 
-from csti.accounts import password_problem
+from csti.blueprints.accounts.operations import password_problem
 from csti.models import User
 from tests.conftest import isolated, login
 from tests.factories import PASSWORD

@@ -38,8 +38,8 @@ def work(url, folder, name, event_id, user_ids):
     app = _app(url, folder)
     folder = Path(folder)
     with app.app_context():
-        from csti.accounts import open_session
         from csti.database import write_intent
+        from csti.sessions import open_session
 
         with write_intent():  # the workers open their sessions at the same time
             session_ids = {user_id: open_session(db.session.get(User, user_id))

@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from ...accounts import password_problem
+from .operations import password_problem
 from ...forms import Form
 
 EMAIL = [DataRequired(message=_l("Give your e-mail address.")),

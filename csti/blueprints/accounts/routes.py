@@ -8,13 +8,23 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from ...accounts import (
+from ...database import write_intent
+from ...errors import fail
+from ...extensions import db
+from ...htmx import render
+from ...listing import card_options
+from ...models import PUBLISHED, Content, Membership, Territory, User
+from ...models.base import utcnow
+from ...sessions import end_other_sessions, log_in, log_out
+from ...throttle import store
+from ...uploads import ImageError, delete_upload, save_image
+from ...urls import safe_next
+from . import bp
+from .forms import DeleteForm, EmptyForm, ForgotForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetForm
+from .operations import (
     TokenError,
     delete_account,
-    end_other_sessions,
     export_user_data,
-    log_in,
-    log_out,
     login_blocked,
     read_confirm_token,
     read_reset_token,
@@ -26,18 +36,6 @@ from ...accounts import (
     signup_allowed,
     slow_down,
 )
-from ...database import write_intent
-from ...errors import fail
-from ...extensions import db
-from ...htmx import render
-from ...listing import card_options
-from ...models import PUBLISHED, Content, Membership, Territory, User
-from ...models.base import utcnow
-from ...throttle import store
-from ...uploads import ImageError, delete_upload, save_image
-from ...urls import safe_next
-from . import bp
-from .forms import DeleteForm, EmptyForm, ForgotForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetForm
 
 
 def _client_ip() -> str:

@@ -238,7 +238,7 @@ def claim_reviewers(claim: ClaimRequest) -> list:
 def notify_claim(claim: ClaimRequest, review_url: str) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from ...accounts import notify
+    from ...mails import notify
 
     for reviewer in claim_reviewers(claim):
         notify(reviewer, _l("Request to join %(title)s", title=claim.actor.title), "mail/claim_new.txt",
@@ -248,7 +248,7 @@ def notify_claim(claim: ClaimRequest, review_url: str) -> None:
 def notify_claim_decision(claim: ClaimRequest, url: str) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from ...accounts import notify
+    from ...mails import notify
 
     subject = (_l("You joined %(title)s", title=claim.actor.title) if claim.status == CLAIM_ACCEPTED
                else _l("Your request to join %(title)s", title=claim.actor.title))

@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select, update
 
-from ...accounts import refuse_unconfirmed
 from ...bounds import parse_id
 from ...errors import fail
 from ...extensions import db
@@ -14,6 +13,7 @@ from ...models import Content, Territory
 from ...models.base import utcnow
 from ...models.discussion import Comment, Notification, Report
 from ...policy import can
+from ...sessions import refuse_unconfirmed
 from . import bp
 from .forms import CommentForm, ReportForm
 from .operations import (

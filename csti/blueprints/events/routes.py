@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ...accounts import refuse_unconfirmed
 from ...dates import to_local, to_utc
 from ...errors import fail
 from ...extensions import db
@@ -21,6 +20,7 @@ from ...models.actors import Actor, ActorMember
 from ...models.events import CANCELLED, CONFIRMED, WAITING, Event, EventOccurrence, Registration
 from ...moderation import submit
 from ...policy import can
+from ...sessions import refuse_unconfirmed
 from ..actors.operations import set_location
 from ..content.forms import TagForm
 from ..content.helpers import (
@@ -514,7 +514,7 @@ def toggle_registration(id, action):
 @bp.post("/event/<int:id>/message")
 @login_required
 def message(id):
-    from ...accounts import send_mail
+    from ...mails import send_mail
 
     event = _managed(id)
     form = MessageForm()

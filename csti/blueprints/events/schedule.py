@@ -276,7 +276,7 @@ def send_registration_mail(registration: Registration, promoted: bool = False) -
     from flask import url_for
     from flask_babel import force_locale
 
-    from ...accounts import send_mail
+    from ...mails import send_mail
 
     user, event = registration.user, registration.event
     with force_locale(user.locale or "fr"):

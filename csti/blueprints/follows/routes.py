@@ -5,13 +5,13 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from ...accounts import refuse_unconfirmed
 from ...bounds import parse_id
 from ...errors import fail
 from ...extensions import db
 from ...htmx import back, is_htmx, render
 from ...models import Content, Tag, User
 from ...policy import can
+from ...sessions import refuse_unconfirmed
 from . import bp
 from .operations import follow, is_following, unfollow
 

@@ -235,7 +235,7 @@ def _help_form(project, formdata=...):
 @bp.route("/project/<int:id>/help", methods=["GET", "POST"])
 @login_required
 def offer_help(id):
-    from ...accounts import send_mail
+    from ...mails import send_mail
 
     project, _redirect = load_content(Project, id)
     if project.in_team(current_user):

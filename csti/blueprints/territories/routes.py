@@ -3,13 +3,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from ...accounts import refuse_unconfirmed
 from ...errors import fail
 from ...extensions import db
 from ...htmx import back, is_htmx, render
 from ...models import AuditLog, Membership, Territory, User
 from ...models.territories import ROLE_ANIMATOR, ROLE_MEMBER, ROLES
 from ...policy import can
+from ...sessions import refuse_unconfirmed
 from . import bp
 from .forms import AppointForm, RoleForm, role_choices
 

@@ -1,25 +1,22 @@
-"""Account operations used by views and commands: password rules, server-side sessions,
-signed tokens, mails, login throttling, data export and deletion."""
+"""Account operations used by views and commands: password rules, signed tokens, the account's
+mails, login throttling, data export and deletion. Sessions are in ``csti/sessions.py``, mail
+in ``csti/mails.py``."""
 from __future__ import annotations
 
 import hashlib
-import secrets
 import time
-from datetime import timedelta
 from functools import cache
 
-from flask import current_app, render_template, url_for
+from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
-from flask_mailman import EmailMessage
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select
 
-from .extensions import db
-from .models import AuditLog, Content, User, UserSession
-from .models.base import utcnow
-from .throttle import store
+from ...extensions import db
+from ...mails import send_mail
+from ...models import AuditLog, Content, User
+from ...models.base import utcnow
+from ...throttle import store
 
 # French favourites that the (English-speaking) breached-password list below does not hold.
 COMMON_PASSWORDS = {
@@ -73,82 +70,6 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
 
 
 # --- what needs a confirmed address -----------------------------------------------------------
-def refuse_unconfirmed(back_url: str | None = None):
-    """The answer to an account whose address is not confirmed trying what ``policy.can`` keeps
-    for confirmed ones (joining, registering, liking, following, reporting): 403 with the message
-    for htmx (announced where the page shows messages), else the message flashed and a redirect
-    to ``back_url`` (by default the page the request came from). Raises."""
-    from flask import abort, flash, redirect
-
-    from .errors import fail
-    from .htmx import back, is_htmx
-
-    message = _("Confirm your e-mail address first: open the link we sent you, or ask for a new one "
-                "from your account settings.")
-    if is_htmx():
-        fail(403, message)
-    flash(message, "warning")
-    abort(redirect(back_url, code=303) if back_url else back("accounts.settings"))
-
-
-# --- server-side sessions ------------------------------------------------------------------
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def open_session(user: User) -> str:
-    """A new server-side session for ``user``: its id for Flask-Login (``user.get_id()``).
-    Runs in the caller's transaction; the caller commits."""
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    lifetime = current_app.config.get("REMEMBER_COOKIE_DURATION", 30 * 24 * 3600)
-    if isinstance(lifetime, timedelta):
-        lifetime = lifetime.total_seconds()
-    db.session.execute(delete(UserSession).where(UserSession.expires_at <= now))  # expired ones, anyone's
-    db.session.add(UserSession(user_id=user.id, token_hash=_token_hash(token), created_at=now,
-                               expires_at=now + timedelta(seconds=lifetime)))
-    db.session.flush()
-    user.session_token = token
-    return user.get_id()
-
-
-def log_in(user: User, remember: bool = False) -> None:
-    """Open a server-side session and log ``user`` in with it (the caller commits)."""
-    open_session(user)
-    login_user(user, remember=remember)
-
-
-def log_out() -> None:
-    """End the current session: its row (so neither its session cookie nor its remember-me
-    cookie works any more, wherever they were copied), then Flask-Login's cookies."""
-    token = getattr(current_user, "session_token", None) if current_user.is_authenticated else None
-    if token:
-        db.session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
-    logout_user()
-
-
-def end_other_sessions(user: User) -> None:
-    """Every session of ``user`` but the current one ends (log out everywhere, password
-    changed), and confirmation links sent before stop logging in."""
-    user.end_other_sessions()
-    stmt = delete(UserSession).where(UserSession.user_id == user.id)
-    if user.session_token:
-        stmt = stmt.where(UserSession.token_hash != _token_hash(user.session_token))
-    db.session.execute(stmt)
-
-
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's user loader: the user of a live server-side session, or None."""
-    uid, _sep, token = (session_id or "").partition(":")
-    if not uid.isdigit() or len(uid) > 18 or not token:
-        return None
-    user = db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
-        User.id == int(uid), UserSession.token_hash == _token_hash(token), UserSession.expires_at > utcnow()))
-    if user is not None:
-        user.session_token = token
-    return user
-
-
 # --- signed tokens -----------------------------------------------------------------------
 def _serializer(salt):
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
@@ -217,13 +138,6 @@ def _load(token, salt, max_age) -> dict:
 
 
 # --- mails -------------------------------------------------------------------------------
-def send_mail(to: str, subject: str, template: str, locale: str | None = None, **context):
-    with force_locale(locale or "fr"):
-        body = render_template(template, **context)
-        message = EmailMessage(subject=str(subject), body=body, to=[to])
-    message.send()
-
-
 def send_confirmation(user: User) -> None:
     url = url_for("accounts.confirm", token=make_confirm_token(user), _external=True)
     with force_locale(user.locale or "fr"):
@@ -243,23 +157,6 @@ def send_already_registered(email: str, locale: str | None) -> None:
     with force_locale(locale or "fr"):
         subject = _("You already have an account")
     send_mail(email, subject, "mail/already_registered.txt", locale, url=url)
-
-
-def notify(user, subject, template: str, **context) -> bool:
-    """Mail ``user`` in their language; ``subject`` is a lazy string (or a callable) rendered
-    in that language. A mail server that is down must not undo or hide what was saved: the
-    failure is logged and False returned."""
-    if user is None or not user.email:
-        return False
-    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(locale):
-        text = subject() if callable(subject) else str(subject)
-    try:
-        send_mail(user.email, text, template, locale, user=user, **context)
-    except Exception:  # noqa: BLE001 — any transport error
-        current_app.logger.exception("mail %s to user %s not sent", template, user.id)
-        return False
-    return True
 
 
 # --- login throttling --------------------------------------------------------------------
@@ -360,7 +257,7 @@ def export_user_data(user: User) -> dict:
 def delete_account(user: User, keep_content: bool) -> None:
     """Delete ``user``. Published content is kept as "former member" or deleted with them.
     Unpublished drafts always go. One transaction: the caller commits."""
-    from .models import PUBLISHED
+    from ...models import PUBLISHED
 
     contents = db.session.scalars(db.select(Content).where(Content.author_id == user.id)).all()
     for content in contents:
@@ -370,7 +267,7 @@ def delete_account(user: User, keep_content: bool) -> None:
             db.session.delete(content)
     AuditLog.record(None, "account.deleted", user_id=user.id, kept_content=keep_content)
     if user.avatar:
-        from .uploads import delete_upload
+        from ...uploads import delete_upload
 
         delete_upload(user.avatar)
     db.session.delete(user)
