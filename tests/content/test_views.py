@@ -96,7 +96,7 @@ def test_the_types_keep_their_urls_and_endpoints(app):
 def test_each_type_declares_its_views_and_the_shared_ones_serve_it(app, name):
     views = _views(name)
     assert isinstance(views, ContentViews) and views.bp.name == name
-    for endpoint in views.views:
+    for endpoint in views.endpoints:
         function = app.view_functions[f"{name}.{endpoint}"]
         function = getattr(function, "__wrapped__", function)  # login_required
         assert function.__self__ is views and function.__func__ is getattr(ContentViews, endpoint)

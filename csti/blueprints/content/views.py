@@ -50,7 +50,7 @@ class ContentViews:
     kind = ""  # the URL word of one item: /<kind>/<id>-<slug>, /<kind>/<id>/edit; audit "<kind>.updated"
     plural = None  # the URL word of the list: /<plural>, /<plural>.atom, /<plural>/new (default kind + "s")
     form_class = None  # a ContentForm subclass
-    views = ("index", "feed", "show", "create", "edit")  # those registered
+    endpoints = ("index", "feed", "show", "create", "edit")  # the views registered
     kinds = None  # the list's allowed ?kind= values (None: any value is kept in the filters)
     kind_column = None  # the name of the model's column ?kind= filters on
     card_author = False  # the list's cards show their author (listing.card_options)
@@ -71,7 +71,7 @@ class ContentViews:
             "create": [(self.create_rule(), ("GET", "POST"))],
             "edit": [(f"/{self.kind}/<int:id>/edit", ("GET", "POST"))],
         }
-        for name in self.views:
+        for name in self.endpoints:
             view = getattr(self, name)
             if name in ("create", "edit"):
                 view = login_required(view)

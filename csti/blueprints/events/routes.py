@@ -295,7 +295,7 @@ class EventViews(ContentViews):
     registration; saving schedules its dates and, on an edit, serves the waiting list."""
 
     model, kind, form_class = Event, "event", EventForm
-    views = ("show", "create", "edit")
+    endpoints = ("show", "create", "edit")
     no_territory_message = _l("Confirm your e-mail address before publishing an event.")
 
     def show_context(self, event) -> dict:

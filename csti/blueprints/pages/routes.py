@@ -14,7 +14,7 @@ from .forms import PageForm
 
 class PageViews(ContentViews):
     model, kind, form_class = Page, "page", PageForm
-    views = ("show", "create", "edit")
+    endpoints = ("show", "create", "edit")
 
     def create_rule(self) -> str:
         return "/page/new"
