@@ -103,8 +103,8 @@ def test_each_type_declares_its_views_and_the_shared_ones_serve_it(app, name):
 
 
 def test_writing_needs_a_login(testapp_en, db, factory):
-    article = factory.page()
-    for path in ("/articles/new", "/events/new", "/page/new", f"/page/{article.id}/edit", "/dossiers/new"):
+    page = factory.page()
+    for path in ("/articles/new", "/events/new", "/page/new", f"/page/{page.id}/edit", "/dossiers/new"):
         assert testapp_en.get(path).status_int == 302
 
 
