@@ -12,8 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from .operations import password_problem
 from ...forms import Form
+from .operations import password_problem
 
 EMAIL = [DataRequired(message=_l("Give your e-mail address.")),
          Email(message=_l("This is not a valid e-mail address.")), Length(max=254)]

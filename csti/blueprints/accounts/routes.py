@@ -1,5 +1,5 @@
 """Accounts: sign-up with e-mail confirmation, login, password reset, profile, settings,
-data export and account deletion. Domain logic lives in csti/accounts.py."""
+data export and account deletion. Domain logic lives in operations.py (sessions: csti/sessions.py)."""
 import json
 
 from flask import Response, current_app, flash, redirect, request, url_for

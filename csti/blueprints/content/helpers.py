@@ -1,7 +1,6 @@
 """What every content blueprint's views share: loading with permission and canonical URL,
 applying the common form fields, the create/edit form page and the save that ends it."""
 from flask import flash, redirect, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -118,20 +117,6 @@ def form_page(template, form, item, save, fill=None, editor_action=preview_reque
         if fill is not None:
             fill(form, item)
     return render(template, form=form, item=item, status=422 if form.errors else 200)
-
-
-def moderated_message(pending: str, published: str):
-    """``message`` for ``save_content`` with drafts: the draft notice, ``pending`` (thanks, the
-    animators will review it) or ``published``, after the item's status once saved."""
-
-    def message(item) -> str:
-        if item.status == DRAFT:
-            return _("Draft saved. Only you and the animators can see it.")
-        if item.status == PENDING:
-            return pending
-        return published
-
-    return message
 
 
 def save_content(item, *, creating: bool, audit_action: str, message, drafts: bool = True):

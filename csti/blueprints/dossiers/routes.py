@@ -3,65 +3,26 @@ of public ones, "my dossiers", the page with its ordered items and the curators'
 "Add to a dossier" on every content page (the picker). (CSRFProtect checks every POST.)"""
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ...errors import fail
 from ...extensions import db
-from ...feeds import atom
 from ...htmx import is_htmx, render
-from ...listing import ContentFilter, card_options, feed_options, first, paginate
 from ...models import PENDING, AuditLog, Content, Territory, User
 from ...models.dossiers import Dossier
 from ...policy import can
-from ..content.forms import TagForm
-from ..content.helpers import (
-    apply_common_fields,
-    form_page,
-    load_content,
-    save_content,
-    territory_choices,
-)
+from ..content.helpers import territory_choices
+from ..content.views import ContentViews
 from . import bp
 from . import operations as ops
 from .forms import CollaboratorForm, DossierForm, ItemForm, NoteForm, QuickDossierForm
 from .operations import DossierError, containing, curated_by, entries_for, set_visibility
 
-PER_PAGE = 20
 PICKER_MAX = 200  # dossiers listed in "Add to a dossier"
 
 
-# --- reading ------------------------------------------------------------------------------
-def _listing(filters):
-    return (filters.apply(select(Dossier), Dossier).where(Dossier.is_private.is_(False))
-            .order_by(Dossier.updated_at.desc(), Dossier.id.desc()))
-
-
-@bp.get("/dossiers")
-def index():
-    filters = ContentFilter.from_args(request.args)
-    page = paginate(_listing(filters).options(*card_options(Dossier, author=True)), Dossier.id,
-                    min(max(request.args.get("page", 1, type=int), 1), 10_000), PER_PAGE)
-    territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
-    args = filters.to_args()
-    return render("dossiers/index.html", block="results", filters=filters, page=page, territories=territories,
-                  page_url=lambda n: url_for("dossiers.index", page=n, **args))
-
-
-@bp.get("/dossiers.atom")
-def feed():
-    filters = ContentFilter.from_args(request.args)
-    items = first(_listing(filters).options(*feed_options(Dossier)), Dossier.id, 50)
-    return atom(_("Dossiers"), items, url_for("dossiers.feed", _external=True, **filters.to_args()),
-                page_url=url_for("dossiers.index", _external=True, **filters.to_args()))
-
-
-@bp.get("/me/dossiers")
-@login_required
-def mine():
-    return render("dossiers/mine.html", dossiers=db.session.scalars(curated_by(current_user).limit(500)).all())
-
-
+# --- reading and writing: the shared content views ---------------------------------------
 def _visible(id) -> Dossier:
     """The dossier, or 404 — a private dossier does not exist for those who may not see it."""
     dossier = db.session.get(Dossier, id)
@@ -70,70 +31,57 @@ def _visible(id) -> Dossier:
     return dossier
 
 
-def _page(dossier, status=200, **forms):
-    return render("dossiers/show.html", status=status, item=dossier, entries=entries_for(dossier, current_user),
-                  tag_form=TagForm(formdata=None),
-                  collaborator_form=forms.get("collaborator_form") or CollaboratorForm(formdata=None),
-                  note_form=forms.get("note_form"), note_for=forms.get("note_for"))
+class DossierViews(ContentViews):
+    """Public dossiers are listed, most recently changed first; dossiers have no drafts: their
+    visibility decides their status."""
+
+    model, kind, form_class = Dossier, "dossier", DossierForm
+    feed_title = _l("Dossiers")
+    card_author = True
+    drafts = False
+    no_territory_message = _l("Confirm your e-mail address before creating a dossier.")
+
+    def listing(self, filters):
+        return (self.published(filters).where(Dossier.is_private.is_(False))
+                .order_by(Dossier.updated_at.desc(), Dossier.id.desc()))
+
+    def show_context(self, dossier) -> dict:
+        return {"entries": entries_for(dossier, current_user),
+                "collaborator_form": CollaboratorForm(formdata=None), "note_form": None, "note_for": None}
+
+    def prepare_form(self, form, dossier) -> None:
+        if dossier is not None and not can(current_user, "set_visibility", dossier):
+            del form.visibility  # a collaborator edits the text, the owner decides who sees it
+
+    def load_for_edit(self, id):
+        dossier = _visible(id)
+        if not can(current_user, "edit", dossier):
+            fail(403, _("Only the owner and the collaborators of this dossier may change it."))
+        return dossier
+
+    def fill(self, form, dossier) -> None:
+        if "visibility" in form:
+            form.visibility.data = "private" if dossier.is_private else "public"
+
+    def apply(self, dossier, form) -> None:
+        if "visibility" in form:
+            set_visibility(dossier, form.visibility.data == "private", current_user)
+
+    def saved_message(self, dossier) -> str:
+        if dossier.is_private:
+            return _("The dossier is saved. It is private: only you and the collaborators see it.")
+        if dossier.status == PENDING:
+            return _("Thank you! The animators will review the dossier before it is public.")
+        return _("The dossier is published.")
 
 
-@bp.get("/dossier/<int:id>-<slug>")
-@bp.get("/dossier/<int:id>")
-def show(id, slug=""):
-    dossier, redirect_to = load_content(Dossier, id, slug)
-    if redirect_to:
-        return redirect_to
-    return _page(dossier)
+views = DossierViews(bp)
 
 
-# --- writing ------------------------------------------------------------------------------
-def _form(dossier=None):
-    form = DossierForm()
-    form.territory.choices = territory_choices(current_user)
-    if not form.territory.choices:
-        fail(403, _("Confirm your e-mail address before creating a dossier."))
-    if dossier is not None and not can(current_user, "set_visibility", dossier):
-        del form.visibility  # a collaborator edits the text, the owner decides who sees it
-    return form
-
-
-def _saved_message(dossier) -> str:
-    if dossier.is_private:
-        return _("The dossier is saved. It is private: only you and the collaborators see it.")
-    if dossier.status == PENDING:
-        return _("Thank you! The animators will review the dossier before it is public.")
-    return _("The dossier is published.")
-
-
-def _save(dossier, form, creating: bool):
-    """Dossiers have no drafts: their visibility decides their status."""
-    apply_common_fields(dossier, form)
-    if "visibility" in form:
-        set_visibility(dossier, form.visibility.data == "private", current_user)
-    return save_content(dossier, creating=creating, audit_action="dossier.updated", message=_saved_message,
-                        drafts=False)
-
-
-def _fill(form, dossier) -> None:
-    if "visibility" in form:
-        form.visibility.data = "private" if dossier.is_private else "public"
-
-
-@bp.route("/dossiers/new", methods=["GET", "POST"])
+@bp.get("/me/dossiers")
 @login_required
-def create():
-    form = _form()
-    return form_page("dossiers/form.html", form, None, lambda: _save(Dossier(author=current_user), form, creating=True))
-
-
-@bp.route("/dossier/<int:id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(id):
-    dossier = _visible(id)
-    if not can(current_user, "edit", dossier):
-        fail(403, _("Only the owner and the collaborators of this dossier may change it."))
-    form = _form(dossier)
-    return form_page("dossiers/form.html", form, dossier, lambda: _save(dossier, form, creating=False), fill=_fill)
+def mine():
+    return render("dossiers/mine.html", dossiers=db.session.scalars(curated_by(current_user).limit(500)).all())
 
 
 @bp.route("/dossier/<int:id>/delete", methods=["GET", "POST"])
@@ -244,7 +192,7 @@ def note(id, content_id):
         if is_htmx():
             return render("dossiers/_items.html", status=422, item=dossier, entries=entries_for(dossier, current_user),
                           note_form=form, note_for=content_id)
-        return _page(dossier, 422, note_form=form, note_for=content_id)
+        return views.render_show(dossier, 422, note_form=form, note_for=content_id)
     try:
         ops.set_note(dossier, content_id, form.note.data)
     except DossierError as error:
@@ -262,16 +210,16 @@ def add_collaborator(id):
         fail(403, _("Only the owner of the dossier chooses its collaborators."))
     form = CollaboratorForm()
     if not form.validate_on_submit():
-        return _page(dossier, 422, collaborator_form=form)
+        return views.render_show(dossier, 422, collaborator_form=form)
     user = User.by_email(form.email.data)
     if user is None:
         form.email.errors.append(_("No member of the site has this address."))
-        return _page(dossier, 422, collaborator_form=form)
+        return views.render_show(dossier, 422, collaborator_form=form)
     try:
         ops.add_collaborator(dossier, user)
     except DossierError as error:
         form.email.errors.append(str(error))
-        return _page(dossier, 422, collaborator_form=form)
+        return views.render_show(dossier, 422, collaborator_form=form)
     AuditLog.record(current_user, "dossier.collaborator_added", dossier, dossier.territory, user_id=user.id)
     db.session.commit()
     flash(_("%(name)s can now add items to the dossier.", name=user.name), "success")

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -22,14 +23,8 @@ from ...moderation import submit
 from ...policy import can
 from ...sessions import refuse_unconfirmed
 from ..actors.operations import set_location
-from ..content.forms import TagForm
-from ..content.helpers import (
-    apply_common_fields,
-    fill_common_fields,
-    load_content,
-    review_if_moved,
-    territory_choices,
-)
+from ..content.helpers import apply_common_fields, load_content, preview_requested, review_if_moved
+from ..content.views import ContentViews
 from . import bp
 from .agenda import EventFilter, page_number
 from .forms import EventForm, MessageForm, parse_lines
@@ -209,15 +204,6 @@ def trainings():
 
 
 # --- one event ----------------------------------------------------------------------------
-@bp.get("/event/<int:id>-<slug>")
-@bp.get("/event/<int:id>")
-def show(id, slug=""):
-    event, redirect_to = load_content(Event, id, slug)
-    if redirect_to:
-        return redirect_to
-    return render("events/show.html", item=event, tag_form=TagForm(formdata=None), **_registration_context(event))
-
-
 @bp.get("/event/<int:id>.ics")
 def event_ics(id):
     event, _redirect = load_content(Event, id)
@@ -281,8 +267,7 @@ def _registration_answer(event, message, status=200):
                       status=status, **_registration_context(event))
     flash(message, "error" if status >= 400 else "success")
     if status >= 400:
-        return render("events/show.html", item=event, tag_form=TagForm(formdata=None), status=status,
-                      **_registration_context(event))
+        return views.render_show(event, status=status)
     return redirect(event.url, code=303)
 
 
@@ -293,7 +278,7 @@ def _check_csrf():
         abort(400)
 
 
-# --- create / edit ------------------------------------------------------------------------
+# --- the page, create / edit: the shared content views -----------------------------------
 def _my_structures():
     return db.session.scalars(select(Actor).join(ActorMember, ActorMember.actor_id == Actor.id).where(
         ActorMember.user_id == current_user.id, Actor.status == PUBLISHED).order_by(Actor.title)).all()
@@ -305,141 +290,132 @@ def _recent_venues():
         .order_by(Event.created_at.desc()).limit(10))).order_by(Actor.title)).all()
 
 
-def _form(event=None):
-    form = EventForm()
-    form.territory.choices = territory_choices(current_user)
-    if not form.territory.choices:
-        fail(403, _("Confirm your e-mail address before publishing an event."))
-    structures = _my_structures()
-    owners = list(event.owners) if event else []
-    form.organisers.choices = [(a.id, a.title) for a in {a.id: a for a in structures + owners}.values()]
-    venues = {a.id: a for a in _recent_venues() + structures}
-    if event is not None and event.venue is not None:
-        venues[event.venue.id] = event.venue
-    query = (request.form.get("venue_query") or "").strip()
-    if query:
-        for actor in db.session.scalars(select(Actor).where(Actor.status == PUBLISHED, Actor.title.ilike(
-                f"%{query[:100]}%")).order_by(Actor.title).limit(20)):
-            venues[actor.id] = actor
-    selected = request.form.get("venue", type=int)
-    if selected and selected not in venues:
-        actor = db.session.get(Actor, selected)
-        if actor is not None and actor.is_published:
-            venues[actor.id] = actor
-    form.venue.choices = [(0, _("No structure: a free address or online"))] + [
-        (a.id, f"{a.title} — {a.commune}" if a.commune else a.title) for a in venues.values()]
-    return form
+class EventViews(ContentViews):
+    """The agenda is the events' list (its own routes above); an event's page shows its
+    registration; saving schedules its dates and, on an edit, serves the waiting list."""
 
+    model, kind, form_class = Event, "event", EventForm
+    endpoints = ("show", "create", "edit")
+    no_territory_message = _l("Confirm your e-mail address before publishing an event.")
 
-def _apply(event, form) -> bool:
-    """Copy the form onto the event; False (with field errors) when the dates don't work."""
-    apply_common_fields(event, form)
-    extra, _bad = parse_lines(form.extra_dates.data, "datetime")
-    skipped, _bad = parse_lines(form.exceptions.data, "date")
-    try:
-        schedule(event, form.starts_at.data, form.ends_at.data, form.all_day.data, form.recurrence.data,
-                 form.recurrence_until.data, extra, skipped)
-    except ScheduleError as error:
-        getattr(form, error.field).errors.append(str(error))
-        return False
-    for name in ("event_kind", "schedule_status", "attendance_mode", "venue_name", "address", "online_url",
-                 "price_text", "age_min", "age_max", "accessibility_text", "registration_mode", "registration_url",
-                 "objectives", "prerequisites", "trainer", "duration_text", "certificate", "waiting_list"):
-        setattr(event, name, getattr(form, name).data if getattr(form, name).data is not None else None)
-    for name in ("venue_name", "address", "online_url", "price_text", "accessibility_text", "registration_url",
-                 "objectives", "prerequisites", "trainer", "duration_text"):
-        setattr(event, name, (getattr(event, name) or "").strip())
-    event.is_free = form.price.data == "free"
-    event.accessibility = [a for a in form.accessibility.data or []]
-    event.audiences = form.audiences.data or []
-    event.venue = db.session.get(Actor, form.venue.data) if form.venue.data else None
-    set_location(event, form.postcode.data, form.commune.data)
-    if event.venue is not None and not form.postcode.data:
-        event.department = event.venue.department
-    event.latitude = float(form.latitude.data.replace(",", ".")) if form.latitude.data else None
-    event.longitude = float(form.longitude.data.replace(",", ".")) if form.longitude.data else None
-    event.capacity = form.capacity.data if event.registration_mode == "site" else None
-    event.registration_deadline = (to_utc(form.registration_deadline.data)
-                                   if form.registration_deadline.data and event.registration_mode == "site" else None)
-    allowed = dict(form.organisers.choices)
-    event.owners = [db.session.get(Actor, i) for i in form.organisers.data or [] if i in allowed]
-    return True
+    def show_context(self, event) -> dict:
+        return _registration_context(event)
 
+    def prepare_form(self, form, event) -> None:
+        """The organisers among the user's structures; the venues: recent ones, the user's
+        structures, those found by the "find a venue" button and the one chosen."""
+        structures = _my_structures()
+        owners = list(event.owners) if event else []
+        form.organisers.choices = [(a.id, a.title) for a in {a.id: a for a in structures + owners}.values()]
+        venues = {a.id: a for a in _recent_venues() + structures}
+        if event is not None and event.venue is not None:
+            venues[event.venue.id] = event.venue
+        query = (request.form.get("venue_query") or "").strip()
+        if query:
+            for actor in db.session.scalars(select(Actor).where(Actor.status == PUBLISHED, Actor.title.ilike(
+                    f"%{query[:100]}%")).order_by(Actor.title).limit(20)):
+                venues[actor.id] = actor
+        selected = request.form.get("venue", type=int)
+        if selected and selected not in venues:
+            actor = db.session.get(Actor, selected)
+            if actor is not None and actor.is_published:
+                venues[actor.id] = actor
+        form.venue.choices = [(0, _("No structure: a free address or online"))] + [
+            (a.id, f"{a.title} — {a.commune}" if a.commune else a.title) for a in venues.values()]
 
-def _fill(form, event):
-    fill_common_fields(form, event)
-    form.starts_at.data = to_local(event.starts_at).replace(tzinfo=None)
-    form.ends_at.data = to_local(event.ends_at).replace(tzinfo=None)
-    form.all_day.data = event.all_day
-    form.recurrence.data = event.recurrence
-    form.recurrence_until.data = to_local(event.recurrence_until).date() if event.recurrence_until else None
-    form.extra_dates.data = "\n".join(d.replace("T", " ") for d in event.extra_dates or [])
-    form.exceptions.data = "\n".join(event.exceptions or [])
-    for name in ("event_kind", "schedule_status", "attendance_mode", "venue_name", "address", "postcode", "commune",
-                 "online_url", "price_text", "age_min", "age_max", "accessibility_text", "registration_mode",
-                 "registration_url", "capacity", "objectives", "prerequisites", "trainer", "duration_text",
-                 "certificate", "waiting_list"):
-        getattr(form, name).data = getattr(event, name)
-    form.latitude.data = str(event.latitude) if event.latitude is not None else ""
-    form.longitude.data = str(event.longitude) if event.longitude is not None else ""
-    form.price.data = "free" if event.is_free else "paid"
-    form.accessibility.data = list(event.accessibility or [])
-    form.audiences.data = list(event.audiences)
-    form.venue.data = event.venue_id or 0
-    form.organisers.data = [a.id for a in event.owners]
-    form.registration_deadline.data = (to_local(event.registration_deadline).replace(tzinfo=None)
-                                       if event.registration_deadline else None)
-
-
-def _finding_venue(form) -> bool:
-    return form.is_submitted() and request.form.get("action") == "find_venue"
-
-
-@bp.route("/events/new", methods=["GET", "POST"])
-@login_required
-def create():
-    form = _form()
-    if not form.is_submitted():
+    def initial(self, form) -> None:
         structure = request.args.get("organiser", type=int)
         if structure and any(structure == c[0] for c in form.organisers.choices):
             form.organisers.data = [structure]
-    if _finding_venue(form):
-        return render("events/form.html", form=form, item=None)
-    if form.validate_on_submit():
-        event = Event(author=current_user)
-        if _apply(event, form):
+
+    def editor_action(self, form):
+        """"Find a venue" re-renders the form with the venues found."""
+        if request.form.get("action") == "find_venue":
+            return {}
+        return preview_requested(form)
+
+    def apply(self, event, form) -> bool:
+        """The event's own fields; False (with field errors) when the dates don't work."""
+        extra, _bad = parse_lines(form.extra_dates.data, "datetime")
+        skipped, _bad = parse_lines(form.exceptions.data, "date")
+        try:
+            schedule(event, form.starts_at.data, form.ends_at.data, form.all_day.data, form.recurrence.data,
+                     form.recurrence_until.data, extra, skipped)
+        except ScheduleError as error:
+            getattr(form, error.field).errors.append(str(error))
+            return False
+        for name in ("event_kind", "schedule_status", "attendance_mode", "venue_name", "address", "online_url",
+                     "price_text", "age_min", "age_max", "accessibility_text", "registration_mode",
+                     "registration_url", "objectives", "prerequisites", "trainer", "duration_text", "certificate",
+                     "waiting_list"):
+            setattr(event, name, getattr(form, name).data if getattr(form, name).data is not None else None)
+        for name in ("venue_name", "address", "online_url", "price_text", "accessibility_text", "registration_url",
+                     "objectives", "prerequisites", "trainer", "duration_text"):
+            setattr(event, name, (getattr(event, name) or "").strip())
+        event.is_free = form.price.data == "free"
+        event.accessibility = [a for a in form.accessibility.data or []]
+        event.audiences = form.audiences.data or []
+        event.venue = db.session.get(Actor, form.venue.data) if form.venue.data else None
+        set_location(event, form.postcode.data, form.commune.data)
+        if event.venue is not None and not form.postcode.data:
+            event.department = event.venue.department
+        event.latitude = float(form.latitude.data.replace(",", ".")) if form.latitude.data else None
+        event.longitude = float(form.longitude.data.replace(",", ".")) if form.longitude.data else None
+        event.capacity = form.capacity.data if event.registration_mode == "site" else None
+        event.registration_deadline = (to_utc(form.registration_deadline.data)
+                                       if form.registration_deadline.data and event.registration_mode == "site"
+                                       else None)
+        allowed = dict(form.organisers.choices)
+        event.owners = [db.session.get(Actor, i) for i in form.organisers.data or [] if i in allowed]
+        return True
+
+    def fill(self, form, event) -> None:
+        form.starts_at.data = to_local(event.starts_at).replace(tzinfo=None)
+        form.ends_at.data = to_local(event.ends_at).replace(tzinfo=None)
+        form.all_day.data = event.all_day
+        form.recurrence.data = event.recurrence
+        form.recurrence_until.data = to_local(event.recurrence_until).date() if event.recurrence_until else None
+        form.extra_dates.data = "\n".join(d.replace("T", " ") for d in event.extra_dates or [])
+        form.exceptions.data = "\n".join(event.exceptions or [])
+        for name in ("event_kind", "schedule_status", "attendance_mode", "venue_name", "address", "postcode",
+                     "commune", "online_url", "price_text", "age_min", "age_max", "accessibility_text",
+                     "registration_mode", "registration_url", "capacity", "objectives", "prerequisites", "trainer",
+                     "duration_text", "certificate", "waiting_list"):
+            getattr(form, name).data = getattr(event, name)
+        form.latitude.data = str(event.latitude) if event.latitude is not None else ""
+        form.longitude.data = str(event.longitude) if event.longitude is not None else ""
+        form.price.data = "free" if event.is_free else "paid"
+        form.accessibility.data = list(event.accessibility or [])
+        form.audiences.data = list(event.audiences)
+        form.venue.data = event.venue_id or 0
+        form.organisers.data = [a.id for a in event.owners]
+        form.registration_deadline.data = (to_local(event.registration_deadline).replace(tzinfo=None)
+                                           if event.registration_deadline else None)
+
+    def save(self, event, form, creating: bool):
+        """A new event is submitted for review (or published); an edited one meets the rules of
+        the territory it moved to, and the places it gained go to the waiting list."""
+        apply_common_fields(event, form)
+        if not self.apply(event, form):
+            return None
+        if creating:
             submit(event, current_user)
             db.session.add(event)
             db.session.commit()
             flash(_("The event is published.") if event.is_published
                   else _("Thank you! The animators will review the event."), "success")
             return redirect(event.url, code=303)
-        db.session.rollback()
-    return render("events/form.html", form=form, item=None, status=422 if form.errors else 200)
+        moved = review_if_moved(event, current_user)
+        promoted = serve_waiting_list(event)  # places may have been added
+        AuditLog.record(current_user, "event.updated", event, event.territory)
+        db.session.commit()
+        for registration in promoted:
+            send_registration_mail(registration, promoted=True)
+        flash(_("Thank you! The animators will review the event.") if moved else _("Saved."), "success")
+        return redirect(event.url, code=303)
 
 
-@bp.route("/event/<int:id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(id):
-    event, _redirect = load_content(Event, id, action="edit")
-    form = _form(event)
-    if _finding_venue(form):
-        return render("events/form.html", form=form, item=event)
-    if form.validate_on_submit():
-        if _apply(event, form):
-            moved = review_if_moved(event, current_user)
-            promoted = serve_waiting_list(event)  # places may have been added
-            AuditLog.record(current_user, "event.updated", event, event.territory)
-            db.session.commit()
-            for registration in promoted:
-                send_registration_mail(registration, promoted=True)
-            flash(_("Thank you! The animators will review the event.") if moved else _("Saved."), "success")
-            return redirect(event.url, code=303)
-        db.session.rollback()
-        event = db.session.get(Event, id)
-    if not form.is_submitted():
-        _fill(form, event)
-    return render("events/form.html", form=form, item=event, status=422 if form.errors else 200)
+views = EventViews(bp)
 
 
 # --- organiser's tools --------------------------------------------------------------------
