@@ -1,9 +1,9 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from ...homes import open_announcements
 from ...models.announcements import Announcement
 from ...registry import HomeSection, register
+from .domain import open_announcements
 
 bp = Blueprint("announcements", __name__)
 register(

@@ -1,9 +1,9 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from ...homes import upcoming_events
 from ...models.events import Event
 from ...registry import HomeSection, register
+from .agenda import upcoming_events
 
 bp = Blueprint("events", __name__)
 register(

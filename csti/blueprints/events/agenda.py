@@ -10,7 +10,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from ...bounds import MAX_YEAR, MIN_YEAR  # dates beyond are typing errors (and arithmetic overflows)
 from ...dates import local_zone, to_utc
-from ...listing import multi, printable
+from ...extensions import db
+from ...listing import event_card_options, multi, printable
 from ...models import PUBLISHED, Tag, Territory, content_owner, content_tag
 from ...models.audiences import AUDIENCES, ContentAudience
 from ...models.base import utcnow
@@ -211,3 +212,26 @@ class EventFilter:
                     Event.summary.icontains(word, autoescape=True), Event.commune.icontains(word, autoescape=True),
                     Event.venue_name.icontains(word, autoescape=True)))
         return stmt
+
+
+def upcoming_events(territory=None, limit=6):
+    """The home's section: the next dates of published events, one per event (a weekly club
+    shows once), each ``(occurrence, event)``."""
+    now = utcnow()
+    stmt = (select(EventOccurrence).join(Event, Event.id == EventOccurrence.event_id)
+            .options(*event_card_options(contains_eager(EventOccurrence.event)))
+            .where(Event.status == PUBLISHED, EventOccurrence.starts_at >= now))
+    if territory is not None:
+        # The dates' own copy of the territory, and "not ended" (implied by "not started"):
+        # the (territory_id, ends_at) index then reads the territory's coming dates only.
+        stmt = stmt.where(Event.territory_id == territory.id, EventOccurrence.territory_id == territory.id,
+                          EventOccurrence.ends_at >= now)
+    seen, rows = set(), []
+    for occurrence in db.session.scalars(stmt.order_by(EventOccurrence.starts_at).limit(limit * 4)).unique():
+        if occurrence.event_id in seen:
+            continue  # a weekly club shows once
+        seen.add(occurrence.event_id)
+        rows.append((occurrence, occurrence.event))
+        if len(rows) == limit:
+            break
+    return rows

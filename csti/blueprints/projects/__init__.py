@@ -1,9 +1,9 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from ...homes import active_projects
 from ...models.projects import Project
 from ...registry import HomeSection, register
+from .domain import active_projects
 
 bp = Blueprint("projects", __name__)
 register(

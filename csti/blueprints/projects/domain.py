@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import AuditLog, Notification, User
+from ...listing import card_options, published
+from ...models import AuditLog, Content, Notification, User
 from ...models.base import utcnow
 from ...models.projects import Project, ProjectMember, ProjectNeed, ProjectUpdate
 
@@ -102,3 +103,13 @@ def offer_help(project: Project, helper, need: ProjectNeed | None, message: str)
     return [person for person in team
             if not notify(person, subject, "mail/project_help.txt", project=project, helper=helper, need=need,
                           message=message.strip(), url=url)]
+
+
+def active_projects(territory=None, limit=6):
+    """Projects not finished, the most recently updated first."""
+    stmt = (published(select(Project), Project).where(Project.stage != "finished")
+            .options(*card_options(Project)))
+    if territory is not None:
+        stmt = stmt.where(Project.territory_id == territory.id)
+    # content.id, not project.id (the same value): the (kind, status, updated_at) index is then in order.
+    return db.session.scalars(stmt.order_by(Project.updated_at.desc(), Content.id.desc()).limit(limit)).all()
