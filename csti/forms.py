@@ -9,9 +9,12 @@ Inputs read without a form use ``csti.text.clean_text`` themselves.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField as FlaskFileField
-from wtforms import FileField, PasswordField
+from wtforms import FileField, PasswordField, SelectMultipleField
+from wtforms.validators import URL, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .text import clean_text
 
@@ -33,3 +36,22 @@ class Form(FlaskForm):
             if not issubclass(unbound_field.field_class, UNTOUCHED):
                 options["filters"] = (clean_data, *unbound_field.kwargs.get("filters", ()))
             return super().bind_field(form, unbound_field, options)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice as checkboxes (a structure's owners, an event's audiences…)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class HttpUrl(URL):
+    """A web address: WTForms' URL accepts any scheme (javascript://…), we want http(s) only."""
+
+    def __call__(self, form, field):
+        super().__call__(form, field)
+        if not field.data.lower().startswith(("http://", "https://")):
+            raise ValidationError(self.message)
+
+
+HTTP_URL = HttpUrl(require_tld=True, message=_l("Give a full web address starting with https://"))

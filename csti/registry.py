@@ -99,6 +99,12 @@ def register(kind: str, model: type, list_endpoint: str | None, **options) -> Co
         raise ValueError(f"content type {kind!r} registered twice, differently")
     if content_type.nav_label is not None and content_type.nav_order is None:
         raise ValueError(f"content type {kind!r}: a nav label needs a nav order")
+    if content_type.nav_order is not None and content_type.nav_label is None:
+        raise ValueError(f"content type {kind!r}: a nav order needs a nav label (the menu would read None)")
+    if content_type.nav_order is not None and content_type.list_endpoint is None:
+        raise ValueError(f"content type {kind!r}: a nav entry needs a list to lead to")
+    if content_type.home_section is not None and content_type.list_endpoint is None:
+        raise ValueError(f"content type {kind!r}: a home section needs a list (its \"see all\" link)")
     _types[kind] = content_type
     cached_endpoints.cache_clear()
     feed_endpoints.cache_clear()

@@ -50,6 +50,10 @@ class Announcement(Content):
         return self.deadline is not None and self.deadline < (today or local_today())
 
     @classmethod
+    def current_clause(cls):
+        return cls.open_clause()
+
+    @classmethod
     def open_clause(cls, today: date | None = None):
         """SQL condition: no deadline, or a deadline today or later."""
         return or_(cls.deadline.is_(None), cls.deadline >= (today or local_today()))

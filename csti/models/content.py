@@ -221,6 +221,13 @@ class Content(db.Model):
         return False
 
     @classmethod
+    def current_clause(cls):
+        """SQL condition a published item of this type must meet to be listed as current (on a
+        structure's page): None, always; a type whose items expire (announcements past their
+        deadline) says when they are current."""
+        return None
+
+    @classmethod
     def published(cls):
         """A select of this kind's published rows, newest first."""
         return (

@@ -226,3 +226,27 @@ def test_the_page_lists_its_upcoming_events_and_publications(testapp_en, db, ter
     publications = page.html.find(id="actor-publications-title").parent.text
     assert "Retour sur la saison" in publications and "Appel ouvert" in publications
     assert "Appel clos" not in publications
+
+
+def test_many_expired_announcements_do_not_hide_its_current_publications(testapp_en, db, territory, museum):
+    """Expired announcements are left out by the query, not after a LIMIT: twelve newer expired
+    ones once left the page with no publication at all."""
+    from datetime import date, timedelta
+
+    from csti.models import Announcement, Article
+
+    article = Article(title="Retour sur la saison", territory=territory, article_kind="news")
+    article.owners = [museum]
+    article.publish()
+    db.session.add(article)
+    db.session.flush()
+    for n in range(12):
+        expired = Announcement(title=f"Appel clos {n}", territory=territory,
+                               deadline=date.today() - timedelta(days=5))
+        expired.owners = [museum]
+        expired.publish()
+        db.session.add(expired)
+    db.session.commit()
+    publications = testapp_en.get(path(museum)).html.find(id="actor-publications-title").parent.text
+    assert "Retour sur la saison" in publications
+    assert "Appel clos" not in publications

@@ -139,6 +139,11 @@ def test_all_day_event(testapp_en, db, occitanie, member, log_in):
     ({"attendance_mode": "online", "online_url": ""}, "online_url", "Give the link of the online event."),
     ({"attendance_mode": "mixed", "online_url": ""}, "online_url", "Give the link of the online event."),
     ({"online_url": "javascript:alert(1)"}, "online_url", "Give a full web address starting with https://"),
+    # A JavaScript URL with a "host" passed WTForms' URL validator (the link ran script when clicked).
+    ({"online_url": "javascript://example.org/%0Aalert(1)"}, "online_url",
+     "Give a full web address starting with https://"),
+    ({"registration_mode": "external", "registration_url": "javascript://example.org/%0Aalert(1)"},
+     "registration_url", "Give a full web address starting with https://"),
     ({"age_min": "12", "age_max": "8"}, "age_max", "The maximum age is below the minimum age."),
     ({"latitude": "43.6", "longitude": ""}, "latitude", "Give both the latitude and the longitude, or neither."),
     ({"latitude": "nan", "longitude": "1.4"}, "latitude", "Latitude is between -90 and 90."),

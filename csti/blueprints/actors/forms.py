@@ -7,13 +7,11 @@ from wtforms import (
     EmailField,
     FloatField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
 )
 from wtforms.validators import (
-    URL,
     DataRequired,
     Email,
     Length,
@@ -22,18 +20,12 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...forms import Form
+from ...forms import HTTP_URL, Form, MultiCheckboxField
 from ...models.actors import ACTOR_KINDS, SOCIAL_NETWORKS
 from ...models.audiences import AUDIENCES
 from ..content.forms import ContentForm
 from .geo import postcode_exists
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def valid_postcode(form, field):
@@ -71,16 +63,6 @@ def finite(form, field):
         raise StopValidation(_l("Give a number."))
 
 
-class HttpUrl(URL):
-    """A web address: WTForms' URL accepts any scheme (javascript://…), we want http(s) only."""
-
-    def __call__(self, form, field):
-        super().__call__(form, field)
-        if not field.data.lower().startswith(("http://", "https://")):
-            raise ValidationError(self.message)
-
-
-HTTP_URL = HttpUrl(require_tld=True, message=_l("Give a full web address starting with https://"))
 
 
 def strip(value):

@@ -361,14 +361,14 @@ def csv_rows(actors, url_for_actor, excel: bool = False):
 
 def activity(actor, limit: int = 6) -> dict:
     """What a structure's page lists: its upcoming events (organised or hosted there) and its
-    latest publications (articles, open announcements). A few bounded queries."""
+    latest current publications (the registry's ``structure_page`` types; an expired
+    announcement is not current: ``Content.current_clause``). A few bounded queries."""
     from sqlalchemy import or_, select
     from sqlalchemy.orm import contains_eager
 
     from ... import registry
     from ...listing import card_options
     from ...models import PUBLISHED, Content, content_owner
-    from ...models.announcements import Announcement
     from ...models.base import utcnow
     from ...models.events import Event, EventOccurrence
 
@@ -385,10 +385,12 @@ def activity(actor, limit: int = 6) -> dict:
             events.append((occurrence, occurrence.event))
         if len(events) == limit:
             break
+    kinds = registry.structure_kinds()
+    current = [or_(Content.kind != kind, Content.id.in_(select(model.id).where(clause)))
+               for kind in kinds
+               for model in [registry.get(kind).model] if (clause := model.current_clause()) is not None]
     publications = db.session.scalars(
-        select(Content).where(Content.status == PUBLISHED, Content.id.in_(owned), Content.kind.in_(
-            registry.structure_kinds()))
+        select(Content).where(Content.status == PUBLISHED, Content.id.in_(owned), Content.kind.in_(kinds), *current)
         .options(*card_options(Content))  # each kind's card columns by one query, not one per item
-        .order_by(Content.published_at.desc(), Content.id.desc()).limit(limit * 2)).all()
-    publications = [p for p in publications if not (isinstance(p, Announcement) and p.is_expired())][:limit]
+        .order_by(Content.published_at.desc(), Content.id.desc()).limit(limit)).all()
     return {"events": events, "publications": publications}

@@ -3,18 +3,17 @@ from wtforms import DateField, EmailField, SelectField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ...bounds import InYears
+from ...forms import HTTP_URL
 from ...models.announcements import ANNOUNCEMENT_KINDS, local_today
-from ..actors.forms import HTTP_URL, MultiCheckboxField
-from ..content.forms import ContentForm
+from ..content.forms import OwnedContentForm
 
 
-class AnnouncementForm(ContentForm):
+class AnnouncementForm(OwnedContentForm):
     announcement_kind = SelectField(_l("Kind of announcement"), choices=list(ANNOUNCEMENT_KINDS.items()),
                                     validators=[DataRequired()])
     deadline = DateField(_l("Deadline"), validators=[Optional(), InYears()])
     link = URLField(_l("Web page of the announcement"), validators=[Optional(), Length(max=500), HTTP_URL])
     contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
-    owners = MultiCheckboxField(_l("Published for the structures"), coerce=int, validators=[Optional()])
 
     # Set by the view when editing: an existing deadline may stay as it is once passed.
     current_deadline = None

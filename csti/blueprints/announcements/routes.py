@@ -1,6 +1,5 @@
 """Announcements: calls for projects and partners, jobs, volunteering, lending. Open ones are
 listed; expired ones (deadline passed) leave the lists but keep their page."""
-from flask import request
 from flask_babel import lazy_gettext as _l
 
 from ...models.announcements import ANNOUNCEMENT_KINDS, Announcement
@@ -8,12 +7,11 @@ from ..content.views import ContentViews
 from . import bp
 from .forms import AnnouncementForm
 
-FIELDS = ("announcement_kind", "deadline", "link", "contact_email")
-
 
 class AnnouncementViews(ContentViews):
     model, kind, form_class = Announcement, "announcement", AnnouncementForm
     kinds, kind_column = ANNOUNCEMENT_KINDS, "announcement_kind"
+    fields = ("announcement_kind", "deadline", "link", "contact_email")
     feed_title = _l("Announcements")
     owners = True
     no_territory_message = _l("Confirm your e-mail address before publishing an announcement.")
@@ -34,7 +32,7 @@ class AnnouncementViews(ContentViews):
             Announcement.id.desc())
 
     def index_context(self, expired=None) -> dict:
-        return {"expired": bool(expired), "kinds": ANNOUNCEMENT_KINDS}
+        return {"expired": bool(expired)}
 
     def feed_listing(self, filters):
         """The open ones, newest first."""
@@ -44,19 +42,6 @@ class AnnouncementViews(ContentViews):
     def prepare_form(self, form, item) -> None:
         form.current_deadline = item.deadline if item is not None else None
 
-    def initial(self, form) -> None:
-        if request.args.get("kind") in ANNOUNCEMENT_KINDS:
-            form.announcement_kind.data = request.args["kind"]
-
-    def fill(self, form, item) -> None:
-        for name in FIELDS:
-            getattr(form, name).data = getattr(item, name)
-
-    def apply(self, item, form) -> None:
-        item.announcement_kind = form.announcement_kind.data
-        item.deadline = form.deadline.data
-        item.link = (form.link.data or "").strip()
-        item.contact_email = (form.contact_email.data or "").strip()
 
 
 views = AnnouncementViews(bp)

@@ -4,13 +4,11 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models.articles import ARTICLE_KINDS
-from ..actors.forms import MultiCheckboxField
-from ..content.forms import ContentForm
+from ..content.forms import OwnedContentForm
 
 
-class ArticleForm(ContentForm):
+class ArticleForm(OwnedContentForm):
     article_kind = SelectField(_l("Kind of article"), choices=list(ARTICLE_KINDS.items()), validators=[DataRequired()])
-    owners = MultiCheckboxField(_l("Published for the structures"), coerce=int, validators=[Optional()])
     cover = FileField(_l("Cover image"))
     image = FileField(_l("Insert an image in the text"))
     image_alt = StringField(_l("Description of the image (for people who cannot see it)"),

@@ -16,6 +16,7 @@ FORMAT_FIELDS = ("format_name", "format_audience", "duration_text", "material", 
 class ArticleViews(ContentViews):
     model, kind, form_class = Article, "article", ArticleForm
     kinds, kind_column = ARTICLE_KINDS, "article_kind"
+    fields = ("article_kind", *FORMAT_FIELDS)
     feed_title = _l("Articles")
     owners = True
     no_territory_message = _l("Confirm your e-mail address before writing.")
@@ -31,20 +32,8 @@ class ArticleViews(ContentViews):
     def index_context(self) -> dict:
         return {"formats": False}
 
-    def initial(self, form) -> None:
-        if request.args.get("kind") in ARTICLE_KINDS:
-            form.article_kind.data = request.args["kind"]
-
-    def fill(self, form, article) -> None:
-        form.article_kind.data = article.article_kind
-        for name in FORMAT_FIELDS:
-            getattr(form, name).data = getattr(article, name)
-
     def apply(self, article, form) -> bool:
-        """False when the cover is not an image."""
-        article.article_kind = form.article_kind.data
-        for name in FORMAT_FIELDS:
-            setattr(article, name, (getattr(form, name).data or "").strip())
+        """The cover; False when it is not an image."""
         upload = form.cover.data
         if upload is not None and getattr(upload, "filename", ""):
             try:

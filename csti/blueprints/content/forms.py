@@ -1,9 +1,10 @@
-"""Forms shared by every content type (docs/architecture.md §4): subclass ``ContentForm``."""
+"""Forms shared by every content type (docs/architecture.md §4): subclass ``ContentForm``, or
+``OwnedContentForm`` for a type published for structures (its views declare ``owners = True``)."""
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ...forms import Form
+from ...forms import Form, MultiCheckboxField
 from ...models.content import BODY_MAX, SUMMARY_MAX, TITLE_MAX
 from ...models.tags import TAG_MAX_LENGTH, Tag
 
@@ -33,6 +34,13 @@ class ContentForm(Form):
         "The text is too long (%(max)d characters at most).", max=BODY_MAX))])
     territory = SelectField(_l("Territory"), coerce=int, validators=[DataRequired(message=_l("Choose a territory."))])
     tags = StringField(_l("Tags"), validators=[Optional(), TagList()])
+
+
+class OwnedContentForm(ContentForm):
+    """A content form with the structures the item is published for (``helpers.set_owner_choices``
+    offers those the author may publish for)."""
+
+    owners = MultiCheckboxField(_l("Published for the structures"), coerce=int, validators=[Optional()])
 
 
 class TagForm(Form):

@@ -52,7 +52,8 @@ class ContentViews:
     form_class = None  # a ContentForm subclass
     endpoints = ("index", "feed", "show", "create", "edit")  # the views registered
     kinds = None  # the list's allowed ?kind= values (None: any value is kept in the filters)
-    kind_column = None  # the name of the model's column ?kind= filters on
+    kind_column = None  # the model's column ?kind= filters on (and prefills on a new item's form)
+    fields = ()  # the type's own fields copied as they are between the form and the item
     card_author = False  # the list's cards show their author (listing.card_options)
     feed_title = None  # lazy string: the Atom feed's title
     owners = False  # the form has an ``owners`` field (the structures publishing the item)
@@ -64,6 +65,7 @@ class ContentViews:
     def __init__(self, bp):
         self.bp = bp
         self.plural = self.plural or f"{self.kind}s"
+        self.check_declarations()
         rules = {
             "index": [(f"/{self.plural}", ("GET",))],
             "feed": [(f"/{self.plural}.atom", ("GET",))],
@@ -77,6 +79,27 @@ class ContentViews:
                 view = login_required(view)
             for rule, methods in rules[name]:
                 bp.add_url_rule(rule, endpoint=name, view_func=view, methods=list(methods))
+
+    def check_declarations(self) -> None:
+        """A declaration the registered views need and the type left out is an error when the
+        blueprint is imported — not a page saying "None" once a member meets it."""
+        missing = [name for name in ("model", "kind") if not getattr(self, name)]
+        writing = {"create", "edit"} & set(self.endpoints)
+        if "feed" in self.endpoints and self.feed_title is None:
+            missing.append("feed_title")
+        if writing:
+            if self.form_class is None:
+                missing.append("form_class")
+            if type(self).build_form is ContentViews.build_form and self.no_territory_message is None:
+                missing.append("no_territory_message")
+            if type(self).save is ContentViews.save and type(self).saved_message is ContentViews.saved_message:
+                missing += [n for n in ("pending_message", "published_message") if getattr(self, n) is None]
+        if writing and self.owners and self.form_class is not None and not hasattr(self.form_class, "owners"):
+            missing.append("an owners field on the form (owners = True: derive it from OwnedContentForm)")
+        if self.kind_column and self.model is not None and not hasattr(self.model, self.kind_column):
+            missing.append(f"kind_column ({self.kind_column!r} is not a column of {self.model.__name__})")
+        if missing:
+            raise TypeError(f"{type(self).__name__} must declare: {', '.join(missing)}")
 
     def create_rule(self) -> str:
         return f"/{self.plural}/new"
@@ -106,7 +129,8 @@ class ContentViews:
         return {}
 
     def index_context(self, **params) -> dict:
-        """Hook: what the list's template needs besides the filters, the page and the territories."""
+        """Hook: what the list's template needs besides the filters, the page, the territories and
+        ``kinds`` (the declared ones)."""
         return {}
 
     def feed_listing(self, filters):
@@ -121,6 +145,7 @@ class ContentViews:
                         number, PER_PAGE)
         territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
         args = filters.to_args(**(params or {}))
+        context = {"kinds": self.kinds, **context}
         return render(self.template("index"), block="results", filters=filters, page=page, territories=territories,
                       page_url=lambda n: url_for(endpoint, page=n, **args), **context)
 
@@ -168,15 +193,26 @@ class ContentViews:
         """Hook: the type's own choices and adjustments of the form (``item`` None: creating)."""
 
     def initial(self, form) -> None:
-        """Hook: a new item's form on first display (prefilled from the query string…)."""
+        """Hook: a new item's form on first display: by default its ``kind_column`` field
+        prefilled from ``?kind=`` when that is one of ``kinds`` ("Write a format sheet")."""
+        wanted = request.args.get("kind")
+        if self.kind_column and self.kinds and wanted in self.kinds and self.kind_column in form:
+            form[self.kind_column].data = wanted
 
     def fill(self, form, item) -> None:
         """Hook: the type's own fields of the form from ``item``, on the first display of an edit
-        (the common fields and the owners are filled already)."""
+        (the common fields, the owners and ``fields`` are filled already)."""
 
     def apply(self, item, form):
-        """Hook: the type's own fields of ``item`` from the form (the common fields are applied
-        already). False refuses the submission (the reason in a field's errors)."""
+        """Hook: the type's own fields of ``item`` from the form (the common fields and
+        ``fields`` are applied already). False refuses the submission (the reason in a field's
+        errors)."""
+
+    def apply_fields(self, item, form) -> None:
+        """``fields`` from the form onto ``item``, text stripped of surrounding blanks."""
+        for name in self.fields:
+            value = form[name].data
+            setattr(item, name, value.strip() if isinstance(value, str) else value)
 
     def editor_action(self, form) -> dict | None:
         """Hook: a button that re-renders the form without saving (a dict of extra context) —
@@ -194,6 +230,7 @@ class ContentViews:
     def save(self, item, form, creating: bool):
         """Hook: apply the form and save (``helpers.save_content``); None when refused."""
         apply_common_fields(item, form)
+        self.apply_fields(item, form)
         if self.apply(item, form) is False:
             return None
         if self.owners:
@@ -209,6 +246,8 @@ class ContentViews:
     def _fill(self, form, item) -> None:
         if self.owners:
             form.owners.data = [a.id for a in item.owners]
+        for name in self.fields:
+            form[name].data = getattr(item, name)
         self.fill(form, item)
 
     def create(self):

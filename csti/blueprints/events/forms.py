@@ -11,10 +11,10 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ...bounds import InYears, year_in_range
-from ...forms import Form
+from ...forms import HTTP_URL, Form, MultiCheckboxField
 from ...models.audiences import AUDIENCES
 from ...models.events import (
     ACCESSIBILITY,
@@ -24,11 +24,10 @@ from ...models.events import (
     REGISTRATION_MODES,
     SCHEDULE_STATUSES,
 )
-from ..actors.forms import MultiCheckboxField, valid_postcode
+from ..actors.forms import valid_postcode
 from ..content.forms import ContentForm
 
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-HTTP_URL = URL(require_tld=True, message=_l("Give a full web address starting with https://"))
 
 
 def parse_lines(text: str, kind: str):

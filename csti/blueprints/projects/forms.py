@@ -2,13 +2,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ...forms import Form
+from ...forms import HTTP_URL, Form, MultiCheckboxField
 from ...models.projects import NEED_KINDS, NEED_MAX, PROJECT_STAGES, UPDATE_MAX
-from ..actors.forms import HTTP_URL, MultiCheckboxField
-from ..content.forms import ContentForm
+from ..content.forms import OwnedContentForm
 
 
-class ProjectForm(ContentForm):
+class ProjectForm(OwnedContentForm):
     stage = SelectField(_l("Stage"), choices=list(PROJECT_STAGES.items()), validators=[DataRequired()])
     website = URLField(_l("Website of the project"), validators=[Optional(), Length(max=255), HTTP_URL])
     owners = MultiCheckboxField(_l("Structures carrying the project"), coerce=int, validators=[Optional()])

@@ -20,6 +20,7 @@ from .forms import HelpForm, NeedForm, ProjectForm, TeamForm, UpdateForm
 class ProjectViews(ContentViews):
     model, kind, form_class = Project, "project", ProjectForm
     kinds, kind_column = PROJECT_STAGES, "stage"
+    fields = ("stage", "website")
     feed_title = _l("Projects")
     owners = True
     no_territory_message = _l("Confirm your e-mail address before presenting a project.")
@@ -39,14 +40,6 @@ class ProjectViews(ContentViews):
         """The team's forms and "I can help" (a form with its errors replaces its blank one)."""
         return {"need_form": NeedForm(formdata=None), "update_form": UpdateForm(formdata=None),
                 "team_form": TeamForm(formdata=None), "help_form": _help_form(project, formdata=None)}
-
-    def fill(self, form, project) -> None:
-        form.stage.data = project.stage
-        form.website.data = project.website
-
-    def apply(self, project, form) -> None:
-        project.stage = form.stage.data
-        project.website = (form.website.data or "").strip()
 
 
 views = ProjectViews(bp)
