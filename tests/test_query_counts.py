@@ -5,6 +5,7 @@ were added (all on one page: N is smaller than the pages' sizes). The statements
 on the engine; the counts must be equal. Not timed. The header the benchmark reads
 (``X-Query-Count``, ``CSTI_COUNT_QUERIES=1``) is checked at the end."""
 import itertools
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -187,9 +188,19 @@ def test_list_pages_run_as_many_queries_for_more_items(app, db, factory, testapp
     # The lists really show 3N items now (else the comparison proves nothing).
     assert len(testapp.get("/articles").html.select(".card h3 a")) >= 3 * N
     assert len(testapp.get("/agenda").html.select(".event-list h4 a")) >= 3 * N
+    for list_url, item_prefix in _list_links(app):
+        shown = set(re.findall(rf'href="{re.escape(item_prefix)}(\d+)', testapp.get(list_url).text))
+        assert len(shown) >= 3 * N, f"{list_url} shows {len(shown)} items"
     after = _counts(testapp, counter, pages)
     grew = {name: (before[name], after[name]) for name in before if after[name] != before[name]}
     assert not grew, f"queries per page grow with the items shown (N={N} → {3 * N}): {grew}"
+
+
+def _list_links(app):
+    """Each listed type's list and how its items' links begin (``/article/``)."""
+    with app.test_request_context():
+        return [(url_for(t.list_endpoint), url_for(t.model.view_endpoint, id=0, slug="x").removesuffix("0-x"))
+                for t in samples.listed_types()]
 
 
 def test_query_count_header_only_when_asked(app, db, database_url, testapp):
