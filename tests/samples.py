@@ -6,9 +6,10 @@ type, with what its card, list and page show (owners, tags, the type's own relat
 to the session and flushed. ``site`` is the shared sample site (``tests/sample_site.py`` for the
 HTML checks, ``tests/test_query_counts.py`` for the query counts); the hook reads its ``db``,
 ``territory``, ``author`` (a contributor there), ``reader`` (a member), ``owner`` (a structure
-the author manages, owner of the items) and ``venue`` (a located structure), and ``n``, a
-number to tell its items apart. The shared tests derive the type's pages from the registry and
-check them on these items: a new type is covered by writing its own sample, no shared file.
+the author manages, owner of the items), ``venue`` (a located structure) and ``tag``, and
+``n``, a number to tell its items apart; ``publish(site, item)`` ends a hook. The shared tests
+derive the type's pages from the registry and check them on these items: a new type is covered
+by writing its own sample, no shared file.
 """
 from __future__ import annotations
 
@@ -51,3 +52,12 @@ def endpoint(app, content_type: registry.ContentType, name: str) -> str | None:
     """``<blueprint>.<name>`` when the type's blueprint routes it (``create``, ``edit``…)."""
     full = f"{content_type.blueprint}.{name}"
     return full if full in app.view_functions else None
+
+
+def publish(site, item):
+    """A hook's last step: ``item`` tagged with the site's tag, published, added and flushed."""
+    item.add_tag(site.tag)
+    item.publish()
+    site.db.session.add(item)
+    site.db.session.flush()
+    return item

@@ -4,6 +4,8 @@ from csti.blueprints.actors.operations import add_member, set_location
 from csti.models import Actor
 from csti.models.actors import MANAGER
 
+from ..samples import publish
+
 
 def make(site, n):
     actor = Actor(title=f"Atelier astronomie {n}", actor_kind="fablab", territory=site.territory,
@@ -12,9 +14,5 @@ def make(site, n):
                   website="https://example.org/atelier", email="atelier@example.org", phone="05 61 00 00 00")
     set_location(actor, "31000")
     actor.audiences = ["general_public", "children"]
-    actor.add_tag(site.tag)
     add_member(actor, site.author, MANAGER)
-    actor.publish()
-    site.db.session.add(actor)
-    site.db.session.flush()
-    return actor
+    return publish(site, actor)

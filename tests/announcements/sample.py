@@ -5,6 +5,8 @@ from datetime import timedelta
 from csti.models import Announcement
 from csti.models.base import utcnow
 
+from ..samples import publish
+
 
 def make(site, n):
     announcement = Announcement(title=f"Cherche fablab partenaire en astronomie ({n})",
@@ -12,8 +14,4 @@ def make(site, n):
                                 summary="Pour un atelier en mars.", deadline=utcnow().date() + timedelta(days=30),
                                 link="https://example.org/appel")
     announcement.owners = [site.owner]
-    announcement.add_tag(site.tag)
-    announcement.publish()
-    site.db.session.add(announcement)
-    site.db.session.flush()
-    return announcement
+    return publish(site, announcement)

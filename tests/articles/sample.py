@@ -2,6 +2,8 @@
 a news article (even ``n``), published for the site's structure."""
 from csti.models import Article
 
+from ..samples import publish
+
 
 def make(site, n):
     article = Article(title=f"Fiche format : débat mouvant en astronomie ({n})", territory=site.territory,
@@ -12,8 +14,4 @@ def make(site, n):
     else:
         article.article_kind = "news"
     article.owners = [site.owner]
-    article.add_tag(site.tag)
-    article.publish()
-    site.db.session.add(article)
-    site.db.session.flush()
-    return article
+    return publish(site, article)

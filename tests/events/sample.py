@@ -6,6 +6,8 @@ from csti.blueprints.events.schedule import schedule
 from csti.models import Event
 from csti.models.base import utcnow
 
+from ..samples import publish
+
 
 def make(site, n):
     event = Event(title=f"Nuit des étoiles : astronomie {n}", event_kind="talk", territory=site.territory,
@@ -16,8 +18,4 @@ def make(site, n):
     schedule(event, start, start + timedelta(hours=2))
     event.owners = [site.owner]
     event.audiences = ["general_public", "families"]
-    event.add_tag(site.tag)
-    event.publish()
-    site.db.session.add(event)
-    site.db.session.flush()
-    return event
+    return publish(site, event)

@@ -2,6 +2,8 @@
 team member, open and met needs and an update, published for the site's structure."""
 from csti.models import Project, ProjectMember, ProjectNeed, ProjectUpdate
 
+from ..samples import publish
+
 
 def make(site, n):
     project = Project(title=f"Capteurs citoyens en astronomie ({n})", stage="in_progress", territory=site.territory,
@@ -10,9 +12,6 @@ def make(site, n):
     project.needs.append(ProjectNeed(kind="volunteers", description="Dix foyers"))
     project.needs.append(ProjectNeed(kind="funding", description="Du matériel", is_met=True))
     project.owners = [site.owner]
-    project.add_tag(site.tag)
-    project.publish()
-    site.db.session.add(project)
-    site.db.session.flush()
+    publish(site, project)
     site.db.session.add(ProjectUpdate(project_id=project.id, author=site.author, body="Premier *prototype*."))
     return project
