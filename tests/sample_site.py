@@ -1,15 +1,19 @@
 """A small but complete site — a territory, people with each role, a page, tags, located
-structures, an event and a training — for the checks that look at every kind of page
-(HTML validity, accessibility, console errors). ``build(factory)`` returns what they need."""
+structures, every listed type's sample (``tests/samples.py``: an event, an article…) and a
+training — for the checks that look at every kind of page (HTML validity, accessibility,
+console errors). ``build(factory)`` returns what they need."""
 import itertools
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from csti.blueprints.actors.operations import add_member, set_location
 from csti.blueprints.dossiers.operations import add_collaborator, add_item
 from csti.blueprints.events.schedule import schedule
-from csti.models import Actor, Announcement, Article, Dossier, Event, Project, ProjectNeed, ProjectUpdate
+from csti.models import Actor, Article, Dossier, Event
 from csti.models.actors import MANAGER
 from csti.models.base import utcnow
+
+from . import samples
 
 _seq = itertools.count(1)
 
@@ -52,8 +56,22 @@ def make_event(db, territory, author=None, title="Nuit des étoiles", kind="talk
     return event
 
 
+@dataclass
+class SampleSite:
+    """What a type's sample (``tests/<blueprint>/sample.py``) is made with."""
+
+    db: object
+    territory: object
+    author: object
+    reader: object
+    owner: object
+    venue: object
+    tag: str = "Astronomie"
+
+
 def build(f):
-    """Fill the database through ``f`` (tests.factories.Factory); return emails and URLs."""
+    """Fill the database through ``f`` (tests.factories.Factory); return emails and URLs, and
+    under ``"samples"`` every listed type's sample item's ``(id, slug)`` by kind."""
     db = f.db
     occitanie = f.territory(slug="occitanie", name="Occitanie", center_lat=43.6, center_lng=1.44, zoom=7,
                             description="Le réseau de la culture scientifique en **Occitanie**.")
@@ -61,7 +79,7 @@ def build(f):
     admin = f.user(email="admin@example.org", name="Alex Admin", admin=True)
     animator = f.user(email="animatrice@example.org", name="Anna Animatrice", roles={occitanie: "animator"})
     author = f.user(email="auteur@example.org", name="Paul Auteur", roles={occitanie: "contributor"})
-    f.user(email="membre@example.org", name="Mia Membre", roles={occitanie: "member"})
+    member = f.user(email="membre@example.org", name="Mia Membre", roles={occitanie: "member"})
     page = f.page(territory=occitanie, author=author, title="À propos du réseau",
                   body="Le réseau **CSTI** réunit [les acteurs](https://example.org) de la région.\n\n"
                        "## Nos missions\n\n- Recenser\n- Cartographier",
@@ -74,37 +92,15 @@ def build(f):
     make_actor(db, occitanie, "Association Les Petits Débrouillards", kind="association", postcode="31000",
                lat=43.6045, lng=1.4440)
     make_actor(db, occitanie, "Planétarium de Nîmes", kind="museum", postcode="30000", lat=43.8367, lng=4.3601)
-    event = make_event(db, occitanie, author=author, title="Nuit des étoiles", venue=museum,
-                       registration_mode="site", capacity=30, tags=["Astronomie"])
+    made = samples.make_all(SampleSite(db, occitanie, author, member, owner=museum, venue=museum), 1)
+    event, article, announcement = made["event"], made["article"], made["announcement"]
+    project, dossier = made["project"], made["dossier"]
     training = make_event(db, occitanie, author=animator, title="Animer un atelier de médiation",
                           kind="training", days_ahead=20, objectives="Concevoir un atelier.",
                           trainer="Anna Animatrice", duration_text="2 jours")
-    article = Article(title="Fiche format : débat mouvant", article_kind="format", territory=occitanie, author=author,
-                      summary="Faire débattre en se déplaçant.", body="Un **format** simple.", format_name="Débat mouvant",
-                      steps="1. Lire une affirmation\n2. Se placer", what_worked="Tout le monde parle.")
-    article.add_tag("Astronomie")
-    article.publish()
-    announcement = Announcement(title="Cherche fablab partenaire", announcement_kind="call_partners",
-                                territory=occitanie, author=author, summary="Pour un atelier en mars.",
-                                deadline=utcnow().date() + timedelta(days=30), link="https://example.org/appel")
-    announcement.publish()
-    project = Project(title="Capteurs citoyens", stage="in_progress", territory=occitanie, author=author,
-                      summary="Mesurer l'air avec les habitants.", body="Des **capteurs** partout.")
-    project.needs.append(ProjectNeed(kind="volunteers", description="Dix foyers"))
-    project.needs.append(ProjectNeed(kind="funding", description="Du matériel", is_met=True))
-    project.owners = [museum]
-    project.publish()
     proposed = Article(title="Article proposé par un membre", territory=occitanie, author=author, status="pending",
                        summary="En attente de relecture.")
-    db.session.add_all([article, announcement, project, proposed])
-    db.session.flush()
-    db.session.add(ProjectUpdate(project_id=project.id, author=author, body="Premier *prototype*."))
-    db.session.commit()
-    dossier = Dossier(title="Astronomie en famille", territory=occitanie, author=author,
-                      summary="Regarder le ciel avec les enfants.", body="Une **sélection** de sorties.")
-    dossier.add_tag("Astronomie")
-    dossier.publish()
-    db.session.add(dossier)
+    db.session.add(proposed)
     for content, note in ((event, "La soirée idéale pour commencer."), (museum, ""), (article, "")):
         add_item(dossier, content, author, note)
     add_collaborator(dossier, animator)
@@ -113,13 +109,14 @@ def build(f):
     add_item(private, announcement, author)
     db.session.commit()
     return {
+        "samples": {kind: (item.id, item.slug) for kind, item in made.items()},
         "project": f"/project/{project.id}-{project.slug}",
         "dossier": f"/dossier/{dossier.id}-{dossier.slug}", "dossier_id": dossier.id,
         "private_dossier": f"/dossier/{private.id}-{private.slug}", "article_id": article.id,
         "article": f"/article/{article.id}-{article.slug}",
         "announcement": f"/announcement/{announcement.id}-{announcement.slug}",
         "admin": admin.email, "animator": animator.email, "author": author.email,
-        "member": "membre@example.org",
+        "member": member.email,
         "territory": "/t/occitanie", "roles": "/t/occitanie/roles",
         "page": f"/page/{page.id}-{page.slug}", "page_id": page.id,
         "tag": "/tags/astronomie",

@@ -5,9 +5,11 @@ were added (all on one page: N is smaller than the pages' sizes). The statements
 on the engine; the counts must be equal. Not timed. The header the benchmark reads
 (``X-Query-Count``, ``CSTI_COUNT_QUERIES=1``) is checked at the end."""
 import itertools
+import re
 from datetime import datetime, timedelta
 
 import pytest
+from flask import url_for
 from sqlalchemy import event
 
 from csti import create_app
@@ -15,24 +17,18 @@ from csti.blueprints.actors.operations import add_member, set_location
 from csti.blueprints.discussion.operations import add_comment
 from csti.blueprints.dossiers.operations import add_item
 from csti.blueprints.events.schedule import schedule
-from csti.models import (
-    Actor,
-    Announcement,
-    Article,
-    Dossier,
-    Event,
-    Project,
-    ProjectMember,
-    ProjectNeed,
-)
+from csti.dates import to_local
+from csti.models import Actor, Event
 from csti.models.actors import MANAGER
+
+from . import samples
 
 N = 3
 HTMX = {"HX-Request": "true"}
 TAG = "astronomie"
 
-# (name, URL, headers): every list page and fragment, the homes, the feeds, and the pages
-# that list something (an event page's dates, an article's comments, a structure's events).
+# (name, URL, headers): the pages that are no type's own list or feed (derived from the registry
+# by ``type_pages``): the homes, the lists' variants, the tags, the search, the feeds of a place.
 PAGES = [
     ("instance home", "/", {}),
     ("territory home", "/t/occitanie", {}),
@@ -47,29 +43,42 @@ PAGES = [
     ("directory filtered", "/actors?territory=occitanie&kind=fablab", {}),
     ("directory fragment", "/actors?territory=occitanie", HTMX),
     ("actors GeoJSON", "/actors.geojson?territory=occitanie", {}),
-    ("articles", "/articles", {}),
-    ("articles fragment", "/articles?territory=occitanie", HTMX),
     ("formats", "/formats", {}),
-    ("announcements", "/announcements", {}),
-    ("projects", "/projects", {}),
-    ("dossiers", "/dossiers", {}),
     ("tags", "/tags", {}),
     ("tag page", f"/tags/{TAG}", {}),
     ("tag page fragment", f"/tags/{TAG}", HTMX),
     ("search", "/search?q=astronomie", {}),
     ("search fragment", "/search?q=astronomie&kind=event", HTMX),
     ("suggestions", "/search/suggest?q=astro", HTMX),
-    ("articles feed", "/articles.atom", {}),
-    ("announcements feed", "/announcements.atom", {}),
-    ("projects feed", "/projects.atom", {}),
     ("tag feed", f"/tags/{TAG}.atom", {}),
 ]
+
+
+def type_pages(app, pages=PAGES):
+    """Every listed type's list, its list's HTMX fragment (filtered by territory) and its feed,
+    from the registry; those ``pages`` already has (same URL and headers) are not repeated."""
+    seen = {(url, tuple(headers.items())) for _, url, headers in pages}
+    found = []
+    with app.test_request_context():
+        for content_type in samples.listed_types():
+            name = content_type.blueprint
+            for label, url, headers in (
+                    (name, url_for(content_type.list_endpoint), {}),
+                    (f"{name} fragment", url_for(content_type.list_endpoint, territory="occitanie"), HTMX),
+                    (f"{name} feed", content_type.feed_endpoint and url_for(content_type.feed_endpoint), {})):
+                if url and (url, tuple(headers.items())) not in seen:
+                    seen.add((url, tuple(headers.items())))
+                    found.append((label, url, headers))
+    return found
 
 _seq = itertools.count(1)
 
 
 class Site:
-    """Adds ``count`` items of every kind, each with the relations its cards and pages show."""
+    """Adds ``count`` items of every listed type (its sample, ``tests/samples.py``), each with
+    the relations its cards and pages show, and what the other pages here list."""
+
+    tag = TAG
 
     def __init__(self, db, factory):
         self.db = db
@@ -79,6 +88,7 @@ class Site:
         self.reader = factory.user(email="lectrice@example.org", name="Lectrice",
                                    roles={self.territory: "member"})
         self.venue = self._actor("Lieu d'accueil")
+        self.owner = None  # the structure owning the items being made
         self.article = None  # the one whose comments grow
         self.event = None  # the one whose dates grow
         self.first_start, self.extra_starts = None, []
@@ -103,44 +113,17 @@ class Site:
         now = datetime.now()
         for _ in range(count):
             n = next(_seq)
-            owner = self._actor(f"Fablab astronomie {n}")
-            event = Event(title=f"Conférence astronomie {n}", event_kind="talk", territory=self.territory,
-                          author=self.author, summary="Une conférence.", venue=self.venue, department="31")
+            self.owner = owner = self._actor(f"Fablab astronomie {n}")
+            s.flush()
+            made = samples.make_all(self, n)
             start = (now + timedelta(days=2 + n % 5, hours=n)).replace(second=0, microsecond=0)
-            schedule(event, start, start + timedelta(hours=2))
-            event.owners = [owner]
-            event.audiences = ["general_public"]
-            event.add_tag(TAG)
-            event.publish()
             training = Event(title=f"Formation astronomie {n}", event_kind="training", territory=self.territory,
                              author=self.author, latitude=43.6, longitude=1.4)
             schedule(training, start, start + timedelta(hours=7))
             training.publish()
-            article = Article(title=f"Article astronomie {n}", article_kind="format" if n % 2 else "news",
-                              territory=self.territory, author=self.author, body="Du *texte*.",
-                              summary="Un résumé.")
-            article.owners = [owner]
-            article.add_tag(TAG)
-            article.publish()
+            s.add(training)
+            article, event, dossier = made["article"], made["event"], made["dossier"]
             article.featured_rank = n
-            announcement = Announcement(title=f"Annonce astronomie {n}", announcement_kind="job",
-                                        territory=self.territory, author=self.author,
-                                        deadline=(now + timedelta(days=30)).date())
-            announcement.owners = [owner]
-            announcement.add_tag(TAG)
-            announcement.publish()
-            project = Project(title=f"Projet astronomie {n}", stage="in_progress", territory=self.territory,
-                              author=self.author, summary="Un projet.")
-            project.members.append(ProjectMember(user=self.reader))
-            project.needs.append(ProjectNeed(kind="skills", description="Électronique"))
-            project.owners = [owner]
-            project.add_tag(TAG)
-            project.publish()
-            dossier = Dossier(title=f"Dossier astronomie {n}", territory=self.territory, author=self.author,
-                              summary="Une sélection.")
-            dossier.add_tag(TAG)
-            dossier.publish()
-            s.add_all([event, training, article, announcement, project, dossier])
             s.flush()
             add_item(dossier, article, self.author)
             add_item(dossier, event, self.author)
@@ -148,7 +131,7 @@ class Site:
             self.event = self.event or event
             self.dossier = self.dossier or dossier
             if self.event is event:
-                self.first_start = start
+                self.first_start = to_local(event.starts_at).replace(tzinfo=None)
             self.extra_starts.append(self.first_start + timedelta(days=30 + n))
             schedule(self.event, self.first_start, self.first_start + timedelta(hours=2),
                      extra_starts=self.extra_starts)
@@ -199,15 +182,25 @@ def test_list_pages_run_as_many_queries_for_more_items(app, db, factory, testapp
     if who == "member":
         log_in(testapp, site.reader)
     counter = QueryCounter(db.engine)
-    pages = PAGES + site.detail_pages()
+    pages = PAGES + type_pages(app) + site.detail_pages()
     before = _counts(testapp, counter, pages)
     site.add(2 * N)
     # The lists really show 3N items now (else the comparison proves nothing).
     assert len(testapp.get("/articles").html.select(".card h3 a")) >= 3 * N
     assert len(testapp.get("/agenda").html.select(".event-list h4 a")) >= 3 * N
+    for list_url, item_prefix in _list_links(app):
+        shown = set(re.findall(rf'href="{re.escape(item_prefix)}(\d+)', testapp.get(list_url).text))
+        assert len(shown) >= 3 * N, f"{list_url} shows {len(shown)} items"
     after = _counts(testapp, counter, pages)
     grew = {name: (before[name], after[name]) for name in before if after[name] != before[name]}
     assert not grew, f"queries per page grow with the items shown (N={N} → {3 * N}): {grew}"
+
+
+def _list_links(app):
+    """Each listed type's list and how its items' links begin (``/article/``)."""
+    with app.test_request_context():
+        return [(url_for(t.list_endpoint), url_for(t.model.view_endpoint, id=0, slug="x").removesuffix("0-x"))
+                for t in samples.listed_types()]
 
 
 def test_query_count_header_only_when_asked(app, db, database_url, testapp):

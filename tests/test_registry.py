@@ -1,5 +1,6 @@
 """The content-type registry (docs/architecture.md §4): every content type is declared, and
-what reads the registry (page cache, feeds, nav) sees every declared type."""
+what reads the registry (page cache, feeds, nav) sees every declared type, and every listed type
+has its sample for the shared tests (tests/samples.py)."""
 import re
 from pathlib import Path
 
@@ -8,6 +9,8 @@ import pytest
 import csti
 from csti import feeds, pagecache, registry
 from csti.models import Content
+
+from . import samples
 
 
 def _subclasses(cls):
@@ -38,14 +41,16 @@ def test_lists_and_feeds_are_cached_and_routed(app):
 
 
 def test_structure_kinds_are_registered_kinds(app):
-    assert set(registry.structure_kinds()) == {"article", "announcement"}
+    declared = {t.kind for t in registry.all() if t.structure_page}
+    assert set(registry.structure_kinds()) == declared >= {"article", "announcement"}
     assert set(registry.structure_kinds()) <= set(Content.KINDS)
 
 
 def test_nav_shows_the_registered_entries_in_order(app, testapp_en):
     entries = registry.nav_entries()
     assert [e.nav_order for e in entries] == sorted(e.nav_order for e in entries)
-    assert {e.kind for e in entries} == {"event", "article", "announcement", "project", "dossier", "actor"}
+    declared = {t.kind for t in registry.all() if t.nav_label is not None}
+    assert {e.kind for e in entries} == declared >= {"event", "article", "announcement", "project", "dossier", "actor"}
     nav = re.search(r'<nav class="main-nav".*?</nav>', testapp_en.get("/articles").text, re.S).group(0)
     links = re.findall(r'<li><a href="([^"]+)" ?(aria-current="page")?>([^<]+)</a></li>', nav)
     with app.test_request_context(headers={"Accept-Language": "en"}):
@@ -69,3 +74,11 @@ def test_a_kind_is_registered_once(app):
     with pytest.raises(ValueError):
         registry.register("article", Content, "articles.index")
     assert registry.get("article") is article
+
+
+def test_every_listed_type_has_a_sample(app):
+    """The shared query-count and HTML checks make each listed type's items with the sample in
+    its own test package: a new type without one is told here."""
+    assert samples.listed_types(), "no listed type"
+    assert not samples.missing(), (f"content types without a sample for the shared tests (write "
+                                   f"make(site, n), see tests/samples.py): {samples.missing()}")

@@ -1,10 +1,12 @@
 """The shared content views (csti/blueprints/content/views.py, docs/architecture.md §4): every
-converted type keeps its URLs and endpoints, and the hooks a type declares are the ones called."""
+converted type keeps its URLs and endpoints, every listed type whose blueprint declares its
+views is served by them, and the hooks a type declares are the ones called."""
 import importlib
 
 import pytest
 from sqlalchemy import select
 
+from csti import registry
 from csti.blueprints.content.views import ContentViews
 from csti.models import Announcement, Article, Project
 from tests.conftest import login
@@ -100,6 +102,50 @@ def test_each_type_declares_its_views_and_the_shared_ones_serve_it(app, name):
         function = app.view_functions[f"{name}.{endpoint}"]
         function = getattr(function, "__wrapped__", function)  # login_required
         assert function.__self__ is views and function.__func__ is getattr(ContentViews, endpoint)
+
+
+def _declared_views(content_type):
+    """The ``views`` its blueprint's ``routes`` module declares (None: its views are its own)."""
+    try:
+        routes = importlib.import_module(f"csti.blueprints.{content_type.blueprint}.routes")
+    except ModuleNotFoundError:
+        return None
+    views = getattr(routes, "views", None)
+    return views if isinstance(views, ContentViews) else None
+
+
+def test_every_listed_type_with_declared_views_is_served_by_them(app):
+    """A type added later is checked too: its index, feed, show, create and edit (those its
+    ``endpoints`` keep) are the shared views at the documented URLs, its list and feed in the
+    registry are those views'."""
+    checked = []
+    for content_type in registry.all():
+        name, views = content_type.blueprint, _declared_views(content_type) if content_type.list_endpoint else None
+        if views is None:
+            continue
+        assert views.bp.name == name and views.model is content_type.model, content_type.kind
+        assert set(views.endpoints) <= {"index", "feed", "show", "create", "edit"}
+        expected = {
+            "index": {(f"/{views.plural}", ("GET",))},
+            "feed": {(f"/{views.plural}.atom", ("GET",))},
+            "show": {(f"/{views.kind}/<int:id>-<slug>", ("GET",)), (f"/{views.kind}/<int:id>", ("GET",))},
+            "create": {(views.create_rule(), ("GET", "POST"))},
+            "edit": {(f"/{views.kind}/<int:id>/edit", ("GET", "POST"))},
+        }
+        for endpoint in views.endpoints:
+            function = app.view_functions[f"{name}.{endpoint}"]
+            function = getattr(function, "__wrapped__", function)  # login_required
+            assert function.__self__ is views and function.__func__ is getattr(ContentViews, endpoint), \
+                f"{name}.{endpoint}"
+            rules = {(r.rule, tuple(sorted(r.methods - {"HEAD", "OPTIONS"})))
+                     for r in app.url_map.iter_rules(f"{name}.{endpoint}")}
+            assert rules == expected[endpoint], f"{name}.{endpoint}"
+        if "index" in views.endpoints:
+            assert content_type.list_endpoint == f"{name}.index"
+        if "feed" in views.endpoints:
+            assert content_type.feed_endpoint == f"{name}.feed"
+        checked.append(name)
+    assert set(checked) >= set(TYPES) - {"pages"}  # pages: no list
 
 
 def test_writing_needs_a_login(testapp_en, db, factory):
