@@ -54,6 +54,7 @@ def _pages(app, site):
         ("project-help", admin, site["project"].split("-")[0] + "/help", 200),
         ("dossier-private", author, site["private_dossier"], 200),
         ("my-dossiers", author, "/me/dossiers", 200),
+        ("my-content", author, "/me/content", 200),  # every status, edit links
         ("dossier-delete", author, f"/dossier/{site['dossier_id']}/delete", 200),
         ("dossier-picker", author, f"/content/{site['article_id']}/dossiers", 200),
         ("search", anonymous, "/search", 200),

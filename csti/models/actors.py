@@ -79,6 +79,7 @@ class Actor(Content):
 
     kind_label = _l("Structure")
     view_endpoint = "actors.show"
+    edit_loads = ("members",)  # policy: its managers edit it
 
     @property
     def name(self) -> str:

@@ -104,6 +104,9 @@ class Content(db.Model):
     # Filled by subclasses: the label shown to people and the endpoint of their page.
     kind_label = _l("Content")
     view_endpoint: ClassVar[str | None] = None
+    # The relationships ``can(user, "edit", item)`` reads beyond the item's own columns, loaded
+    # with a list that shows edit links (a structure's members: "My content", accounts/routes.py).
+    edit_loads: ClassVar[tuple[str, ...]] = ()
     KINDS: ClassVar[dict[str, type[Content]]] = {}
 
     # Audiences (general public, children…): one list for every type, see models/audiences.py.
@@ -183,6 +186,11 @@ class Content(db.Model):
     @property
     def url(self) -> str:
         return url_for(self.view_endpoint, id=self.id, slug=self.slug)
+
+    @property
+    def edit_url(self) -> str:
+        """Its edit form: the ``edit`` view of its page's blueprint (``ContentViews``, §4)."""
+        return url_for(self.view_endpoint.rpartition(".")[0] + ".edit", id=self.id)
 
     # --- workflow -----------------------------------------------------------------------
     @property

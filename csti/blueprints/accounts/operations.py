@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ...extensions import db
 from ...mails import send_mail
-from ...models import AuditLog, Content, User
+from ...models import STATUSES, AuditLog, Content, User
 from ...models.base import utcnow
 from ...throttle import store
 
@@ -271,3 +271,45 @@ def delete_account(user: User, keep_content: bool) -> None:
 
         delete_upload(user.avatar)
     db.session.delete(user)
+
+
+# --- my content (docs/architecture.md §3, §7) ------------------------------------------------------
+def my_content_types() -> list:
+    """The content types a member writes and finds on "My content": every registered type with a
+    public list (editorial pages have none), structures included."""
+    from ... import registry
+
+    return [t for t in registry.all() if t.list_endpoint is not None]
+
+
+def my_content(user, status: str | None = None, kinds=()):
+    """``user``'s items of the types of ``my_content_types()`` (``kinds``: of these kinds only),
+    in ``status`` if given, every status otherwise, last updated first — an ordered select for
+    ``listing.paginate``, loading what the cards and the edit links (``edit_loads``) read."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from ...listing import card_options
+
+    types = [t for t in my_content_types() if not kinds or t.kind in kinds]
+    options = card_options(Content)
+    for content_type in types:
+        options += [selectinload(getattr(content_type.model, name)) for name in content_type.model.edit_loads]
+    stmt = (select(Content).options(*options)
+            .where(Content.author_id == user.id, Content.kind.in_([t.kind for t in types]))
+            .order_by(Content.updated_at.desc(), Content.id.desc()))
+    return stmt.where(Content.status == status) if status else stmt
+
+
+def my_content_counts(user) -> dict[str, int]:
+    """How many of ``user``'s items (``my_content``) are in each status, and ``""`` for all."""
+    from sqlalchemy import func, select
+
+    rows = db.session.execute(
+        select(Content.status, func.count()).where(
+            Content.author_id == user.id, Content.kind.in_([t.kind for t in my_content_types()]))
+        .group_by(Content.status)).all()
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({status: n for status, n in rows})
+    counts[""] = sum(n for _status, n in rows)
+    return counts

@@ -12,9 +12,10 @@ from ...database import write_intent
 from ...errors import fail
 from ...extensions import db
 from ...htmx import render
-from ...listing import card_options
-from ...models import PUBLISHED, Content, Membership, Territory, User
+from ...listing import card_options, multi, paginate
+from ...models import ARCHIVED, PUBLISHED, STATUSES, Content, Membership, Territory, User
 from ...models.base import utcnow
+from ...models.content import STATUS_LABELS
 from ...sessions import end_other_sessions, log_in, log_out
 from ...throttle import store
 from ...uploads import ImageError, delete_upload, save_image
@@ -26,6 +27,9 @@ from .operations import (
     delete_account,
     export_user_data,
     login_blocked,
+    my_content,
+    my_content_counts,
+    my_content_types,
     read_confirm_token,
     read_reset_token,
     record_login_failure,
@@ -276,6 +280,31 @@ def _settings_page(profile_form=None, password_form=None, delete_form=None, stat
                   password_form=password_form or PasswordForm(formdata=None),
                   delete_form=delete_form or DeleteForm(formdata=None), empty_form=EmptyForm(formdata=None),
                   structures=structures, status=status)
+
+
+MY_CONTENT_PER_PAGE = 20
+MY_CONTENT_MAX_PAGE = 10_000
+
+
+@bp.get("/me/content", endpoint="my_content")
+@login_required
+def my_content_page():
+    """Everything the member wrote, in every status, with its status, a rejection's reason and
+    an edit link where they may edit it; filtered by status and kind (the ``results`` block for
+    htmx, docs/architecture.md §5)."""
+    user = current_user._get_current_object()
+    types = my_content_types()
+    status = request.args.get("status", "")
+    status = status if status in STATUSES else ""
+    kinds = multi(request.args, "kind", [t.kind for t in types])[:1]
+    number = min(max(request.args.get("page", 1, type=int), 1), MY_CONTENT_MAX_PAGE)
+    page = paginate(my_content(user, status or None, kinds), Content.id, number, MY_CONTENT_PER_PAGE)
+    counts = my_content_counts(user)
+    statuses = [s for s in STATUSES if s != ARCHIVED or counts[ARCHIVED] or status == ARCHIVED]
+    args = {"status": status or None, "kind": kinds[0] if kinds else None}
+    return render("accounts/my_content.html", block="results", page=page, counts=counts, chosen=status,
+                  statuses=[(s, STATUS_LABELS[s]) for s in statuses], kind=kinds[0] if kinds else "", types=types,
+                  page_url=lambda n: url_for("accounts.my_content", page=n, **args))
 
 
 @bp.get("/account")
