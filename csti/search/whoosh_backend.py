@@ -10,6 +10,12 @@
   request — the outbox rows wait for the lock holder's next round or the next drain. Never
   AsyncWriter (a killed worker would lose its writes).
 - One searcher per process, reused while the index is unchanged, reopened after a change.
+  Whoosh's readers are not thread-safe (a file-backed read is a seek then a read on one shared
+  file object: two threads mixed their reads, a ``zlib.error`` under ``flask run``), so every
+  read through a searcher's readers holds ``_reading``; the facet counts, the ranking and the
+  highlighting run outside it. One lock rather than a searcher per thread: opening a searcher
+  costs about as much as a search and ``flask run`` starts a thread per request, while a
+  gunicorn sync worker, one thread, never waits for the lock.
 - Matching, scoring (Whoosh's BM25F), filters and facet counts run on numpy arrays of the
   postings and columns (``whoosh_arrays``), kept per segment: Whoosh's own matchers, one Python
   call per document, were too slow for common words at national scale; as-you-type suggestions
@@ -99,6 +105,8 @@ class WhooshBackend(SearchBackend):
         self.schema = build_schema()
         self.analyzer = french_analyzer()
         self._lock = threading.Lock()
+        # Held by every read through a searcher's (Whoosh's) readers: they are not thread-safe.
+        self._reading = threading.Lock()
         self._searcher = None
         self._searcher_dir = None
         self.engine = Engine(BOOSTS, WEIGHTING, int(cache_mb * 1024 * 1024))
@@ -255,12 +263,14 @@ class WhooshBackend(SearchBackend):
         if clean_text(text) and not words:
             return 0
         searcher = self._get_searcher()
-        docs, _scores = self._matches(searcher, words, Filters.of(filters), datetime_to_long(now_utc()))
+        with self._reading:
+            docs, _scores = self._matches(searcher, words, Filters.of(filters), datetime_to_long(now_utc()))
         return len(docs)
 
     def _matches(self, searcher, words: list[str], filters: Filters, now: int):
         """(document numbers, scores) of what ``words`` and ``filters`` find. Only published
-        items are ever written to the index, so there is no status to check here."""
+        items are ever written to the index, so there is no status to check here. The caller
+        holds ``_reading`` (the postings and frequencies are read through the searcher)."""
         view = self.engine.view(searcher)
         mask = self.engine.allowed(view, filters, now)
         stems = [stem for word in words for stem in self._stems(word)]
@@ -278,7 +288,8 @@ class WhooshBackend(SearchBackend):
             return SearchResults()  # nothing searchable was typed: nothing is found
         searcher = self._get_searcher()
         now = datetime_to_long(now_utc())
-        docs, keys = self._matches(searcher, words, filters, now)
+        with self._reading:
+            docs, keys = self._matches(searcher, words, filters, now)
         total = len(docs)
         pages = max(1, -(-total // pagelen))
         page = min(max(1, page), pages)
@@ -292,8 +303,9 @@ class WhooshBackend(SearchBackend):
         # By relevance; filters alone: the newest first.
         top = self.engine.top(docs, keys, page * pagelen, newest=not words)
         stems = {s for w in words for s in self._stems(w)}
-        for docnum in top[(page - 1) * pagelen: page * pagelen]:
-            stored = searcher.stored_fields(docnum)
+        with self._reading:
+            found = [searcher.stored_fields(docnum) for docnum in top[(page - 1) * pagelen: page * pagelen]]
+        for stored in found:
             data = stored.get("data") or {}
             out.hits.append({"id": int(stored["id"]), "kind": stored.get("kind"), "title": stored.get("title"),
                              "territory": stored.get("territory"),
@@ -318,28 +330,28 @@ class WhooshBackend(SearchBackend):
         view = self.engine.view(searcher)
         mask = view.live.copy()
         total = np.zeros(view.size, dtype=np.float64)
-        for word in words[:-1]:
-            stems = self._stems(word)
+        with self._reading:
+            for word in words[:-1]:
+                stems = self._stems(word)
+                if stems:
+                    scores = self.engine.word_scores(view, stems)
+                    mask &= scores > 0
+                    total += scores
+            last = self.engine.prefix_scores(view, "spell", words[-1])
+            stems = self._stems(words[-1])
             if stems:
-                scores = self.engine.word_scores(view, stems)
-                mask &= scores > 0
-                total += scores
-        last = self.engine.prefix_scores(view, "spell", words[-1])
-        stems = self._stems(words[-1])
-        if stems:
-            last += self.engine.word_scores(view, stems)
-        mask &= last > 0
-        total += last
-        docs = np.flatnonzero(mask)
-        hits = []
-        for docnum in self.engine.top(docs, total[docs], limit):
-            stored = searcher.stored_fields(docnum)
-            hits.append({"id": int(stored["id"]), "kind": stored.get("kind"), "title": stored.get("title")})
-        return hits
+                last += self.engine.word_scores(view, stems)
+            mask &= last > 0
+            total += last
+            docs = np.flatnonzero(mask)
+            found = [searcher.stored_fields(docnum) for docnum in self.engine.top(docs, total[docs], limit)]
+        return [{"id": int(stored["id"]), "kind": stored.get("kind"), "title": stored.get("title")}
+                for stored in found]
 
     def word_found(self, word: str) -> bool:
         searcher = self._get_searcher()
-        docs, _scores = self._matches(searcher, [word], Filters(), datetime_to_long(now_utc()))
+        with self._reading:
+            docs, _scores = self._matches(searcher, [word], Filters(), datetime_to_long(now_utc()))
         return bool(len(docs))
 
     def similar_words(self, word: str, maxdist: int = 2) -> list[str]:
@@ -351,14 +363,17 @@ class WhooshBackend(SearchBackend):
         view = self.engine.view(self._get_searcher())
         found = set()
         for leaf, _offset, segment in view.segments:
-            for candidate in segment.spelling(leaf).get(word[0], ()):
+            with self._reading:  # the segment's words are read on first use
+                spelling = segment.spelling(leaf)
+            for candidate in spelling.get(word[0], ()):
                 if candidate not in found and levenshtein(candidate, word, maxdist) <= maxdist:
                     found.add(candidate)
         return sorted(found)
 
     def fingerprints(self) -> dict[int, str]:
         searcher = self._get_searcher()
-        return {int(fields["id"]): fields.get("fingerprint", "") for fields in searcher.all_stored_fields()}
+        with self._reading:
+            return {int(fields["id"]): fields.get("fingerprint", "") for fields in searcher.all_stored_fields()}
 
 
 def _retrying(open_index, attempts: int = 20):

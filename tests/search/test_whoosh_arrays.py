@@ -3,23 +3,16 @@
 several segments with deletions and compare, query by query, with what Whoosh itself answers."""
 import random
 from collections import Counter
-from datetime import datetime, timedelta
 
 import pytest
 from whoosh.query import And, NullQuery, Or, Prefix, Term
 from whoosh.util.times import datetime_to_long
 
-from csti.search.base import Filters, now_utc, query_words
-from csti.search.documents import fingerprint
+from csti.search.base import Filters, query_words
 from csti.search.whoosh_arrays import LENGTHS, read_postings
 from csti.search.whoosh_backend import BOOSTS, WhooshBackend
 
-WORDS = ("astronomie astronomique atelier ateliers robotique robot exposition climat volcan musée fablab "
-         "science sciences étoile étoiles planète océan énergie été nuit observation club").split()
-TERRITORIES = ("occitanie", "bretagne", "corse")
-KINDS = ("article", "event", "actor", "announcement")
-TAGS = ("astronomie", "robotique", "climat", "jeunesse", "numerique")
-NOW = now_utc()
+from .whoosh_index import NOW, build_index, random_doc
 
 
 @pytest.fixture(autouse=True)
@@ -28,50 +21,9 @@ def whoosh_only(search_backend):
         pytest.skip("compares the Whoosh backend with Whoosh itself")
 
 
-def _text(rng, n):
-    return " ".join(rng.choice(WORDS) for _ in range(n))
-
-
-def _doc(rng, id_):
-    kind = KINDS[id_ % len(KINDS)]
-    tags = sorted(rng.sample(TAGS, rng.randint(0, 3)))
-    title, summary, body = _text(rng, rng.randint(1, 6)), _text(rng, rng.randint(0, 12)), _text(rng, rng.randint(0, 80))
-    ends = NOW + timedelta(days=rng.choice((-1, 1)) * rng.randint(1, 30)) if kind == "event" else None
-    doc = {
-        "id": id_, "kind": kind, "status": "published", "territory": rng.choice(TERRITORIES + ("",)),
-        "tags": tags, "tag_text": " ".join(tags), "subkind": rng.choice(("fablab", "museum", "lab")),
-        "title": title, "summary": summary, "body": body, "excerpt": f"{summary} {body}"[:600],
-        "words": sorted(set(f"{title} {summary}".split())),
-        "published": datetime(2026, 1, 1) + timedelta(hours=rng.randint(0, 5000)),
-        "starts": ends - timedelta(hours=2) if ends else None, "ends": ends, "data": {"slug": f"item-{id_}"},
-    }
-    doc["fingerprint"] = fingerprint(doc)
-    return doc
-
-
 @pytest.fixture
 def index(tmp_path):
-    """Four segments (a rebuild, then three smaller writes), with updates and deletions."""
-    rng = random.Random(20261125)
-    backend = WhooshBackend(str(tmp_path / "arrays"), cache_mb=1)
-    docs = {i: _doc(rng, i) for i in range(1, 401)}
-    with backend.writer(timeout=5) as writer:
-        writer.replace_all(list(docs.values()))
-    for start in (401, 481, 561):
-        batch = {i: _doc(rng, i) for i in range(start, start + 80)}
-        updated = {i: _doc(rng, i) for i in rng.sample(sorted(docs), 25)}  # new versions of old ones
-        deleted = rng.sample(sorted(set(docs) - set(updated)), 10)
-        docs.update(batch)
-        docs.update(updated)
-        for i in deleted:
-            del docs[i]
-        with backend.writer(timeout=5, quick=True) as writer:
-            writer.delete(deleted)
-            writer.index(list(batch.values()) + list(updated.values()))
-    searcher = backend._get_searcher()
-    assert len(list(searcher.reader().leaf_readers())) > 1
-    assert any(leaf.has_deletions() for leaf, _ in searcher.reader().leaf_readers())
-    return backend, docs
+    return build_index(tmp_path / "arrays")
 
 
 def _whoosh_query(backend, words):
@@ -197,7 +149,7 @@ def test_a_segment_without_any_value_of_a_column_reads_as_defaults(tmp_path):
     on every search once such a segment existed)."""
     rng = random.Random(3)
     backend = WhooshBackend(str(tmp_path / "no-dates"), cache_mb=1)
-    first, second = _doc(rng, 1), _doc(rng, 5)  # articles: no starts/ends
+    first, second = random_doc(rng, 1), random_doc(rng, 5)  # articles: no starts/ends
     second["published"] = None  # e.g. pending: never published
     with backend.writer(timeout=5) as writer:
         writer.replace_all([first])
@@ -221,7 +173,7 @@ def test_a_column_file_gone_between_check_and_open_reopens_the_searcher(tmp_path
     from csti.search.whoosh_arrays import Segment
     rng = random.Random(4)
     backend = WhooshBackend(str(tmp_path / "gone"), cache_mb=1)
-    doc = _doc(rng, 1)
+    doc = random_doc(rng, 1)
     doc["published"] = None
     with backend.writer(timeout=5) as writer:
         writer.replace_all([doc])
