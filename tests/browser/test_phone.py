@@ -62,3 +62,29 @@ def test_no_page_is_wider_than_a_phone(live, new_context, width):
             if overflow:
                 wide.append(f"{path} ({who or 'visitor'}): {overflow}")
     assert not wide, f"{len(wide)} pages wider than {width} px:\n  " + "\n  ".join(wide)
+
+
+def test_the_phone_header_folds_the_menu_and_works_without_javascript(live, new_context):
+    with live.data() as f:
+        f.territory(slug="occitanie", name="Occitanie")
+    page = new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False).new_page()
+    page.goto("/")
+    agenda = page.locator(".main-nav a[href='/agenda']")
+    assert not agenda.is_visible(), "the main menu is folded on a phone"
+    page.locator(".nav-disclosure > summary").click()
+    assert agenda.is_visible()
+    small = page.evaluate("""() => [...document.querySelectorAll(
+        '.site-header a, .site-header summary, .site-header button, .site-header input')]
+      .filter(el => el.offsetParent !== null && !el.closest('.visually-hidden, .skip-link'))
+      .filter(el => el.getBoundingClientRect().height < 44)
+      .map(el => (el.textContent.trim() || el.name) + ' ' + el.getBoundingClientRect().height + 'px')""")
+    assert not small, f"tap targets under 44 px: {small}"
+    with page.expect_navigation():
+        agenda.click()
+    assert page.url.endswith("/agenda")
+
+
+def test_the_desktop_header_shows_the_menu_whole(live, page):
+    page.goto("/")
+    assert page.locator(".main-nav a[href='/agenda']").is_visible()
+    assert not page.locator(".nav-disclosure > summary").is_visible()
