@@ -88,3 +88,15 @@ def test_the_desktop_header_shows_the_menu_whole(live, page):
     page.goto("/")
     assert page.locator(".main-nav a[href='/agenda']").is_visible()
     assert not page.locator(".nav-disclosure > summary").is_visible()
+
+
+def test_the_agenda_filters_fold_on_a_phone(live, new_context):
+    with live.data() as f:
+        f.territory(slug="occitanie", name="Occitanie")
+    page = new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False).new_page()
+    page.goto("/agenda?kind=talk&price=free")
+    summary = page.locator(".filters-disclosure > summary")
+    assert summary.inner_text().endswith("(2)"), "Filtres (2): two filters are set"
+    assert not page.locator("#agenda-kind").is_visible(), "the results come first"
+    summary.click()
+    assert page.locator("#agenda-kind").is_visible()
