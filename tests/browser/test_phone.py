@@ -64,10 +64,14 @@ def test_no_page_is_wider_than_a_phone(live, new_context, width):
     assert not wide, f"{len(wide)} pages wider than {width} px:\n  " + "\n  ".join(wide)
 
 
-def test_the_phone_header_folds_the_menu_and_works_without_javascript(live, new_context):
+def _phone_without_javascript(live, new_context):
     with live.data() as f:
         f.territory(slug="occitanie", name="Occitanie")
-    page = new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False).new_page()
+    return new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False).new_page()
+
+
+def test_the_phone_header_folds_the_menu_and_works_without_javascript(live, new_context):
+    page = _phone_without_javascript(live, new_context)
     page.goto("/")
     agenda = page.locator(".main-nav a[href='/agenda']")
     assert not agenda.is_visible(), "the main menu is folded on a phone"
@@ -91,9 +95,7 @@ def test_the_desktop_header_shows_the_menu_whole(live, page):
 
 
 def test_the_agenda_filters_fold_on_a_phone(live, new_context):
-    with live.data() as f:
-        f.territory(slug="occitanie", name="Occitanie")
-    page = new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False).new_page()
+    page = _phone_without_javascript(live, new_context)
     page.goto("/agenda?kind=talk&price=free")
     summary = page.locator(".filters-disclosure > summary")
     assert summary.inner_text().endswith("(2)"), "Filtres (2): two filters are set"
