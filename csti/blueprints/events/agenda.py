@@ -105,6 +105,13 @@ class EventFilter:
         return bool(self.kinds or self.audiences or self.territories or self.departments or self.tags
                     or self.organisers or self.price or self.q or self.when != "upcoming")
 
+    @property
+    def active_count(self) -> int:
+        """How many filters are set: the "Filters (n)" disclosure of a phone shows it."""
+        return (len(self.kinds) + len(self.audiences) + len(self.territories) + len(self.departments)
+                + len(self.tags) + len(self.organisers) + bool(self.price) + bool(self.q)
+                + (self.when != "upcoming"))
+
     # --- the time window ---------------------------------------------------------------
     def window(self, today: date | None = None) -> tuple[datetime | None, datetime | None]:
         """(from, to) in UTC: occurrences overlapping it are shown."""
