@@ -124,7 +124,7 @@ def confirm(token):
             log_in(user)
         db.session.commit()
     flash(_("Your e-mail address is confirmed. Welcome!"), "success")
-    return redirect(url_for("accounts.settings"), code=303)
+    return redirect(url_for("myfeed.welcome"), code=303)
 
 
 @bp.route("/confirm", methods=["GET", "POST"])

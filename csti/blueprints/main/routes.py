@@ -22,7 +22,21 @@ def index():
     from ...homes import home_sections
 
     return render("main/index.html", territories=territories, members=members, contents=contents,
-                  **home_sections())
+                  **_member_blocks(), **home_sections())
+
+
+def _member_blocks() -> dict:
+    """A logged-in member's blocks before the public sections: the latest of their feed and
+    their next registrations (never cached: the page cache keeps anonymous pages only)."""
+    if not current_user.is_authenticated:
+        return {}
+    from ..myfeed.domain import latest, next_registrations, reasons
+    from ..myfeed.routes import follows_url
+
+    user = current_user._get_current_object()
+    feed = latest(user)
+    return {"member_feed": feed, "member_why": reasons(user, feed), "follows_url": follows_url(),
+            "member_registrations": next_registrations(user)}
 
 
 @bp.get("/lang/<code>")
