@@ -9,9 +9,10 @@ from datetime import datetime, time, timedelta
 from csti.blueprints.actors.operations import add_member, set_location
 from csti.blueprints.dossiers.operations import add_collaborator, add_item
 from csti.blueprints.events.schedule import schedule
-from csti.models import Actor, Article, Dossier, Event
+from csti.models import Actor, Article, Dossier, Event, Registration
 from csti.models.actors import MANAGER
 from csti.models.base import utcnow
+from csti.models.follows import Follow
 
 from . import samples
 
@@ -107,6 +108,10 @@ def build(f):
     private = Dossier(title="Idées en vrac", territory=occitanie, author=author, is_private=True)
     db.session.add(private)
     add_item(private, announcement, author)
+    # --- feed: Mia follows Paul and the museum (her feed), and is registered to the event (her home)
+    db.session.add_all([Follow(follower_id=member.id, followed_user_id=author.id),
+                        Follow(follower_id=member.id, content_id=museum.id),
+                        Registration(event_id=event.id, user_id=member.id, status="waiting")])
     db.session.commit()
     return {
         "samples": {kind: (item.id, item.slug) for kind, item in made.items()},

@@ -28,6 +28,8 @@ def _pages(app, site):
     admin = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.0.3"})
     assert login(author, site["author"]).status_int == 303
     assert login(admin, site["admin"]).status_int == 303
+    member = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.0.4"})  # follows things (sample_site)
+    assert login(member, site["member"]).status_int == 303
     pages = [
         ("home", anonymous, "/", 200),
         ("territory", anonymous, site["territory"], 200),
@@ -55,6 +57,10 @@ def _pages(app, site):
         ("dossier-private", author, site["private_dossier"], 200),
         ("my-dossiers", author, "/me/dossiers", 200),
         ("my-content", author, "/me/content", 200),  # every status, edit links
+        ("my-feed", member, "/me/feed", 200),  # cards with why they are there
+        ("my-feed-empty", admin, "/me/feed", 200),
+        ("home-member", member, "/", 200),  # her feed and next registrations first
+        ("welcome", admin, "/welcome", 200),  # suggestions with follow buttons
         ("dossier-delete", author, f"/dossier/{site['dossier_id']}/delete", 200),
         ("dossier-picker", author, f"/content/{site['article_id']}/dossiers", 200),
         ("search", anonymous, "/search", 200),

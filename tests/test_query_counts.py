@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from flask import url_for
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from csti import create_app
 from csti.blueprints.actors.operations import add_member, set_location
@@ -18,7 +18,8 @@ from csti.blueprints.discussion.operations import add_comment
 from csti.blueprints.dossiers.operations import add_item
 from csti.blueprints.events.schedule import schedule
 from csti.dates import to_local
-from csti.models import Actor, Event
+from csti.models import Actor, Event, Registration, Tag
+from csti.models.follows import Follow
 from csti.models.actors import MANAGER
 
 from . import samples
@@ -51,6 +52,13 @@ PAGES = [
     ("search fragment", "/search?q=astronomie&kind=event", HTMX),
     ("suggestions", "/search/suggest?q=astro", HTMX),
     ("tag feed", f"/tags/{TAG}.atom", {}),
+]
+# A member's own pages (the reader follows the author and the tag, and registers to the events).
+MEMBER_PAGES = [
+    ("my feed", "/me/feed", {}),
+    ("my feed filtered", "/me/feed?kind=article&kind=event", {}),
+    ("my feed fragment", "/me/feed?kind=project", HTMX),
+    ("welcome", "/welcome", {}),
 ]
 
 
@@ -135,10 +143,18 @@ class Site:
             self.extra_starts.append(self.first_start + timedelta(days=30 + n))
             schedule(self.event, self.first_start, self.first_start + timedelta(hours=2),
                      extra_starts=self.extra_starts)
+            s.add(Registration(event_id=event.id, user_id=self.reader.id, status="confirmed"))
             comment = add_comment(self.article, self.reader, f"Merci ! ({n})")
             add_comment(self.article, self.author, f"Avec plaisir ({n})", parent=comment)
             add_item(self.dossier, owner, self.author)
         s.commit()
+
+    def follow(self):
+        """The reader follows the author and the tag: every item is in her feed."""
+        tag = self.db.session.scalar(select(Tag).where(Tag.slug == TAG))
+        self.db.session.add_all([Follow(follower_id=self.reader.id, followed_user_id=self.author.id),
+                                 Follow(follower_id=self.reader.id, tag_id=tag.id)])
+        self.db.session.commit()
 
     def detail_pages(self):
         return [
@@ -180,14 +196,19 @@ def test_list_pages_run_as_many_queries_for_more_items(app, db, factory, testapp
     site = Site(db, factory)
     site.add(N)
     if who == "member":
+        site.follow()
         log_in(testapp, site.reader)
     counter = QueryCounter(db.engine)
-    pages = PAGES + type_pages(app) + site.detail_pages()
+    pages = PAGES + type_pages(app) + site.detail_pages() + (MEMBER_PAGES if who == "member" else [])
     before = _counts(testapp, counter, pages)
     site.add(2 * N)
     # The lists really show 3N items now (else the comparison proves nothing).
     assert len(testapp.get("/articles").html.select(".card h3 a")) >= 3 * N
     assert len(testapp.get("/agenda").html.select(".event-list h4 a")) >= 3 * N
+    if who == "member":  # her feed's page is full, her home shows her feed and registrations
+        assert len(testapp.get("/me/feed").html.select("#results .card")) == 20
+        home = testapp.get("/").html
+        assert len(home.select(".member-feed .card")) == 5 and len(home.select(".member-registrations li")) == 5
     for list_url, item_prefix in _list_links(app):
         shown = set(re.findall(rf'href="{re.escape(item_prefix)}(\d+)', testapp.get(list_url).text))
         assert len(shown) >= 3 * N, f"{list_url} shows {len(shown)} items"

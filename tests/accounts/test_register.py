@@ -36,11 +36,11 @@ def test_register_sends_a_confirmation_link_that_confirms_and_logs_in(testapp_en
     assert db.session.scalar(select(Membership).where(Membership.user_id == user.id)).territory_id == territory.id
     assert len(mails) == 1 and mails[0].to == ["alice@example.org"]
     response = testapp_en.get(_link(mails[0]))
-    assert response.status_int == 303 and response.location.endswith("/account")
+    assert response.status_int == 303 and response.location.endswith("/welcome")
     db.session.rollback()
     assert db.session.get(User, user.id).email_confirmed_at is not None
     page = response.follow()
-    assert "Account settings" in page.text  # logged in
+    assert "Welcome, Alice!" in page.text and "Account settings" in page.text  # logged in
 
 
 def test_taken_email_gets_the_same_answer_and_changes_nothing(testapp_en, db, mails, factory):
