@@ -25,8 +25,9 @@ def _pages(site):
               "/announcements/new", site["announcement"], site["project"], "/projects/new",
               site["dossier"], site["private_dossier"], "/me/dossiers", "/dossiers/new",
               f"/content/{site['article_id']}/dossiers"]
-    admin = ["/admin", site["roles"], "/moderation"]
-    return [(None, anonymous), (site["author"], author), (site["admin"], admin)]
+    admin = ["/admin", site["roles"], "/moderation", "/welcome", "/me/feed"]
+    member = ["/", "/me/feed", "/me/feed?kind=article"]  # her feed and next registrations (sample_site)
+    return [(None, anonymous), (site["author"], author), (site["admin"], admin), (site["member"], member)]
 
 
 def test_pages_have_no_axe_violations(live, new_context):
