@@ -19,8 +19,8 @@ from csti.blueprints.dossiers.operations import add_item
 from csti.blueprints.events.schedule import schedule
 from csti.dates import to_local
 from csti.models import Actor, Event, Registration, Tag
-from csti.models.follows import Follow
 from csti.models.actors import MANAGER
+from csti.models.follows import Follow
 
 from . import samples
 

@@ -352,3 +352,23 @@ def test_nav_links_to_my_feed(testapp_en, factory, log_in):
     link = page.html.select_one('header a[href="/me/feed"]')
     assert link is not None and link.get("aria-current") == "page"
     assert testapp_en.get("/").html.select_one('header a[href="/me/feed"]').get("aria-current") is None
+
+
+def test_the_empty_feed_links_to_me_follows_only_when_served(app, database_url):
+    from csti import create_app
+    from csti.blueprints.myfeed.routes import follows_url
+    from csti.extensions import db as _db
+
+    with app.test_request_context("/me/feed"):
+        served = "/me/follows" in [rule.rule for rule in app.url_map.iter_rules()]
+        assert follows_url() == ("/me/follows" if served else None)
+    other = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url, "SEARCH_DIR": app.config["SEARCH_DIR"],
+                                "UPLOAD_DIR": app.config["UPLOAD_DIR"]})
+    if not served:
+        other.add_url_rule("/me/follows", "follows_page_for_test", lambda: "")
+    try:
+        with other.test_request_context("/me/feed"):
+            assert follows_url() == "/me/follows"
+    finally:
+        with other.app_context():
+            _db.engine.dispose()
