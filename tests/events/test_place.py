@@ -159,3 +159,15 @@ def test_venue_search_with_htmx_answers_the_venue_field(testapp_en, db, occitani
 def only_event_count(db):
     refresh(db)
     return len(db.session.scalars(select(Event)).all())
+
+
+def test_the_edit_form_shows_where_the_maps_place_the_event(testapp_en, db, occitanie, contributor, log_in):
+    log_in(testapp_en, contributor)
+    assert not testapp_en.get("/events/new").html.find(id="place-preview-map")  # nothing placed yet
+    fill(new_form(testapp_en), occitanie, venue_name="", postcode="31000").submit(status=303)
+    event = only_event(db)
+    page = testapp_en.get(f"/event/{event.id}/edit")
+    preview = page.html.find(id="place-preview-map")
+    assert (float(preview["data-lat"]), float(preview["data-lng"])) == (43.60405, 1.44305)
+    assert "Where the maps show it now: Toulouse" in page.html.select_one(".place-preview").get_text(" ", strip=True)
+    assert page.html.select_one('script[src$="js/map.js"]')
