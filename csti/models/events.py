@@ -4,6 +4,8 @@ SQL whatever the recurrence. Organisers are the core's owning structures (``Cont
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import uuid4
 
 from flask_babel import lazy_gettext as _l
@@ -17,14 +19,17 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    case,
     event,
+    func,
     inspect,
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from ..extensions import db
+from . import base
 from .base import UTCDateTime, utcnow
 from .content import Content
 
@@ -149,9 +154,13 @@ class Event(Content):
 
     @property
     def card_span(self):
-        """Its first date (``starts_at``/``ends_at`` copy the first occurrence): the date of
-        the cards that show the event without one of its dates."""
-        return self
+        """The date of the cards that show the event without one of its dates (a tag's page,
+        search results, "My content"…): its next date — the first that has not ended —, else
+        its last one (``is_past``), else its first (``starts_at``/``ends_at`` copy it).
+
+        Found for every event of the session at once, by one query on the first card that asks
+        (``card_dates``): a page of cards costs one statement whatever its length."""
+        return card_dates(self).get(self.id) or self
 
     @property
     def registration_label(self):
@@ -226,6 +235,52 @@ class Registration(db.Model):
 
     event = relationship("Event", back_populates="registrations")
     user = relationship("User", lazy="joined")
+
+
+@dataclass(frozen=True, slots=True)
+class CardDate:
+    """The date an event's card shows: its next one, or its last one when ``is_past``."""
+    starts_at: datetime
+    ends_at: datetime
+    is_past: bool
+
+
+CARD_DATES = "csti.event_card_dates"  # in Session.info: {event id: CardDate | None}
+CARD_DATES_BATCH = 500
+
+
+def card_dates(item: Event) -> dict:
+    """{event id: CardDate} of ``item`` and of every other event of its session not looked up
+    yet, by one query: each event's first date that has not ended, else its last date. Kept in
+    the session until its transaction ends or it flushes (``_forget_card_dates``)."""
+    session = object_session(item)
+    if session is None or item.id is None:
+        return {}
+    known = session.info.setdefault(CARD_DATES, {})
+    if item.id in known:
+        return known
+    ids = [item.id] + [o.id for o in list(session.identity_map.values())
+                       if isinstance(o, Event) and o.id is not None and o.id not in known and o.id != item.id]
+    ids = ids[:CARD_DATES_BATCH]
+    known.update(dict.fromkeys(ids))
+    now = base.utcnow()
+    occurrence = EventOccurrence.__table__.c
+    past = case((occurrence.ends_at >= now, 0), else_=1)
+    rank = func.row_number().over(partition_by=occurrence.event_id, order_by=(
+        past, case((occurrence.ends_at >= now, occurrence.starts_at)), occurrence.starts_at.desc()))
+    ranked = select(occurrence.event_id, occurrence.starts_at, occurrence.ends_at, past.label("past"),
+                    rank.label("rank")).where(occurrence.event_id.in_(ids)).subquery()
+    for event_id, starts_at, ends_at, is_past in session.execute(
+            select(ranked.c.event_id, ranked.c.starts_at, ranked.c.ends_at, ranked.c.past)
+            .where(ranked.c.rank == 1)):
+        known[event_id] = CardDate(starts_at, ends_at, bool(is_past))
+    return known
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_card_dates(session, *args):
+    session.info.pop(CARD_DATES, None)
 
 
 @event.listens_for(Session, "after_flush")

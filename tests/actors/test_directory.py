@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from csti.blueprints.actors.routes import PER_PAGE
+from csti.models.actors import ACTOR_KINDS
 
 from .helpers import checked, facet, titles
 
@@ -86,9 +87,24 @@ def test_filter_form_submitted_without_javascript(testapp_en, network):
     assert titles(result) == ["Fablab des Carmes"]
 
 
+def nonzero(counts):
+    return {value: n for value, n in counts.items() if n}
+
+
+def test_the_kind_facet_lists_every_kind(testapp_en, network):
+    """Every kind of structure, with 0 where none is under the other filters, in the order of
+    ACTOR_KINDS, labelled."""
+    page = testapp_en.get("/actors?territory=bretagne")
+    counts = facet(page, "kind")
+    assert list(counts) == list(ACTOR_KINDS)
+    assert nonzero(counts) == {"fablab": 1, "museum": 1}
+    label = page.html.find("label", attrs={"for": "f-kind-local_authority"}).get_text(" ", strip=True)
+    assert label == "Local authority (0)"
+
+
 def test_facet_counts_each_under_the_other_filters(testapp_en, network):
     page = testapp_en.get("/actors")
-    assert facet(page, "kind") == {"association": 1, "fablab": 2, "museum": 2}
+    assert nonzero(facet(page, "kind")) == {"association": 1, "fablab": 2, "museum": 2}
     assert facet(page, "department") == {"31": 2, "34": 1, "35": 2}
     assert facet(page, "territory") == {"bretagne": 2, "occitanie": 3}
     assert facet(page, "audience") == {"general_public": 3, "children": 1, "teenagers": 2, "families": 1}
@@ -96,14 +112,14 @@ def test_facet_counts_each_under_the_other_filters(testapp_en, network):
 
     page = testapp_en.get("/actors?kind=fablab")
     # The kind facet ignores the kind filter (what ticking another kind would add)...
-    assert facet(page, "kind") == {"association": 1, "fablab": 2, "museum": 2}
+    assert nonzero(facet(page, "kind")) == {"association": 1, "fablab": 2, "museum": 2}
     # ... the others count fablabs only.
     assert facet(page, "department") == {"31": 1, "35": 1}
     assert facet(page, "territory") == {"bretagne": 1, "occitanie": 1}
     assert facet(page, "tag") == {"robotique": 2, "electronique": 1}
 
     page = testapp_en.get("/actors?kind=fablab&territory=occitanie")
-    assert facet(page, "kind") == {"association": 1, "fablab": 1, "museum": 1}
+    assert nonzero(facet(page, "kind")) == {"association": 1, "fablab": 1, "museum": 1}
     assert facet(page, "territory") == {"bretagne": 1, "occitanie": 1}
     assert facet(page, "department") == {"31": 1}
 
@@ -205,3 +221,14 @@ def test_names_with_accents_sort_with_their_letter(testapp_en, factory, make_act
         make_actor(territory, name)
     assert titles(testapp_en.get("/actors")) == [
         "atelier du lez", "Écomusée des forges", "Espace des sciences", "Zoo de la science"]
+
+
+def test_the_filters_fold_behind_a_disclosure_with_their_count(testapp_en, network):
+    """As the agenda's: "Filters (n)", folded on a full page (a phone shows the results first),
+    open in an htmx swap (the person is choosing filters)."""
+    page = testapp_en.get("/actors?kind=fablab&q=lab")
+    details = page.html.select_one("#directory > details.filters-disclosure")
+    assert details.summary.get_text(strip=True) == "Filters (2)" and not details.has_attr("open")
+    assert details.select_one("form#actor-filters")
+    fragment = testapp_en.get("/actors?kind=fablab&q=lab", headers=HX)
+    assert fragment.html.select_one("details.filters-disclosure").has_attr("open")

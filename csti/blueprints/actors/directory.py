@@ -68,6 +68,12 @@ class ActorFilter:
     def active(self) -> bool:
         return bool(self.kinds or self.departments or self.tags or self.audiences or self.territories or self.q)
 
+    @property
+    def active_count(self) -> int:
+        """How many filters are set: the "Filters (n)" disclosure of a phone shows it."""
+        return (len(self.kinds) + len(self.departments) + len(self.tags) + len(self.audiences)
+                + len(self.territories) + bool(self.q))
+
     def where(self, stmt, skip: str | None = None):
         """Add this filter's conditions to ``stmt`` (a select over Actor); ``skip`` leaves one
         facet's own condition out (for its counts)."""
@@ -134,8 +140,9 @@ class ActorFilter:
                 counted = {slug for slug, _name, _n in tag_rows}
                 tag_rows += [(slug, names[slug], 0) for slug in missing if slug not in counted and slug in names]
         return {
-            "kind": [(k, str(label), kind_counts.get(k, 0)) for k, label in ACTOR_KINDS.items()
-                     if kind_counts.get(k) or k in self.kinds],
+            # Every kind, even without a structure under the other filters: the list of kinds
+            # says what the directory holds, and its counts say what ticking one gives.
+            "kind": [(k, str(label), kind_counts.get(k, 0)) for k, label in ACTOR_KINDS.items()],
             "department": sorted(
                 [(d, f"{d} – {department_name(d)}", dept_counts.get(d, 0))
                  for d in set(dept_counts) | set(self.departments) if d],

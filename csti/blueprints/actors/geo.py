@@ -112,6 +112,14 @@ def find_commune(postcode: str, name: str | None = None) -> Commune | None:
     return max(communes, key=lambda c: c.population)
 
 
+def commune_matches(postcode: str, name: str) -> bool:
+    """Whether a commune called ``name`` (accent/case-insensitive) has ``postcode``, or, for a
+    CEDEX code, is in its department."""
+    wanted = _words(name)
+    return (any(_words(c.name) == wanted for c in communes_for_postcode(postcode))
+            or find_in_department(postcode, name) is not None)
+
+
 @lru_cache(maxsize=1)
 def _names():
     """({department code: name}, {region code: name}) sorted by code — without the communes: the

@@ -43,6 +43,28 @@ def set_location(actor: Actor, postcode: str, commune: str = "") -> None:
         actor.department = ""
 
 
+def place_coordinates(address: str, postcode: str, commune: str = "") -> tuple[float | None, float | None]:
+    """(latitude, longitude) of a typed address: the configured geocoder's answer
+    (``geocoding.py``), else its commune's (the town hall, ``geo.py``), else (None, None).
+    A geocoder that fails or finds nothing costs the place its precision, never the save."""
+    from flask import current_app
+
+    from .geocoding import GeocodingError, enabled, geocode
+
+    found = find_commune(postcode, commune) if postcode else None
+    if found is None:
+        return None, None
+    if address and enabled():
+        try:
+            point = geocode(address, postcode, found.name)
+        except GeocodingError as error:
+            current_app.logger.warning("geocoding failed: %s", error)
+            point = None
+        if point is not None:
+            return point
+    return found.latitude, found.longitude
+
+
 # Regions of the phone numbers written the French national way ("0590 …") in each overseas
 # department; elsewhere France.
 PHONE_REGIONS = {"971": "GP", "972": "MQ", "973": "GF", "974": "RE", "975": "PM", "976": "YT"}

@@ -25,6 +25,7 @@ from ...models.events import (
     SCHEDULE_STATUSES,
 )
 from ..actors.forms import valid_postcode
+from ..actors.geo import commune_matches
 from ..content.forms import ContentForm
 
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -65,12 +66,10 @@ class EventForm(ContentForm):
     attendance_mode = SelectField(_l("Attendance"), choices=list(ATTENDANCE_MODES.items()), default="in_person")
     venue = SelectField(_l("Place: a structure of the directory"), coerce=int, default=0)
     venue_query = StringField(_l("Find another structure in the directory"), validators=[Optional(), Length(max=100)])
-    venue_name = StringField(_l("Or the name of the place"), validators=[Optional(), Length(max=200)])
+    venue_name = StringField(_l("Name of the place"), validators=[Optional(), Length(max=200)])
     address = StringField(_l("Street address"), validators=[Optional(), Length(max=255)])
     postcode = StringField(_l("Postcode"), validators=[Optional(), valid_postcode])
     commune = StringField(_l("Commune"), validators=[Optional(), Length(max=120)])
-    latitude = StringField(_l("Latitude"), validators=[Optional()])
-    longitude = StringField(_l("Longitude"), validators=[Optional()])
     online_url = URLField(_l("Online link"), validators=[Optional(), Length(max=500), HTTP_URL])
 
     price = SelectField(_l("Price"), choices=[("free", _l("Free")), ("paid", _l("Paid"))], default="free")
@@ -136,13 +135,19 @@ class EventForm(ContentForm):
         if field.data is not None and self.age_min.data is not None and field.data < self.age_min.data:
             raise ValidationError(_l("The maximum age is below the minimum age."))
 
-    def validate_latitude(self, field):
-        _coordinate(field, -90, 90, _l("Latitude is between -90 and 90."))
-        if bool(field.data) != bool(self.longitude.data):
-            raise ValidationError(_l("Give both the latitude and the longitude, or neither."))
-
-    def validate_longitude(self, field):
-        _coordinate(field, -180, 180, _l("Longitude is between -180 and 180."))
+    def validate_commune(self, field):
+        """The place is put on the map from its commune (``geo.py``): a commune needs its
+        postcode, and must be one of that postcode's (a CEDEX code: one of its department's)."""
+        name = (field.data or "").strip()
+        if not name:
+            return
+        postcode = (self.postcode.data or "").strip()
+        if not postcode:
+            raise ValidationError(_l("Give the postcode of the commune too."))
+        if self.postcode.errors:
+            return
+        if not commune_matches(postcode, name):
+            raise ValidationError(_l("No commune of this name has the postcode %(postcode)s.", postcode=postcode))
 
     def validate_extra_dates(self, field):
         _values, bad = parse_lines(field.data, "datetime")
@@ -153,17 +158,6 @@ class EventForm(ContentForm):
         _values, bad = parse_lines(field.data, "date")
         if bad:
             raise ValidationError(_l("Not a date: %(v)s (write 2026-12-24).", v=", ".join(bad[:3])))
-
-
-def _coordinate(field, low, high, message):
-    if not field.data:
-        return
-    try:
-        value = float(field.data.replace(",", "."))
-    except ValueError:
-        raise ValidationError(message) from None
-    if not (low <= value <= high):
-        raise ValidationError(message)
 
 
 class MessageForm(Form):

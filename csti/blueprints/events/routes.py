@@ -16,13 +16,13 @@ from ...extensions import db
 from ...feeds import feed_response, last_change
 from ...htmx import is_htmx, render
 from ...listing import paginate
-from ...models import PUBLISHED, AuditLog, Tag, Territory
+from ...models import DRAFT, PENDING, PUBLISHED, AuditLog, Tag, Territory
 from ...models.actors import Actor, ActorMember
 from ...models.events import CANCELLED, CONFIRMED, WAITING, Event, EventOccurrence, Registration
 from ...moderation import submit
 from ...policy import can
 from ...sessions import refuse_unconfirmed
-from ..actors.operations import set_location
+from ..actors.operations import place_coordinates, set_location
 from ..content.helpers import apply_common_fields, load_content, preview_requested, review_if_moved
 from ..content.views import ContentViews
 from . import bp
@@ -290,6 +290,21 @@ def _recent_venues():
         .order_by(Event.created_at.desc()).limit(10))).order_by(Actor.title)).all()
 
 
+def _place_key(event) -> tuple:
+    return (event.venue.id if event.venue is not None else None, event.address or "", event.postcode or "",
+            event.commune or "")
+
+
+def _place(event, moved: bool) -> None:
+    """The event's point on the maps, never typed: its venue's (the event keeps none of its own),
+    else its typed address's (``place_coordinates``: the geocoder if configured, else the
+    commune). An edit that leaves the place as it was keeps the point it had."""
+    if event.venue is not None:
+        event.latitude = event.longitude = None
+    elif moved or event.latitude is None:
+        event.latitude, event.longitude = place_coordinates(event.address, event.postcode, event.commune)
+
+
 class EventViews(ContentViews):
     """The agenda is the events' list (its own routes above); an event's page shows its
     registration; saving schedules its dates and, on an edit, serves the waiting list."""
@@ -336,6 +351,7 @@ class EventViews(ContentViews):
 
     def apply(self, event, form) -> bool:
         """The event's own fields; False (with field errors) when the dates don't work."""
+        place = _place_key(event)
         extra, _bad = parse_lines(form.extra_dates.data, "datetime")
         skipped, _bad = parse_lines(form.exceptions.data, "date")
         try:
@@ -359,8 +375,7 @@ class EventViews(ContentViews):
         set_location(event, form.postcode.data, form.commune.data)
         if event.venue is not None and not form.postcode.data:
             event.department = event.venue.department
-        event.latitude = float(form.latitude.data.replace(",", ".")) if form.latitude.data else None
-        event.longitude = float(form.longitude.data.replace(",", ".")) if form.longitude.data else None
+        _place(event, moved=place != _place_key(event))
         event.capacity = form.capacity.data if event.registration_mode == "site" else None
         event.registration_deadline = (to_utc(form.registration_deadline.data)
                                        if form.registration_deadline.data and event.registration_mode == "site"
@@ -382,8 +397,6 @@ class EventViews(ContentViews):
                      "registration_mode", "registration_url", "capacity", "objectives", "prerequisites", "trainer",
                      "duration_text", "certificate", "waiting_list"):
             getattr(form, name).data = getattr(event, name)
-        form.latitude.data = str(event.latitude) if event.latitude is not None else ""
-        form.longitude.data = str(event.longitude) if event.longitude is not None else ""
         form.price.data = "free" if event.is_free else "paid"
         form.accessibility.data = list(event.accessibility or [])
         form.audiences.data = list(event.audiences)
@@ -398,20 +411,35 @@ class EventViews(ContentViews):
         apply_common_fields(event, form)
         if not self.apply(event, form):
             return None
-        if creating:
+        # "Save as draft" keeps an unpublished event a draft; "Publish" submits it (as
+        # ``helpers.save_content`` does for the other types).
+        draft = request.form.get("action") == "draft"
+        moved = False if creating else review_if_moved(event, current_user)
+        submitted = False
+        if draft:
+            if event.status != PUBLISHED:
+                event.status = DRAFT
+        elif event.status != PUBLISHED and (creating or event.status != PENDING):
             submit(event, current_user)
+            submitted = True
+        if creating:
             db.session.add(event)
             db.session.commit()
-            flash(_("The event is published.") if event.is_published
-                  else _("Thank you! The animators will review the event."), "success")
-            return redirect(event.url, code=303)
-        moved = review_if_moved(event, current_user)
-        promoted = serve_waiting_list(event)  # places may have been added
-        AuditLog.record(current_user, "event.updated", event, event.territory)
-        db.session.commit()
-        for registration in promoted:
-            send_registration_mail(registration, promoted=True)
-        flash(_("Thank you! The animators will review the event.") if moved else _("Saved."), "success")
+        else:
+            promoted = serve_waiting_list(event)  # places may have been added
+            AuditLog.record(current_user, "event.updated", event, event.territory)
+            db.session.commit()
+            for registration in promoted:
+                send_registration_mail(registration, promoted=True)
+        if event.status == DRAFT:
+            message = _("Draft saved. Only you and the animators can see it.")
+        elif event.status == PENDING and (moved or submitted):
+            message = _("Thank you! The animators will review the event.")
+        elif submitted:
+            message = _("The event is published.")
+        else:
+            message = _("Saved.")
+        flash(message, "success")
         return redirect(event.url, code=303)
 
 

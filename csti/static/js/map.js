@@ -53,8 +53,25 @@
     layer.addTo(map);
     var current = null;
     var controller = null;
+    /* The map shows all its markers: it fits them once loaded, and again when its box changes
+       size (a phone turned, the layout reflowing) — unless the person has moved or zoomed it. */
+    var bounds = null, fitting = false, moved = false;
+    function fit() {
+      if (!bounds || !bounds.isValid()) { return; }
+      fitting = true;
+      map.fitBounds(bounds, { maxZoom: 12, padding: [24, 24], animate: false });
+      fitting = false;
+    }
+    map.on("dragstart", function () { moved = true; });
+    map.on("zoomstart", function () { if (!fitting) { moved = true; } });
+    if (typeof ResizeObserver === "function") {
+      new ResizeObserver(function () {
+        map.invalidateSize({ animate: false });
+        if (!moved) { fit(); }
+      }).observe(el);
+    }
 
-    function load(url, fit) {
+    function load(url) {
       if (!url || url === current) { return; }
       current = url;
       if (controller) { controller.abort(); }
@@ -70,7 +87,9 @@
           });
           layer.addLayer(geo);
           el.dataset.count = String(data.features.length);
-          if (fit && data.features.length) { map.fitBounds(geo.getBounds(), { maxZoom: 12, padding: [20, 20] }); }
+          bounds = data.features.length ? geo.getBounds() : null;
+          moved = false;
+          fit();
           el.removeAttribute("aria-busy");
           el.dispatchEvent(new CustomEvent("csti:map-loaded", { bubbles: true, detail: { count: data.features.length } }));
         })
@@ -81,9 +100,9 @@
       var data = document.getElementById("map-data");
       return data ? data.dataset.geojson : null;
     }
-    load(source(), false);
-    document.body.addEventListener("htmx:afterSettle", function () { load(source(), true); });
-    window.addEventListener("popstate", function () { setTimeout(function () { load(source(), true); }, 0); });
+    load(source());
+    document.body.addEventListener("htmx:afterSettle", function () { load(source()); });
+    window.addEventListener("popstate", function () { setTimeout(function () { load(source()); }, 0); });
   }
 
   function pointMap(el) {
