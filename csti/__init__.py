@@ -218,6 +218,9 @@ def register_request_hooks(app):
             reset_write_intent(token)
 
     app.after_request(set_security_headers)
+    from .htmx import flashes_out_of_band
+
+    app.after_request(flashes_out_of_band)
     from . import feeds, pagecache, querycount
 
     feeds.init_app(app)  # before the page cache: conditional GET on its responses too

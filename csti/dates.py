@@ -4,9 +4,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
-from babel.dates import get_day_names
+from babel.dates import get_datetime_format, get_day_names
 from flask import current_app
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_time, get_locale
 
 
 def local_zone() -> ZoneInfo:
@@ -28,7 +28,13 @@ def to_local(value: datetime) -> datetime:
 
 
 def datetime_filter(value, fmt="medium"):
-    return format_datetime(value, fmt) if value else ""
+    """A date and time for people: the date at ``fmt`` (short, medium, long, full) and the time
+    always short — hours and minutes, never seconds nor a time zone name ("2 janv. 2026, 14:00",
+    "Jan 2, 2026, 2:00 PM"). Babel's own datetime formats add seconds from "medium" up."""
+    if not value:
+        return ""
+    pattern = get_datetime_format(fmt, locale=get_locale()).replace("'", "")
+    return pattern.replace("{0}", format_time(value, "short")).replace("{1}", format_date(value, fmt))
 
 
 def date_filter(value, fmt="long"):

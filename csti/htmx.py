@@ -4,7 +4,7 @@
 a history restore — only the named block of the same template (jinja2-fragments), or an
 explicit fragment template. ``Vary: HX-Request`` keeps caches from mixing the two.
 """
-from flask import make_response, redirect, render_template, request, url_for
+from flask import get_flashed_messages, make_response, redirect, render_template, request, session, url_for
 from jinja2_fragments.flask import render_block
 
 from .urls import safe_next
@@ -28,6 +28,23 @@ def render(template: str, block: str | None = None, fragment: str | None = None,
         body = render_template(template, **context)
     response = make_response(body, status)
     response.vary.add("HX-Request")
+    return response
+
+
+def flashes_out_of_band(response):
+    """After an htmx request whose answer is swapped in (2xx but 204, and 422), show the messages
+    it flashed: a fragment does not render base.html's message region, so they would otherwise
+    wait in the session and appear on the next page, out of place. They go out of band into
+    ``#live-messages`` (its content replaced, a polite live region). Redirects and answers htmx
+    does not swap (``HX-Redirect``, errors) keep them for the page that comes next."""
+    if (not is_htmx() or not session.get("_flashes") or response.mimetype != "text/html"
+            or response.direct_passthrough
+            or not (200 <= response.status_code < 300 and response.status_code != 204
+                    or response.status_code == 422)
+            or {"HX-Redirect", "HX-Location", "HX-Refresh"} & set(response.headers.keys())):
+        return response
+    messages = get_flashed_messages(with_categories=True)
+    response.set_data(response.get_data() + render_template("_flashes.html", messages=messages).encode())
     return response
 
 

@@ -137,9 +137,43 @@ def home_sections() -> list[ContentType]:
                                                else t.nav_order if t.nav_order is not None else 1000))
 
 
-def nav_entries() -> list[ContentType]:
-    """The types with an entry in the main menu, by ``nav_order``."""
-    return sorted((t for t in _types.values() if t.nav_order is not None), key=lambda t: t.nav_order)
+@dataclass(frozen=True)
+class NavEntry:
+    """Another entry of the main menu, declared by a content blueprint beside its type's: a
+    page of its own that people look for by name (the trainings' catalogue). It reads like a
+    type's entry to ``base.html``: ``nav_label``, ``list_endpoint``, ``nav_order``,
+    ``nav_current``; it is current on its ``list_endpoint`` and ``current_endpoints``."""
+
+    kind: str  # a name of its own, not a content kind
+    nav_label: object
+    list_endpoint: str
+    nav_order: int
+    current_endpoints: tuple[str, ...] = ()
+
+    def nav_current(self, request) -> bool:
+        return request.endpoint in (self.list_endpoint, *self.current_endpoints)
+
+
+_nav_extras: dict[str, NavEntry] = {}
+
+
+def register_nav(name: str, label, endpoint: str, order: int, current_endpoints: tuple[str, ...] = ()) -> NavEntry:
+    """Declare a menu entry that is not a type's list (once per name)."""
+    if label is None:
+        raise ValueError(f"menu entry {name!r} needs a label")
+    entry = NavEntry(name, label, endpoint, order, tuple(current_endpoints))
+    _nav_extras[name] = entry
+    return entry
+
+
+def nav_extras() -> list[NavEntry]:
+    return list(_nav_extras.values())
+
+
+def nav_entries() -> list[ContentType | NavEntry]:
+    """The main menu: the types with an entry and the other declared entries, by ``nav_order``."""
+    entries = [t for t in _types.values() if t.nav_order is not None] + list(_nav_extras.values())
+    return sorted(entries, key=lambda t: t.nav_order)
 
 
 @cache

@@ -41,6 +41,20 @@ HTMX_CONFIG = {
 }
 
 
+def elide_filter(text, *names):
+    """``{{ _("… of %(name)s", name=n)|elide(n) }}``: French elision ("d’Occitanie") in a
+    translated message, when the page or mail is in French (csti.text.elide); else unchanged."""
+    from markupsafe import escape
+
+    from .text import elide
+
+    if not str(get_locale()).startswith("fr"):
+        return text
+    if isinstance(text, Markup):
+        return Markup(elide(str(text), *(str(escape(n)) for n in names if n)))
+    return elide(text, *names)
+
+
 def territories_for_switcher():
     from .models import Territory
 
@@ -164,6 +178,7 @@ def init_app(app):
         plain=plain_text,
         role_label=role_label,
         actor_role_label=actor_role_label,
+        elide=elide_filter,
     )
 
     @app.context_processor

@@ -32,3 +32,30 @@ def clean_text(text: str) -> str:
     if not text:
         return text
     return _CONTROLS.sub("", _NEWLINES.sub("\n", text))
+
+
+# --- French elision ---------------------------------------------------------------------------
+# "de", "le", "la", "que" before a name that starts with a vowel: "d’Occitanie", "l’Hérault"
+# (the h of names is left alone: "de Haute-Garonne" keeps its h aspiré).
+_VOWEL = re.compile(r"[AEIOUÀÂÄÆÉÈÊËÎÏÔŒÙÛÜaeiouàâäæéèêëîïôœùûü]")
+_ELIDED = {"de": "d’", "le": "l’", "la": "l’", "que": "qu’"}
+
+
+def elide(text: str, *names: str) -> str:
+    """French elision in a message already translated and filled in: "de Occitanie" becomes
+    "d’Occitanie" (and le, la, que likewise) where a word to elide stands just before one of
+    ``names`` — the values put in the message — that starts with a vowel. The translation keeps
+    its plain "de %(territory)s"; a message in another language has no such word, and a name
+    starting with a consonant is left as it is ("de Bretagne")."""
+    for name in {str(n) for n in names if n}:
+        if not _VOWEL.match(name):
+            continue
+        pattern = re.compile(r"(?<![\w’'])(de|le|la|que) (?=" + re.escape(name) + ")", re.IGNORECASE)
+
+        def shorten(match):
+            word = match.group(1)
+            short = _ELIDED[word.lower()]
+            return (short[0].upper() + short[1:]) if word[0].isupper() else short
+
+        text = pattern.sub(shorten, text)
+    return text

@@ -49,8 +49,9 @@ def test_structure_kinds_are_registered_kinds(app):
 def test_nav_shows_the_registered_entries_in_order(app, testapp_en):
     entries = registry.nav_entries()
     assert [e.nav_order for e in entries] == sorted(e.nav_order for e in entries)
-    declared = {t.kind for t in registry.all() if t.nav_label is not None}
-    assert {e.kind for e in entries} == declared >= {"event", "article", "announcement", "project", "dossier", "actor"}
+    declared = {t.kind for t in registry.all() if t.nav_label is not None} | {e.kind for e in registry.nav_extras()}
+    assert {e.kind for e in entries} == declared >= {"event", "trainings", "article", "announcement", "project",
+                                                      "dossier", "actor"}
     nav = re.search(r'<nav class="main-nav".*?</nav>', testapp_en.get("/articles").text, re.S).group(0)
     links = re.findall(r'<li><a href="([^"]+)" ?(aria-current="page")?>([^<]+)</a></li>', nav)
     with app.test_request_context(headers={"Accept-Language": "en"}):
@@ -82,3 +83,16 @@ def test_every_listed_type_has_a_sample(app):
     assert samples.listed_types(), "no listed type"
     assert not samples.missing(), (f"content types without a sample for the shared tests (write "
                                    f"make(site, n), see tests/samples.py): {samples.missing()}")
+
+
+def test_the_trainings_have_their_menu_entry(testapp_en):
+    """Issue #13: the trainings' catalogue is in the main menu, current on its page (the agenda
+    then is not)."""
+    page = testapp_en.get("/trainings")
+    nav = page.html.select_one("nav.main-nav")
+    entry = nav.find("a", href="/trainings")
+    assert entry is not None and entry.text == "Trainings" and entry.get("aria-current") == "page"
+    assert nav.find("a", href="/agenda").get("aria-current") is None
+    agenda = testapp_en.get("/agenda").html.select_one("nav.main-nav")
+    assert agenda.find("a", href="/agenda").get("aria-current") == "page"
+    assert agenda.find("a", href="/trainings").get("aria-current") is None

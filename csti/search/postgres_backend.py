@@ -242,7 +242,10 @@ class PostgresBackend(SearchBackend):
         out = SearchResults(total=total, page=page, pages=pages, facets=facets)
         if total:
             if words:
-                order = f"ts_rank(document, to_tsquery('{CONFIG}', :tsq)) DESC, published DESC NULLS LAST, content_id DESC"
+                # By relevance, events that are over after the rest (as the Whoosh backend).
+                order = (f"COALESCE(kind = 'event' AND ends < :rank_now, false) ASC, ts_rank(document, to_tsquery('{CONFIG}', :tsq)) DESC, "
+                         "published DESC NULLS LAST, content_id DESC")
+                params = {**params, "rank_now": now_utc()}
                 headline = f"ts_headline('{CONFIG}', excerpt, to_tsquery('{CONFIG}', :tsq), :options)"
             else:
                 order, headline = "published DESC NULLS LAST, content_id DESC", "''"

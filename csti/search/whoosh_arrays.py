@@ -320,6 +320,20 @@ class Engine:
         return total
 
     # --- results ----------------------------------------------------------------------------
+    def past_events_last(self, view: View, docs: np.ndarray, scores: np.ndarray, now: int) -> np.ndarray:
+        """Ranking keys from relevance scores where events that are over come after every other
+        hit — upcoming events and the other kinds keep their scores and their order —, the
+        past events in their own order of relevance below them (scores are positive: a past
+        event's key is its score minus the best score, at most 0)."""
+        code = self.codes["kind"].find("event")
+        if code is None or not len(docs):
+            return scores
+        ends = view.ends[docs]
+        past = (view.kind[docs] == code) & (ends > 0) & (ends < now)
+        if not past.any():
+            return scores
+        return np.where(past, scores - scores.max() - 1.0, scores)
+
     @staticmethod
     def top(docs: np.ndarray, keys: np.ndarray, count: int, newest: bool = False) -> list[int]:
         """The first ``count`` of ``docs`` by ``keys`` descending; ties by document number

@@ -300,7 +300,9 @@ class WhooshBackend(SearchBackend):
             if words:
                 out.suggestion = self.suggestion(words, filters)
             return out
-        # By relevance; filters alone: the newest first.
+        # By relevance, events that are over after the rest; filters alone: the newest first.
+        if words:
+            keys = self.engine.past_events_last(view, docs, keys, now)
         top = self.engine.top(docs, keys, page * pagelen, newest=not words)
         stems = {s for w in words for s in self._stems(w)}
         with self._reading:

@@ -38,19 +38,45 @@ def _site(live):
     return site
 
 
-def _pages(site):
-    visitor = ["/", site["territory"], "/agenda", "/agenda?view=calendar", "/agenda?view=map", "/actors",
-               "/articles", "/announcements", "/projects", "/dossiers", "/tags", site["tag"],
-               "/search?q=nuit", site["event"], site["article"], site["actor"], "/login", "/register"]
-    animator = ["/events/new", "/articles/new", "/moderation", "/actors/moderation", "/account"]
-    return [(None, visitor), (site["animator"], animator)]
+def _pages(live, site):
+    """Every main page: each menu entry's list (from the registry), a page of each type, the
+    agenda's views, tags, search, the account pages — and what an animator sees."""
+    from flask import url_for
+
+    from csti import registry
+
+    with live.app.test_request_context():
+        lists = [url_for(e.list_endpoint) for e in registry.nav_entries()]
+    visitor = ["/", site["territory"], *lists, "/agenda?view=calendar", "/agenda?view=map", "/tags", site["tag"],
+               "/search?q=nuit", "/search?q=nuit&kind=event", site["event"], site["training"], site["article"],
+               site["announcement"], site["project"], site["dossier"], site["actor"], site["page"],
+               "/login", "/register", "/forgot"]
+    animator = ["/events/new", "/articles/new", "/moderation", "/actors/moderation", "/account", "/me/content",
+                "/notifications", "/me/registrations", "/me/dossiers", site["roles"], site["event"]]
+    return [(None, list(dict.fromkeys(visitor))), (site["animator"], animator)]
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_no_page_is_wider_than_a_phone(live, new_context, width):
+# The controls people tap: buttons, menus, form fields, pagination, the labels of check boxes
+# and radio buttons; links inside text are left out (WCAG 2.5.8 exempts them), but not the
+# header's nor the pagination's.
+TAP_TARGETS = """() => [...document.querySelectorAll([
+    '.site-header a', '.site-header summary', '.site-header button', '.site-header input',
+    'main button', 'main .button', 'main input[type=submit]', 'main summary', 'main select',
+    'main input:not([type=hidden]):not([type=checkbox]):not([type=radio])', 'main textarea',
+    '.pagination a', 'main .check', 'main .tag-list a'].join(', '))]
+  .filter(el => el.offsetParent !== null && !el.closest('.visually-hidden, .skip-link, .leaflet-container'))
+  .filter(el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height < 43.5; })
+  .slice(0, 6)
+  .map(el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+       ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
+       + ' "' + (el.textContent.trim() || el.name || el.id).slice(0, 30) + '" '
+       + Math.round(el.getBoundingClientRect().height) + 'px')"""
+
+
+def _visit_every_page(live, new_context, width, check):
     site = _site(live)
-    wide = []
-    for who, paths in _pages(site):
+    found = []
+    for who, paths in _pages(live, site):
         page = new_context(viewport={"width": width, "height": 844}).new_page()
         if who:
             log_in(page, who)
@@ -58,10 +84,21 @@ def test_no_page_is_wider_than_a_phone(live, new_context, width):
             response = page.goto(path)
             assert response.ok, f"{path}: {response.status}"
             _settled(page)
-            overflow = page.evaluate(OVERFLOW)
-            if overflow:
-                wide.append(f"{path} ({who or 'visitor'}): {overflow}")
+            problem = check(page)
+            if problem:
+                found.append(f"{path} ({who or 'visitor'}): {problem}")
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_page_is_wider_than_a_phone(live, new_context, width):
+    wide = _visit_every_page(live, new_context, width, lambda page: page.evaluate(OVERFLOW))
     assert not wide, f"{len(wide)} pages wider than {width} px:\n  " + "\n  ".join(wide)
+
+
+def test_tap_targets_are_44_px_high_on_a_phone(live, new_context):
+    small = _visit_every_page(live, new_context, 390, lambda page: page.evaluate(TAP_TARGETS))
+    assert not small, f"{len(small)} pages with tap targets under 44 px:\n  " + "\n  ".join(small)
 
 
 def _phone_without_javascript(live, new_context):

@@ -474,3 +474,20 @@ def test_the_link_to_an_external_registration_only_while_it_makes_sense(testapp_
                        registration_url="https://billetterie.example.org/conf", schedule_status=status)
     page = testapp_en.get(path(event))
     assert (page.html.find("a", href="https://billetterie.example.org/conf") is not None) is shown
+
+
+@pytest.mark.parametrize("fields", [
+    {"registration_mode": "none"},
+    {"registration_mode": "external", "registration_url": ""},
+])
+def test_no_empty_registration_box_without_registration(testapp_en, make_event, occitanie, fields):
+    """Issue #13: an event without registration has no (empty, bordered) registration box."""
+    event = make_event(occitanie, "Conférence libre", start=in_days(10, 14), **fields)
+    page = testapp_en.get(path(event))
+    assert page.html.select(".registration-box") == []
+    assert page.html.select_one(".actor-aside dl.facts") is not None  # the practical information stays
+
+
+def test_registration_box_when_registration_is_on_the_site(testapp_en, workshop):
+    box = testapp_en.get(path(workshop)).html.select_one(f"#registration-{workshop.id}.registration-box")
+    assert box is not None and "2 places left" in box.text

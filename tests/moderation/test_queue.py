@@ -90,3 +90,36 @@ def test_others_cannot_moderate(testapp_en, db, factory):
     db.session.rollback()
     assert db.session.get(Article, article.id).status == "pending"
     assert db.session.get(Announcement, breton.id).status == "pending"
+
+
+def test_the_mail_is_signed_with_french_elision(testapp_en, db, factory, mails):
+    """Issue #13: "l’équipe d’animation d’Occitanie", not "de Occitanie"; "de Bretagne" stays;
+    English is untouched."""
+    _occitanie, article, _project, breton = _setup(db, factory)
+    aude = db.session.scalar(select(Article).where(Article.id == article.id)).author
+    aude.locale = "fr"
+    db.session.commit()
+    factory.user(email="anim-bzh@example.org", roles={breton.territory: "animator"})
+    login(testapp_en, "anim@example.org")
+    testapp_en.post(f"/content/{article.id}/approve", headers=csrf_headers(testapp_en.get("/moderation")))
+    assert "animation d’Occitanie" in mails[-1].body and "de Occitanie" not in mails[-1].body
+    login(testapp_en, "anim-bzh@example.org")
+    testapp_en.post(f"/content/{breton.id}/approve", headers=csrf_headers(testapp_en.get("/moderation")))
+    assert "animation de Bretagne" in mails[-1].body
+    db.session.rollback()
+    db.session.get(type(aude), aude.id).locale = "en"
+    db.session.commit()
+    login(testapp_en, "anim@example.org")
+    testapp_en.post(f"/content/{_project.id}/approve", headers=csrf_headers(testapp_en.get("/moderation")))
+    assert "— The animators of Occitanie" in mails[-1].body
+
+
+def test_elide_only_before_a_vowel():
+    from csti.text import elide
+
+    assert elide("L’équipe de Occitanie et de Bretagne", "Occitanie", "Bretagne") \
+        == "L’équipe d’Occitanie et de Bretagne"
+    assert elide("Le Hérault, la Isère, que Anne, De Ariège", "Hérault", "Isère", "Anne", "Ariège") \
+        == "Le Hérault, l’Isère, qu’Anne, D’Ariège"
+    assert elide("Message de Haute-Garonne", "Haute-Garonne") == "Message de Haute-Garonne"
+    assert elide("Rôle de Éloïse; Monde Éloïse", "Éloïse") == "Rôle d’Éloïse; Monde Éloïse"

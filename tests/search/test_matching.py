@@ -89,3 +89,19 @@ def test_what_a_query_requires():
     assert query_words("volcans volcans Volcans") == ["volcans"]
     assert len(query_words(" ".join(f"mot{n}" for n in range(50)))) == 12
     assert query_words("\x00robots\u200b") == ["robots"]
+
+
+def test_upcoming_events_rank_above_past_ones(make_event, make_article, occitanie):
+    """Issue #13: an event that is over ranks below an upcoming one, even with a better text
+    score (here the word in its title and summary); the other kinds keep their order."""
+    from .helpers import local_in
+
+    make_event(occitanie, "Nuit des étoiles", summary="Nuit des étoiles au pic", start=local_in(-30))
+    make_event(occitanie, "Soirée au planétarium", body="Pendant la nuit des étoiles.", start=local_in(5))
+    make_article(occitanie, "Étoiles filantes", body="Les étoiles filantes.")
+    make_article(occitanie, "Carnet", body="Une étoile.")
+    titles = found(search("étoiles"))
+    assert titles[-1] == "Nuit des étoiles" and titles.index("Soirée au planétarium") < 3
+    assert titles.index("Étoiles filantes") < titles.index("Carnet")  # as before
+    # Alone, the past event is found first: it is only its rank among the hits that changes.
+    assert found(search("pic")) == ["Nuit des étoiles"]

@@ -2,7 +2,7 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from ...models.events import Event
-from ...registry import HomeSection, register
+from ...registry import HomeSection, register, register_nav
 from .agenda import upcoming_events
 
 bp = Blueprint("events", __name__)
@@ -11,10 +11,12 @@ register(
     cached_endpoints=("events.agenda_geojson", "events.trainings", "events.territory_ics", "events.tag_ics",
                       "events.structure_ics"),
     feed_endpoints=("events.structure_ics", "events.tag_ics", "events.territory_ics", "events.event_ics"),
-    nav_label=_l("Agenda"), nav_order=10,
+    nav_label=_l("Agenda"), nav_order=10, nav_not_current=("events.trainings",),
     card_facts="events/_card_facts.html", card_loads=("venue",),
     home_section=HomeSection("events", _l("Upcoming events"), _l("No upcoming event."), _l("The whole agenda"),
                              query=upcoming_events,
                              feed=(_l("Subscribe (iCal)"), "events.agenda_ics", "events.territory_ics")))
+# The trainings' catalogue has its own entry, right after the agenda (current on it, not the agenda).
+register_nav("trainings", _l("Trainings"), "events.trainings", 15)
 
 from . import routes  # noqa: E402,F401
