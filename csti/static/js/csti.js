@@ -66,4 +66,12 @@
   });
   document.addEventListener("click", function (event) { closeMenusOutside(event.target); });
   document.addEventListener("focusin", function (event) { closeMenusOutside(event.target); });
+  // Wide screens show a list's filters whole (csti.css hides the "Filters (n)" summary); a
+  // browser without ::details-content would keep them folded: open them there.
+  function openFiltersOnWideScreens() {
+    if (!window.matchMedia("(min-width: 52.01rem)").matches) { return; }
+    document.querySelectorAll("details.filters-disclosure:not([open])").forEach(function (d) { d.open = true; });
+  }
+  openFiltersOnWideScreens();
+  window.addEventListener("resize", openFiltersOnWideScreens);
 })();
