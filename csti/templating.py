@@ -84,13 +84,25 @@ def role_label(role):
 
 
 def footer_pages():
+    """The footer's pages: those linked in it (``in_footer`` on the original page), each
+    shown in the visitor's language when a translation has it, else as the page for every
+    language, else as the original (models/pages.py)."""
     from .models import PUBLISHED, Page
 
     cache = getattr(request, "_csti_footer_pages", None)
     if cache is None:
-        cache = db.session.scalars(
-            select(Page).where(Page.in_footer.is_(True), Page.status == PUBLISHED).order_by(Page.title)
-        ).all()
+        locale = str(get_locale() or "")
+        linked = select(Page.id).where(Page.in_footer.is_(True), Page.translation_of_id.is_(None))
+        pages = db.session.scalars(select(Page).where(
+            Page.status == PUBLISHED, Page.id.in_(linked) | Page.translation_of_id.in_(linked)).order_by(Page.id)).all()
+        groups: dict[int, list] = {}
+        for page in pages:
+            groups.setdefault(page.translation_of_id or page.id, []).append(page)
+
+        def rank(page):
+            return (page.language != locale, page.language != "", page.translation_of_id is not None)
+
+        cache = sorted((min(group, key=rank) for group in groups.values()), key=lambda page: page.sort_key)
         request._csti_footer_pages = cache
     return cache
 

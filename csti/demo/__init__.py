@@ -85,6 +85,21 @@ PAGES = [
      "- Publier des informations vérifiées\n- Citer ses sources\n- Respecter les autres membres"),
 ]
 
+# English versions of the instance's pages: the footer shows them to English-speaking visitors.
+PAGES_EN = [
+    ("À propos", "About", "About csti",
+     "csti is the community platform of the networks of **scientific, technical and industrial "
+     "culture**. It lists the actors, shares their events and projects, and links the territories."
+     "\n\nIt is free software: any association can install it on a small server."),
+    ("Déclaration d'accessibilité", "Accessibility statement", "Compliance with the RGAA",
+     "We aim at compliance with the **RGAA 4.1** (WCAG 2.1 level AA). Pages are checked with the W3C "
+     "HTML validator and axe-core at every change.\n\nIf you meet an accessibility defect, write to "
+     "your territory's animators."),
+    ("Mentions légales", "Legal notice", "Publisher, hosting, personal data",
+     "Site published by the association that runs the network. Your data only serve the site; you "
+     "can download them or delete your account from your settings."),
+]
+
 
 def seed():
     """Create the demo data; returns lines describing what was done."""
@@ -119,9 +134,19 @@ def seed():
         if db.session.scalar(select(Page).where(Page.title == title)):
             continue
         page = Page(title=title, summary=summary, body=body, in_footer=footer, author=admin,
-                    territory=territories[slug] if slug else None)
+                    territory=territories[slug] if slug else None, language="fr")
         page.publish()
         page.add_tag("réseau CSTI")
+        db.session.add(page)
+        count += 1
+    db.session.flush()
+    for original_title, title, summary, body in PAGES_EN:
+        original = db.session.scalar(select(Page).where(Page.title == original_title))
+        if original is None or db.session.scalar(select(Page).where(Page.title == title)):
+            continue
+        page = Page(title=title, summary=summary, body=body, author=admin, language="en",
+                    translation_of=original)
+        page.publish()
         db.session.add(page)
         count += 1
     lines.append(f"{count} pages")

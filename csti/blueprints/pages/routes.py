@@ -3,6 +3,8 @@ from flask import flash, redirect
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from sqlalchemy import select
+
 from ...errors import fail
 from ...extensions import db
 from ...models import Page
@@ -29,16 +31,30 @@ class PageViews(ContentViews):
             form.territory.validators = []
         if not form.territory.choices:
             fail(403, _("Only animators and administrators write pages."))
+        # The page it translates: an original (a page that translates none), never itself.
+        originals = db.session.scalars(select(Page).where(Page.translation_of_id.is_(None))
+                                       .order_by(Page.sort_key)).all()
+        form.translation_of.choices = [(0, _("None: an original page"))] + [
+            (p.id, f"{p.title} ({p.language})" if p.language else p.title)
+            for p in originals if page is None or p.id != page.id]
         return form
 
     def fill(self, form, page) -> None:
         form.territory.data = page.territory_id or 0
         form.in_footer.data = page.in_footer
+        form.language.data = page.language
+        form.translation_of.data = page.translation_of_id or 0
 
     def save(self, page, form, creating: bool):
-        """Published at once, edited in place."""
+        """Published at once, edited in place. A page translated by others stays an original
+        (translations hang on one page)."""
+        if form.translation_of.data and not creating and page.translations:
+            form.translation_of.errors = [_("Other pages translate this one: it stays an original.")]
+            return None
         apply_common_fields(page, form)
         page.in_footer = form.in_footer.data
+        page.language = form.language.data or ""
+        page.translation_of_id = form.translation_of.data or None
         if creating:
             page.publish()
             db.session.add(page)
