@@ -8,6 +8,7 @@ from __future__ import annotations
 import colorsys
 import math
 import random
+import re
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from sqlalchemy import select
@@ -50,11 +51,14 @@ PALETTES = {
 }
 
 
-def motif_for(text: str) -> tuple[str, str]:
-    text = (text or "").lower()
-    for words, motif, alt in MOTIFS:
-        if any(word in text for word in words):
-            return motif, alt
+def motif_for(*texts: str) -> tuple[str, str]:
+    """The motif of the first text (a title, then tags) one of whose words starts like a
+    motif's word ("astronomie" → planets, "artificielle" is not "ciel")."""
+    for text in texts:
+        words = re.findall(r"\w+", (text or "").lower())
+        for keys, motif, alt in MOTIFS:
+            if any(word.startswith(key) for word in words for key in keys):
+                return motif, alt
     return DEFAULT_MOTIF
 
 
@@ -265,9 +269,10 @@ def seed(territories, users, lines):
         items = db.session.scalars(select(model).where(model.status == PUBLISHED, model.cover_image.is_(None))
                                    .order_by(model.id)).all()
         for item in items:
-            if rng.random() > share:
+            # What the homes show first (featured items) always has one.
+            if rng.random() > share and item.featured_rank is None:
                 continue
-            motif, alt = motif_for(" ".join([item.title, *(t.name for t in item.tags)]))
+            motif, alt = motif_for(item.title, " ".join(t.name for t in item.tags))
             item.cover_image = store_image(illustration(motif, rng), "covers", widths=COVER_WIDTHS)
             item.cover_alt = alt
             covers += 1
