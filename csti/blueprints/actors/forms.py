@@ -86,7 +86,7 @@ class ActorForm(ContentForm):
     email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     audiences = MultiCheckboxField(_l("Audiences"), choices=list(AUDIENCES.items()), validators=[Optional()])
-    logo = FileField(_l("Logo"), validators=[verify_image])
+    logo = FileField(_l("Logo file"), validators=[verify_image])
     logo_remove = BooleanField(_l("Remove the logo"))
     siret = StringField(_l("SIRET (optional)"), validators=[Optional(), valid_siret])
     rna = StringField(_l("RNA number (associations, optional)"), validators=[Optional(), valid_rna])

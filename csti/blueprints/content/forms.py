@@ -38,7 +38,7 @@ class ContentForm(Form):
     tags = StringField(_l("Tags"), validators=[Optional(), TagList()])
     # The cover (``images.ImageChanges.apply_cover``; templates: macros/images.html). A type
     # without one sets these four to None in its form.
-    cover = FileField(_l("Cover image"), validators=[verify_image])
+    cover = FileField(_l("Image file"), validators=[verify_image])
     cover_alt = StringField(_l("Description of the image"), validators=[Optional(), Length(max=COVER_ALT_MAX)])
     cover_decorative = BooleanField(_l("The image is decorative: it shows nothing the text does not say"))
     cover_remove = BooleanField(_l("Remove the image"))
