@@ -256,8 +256,8 @@ def badge(text: str, color, size=320, round_=True) -> Image.Image:
 
 def seed(territories, users, lines):
     """Images for the demo's content, structures, territories and a few members."""
-    from ..models.articles import Article
     from ..models.actors import Actor
+    from ..models.articles import Article
     from ..models.dossiers import Dossier
     from ..models.events import Event
     from ..models.projects import Project

@@ -15,7 +15,6 @@ from ...models import PENDING, AuditLog, Territory
 from ...models.actors import ACTOR_KINDS, Actor, ClaimRequest
 from ...policy import can
 from ..content.forms import TagForm
-from ..content.images import ImageChanges, fill_cover, save_with_images
 from ..content.helpers import (
     apply_common_fields,
     fill_common_fields,
@@ -23,6 +22,7 @@ from ..content.helpers import (
     review_if_moved,
     territory_choices,
 )
+from ..content.images import ImageChanges, fill_cover, save_with_images
 from . import bp
 from .directory import ActorFilter
 from .forms import ActorForm, ClaimForm, DecisionForm
