@@ -73,8 +73,27 @@ def lang_url(code):
     return url_for("main.set_language", code=code, next=request.full_path.rstrip("?"))
 
 
-def media_url(path):
-    return url_for("main.media", path=path) if path else None
+def media_url(path, external=False):
+    return url_for("main.media", path=path, _external=external) if path else None
+
+
+def media_srcset(path) -> str:
+    """The ``srcset`` of a stored image: its narrower copies and itself ("" when it has none,
+    an upload older than the variants: ``src`` alone then)."""
+    from .uploads import image_info
+
+    variants = image_info(path).variants
+    if len(variants) < 2:
+        return ""
+    return ", ".join(f"{url_for('main.media', path=p)} {w}w" for p, w in variants)
+
+
+def media_size(path):
+    """(width, height) of a stored image, (None, None) when unknown."""
+    from .uploads import image_info
+
+    info = image_info(path)
+    return info.width, info.height
 
 
 def role_label(role):
@@ -164,6 +183,8 @@ def init_app(app):
         htmx_config=lambda: json.dumps(HTMX_CONFIG),
         lang_url=lang_url,
         media_url=media_url,
+        media_srcset=media_srcset,
+        media_size=media_size,
         current_locale=lambda: str(get_locale()),
         footer_pages=footer_pages,
         nav_entries=registry.nav_entries,

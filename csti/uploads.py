@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 import warnings
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -51,9 +53,28 @@ def open_verified(storage) -> Image.Image:
     return image
 
 
-def save_image(storage, folder: str, max_size=(1600, 1600), square: int | None = None) -> str:
-    """Verify, resize and store; return the path relative to the upload directory."""
-    image = open_verified(storage)
+# Narrower copies written next to an image wider than each (``<name>-480w.webp``…): what
+# ``srcset`` offers, so a phone or a card loads no more than it shows. The stored path stays
+# the key (the full-size file); the variants' names derive from it.
+VARIANT_WIDTHS = (480, 960)
+
+
+def variant_path(relative: str, width: int) -> str:
+    stem, dot, ext = relative.rpartition(".")
+    return f"{stem}-{width}w.{ext}" if dot else f"{relative}-{width}w"
+
+
+def save_image(storage, folder: str, max_size=(1600, 1600), square: int | None = None,
+               widths=VARIANT_WIDTHS) -> str:
+    """Verify, resize and store (with the narrower ``widths``); return the path relative to the
+    upload directory."""
+    return store_image(open_verified(storage), folder, max_size=max_size, square=square, widths=widths)
+
+
+def store_image(image: Image.Image, folder: str, max_size=(1600, 1600), square: int | None = None,
+                widths=VARIANT_WIDTHS) -> str:
+    """Store an opened image (an upload once verified, or one drawn by the demo data) as WebP,
+    with a copy at each of ``widths`` narrower than it; return its path."""
     image = ImageOps.exif_transpose(image)
     if square:
         image = ImageOps.fit(image.convert("RGB"), (square, square))
@@ -62,16 +83,73 @@ def save_image(storage, folder: str, max_size=(1600, 1600), square: int | None =
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if "transparency" in image.info or image.mode in ("P", "LA") else "RGB")
     relative = f"{folder}/{uuid.uuid4().hex}.webp"
-    target = Path(current_app.config["UPLOAD_DIR"]) / relative
+    root = Path(current_app.config["UPLOAD_DIR"])
+    target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    image.save(target, "WEBP", quality=85)
+    written = []
+    try:
+        image.save(target, "WEBP", quality=85)
+        written.append(target)
+        for width in sorted(widths or (), reverse=True):
+            if width >= image.width:
+                continue
+            height = max(1, round(image.height * width / image.width))
+            smaller = image.resize((width, height), Image.LANCZOS)
+            path = root / variant_path(relative, width)
+            smaller.save(path, "WEBP", quality=82)
+            written.append(path)
+    except Exception:
+        for path in written:  # nothing half-written: a full disk leaves no stray file
+            path.unlink(missing_ok=True)
+        raise
     return relative
 
 
-def delete_upload(relative: str | None) -> None:
-    if not relative:
-        return
+def _resolve(relative: str) -> Path | None:
     root = Path(current_app.config["UPLOAD_DIR"]).resolve()
     path = (root / relative).resolve()
-    if root in path.parents and path.is_file():
-        path.unlink()
+    return path if root in path.parents else None
+
+
+def delete_upload(relative: str | None) -> None:
+    """Remove a stored image and its narrower copies."""
+    if not relative:
+        return
+    for name in (relative, *(variant_path(relative, w) for w in ALL_VARIANT_WIDTHS)):
+        path = _resolve(name)
+        if path is not None and path.is_file():
+            path.unlink()
+    _image_info.cache_clear()
+
+
+# Every width a variant was ever written at (a new width is added here, an old one kept).
+ALL_VARIANT_WIDTHS = (160, 480, 960)
+
+
+class ImageInfo(NamedTuple):
+    width: int | None
+    height: int | None
+    variants: tuple[tuple[str, int], ...]  # (path, width), narrowest first, the full size last
+
+
+@lru_cache(maxsize=4096)
+def _image_info(root: str, relative: str) -> ImageInfo:
+    path = _resolve(relative)
+    if path is None or not path.is_file():
+        return ImageInfo(None, None, ())
+    try:
+        with Image.open(path) as image:  # reads the header only
+            width, height = image.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return ImageInfo(None, None, ())
+    variants = [(variant_path(relative, w), w) for w in ALL_VARIANT_WIDTHS
+                if w < width and (path.parent / Path(variant_path(relative, w)).name).is_file()]
+    return ImageInfo(width, height, (*variants, (relative, width)))
+
+
+def image_info(relative: str | None) -> ImageInfo:
+    """A stored image's size and its variants (an upload older than the variants has none);
+    remembered per process: a stored path never changes, a deleted one is forgotten."""
+    if not relative:
+        return ImageInfo(None, None, ())
+    return _image_info(str(current_app.config["UPLOAD_DIR"]), relative)

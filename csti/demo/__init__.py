@@ -160,7 +160,8 @@ def extend_seed(territories, users, lines):
     """Hook for the content types added by later issues."""
     from importlib import import_module
 
-    for module in ("csti.demo.actors", "csti.demo.events", "csti.demo.publishing", "csti.demo.dossiers"):
+    for module in ("csti.demo.actors", "csti.demo.events", "csti.demo.publishing", "csti.demo.dossiers",
+                   "csti.demo.images"):
         try:
             mod = import_module(module)
         except ModuleNotFoundError:

@@ -34,6 +34,7 @@ STATUS_LABELS = {
 TITLE_MAX = 200
 SUMMARY_MAX = 500
 BODY_MAX = 100_000
+COVER_ALT_MAX = 300
 
 # Structures (actors) that own a piece of content. Both ends are content rows.
 content_owner = Table(
@@ -66,6 +67,9 @@ class Content(db.Model):
     status: Mapped[str] = mapped_column(String(12), default=DRAFT)
     moderation_note: Mapped[str] = mapped_column(Text, default="")
     cover_image: Mapped[str | None] = mapped_column(String(255))
+    # The cover's text alternative for its page; "" when there is none or it is decorative
+    # (cards always show it as decoration: the title follows).
+    cover_alt: Mapped[str] = mapped_column(String(COVER_ALT_MAX), default="", server_default="")
     # "À la une": set by the territory's animators; lower ranks first, NULL = not featured.
     featured_rank: Mapped[int | None] = mapped_column()
     created_at = mapped_column(UTCDateTime, default=utcnow)

@@ -38,6 +38,13 @@ class Territory(db.Model):
     def __repr__(self):
         return f"<Territory {self.slug}>"
 
+    @property
+    def theme_version(self) -> str:
+        """Part of its stylesheet's URL (``csti/theming.py``): changes with its colours."""
+        from ..theming import theme_version
+
+        return theme_version(self)
+
     def members_with_role(self, role):
         return [m.user for m in self.memberships if m.role == role]
 

@@ -2,6 +2,7 @@
 a news article (even ``n``), published for the site's structure."""
 from csti.models import Article
 
+from ..images import stored_cover
 from ..samples import publish
 
 
@@ -14,4 +15,5 @@ def make(site, n):
     else:
         article.article_kind = "news"
     article.owners = [site.owner]
+    article.cover_image, article.cover_alt = stored_cover(), "Un ciel étoilé au-dessus d’une foule"
     return publish(site, article)

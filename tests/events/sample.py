@@ -6,6 +6,7 @@ from csti.blueprints.events.schedule import schedule
 from csti.models import Event
 from csti.models.base import utcnow
 
+from ..images import stored_cover
 from ..samples import publish
 
 
@@ -18,4 +19,5 @@ def make(site, n):
     schedule(event, start, start + timedelta(hours=2))
     event.owners = [site.owner]
     event.audiences = ["general_public", "families"]
+    event.cover_image, event.cover_alt = stored_cover(), "Un ciel étoilé au-dessus d’une foule"
     return publish(site, event)

@@ -324,7 +324,7 @@ def edit_profile():
     upload = form.avatar.data
     if upload is not None and getattr(upload, "filename", ""):
         try:
-            new_avatar = save_image(upload, "avatars", square=256)
+            new_avatar = save_image(upload, "avatars", square=256, widths=())
         except ImageError as error:
             form.avatar.errors.append(str(error))
             return _settings_page(profile_form=form, status=422)

@@ -4,6 +4,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     EmailField,
     FloatField,
     SelectField,
@@ -25,6 +26,7 @@ from ...forms import HTTP_URL, Form, MultiCheckboxField
 from ...models.actors import ACTOR_KINDS, SOCIAL_NETWORKS
 from ...models.audiences import AUDIENCES
 from ..content.forms import ContentForm
+from ..content.images import verify_image
 from .geo import postcode_exists
 
 
@@ -84,7 +86,8 @@ class ActorForm(ContentForm):
     email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     audiences = MultiCheckboxField(_l("Audiences"), choices=list(AUDIENCES.items()), validators=[Optional()])
-    logo = FileField(_l("Logo"))
+    logo = FileField(_l("Logo file"), validators=[verify_image])
+    logo_remove = BooleanField(_l("Remove the logo"))
     siret = StringField(_l("SIRET (optional)"), validators=[Optional(), valid_siret])
     rna = StringField(_l("RNA number (associations, optional)"), validators=[Optional(), valid_rna])
 

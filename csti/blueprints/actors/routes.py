@@ -14,7 +14,6 @@ from ...listing import card_options, paginate
 from ...models import PENDING, AuditLog, Territory
 from ...models.actors import ACTOR_KINDS, Actor, ClaimRequest
 from ...policy import can
-from ...uploads import ImageError, delete_upload, save_image
 from ..content.forms import TagForm
 from ..content.helpers import (
     apply_common_fields,
@@ -23,6 +22,7 @@ from ..content.helpers import (
     review_if_moved,
     territory_choices,
 )
+from ..content.images import ImageChanges, fill_cover, save_with_images
 from . import bp
 from .directory import ActorFilter
 from .forms import ActorForm, ClaimForm, DecisionForm
@@ -146,16 +146,6 @@ def _geocode_into(form) -> None:
         flash(_("Location found: check the point on the map, then save."), "success")
 
 
-def _save_logo(form, actor) -> bool:
-    if form.logo.data and getattr(form.logo.data, "filename", ""):
-        try:
-            actor.logo = save_image(form.logo.data, "logos", max_size=(480, 480))
-        except ImageError as error:
-            form.logo.errors.append(str(error))
-            return False
-    return True
-
-
 @bp.route("/actors/new", methods=["GET", "POST"])
 @login_required
 def create():
@@ -170,16 +160,22 @@ def create():
             actor = Actor(author=current_user)
             apply_common_fields(actor, form)
             apply_form(actor, form)
-            if _save_logo(form, actor):
+            changes = ImageChanges()
+
+            def save():
+                changes.apply_logo(actor, form)
+                changes.apply_cover(actor, form)
                 propose(actor, current_user, manage=request.form.get("i_manage") == "1")
                 db.session.commit()
-                if actor.is_published:
-                    flash(_("The structure is published."), "success")
-                else:
-                    flash(_("Thank you! The animators of %(t)s will review the structure.",
-                            t=actor.territory.name), "success")
-                return redirect(actor.url, code=303)
-            db.session.rollback()
+                return True
+
+            save_with_images(changes, save)
+            if actor.is_published:
+                flash(_("The structure is published."), "success")
+            else:
+                flash(_("Thank you! The animators of %(t)s will review the structure.",
+                        t=actor.territory.name), "success")
+            return redirect(actor.url, code=303)
     status = 422 if form.errors or duplicates else 200
     return render("actors/form.html", form=form, item=None, duplicates=duplicates, status=status)
 
@@ -192,21 +188,26 @@ def edit(id):
     if form.is_submitted() and request.form.get("action") == "geocode" and geocoding_enabled():
         _geocode_into(form)
         return render("actors/form.html", form=form, item=actor, duplicates=[])
+    form.current_cover = actor.cover_image
     if form.validate_on_submit():
-        old_logo = actor.logo
         apply_common_fields(actor, form)
         apply_form(actor, form)
-        if _save_logo(form, actor):
+        changes = ImageChanges()
+
+        def save():
+            changes.apply_logo(actor, form)
+            changes.apply_cover(actor, form)
             review_if_moved(actor, current_user)
             updated(actor, current_user)
             db.session.commit()
-            if actor.logo != old_logo:
-                delete_upload(old_logo)
-            flash(_("Saved."), "success")
-            return redirect(actor.url, code=303)
-        db.session.rollback()
+            return True
+
+        save_with_images(changes, save)
+        flash(_("Saved."), "success")
+        return redirect(actor.url, code=303)
     if not form.is_submitted():
         fill_common_fields(form, actor)
+        fill_cover(form, actor)
         fill_form(form, actor)
     return render("actors/form.html", form=form, item=actor, duplicates=[],
                   status=422 if form.errors else 200)

@@ -43,7 +43,7 @@ def _save_territory(form, territory):
         return False
     if form.logo.data and getattr(form.logo.data, "filename", ""):
         try:
-            territory.logo = save_image(form.logo.data, "territories", max_size=(400, 400))
+            territory.logo = save_image(form.logo.data, "territories", max_size=(400, 400), widths=(160,))
         except ImageError as error:
             form.logo.errors.append(str(error))
             return False

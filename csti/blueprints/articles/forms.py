@@ -9,7 +9,6 @@ from ..content.forms import OwnedContentForm
 
 class ArticleForm(OwnedContentForm):
     article_kind = SelectField(_l("Kind of article"), choices=list(ARTICLE_KINDS.items()), validators=[DataRequired()])
-    cover = FileField(_l("Cover image"))
     image = FileField(_l("Insert an image in the text"))
     image_alt = StringField(_l("Description of the image (for people who cannot see it)"),
                             validators=[Optional(), Length(max=200)])

@@ -32,17 +32,6 @@ class ArticleViews(ContentViews):
     def index_context(self) -> dict:
         return {"formats": False}
 
-    def apply(self, article, form) -> bool:
-        """The cover; False when it is not an image."""
-        upload = form.cover.data
-        if upload is not None and getattr(upload, "filename", ""):
-            try:
-                article.cover_image = save_image(upload, "covers", max_size=(1600, 900))
-            except ImageError as error:
-                form.cover.errors.append(str(error))
-                return False
-        return True
-
     def editor_action(self, form):
         """Buttons that re-render the form without saving: a preview, an image inserted in the text."""
         preview = preview_requested(form)

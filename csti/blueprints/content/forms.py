@@ -1,12 +1,14 @@
 """Forms shared by every content type (docs/architecture.md §4): subclass ``ContentForm``, or
 ``OwnedContentForm`` for a type published for structures (its views declare ``owners = True``)."""
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...forms import Form, MultiCheckboxField
-from ...models.content import BODY_MAX, SUMMARY_MAX, TITLE_MAX
+from ...models.content import BODY_MAX, COVER_ALT_MAX, SUMMARY_MAX, TITLE_MAX
 from ...models.tags import TAG_MAX_LENGTH, Tag
+from .images import uploaded, verify_image
 
 
 def split_tags(raw: str) -> list[str]:
@@ -34,6 +36,25 @@ class ContentForm(Form):
         "The text is too long (%(max)d characters at most).", max=BODY_MAX))])
     territory = SelectField(_l("Territory"), coerce=int, validators=[DataRequired(message=_l("Choose a territory."))])
     tags = StringField(_l("Tags"), validators=[Optional(), TagList()])
+    # The cover (``images.ImageChanges.apply_cover``; templates: macros/images.html). A type
+    # without one sets these four to None in its form.
+    cover = FileField(_l("Image file"), validators=[verify_image])
+    cover_alt = StringField(_l("Description of the image"), validators=[Optional(), Length(max=COVER_ALT_MAX)])
+    cover_decorative = BooleanField(_l("The image is decorative: it shows nothing the text does not say"))
+    cover_remove = BooleanField(_l("Remove the image"))
+    # The stored cover of the item edited (set by the views): an image kept needs its description too.
+    current_cover = None
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if "cover" in self and not self.cover.errors and not self.cover_alt.errors:
+            kept = self.current_cover and not self.cover_remove.data
+            if (uploaded(self.cover) or kept) and not self.cover_decorative.data \
+                    and not (self.cover_alt.data or "").strip():
+                self.cover_alt.errors.append(_l(
+                    "Describe the image for people who cannot see it, or mark it as decorative."))
+                ok = False
+        return ok
 
 
 class OwnedContentForm(ContentForm):

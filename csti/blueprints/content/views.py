@@ -36,6 +36,8 @@ from .helpers import (
     set_owner_choices,
     territory_choices,
 )
+from .images import ImageChanges, fill_cover
+from .images import save_with_images as guarded_save
 
 PER_PAGE = 20
 FEED_SIZE = 50
@@ -227,6 +229,18 @@ class ContentViews:
             return str(self.pending_message)
         return str(self.published_message)
 
+    def save_with_images(self, item, form, creating: bool):
+        """``save`` with the form's cover (``images.py``): the upload stored first, removed again
+        when the save refuses or fails; the replaced file removed once the save committed — for
+        every type, whether it overrides ``save`` or not."""
+        changes = ImageChanges()
+
+        def run():
+            changes.apply_cover(item, form)
+            return self.save(item, form, creating)
+
+        return guarded_save(changes, run)
+
     def save(self, item, form, creating: bool):
         """Hook: apply the form and save (``helpers.save_content``); None when refused."""
         apply_common_fields(item, form)
@@ -248,6 +262,7 @@ class ContentViews:
             form.owners.data = [a.id for a in item.owners]
         for name in self.fields:
             form[name].data = getattr(item, name)
+        fill_cover(form, item)
         self.fill(form, item)
 
     def create(self):
@@ -255,11 +270,12 @@ class ContentViews:
         if not form.is_submitted():
             self.initial(form)
         return form_page(self.template("form"), form, None,
-                         lambda: self.save(self.model(author=current_user), form, creating=True),
+                         lambda: self.save_with_images(self.model(author=current_user), form, creating=True),
                          editor_action=self.editor_action)
 
     def edit(self, id):
         item = self.load_for_edit(id)
         form = self.build_form(item)
-        return form_page(self.template("form"), form, item, lambda: self.save(item, form, creating=False),
+        form.current_cover = item.cover_image
+        return form_page(self.template("form"), form, item, lambda: self.save_with_images(item, form, creating=False),
                          fill=self._fill, editor_action=self.editor_action)

@@ -11,3 +11,5 @@ class PageForm(ContentForm):
     in_footer = BooleanField(_l("Link it in the footer"))
     language = SelectField(_l("Language of the page"), choices=PAGE_LANGUAGES, default="")
     translation_of = SelectField(_l("Translation of"), coerce=int, default=0)
+    # Editorial pages have no cover.
+    cover = cover_alt = cover_decorative = cover_remove = None

@@ -21,6 +21,20 @@ def get_territory(slug) -> Territory:
     return territory
 
 
+@bp.get("/t/<slug>/theme.css")
+def theme(slug):
+    """The territory's accent colour, made AA-safe (``csti/theming.py``), for its pages. Its URL
+    carries ``?v=`` the colours' version: cached for a day."""
+    from flask import Response
+
+    from ...theming import theme_css
+
+    response = Response(theme_css(get_territory(slug)), mimetype="text/css")
+    response.cache_control.public = True
+    response.cache_control.max_age = 24 * 3600
+    return response
+
+
 @bp.get("/t/<slug>")
 def home(slug):
     from ...homes import home_sections
