@@ -13,11 +13,20 @@ from .policy import can
 
 
 def submit(item: Content, user) -> None:
-    """Publish ``item`` now if ``user`` may publish it without review, else queue it for review."""
+    """Publish ``item`` now if ``user`` may publish it without review, else queue it for review.
+    Where an item becomes published — here and in ``decide`` — its followers are told."""
     if can(user, "publish", item):
         item.publish()
+        _announce(item)
     else:
         item.status = PENDING
+
+
+def _announce(item: Content) -> None:
+    """The followers of its author, structures and tags are told once it is committed."""
+    from .blueprints.follows.operations import announce
+
+    announce(item)
 
 
 def moderated_territories(user) -> list[Territory]:
@@ -53,6 +62,7 @@ def decide(item: Content, by, approve: bool, reason: str = "") -> None:
     that a rejection has a reason); recorded in the audit log, the author notified in-app."""
     if approve:
         item.publish()
+        _announce(item)
     else:
         item.reject(reason)
     AuditLog.record(by, f"{item.kind}.{'approved' if approve else 'rejected'}", item, item.territory,
