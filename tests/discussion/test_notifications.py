@@ -114,3 +114,30 @@ def test_every_kind_of_notification_names_who_did_it(testapp_en, db, factory, lo
     sentences = [" ".join(li.get_text().split()).split(" · ")[0]
                  for li in testapp_en.get("/notifications").html.select(".notifications li")]
     assert sorted(sentences) == sorted(expected.values())
+
+
+def test_the_page_runs_as_many_queries_for_more_notifications(testapp_en, db, factory, log_in):
+    from csti.models import Article
+
+    territory = factory.territory()
+    author = factory.user()
+    log_in(testapp_en, author)
+    counts = []
+    for n in (2, 8):
+        for i in range(n):
+            other = factory.user()
+            article = Article(title=f"Article {n}-{i}", territory=territory, author=other, article_kind="news")
+            article.publish()
+            db.session.add(article)
+            db.session.commit()
+            _notify(db, author, article, other, kind="new_content")
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            page = testapp_en.get("/notifications")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert len(page.html.select(".notifications li")) >= n
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts

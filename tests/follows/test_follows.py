@@ -155,3 +155,36 @@ def test_a_private_dossier_one_followed_is_not_listed_to_others(testapp_en, db, 
     log_in(testapp_en, reader)
     page = testapp_en.get("/me/follows")
     assert "Le ciel en famille" not in page.text
+
+
+def test_what_i_follow_runs_as_many_queries_for_more_rows(testapp_en, db, factory, log_in, make_actor, site):
+    from sqlalchemy import event
+
+    from csti.blueprints.follows.operations import follow
+    from csti.models import Article
+
+    reader = factory.user()
+    log_in(testapp_en, reader)
+    counts = []
+    for n in (1, 4):
+        for i in range(n):
+            person = factory.user()
+            article = Article(title=f"Article {n}-{i}", territory=site["territory"], author=person,
+                              article_kind="news")
+            article.add_tag(f"theme-{n}-{i}")
+            article.publish()
+            db.session.add(article)
+            db.session.commit()
+            for target in (person, make_actor(site["territory"]), article.tags[0], article):
+                follow(reader, target)
+            db.session.commit()
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            page = testapp_en.get("/me/follows")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert len(page.html.select(".follows-list li")) == 4 * (n + (1 if n == 4 else 0))
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
