@@ -101,7 +101,7 @@ def _follows_and_notifications(db, site):
     project = db.session.scalar(select(Project))
     for target in (author, db.session.scalar(select(Actor)), db.session.scalar(select(Tag)), project):
         follow(member, target)
-    for kind in ("comment", "reply", "help", "approved", "rejected", "new_content", "content_update"):
+    for kind in ("comment", "reply", "help", "approved", "rejected", "new_content", "content_update", "dossier_item"):
         db.session.add(Notification(user_id=member.id, kind=kind, actor_id=author.id, content_id=project.id))
     db.session.commit()
 

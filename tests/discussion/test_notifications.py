@@ -106,6 +106,7 @@ def test_every_kind_of_notification_names_who_did_it(testapp_en, db, factory, lo
         "help": "Camille Martin offers to help your project “Capteurs citoyens”.",
         "new_content": "Camille Martin published “Capteurs citoyens”.",
         "content_update": "Camille Martin posted news of “Capteurs citoyens”.",
+        "dossier_item": "Camille Martin added a publication to the dossier “Capteurs citoyens”.",
         "approved": "Your publication “Capteurs citoyens” is published: Ada Animatrice approved it.",
     }
     for kind in expected:

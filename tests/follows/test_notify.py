@@ -211,3 +211,22 @@ def test_a_followed_project_s_news_reach_its_followers(testapp_en, db, factory, 
     login(testapp_en, fan.email)
     text = _sentence(testapp_en.get("/notifications").html.select_one(".notifications li"))
     assert text.startswith("Camille Martin posted news of “Capteurs citoyens”.")
+
+
+def test_a_followed_dossier_s_new_items_reach_its_followers(testapp_en, db, factory, world):
+    from csti.blueprints.dossiers.operations import add_item
+
+    author = world["author"]
+    dossier = Dossier(title="Le ciel en famille", territory=world["territory"], author=author)
+    dossier.publish()
+    db.session.add(dossier)
+    db.session.commit()
+    fan = factory.user(name="Fan", locale="en")
+    follow(fan, dossier)
+    db.session.commit()
+    add_item(dossier, world["structure"], author)
+    db.session.commit()
+    assert _told(db, dossier, "dossier_item") == {fan.id: (1, author.id)}
+    login(testapp_en, fan.email)
+    text = _sentence(testapp_en.get("/notifications").html.select_one(".notifications li"))
+    assert text.startswith("Camille Martin added a publication to the dossier “Le ciel en famille”.")

@@ -100,6 +100,7 @@ def followed(user) -> dict:
 # Written in bulk: one INSERT … SELECT per published item, whatever its number of followers.
 NEW_CONTENT = "new_content"
 CONTENT_UPDATE = "content_update"
+DOSSIER_ITEM = "dossier_item"
 _PENDING_KEY = "csti_follows_announce"
 
 
@@ -151,12 +152,13 @@ def notify_new_content(item: Content) -> None:
     _insert_notifications(item, union(*parts).subquery(), NEW_CONTENT, item.author_id, skip_if_told=True)
 
 
-def notify_update(item: Content, by) -> None:
-    """The followers of ``item`` (a project, a dossier…) are told of its news, written by ``by``."""
+def notify_update(item: Content, by, kind: str = CONTENT_UPDATE) -> None:
+    """The followers of ``item`` are told of its news by ``by``: a project's timeline
+    (``content_update``), a publication added to a dossier (``dossier_item``)."""
     if not item.is_published:
         return
     followers = select(Follow.follower_id).where(Follow.content_id == item.id).subquery()
-    _insert_notifications(item, followers, CONTENT_UPDATE, getattr(by, "id", None), skip_if_told=False)
+    _insert_notifications(item, followers, kind, getattr(by, "id", None), skip_if_told=False)
 
 
 def _announce_pending(session) -> None:
