@@ -104,13 +104,13 @@ DOSSIER_ITEM = "dossier_item"
 _PENDING_KEY = "csti_follows_announce"
 
 
-def announce(item: Content) -> None:
+def announce(item: Content, first_time: bool = True) -> None:
     """Tell the followers of ``item``'s author, owning structures and tags that it is published,
     once the transaction commits (its tags and owners are then final and it has an id).
-    ``csti.moderation`` calls it where an item becomes published (submit, decide)."""
-    pending = db.session.info.setdefault(_PENDING_KEY, [])
-    if item not in pending:
-        pending.append(item)
+    ``csti.moderation`` calls it where an item becomes published (submit, decide);
+    ``first_time``: it was never published before, so nobody was told of it yet."""
+    pending = db.session.info.setdefault(_PENDING_KEY, {})
+    pending[item] = pending.get(item, True) and first_time
 
 
 def _insert_notifications(item: Content, followers, kind: str, actor_id, skip_if_told: bool) -> None:
@@ -120,9 +120,10 @@ def _insert_notifications(item: Content, followers, kind: str, actor_id, skip_if
     candidates = select(followers.c.follower_id).distinct()
     if actor_id is not None:
         candidates = candidates.where(followers.c.follower_id != actor_id)
-    if skip_if_told:
-        told = select(Notification.user_id).where(Notification.content_id == item.id, Notification.kind == kind)
-        candidates = candidates.where(followers.c.follower_id.not_in(told))
+    if skip_if_told:  # through each follower's own notifications (indexed by user), not all of them
+        told = (select(Notification.id).where(Notification.user_id == followers.c.follower_id,
+                                              Notification.content_id == item.id, Notification.kind == kind))
+        candidates = candidates.where(~told.exists())
     if not can(None, "view", item):  # not public: check each follower (never the case of published items today)
         ids = db.session.scalars(candidates).all()
         people = db.session.scalars(select(User).where(User.id.in_(ids))).all() if ids else []
@@ -139,17 +140,18 @@ def _insert_notifications(item: Content, followers, kind: str, actor_id, skip_if
         ["user_id", "kind", "actor_id", "content_id", "created_at"], source))
 
 
-def notify_new_content(item: Content) -> None:
+def notify_new_content(item: Content, first_time: bool = False) -> None:
     """The followers of the author, of the owning structures and of the tags of the published
     ``item`` are told once (never the author; never twice for the same item, should it go back
-    to review and be approved again)."""
+    to review and be approved again: unless ``first_time``, those already told are skipped)."""
     parts = [select(Follow.follower_id).where(
         Follow.content_id.in_(select(content_owner.c.actor_id).where(content_owner.c.content_id == item.id))),
         select(Follow.follower_id).where(
         Follow.tag_id.in_(select(content_tag.c.tag_id).where(content_tag.c.content_id == item.id)))]
     if item.author_id is not None:
         parts.append(select(Follow.follower_id).where(Follow.followed_user_id == item.author_id))
-    _insert_notifications(item, union(*parts).subquery(), NEW_CONTENT, item.author_id, skip_if_told=True)
+    _insert_notifications(item, union(*parts).subquery(), NEW_CONTENT, item.author_id,
+                           skip_if_told=not first_time)
 
 
 def notify_update(item: Content, by, kind: str = CONTENT_UPDATE) -> None:
@@ -166,9 +168,9 @@ def _announce_pending(session) -> None:
     if not items:
         return
     session.flush()
-    for item in items:
+    for item, first_time in items.items():
         if item.id is not None and item.status == "published" and item in session:
-            notify_new_content(item)
+            notify_new_content(item, first_time)
 
 
 @event.listens_for(Session, "before_commit")
