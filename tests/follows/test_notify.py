@@ -230,3 +230,21 @@ def test_a_followed_dossier_s_new_items_reach_its_followers(testapp_en, db, fact
     login(testapp_en, fan.email)
     text = _sentence(testapp_en.get("/notifications").html.select_one(".notifications li"))
     assert text.startswith("Camille Martin added a publication to the dossier “Le ciel en famille”.")
+
+
+def test_only_followers_who_may_view_the_item_are_told(db, world, monkeypatch):
+    """Should a published item not be public (a rule of ``can()``), each follower is checked."""
+    from csti.blueprints.follows import operations
+    from csti.moderation import submit
+
+    p = world["people"]
+    hidden_from = {None, p["of_tag"].id}
+    real_can = operations.can
+    monkeypatch.setattr(operations, "can", lambda user, action, obj=None: (
+        getattr(user, "id", None) not in hidden_from and real_can(user, action, obj)))
+    article = Article(title="Réservé", territory=world["territory"], author=world["author"], article_kind="news")
+    article.add_tag("astronomie")
+    db.session.add(article)
+    submit(article, world["author"])
+    db.session.commit()
+    assert set(_told(db, article)) == {p["of_author"].id, p["of_all"].id}
