@@ -13,11 +13,21 @@ from .policy import can
 
 
 def submit(item: Content, user) -> None:
-    """Publish ``item`` now if ``user`` may publish it without review, else queue it for review."""
+    """Publish ``item`` now if ``user`` may publish it without review, else queue it for review.
+    Where an item becomes published — here and in ``decide`` — its followers are told."""
     if can(user, "publish", item):
+        first_time = item.published_at is None
         item.publish()
+        _announce(item, first_time)
     else:
         item.status = PENDING
+
+
+def _announce(item: Content, first_time: bool) -> None:
+    """The followers of its author, structures and tags are told once it is committed."""
+    from .blueprints.follows.operations import announce
+
+    announce(item, first_time)
 
 
 def moderated_territories(user) -> list[Territory]:
@@ -52,7 +62,9 @@ def decide(item: Content, by, approve: bool, reason: str = "") -> None:
     """Publish or reject ``item`` (the caller checked the permission, that it is pending and
     that a rejection has a reason); recorded in the audit log, the author notified in-app."""
     if approve:
+        first_time = item.published_at is None
         item.publish()
+        _announce(item, first_time)
     else:
         item.reject(reason)
     AuditLog.record(by, f"{item.kind}.{'approved' if approve else 'rejected'}", item, item.territory,

@@ -53,6 +53,8 @@ class ContentType:
     - ``home_section``: its section on the home pages (a ``HomeSection``), None for none;
     - ``card_facts``: the template of what its card adds to the common card (a project's needs,
       an announcement's deadline…), rendered with ``item`` (``templates/macros/card.html``);
+    - ``followable``: its page has a "Follow" button (``content/show.html``): its followers
+      are told of its news (a structure's new publications, a project's timeline…);
     - ``card_loads``: the relationships its card shows, loaded with the list (by a second query,
       with their own card's options); ``card_skips``: relationships loaded by default that its
       card does not show (``listing.card_options``).
@@ -72,6 +74,7 @@ class ContentType:
     card_facts: str | None = None
     card_loads: tuple[str, ...] = ()
     card_skips: tuple[str, ...] = ()
+    followable: bool = False
 
     @property
     def label(self):
@@ -187,6 +190,12 @@ def cached_endpoints() -> frozenset[str]:
 def feed_endpoints() -> frozenset[str]:
     """The types' feeds, answered to conditional requests (ETag, Last-Modified)."""
     return frozenset(e for t in _types.values() for e in (t.feed_endpoint, *t.feed_endpoints) if e)
+
+
+def followable(item) -> bool:
+    """Whether ``item``'s page offers to follow it (its type is declared ``followable``)."""
+    content_type = _types.get(getattr(item, "kind", None))
+    return content_type is not None and content_type.followable
 
 
 def structure_kinds() -> tuple[str, ...]:

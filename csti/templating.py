@@ -136,7 +136,8 @@ def follow_helpers():
     from .blueprints.follows import operations as follows
 
     return dict(is_following=follows.is_following, follower_count=follows.follower_count,
-                follow_kind=follows.target_type)
+                follow_kind=follows.target_type, followable=registry.followable,
+                follow_name=follows.display_name)
 
 
 def calendar_links():

@@ -26,9 +26,9 @@ def _pages(app, site):
     anonymous = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
     author = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.0.2"})
     admin = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.0.3"})
+    member = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.0.4"})
     assert login(author, site["author"]).status_int == 303
     assert login(admin, site["admin"]).status_int == 303
-    member = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.0.4"})  # follows things (sample_site)
     assert login(member, site["member"]).status_int == 303
     pages = [
         ("home", anonymous, "/", 200),
@@ -61,6 +61,10 @@ def _pages(app, site):
         ("my-feed-empty", admin, "/me/feed", 200),
         ("home-member", member, "/", 200),  # her feed and next registrations first
         ("welcome", admin, "/welcome", 200),  # suggestions with follow buttons
+        ("my-follows", member, "/me/follows", 200),  # a row in every section
+        ("my-follows-empty", author, "/me/follows", 200),
+        ("notifications", member, "/notifications", 200),  # every kind, the header's badge
+        ("member-tag", member, site["tag"], 200),  # the Follow button, pressed
         ("dossier-delete", author, f"/dossier/{site['dossier_id']}/delete", 200),
         ("dossier-picker", author, f"/content/{site['article_id']}/dossiers", 200),
         ("search", anonymous, "/search", 200),
@@ -89,6 +93,23 @@ def _type_pages(app, site, anonymous, author):
     return pages
 
 
+def _follows_and_notifications(db, site):
+    """The member follows a person, a structure, a tag and a project, and has a notification of
+    every kind (unread: the header shows its badge)."""
+    from sqlalchemy import select
+
+    from csti.blueprints.follows.operations import follow
+    from csti.models import Actor, Notification, Project, Tag, User
+
+    member, author = (db.session.scalar(select(User).where(User.email == site[k])) for k in ("member", "author"))
+    project = db.session.scalar(select(Project))
+    for target in (author, db.session.scalar(select(Actor)), db.session.scalar(select(Tag)), project):
+        follow(member, target)
+    for kind in ("comment", "reply", "help", "approved", "rejected", "new_content", "content_update", "dossier_item"):
+        db.session.add(Notification(user_id=member.id, kind=kind, actor_id=author.id, content_id=project.id))
+    db.session.commit()
+
+
 def _readable(messages, files):
     lines = []
     for m in messages:
@@ -105,6 +126,7 @@ def test_pages_are_valid_html(app, factory, tmp_path):
         missing(f"{VNU_JAR} is missing: run `make test-assets`")
 
     site = build(factory)
+    _follows_and_notifications(factory.db, site)
     files = {}
     for name, client, url, status in _pages(app, site):
         response = client.get(url, status=status)

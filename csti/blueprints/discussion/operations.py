@@ -1,7 +1,7 @@
 """Comments, likes, reports and notifications: operations shared by every content type."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -117,5 +117,35 @@ def close_report(entry: Report, by) -> None:
 
 
 def unread_count(user) -> int:
+    """The header's badge: one COUNT per page (none once the page marked them read)."""
+    from flask import g
+
+    known = g.get("csti_unread")
+    if known is not None:
+        return known
     return db.session.scalar(select(func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def recent_notifications(user, limit: int = 100) -> list[Notification]:
+    """The latest notifications of ``user``, with their actor and content (three queries)."""
+    return db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id)
+        .options(selectinload(Notification.actor), selectinload(Notification.content))
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+
+
+def mark_read(user) -> None:
+    """Every unread notification of ``user`` is read, in a transaction of its own (a page that
+    only reads keeps its rows as loaded: the ones that were new still say so); this request's
+    badge shows none."""
+    from flask import g
+    from sqlalchemy.orm import Session
+
+    from ...database import write_intent
+
+    with Session(db.engine) as session, write_intent():
+        session.execute(update(Notification).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+        session.commit()
+    g.csti_unread = 0

@@ -21,6 +21,8 @@ from .operations import (
     add_comment,
     close_report,
     delete_comment,
+    mark_read,
+    recent_notifications,
     report,
     set_like,
 )
@@ -157,8 +159,10 @@ def report_view(content_id=None, comment_id=None):
 @bp.get("/notifications")
 @login_required
 def notifications():
-    rows = db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
-                              .order_by(Notification.created_at.desc()).limit(100)).all()
+    """The latest notifications; opening the page reads them (those that were new say so)."""
+    rows = recent_notifications(current_user)
+    if any(n.read_at is None for n in rows):
+        mark_read(current_user)
     return render("discussion/notifications.html", rows=rows)
 
 

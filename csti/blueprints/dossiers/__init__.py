@@ -8,6 +8,6 @@ bp = Blueprint("dossiers", __name__)
 register(
     "dossier", Dossier, "dossiers.index", feed_endpoint="dossiers.feed",
     nav_label=_l("Dossiers"), nav_order=50, nav_not_current=("dossiers.mine",),
-    card_facts="dossiers/_card_facts.html")
+    card_facts="dossiers/_card_facts.html", followable=True)
 
 from . import routes  # noqa: E402,F401

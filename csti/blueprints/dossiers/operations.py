@@ -13,6 +13,7 @@ from ...models.base import utcnow
 from ...models.dossiers import MAX_COLLABORATORS, MAX_ITEMS, Dossier, DossierCollaborator, DossierItem
 from ...moderation import submit
 from ...policy import can
+from ..follows.operations import DOSSIER_ITEM, notify_update
 
 
 class DossierError(Exception):
@@ -85,6 +86,7 @@ def add_item(dossier: Dossier, content, by, note: str = "") -> DossierItem:
     except IntegrityError:  # the same item added at the same moment by another request
         db.session.rollback()
         raise DossierError(already) from None
+    notify_update(dossier, by, DOSSIER_ITEM)  # the dossier's followers, in-site
     return entry
 
 

@@ -1,5 +1,5 @@
 """Follow / unfollow: a POST form; htmx swaps the button in place."""
-from flask import redirect, request
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -9,17 +9,19 @@ from ...bounds import parse_id
 from ...errors import fail
 from ...extensions import db
 from ...htmx import back, is_htmx, render
+from ...urls import safe_next
 from ...models import Content, Tag, User
 from ...policy import can
 from ...sessions import refuse_unconfirmed
 from . import bp
-from .operations import follow, is_following, unfollow
+from .operations import follow, followed, is_following, unfollow
 
 
 def _target(kind, key):
     if kind == "content":
         target = db.session.get(Content, parse_id(key)) if parse_id(key) else None
-        if target is not None and not can(current_user, "view", target):
+        # What one cannot see cannot be followed; what one follows can always be unfollowed.
+        if target is not None and not can(current_user, "view", target) and not is_following(current_user, target):
             target = None
     elif kind == "user":
         target = db.session.get(User, parse_id(key)) if parse_id(key) else None
@@ -52,8 +54,22 @@ def toggle_follow(kind, key):
     else:
         unfollow(current_user, target)
     db.session.commit()
+    if request.form.get("row") and not wanted:
+        # "What I follow": htmx removes the row (and says so); without JavaScript, back to the list.
+        if is_htmx():
+            return render_template("follows/_unfollowed.html", target=target)
+        return redirect(safe_next(request.form.get("next")) or url_for("follows.mine"), code=303)
     if is_htmx():
         return render("follows/_button.html", target=target)
+    if safe_next(request.form.get("next")):
+        return back()
     if kind == "content":
         return redirect(target.url, code=303)
     return back()
+
+
+@bp.get("/me/follows")
+@login_required
+def mine():
+    """What I follow: people, structures, tags and content items, each with "Unfollow"."""
+    return render("follows/mine.html", sections=followed(current_user))

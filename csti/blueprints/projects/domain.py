@@ -11,6 +11,7 @@ from ...listing import card_options, published
 from ...models import AuditLog, Content, Notification, User
 from ...models.base import utcnow
 from ...models.projects import Project, ProjectMember, ProjectNeed, ProjectUpdate
+from ..follows.operations import notify_update
 
 NEEDS_MAX = 30  # needs listed by one project
 
@@ -61,6 +62,7 @@ def add_update(project, author, body: str) -> ProjectUpdate:
     update = ProjectUpdate(project_id=project.id, author=author, body=body.strip())
     db.session.add(update)
     project.updated_at = utcnow()
+    notify_update(project, author)  # the project's followers, in-site
     return update
 
 
