@@ -71,7 +71,8 @@ def decide(item: Content, by, approve: bool, reason: str = "") -> None:
                     reason=reason)
     if item.author_id is not None and item.author_id != getattr(by, "id", None):
         db.session.add(Notification(user_id=item.author_id, kind="approved" if approve else "rejected",
-                                    actor_id=getattr(by, "id", None), content_id=item.id))
+                                    actor_id=getattr(by, "id", None), content_id=item.id,
+                                    note="" if approve else reason))
 
 
 def notify_author(item: Content, approved: bool, reason: str, url: str, subject=None) -> None:

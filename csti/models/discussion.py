@@ -86,6 +86,9 @@ class Notification(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     content_id: Mapped[int | None] = mapped_column(ForeignKey("content.id", ondelete="CASCADE"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    # What the notification says beyond its kind, as it was when sent (a rejection's reason:
+    # the item's own note changes when it is edited and submitted again).
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
     read_at = mapped_column(UTCDateTime, nullable=True, index=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, index=True)
 

@@ -126,6 +126,13 @@ def test_a_rejected_item_tells_nobody_but_its_author_why(testapp_en, db, world):
     text = _sentence(testapp_en.get("/notifications").html.select_one(".notifications li"))
     assert text.startswith("Your publication “Un article à revoir” was rejected by Ada Animatrice: "
                            "Il manque la date de l’atelier. · ")
+    # Edited and submitted again, the item's own note goes; the notification keeps its reason.
+    db.session.rollback()
+    article = db.session.get(Article, article.id)
+    article.status, article.moderation_note = "pending", ""
+    db.session.commit()
+    text = _sentence(testapp_en.get("/notifications").html.select_one(".notifications li"))
+    assert "rejected by Ada Animatrice: Il manque la date de l’atelier." in text
 
 
 def test_a_private_dossier_tells_nobody_until_it_is_public(db, world):
