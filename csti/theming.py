@@ -71,3 +71,14 @@ def theme_version(territory) -> str:
     """Changes with the colours: the stylesheet's URL, so it may be cached for long."""
     key = f"{territory.color_primary}|{territory.color_secondary}|{territory.name}"
     return hashlib.sha256(key.encode()).hexdigest()[:10]
+
+
+def accents_css(territories) -> str:
+    """Every territory's accent as a class (``territory-accent-<slug>``), for the pages that show
+    several territories side by side (the home's territory cards)."""
+    return "".join(f".territory-accent-{t.slug} {{ --territory-color: {accessible(t.color_primary)}; }}\n"
+                   for t in territories)
+
+
+def accents_version(territories) -> str:
+    return hashlib.sha256("|".join(f"{t.slug}:{theme_version(t)}" for t in territories).encode()).hexdigest()[:10]

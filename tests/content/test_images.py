@@ -316,3 +316,21 @@ def test_save_image_keeps_its_api(app):
     with app.test_request_context():
         path = save_image(FileStorage(io.BytesIO(image_bytes((1000, 500))), "a.png"), "covers")
         assert [w for _p, w in image_info(path).variants] == [480, 960, 1000]
+
+
+def test_the_home_shows_each_territory_with_its_logo_and_accent(testapp, db, factory):
+    """The home's territory cards: each its logo and its accent (AA-safe) from one stylesheet."""
+    from csti.theming import accessible
+
+    factory.territory(slug="occitanie", name="Occitanie", color_primary="#ffcc00", logo="territories/o.webp")
+    factory.territory(slug="bretagne", name="Bretagne", color_primary="#1d4e89")
+    page = testapp.get("/")
+    cards = {c.select_one("h3 a").text: c for c in page.html.select(".territory-card")}
+    assert "territory-accent-occitanie" in cards["Occitanie"]["class"]
+    assert cards["Occitanie"].select_one("img.territory-logo")["src"].endswith("territories/o.webp")
+    assert cards["Bretagne"].select_one("img") is None
+    href = page.html.select_one('link[href^="/territories/accents.css"]')["href"]
+    css = testapp.get(href).text
+    assert f".territory-accent-occitanie {{ --territory-color: {accessible('#ffcc00')}; }}" in css
+    assert accessible("#ffcc00") != "#ffcc00"  # too light on white: darkened
+    assert ".territory-accent-bretagne { --territory-color: #1d4e89; }" in css

@@ -20,9 +20,10 @@ def index():
         .where(Content.status == PUBLISHED).group_by(Content.territory_id)
     ).all())
     from ...homes import home_sections
+    from ...theming import accents_version
 
     return render("main/index.html", territories=territories, members=members, contents=contents,
-                  **_member_blocks(), **home_sections())
+                  accents_version=accents_version(territories), **_member_blocks(), **home_sections())
 
 
 def _member_blocks() -> dict:

@@ -35,6 +35,21 @@ def theme(slug):
     return response
 
 
+@bp.get("/territories/accents.css")
+def accents():
+    """Every territory's accent colour, AA-safe, as one class each (the home's cards); cached
+    for a day: its URL carries ``?v=`` the colours' version."""
+    from flask import Response
+
+    from ...theming import accents_css
+
+    territories = db.session.scalars(select(Territory).order_by(Territory.slug)).all()
+    response = Response(accents_css(territories), mimetype="text/css")
+    response.cache_control.public = True
+    response.cache_control.max_age = 24 * 3600
+    return response
+
+
 @bp.get("/t/<slug>")
 def home(slug):
     from ...homes import home_sections
