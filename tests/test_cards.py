@@ -2,7 +2,7 @@
 dated by the event wherever it shows — the home, a tag page, search results, a structure's page —
 not by its publication; and every type that declares a home section has it on the homes."""
 import dataclasses
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from bs4 import Tag
@@ -64,8 +64,8 @@ def test_event_card_shows_its_own_date_on_a_tag_page(testapp_en, dated_event):
 
 def test_event_card_shows_its_own_date_in_search_results(testapp_en, dated_event):
     event, _ = dated_event
-    # A search result is read from the index and the items' rows: its kind is the type's.
-    _assert_dated_by_the_event(_card(testapp_en.get("/search", {"q": "zythologie"}), TITLE), event, "Event")
+    # A search result is the lists' card of the item itself: its kind is the event's own.
+    _assert_dated_by_the_event(_card(testapp_en.get("/search", {"q": "zythologie"}), TITLE), event)
 
 
 def test_event_card_shows_its_own_date_on_a_structure_page(app, testapp_en, dated_event):
@@ -144,3 +144,73 @@ def test_structure_publications_cost_no_query_per_card(app, db, testapp_en, fact
     page = testapp_en.get(url)
     section = page.html.find(id="actor-publications-title").parent
     assert "News" in section.text and "No deadline" in section.text
+
+
+@pytest.fixture
+def pictured_event(app, db, dated_event):
+    """``dated_event`` with a cover (stored with its narrower copies) and its organiser as venue."""
+    from PIL import Image
+
+    from csti.uploads import store_image
+
+    event, museum = dated_event
+    with app.test_request_context():
+        event.cover_image = store_image(Image.new("RGB", (1600, 900), "navy"), "covers")
+    event.venue = museum
+    db.session.commit()
+    return event, museum
+
+
+def _assert_pictured_and_placed(card, event):
+    img = card.find("img", class_="card-image")
+    assert img is not None and img["alt"] == ""
+    assert img["src"].endswith(event.cover_image) and "-480w.webp 480w" in img["srcset"] and img["sizes"]
+    assert card.find(class_="card-place").text == "Muséum des cartes, Toulouse"
+
+
+def test_search_result_is_the_lists_card_with_image_and_place(testapp_en, pictured_event):
+    """A search result shows what every list's card shows: the cover in its narrower copies,
+    the venue — and the highlighted excerpt of what matched."""
+    event, _ = pictured_event
+    card = _card(testapp_en.get("/search", {"q": "soirée"}), TITLE)
+    _assert_pictured_and_placed(card, event)
+    assert card.find(class_="excerpt").find("mark") is not None
+
+
+def test_search_result_shows_a_recurring_events_next_date(db, testapp_en, factory):
+    """A weekly event whose first date is past is dated by its next one, not by the first one
+    the index keeps."""
+    territory = factory.territory(slug="occitanie", name="Occitanie")
+    event = Event(title="Club d'astronomie", territory=territory, event_kind="workshop", summary="Chaque semaine.")
+    first = datetime.combine(date.today() - timedelta(days=15), time(18, 0))
+    schedule(event, first, first + timedelta(hours=2), recurrence="weekly", until=date.today() + timedelta(days=40))
+    event.publish()
+    db.session.add(event)
+    db.session.commit()
+    now = datetime.now(UTC)
+    following = min(o.starts_at for o in event.occurrences if o.ends_at > now)
+    card = _card(testapp_en.get("/search", {"q": "astronomie"}), "Club d'astronomie")
+    stamp = card.find("time")
+    assert stamp["datetime"][:10] != event.starts_at.date().isoformat()  # not the first, past date
+    assert stamp["datetime"][:10] == following.date().isoformat()
+    assert "(past)" not in card.text
+
+
+def test_dossier_item_is_the_lists_card_with_image_date_and_place(db, testapp_en, factory, pictured_event):
+    """A dossier shows its items as every list's card (image, the event's date, its place),
+    with the curator's note."""
+    from csti.blueprints.dossiers.operations import add_item
+
+    event, _ = pictured_event
+    curator = factory.user(email="curatrice@example.org", name="Curatrice")
+    dossier = Dossier(title="Le ciel d'hiver", territory=event.territory, author=curator)
+    dossier.publish()
+    db.session.add(dossier)
+    db.session.flush()
+    add_item(dossier, event, curator, note="Immanquable.")
+    db.session.commit()
+    card = _card(testapp_en.get(f"/dossier/{dossier.id}-{dossier.slug}"), TITLE)
+    assert card["id"] == f"dossier-item-{event.id}" and "dossier-item" in card["class"]
+    _assert_pictured_and_placed(card, event)
+    _assert_dated_by_the_event(card, event)
+    assert "Immanquable." in card.find(class_="dossier-note").text

@@ -198,8 +198,8 @@ def test_items_from_every_territory_go_into_one_dossier_without_javascript(testa
     page = testapp_en.get(_url(dossier))
     cards = page.html.select("#dossier-items li.dossier-item")
     assert [c.h3.a.text for c in cards] == ["Atelier ADN", "Océanopolis"]
-    assert "Article · Grenoble-Alpes" in cards[0].find("p", class_="meta").text
-    assert "Structure · Bretagne" in cards[1].find("p", class_="meta").text
+    assert "News · Grenoble-Alpes" in cards[0].find("p", class_="meta").text
+    assert "Association · Bretagne" in cards[1].find("p", class_="meta").text
     assert "Résumé : Atelier ADN" in cards[0].text
     # The picker now says the item is in it, and offers to take it out.
     picker = testapp_en.get(f"/content/{actor.id}/dossiers")

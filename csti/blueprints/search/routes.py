@@ -1,12 +1,11 @@
 """The search page and the header's suggestions. Every state of the page is a plain GET URL
 (words, facets, page); with htmx the form and the results are swapped together."""
-from datetime import UTC, datetime
-
 from flask import current_app, redirect, request, url_for
 from sqlalchemy import select
 
 from ...extensions import db
 from ...htmx import is_htmx, render
+from ...listing import card_options
 from ...models import ACTOR_KINDS, PUBLISHED, Content, Tag, Territory
 from ...search import Filters, clean_text, search, suggest
 from . import bp
@@ -56,16 +55,26 @@ def _current(hits) -> dict:
     return items
 
 
+def _cards(hits) -> dict:
+    """{id: Content} of the hits still published, loaded for their cards (image, next date,
+    place, the type's facts) as every list loads its page: one query per kind present
+    (``listing.card_options``), and the events' next dates by one more (``Event.card_span``),
+    whatever the page's length. The page keeps the hits' order (the template follows them)."""
+    if not hits:
+        return {}
+    rows = db.session.scalars(select(Content).options(*card_options(Content))
+                              .where(Content.id.in_([h["id"] for h in hits]), Content.status == PUBLISHED))
+    return {item.id: item for item in rows
+            if item.view_endpoint and item.view_endpoint in current_app.view_functions}
+
+
 @bp.get("/search")
 def index():
     q = clean_text(request.args.get("q"))
     filters = _filters(request.args)
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     results = search(q, filters, page, PER_PAGE) if (q or filters) else None
-    items = _current(results.hits) if results else {}
-    for hit in results.hits if results else ():
-        starts = (hit.get("data") or {}).get("starts")
-        hit["starts"] = datetime.fromisoformat(starts).replace(tzinfo=UTC) if starts else None
+    items = _cards(results.hits) if results else {}
     territories = dict(db.session.execute(select(Territory.slug, Territory.name).order_by(Territory.name)).all())
     tag_slugs = set(filters.tags) | set((results.facets.get("tags") or {}) if results else ())
     tag_names = dict(db.session.execute(select(Tag.slug, Tag.name).where(Tag.slug.in_(tag_slugs))).all()) \
