@@ -8,7 +8,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from ...models import DRAFT, PUBLISHED
+from ...listing import card_options
+from ...models import DRAFT, PUBLISHED, Content
 from ...models.base import utcnow
 from ...models.dossiers import MAX_COLLABORATORS, MAX_ITEMS, Dossier, DossierCollaborator, DossierItem
 from ...moderation import submit
@@ -54,11 +55,17 @@ def entries_for(dossier: Dossier, user) -> list[tuple[DossierItem, bool]]:
     """The items ``user`` is shown, in order, each with whether they may see its content. The
     curators also get the items that are no longer published (to remove them); others don't."""
     curator = can(user, "add_items", dossier)
+    # Their cards' columns (each kind's own), places and events' dates for all of them at once
+    # (``listing.card_options``), before the items read them one by one; held here, or the
+    # session (which holds its objects weakly) would forget them before the items are read.
+    loaded = db.session.scalars(select(Content).options(*card_options(Content)).where(
+        Content.id.in_(select(DossierItem.content_id).where(DossierItem.dossier_id == dossier.id)))).all()
     rows = []
     for entry in dossier.items:
         visible = can(user, "view", entry.content)
         if visible or curator:
             rows.append((entry, visible))
+    del loaded  # the rows' items hold them now
     return rows
 
 
