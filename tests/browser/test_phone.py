@@ -42,7 +42,8 @@ def _site(live):
 
 def _pages(live, site):
     """Every main page: each menu entry's list (from the registry), a page of each type, the
-    agenda's views, tags, search, the account pages — and what an animator sees."""
+    agenda's views, tags, search, the account pages — what an animator sees, a member's own
+    pages (feed, follows, welcome, profile) and each type's new and edit forms."""
     from flask import url_for
 
     from csti import registry
@@ -54,15 +55,16 @@ def _pages(live, site):
                site["announcement"], site["project"], site["dossier"], site["actor"], site["page"],
                "/login", "/register", "/forgot"]
     animator = ["/events/new", "/articles/new", "/moderation", "/actors/moderation", "/account", "/me/content",
-                "/notifications", "/me/registrations", "/me/dossiers", site["roles"], site["event"]]
+                "/notifications", "/me/registrations", "/me/dossiers", site["roles"], site["event"],
+                "/page/new", f"/page/{site['page_id']}/edit"]
     member = ["/me/feed", "/me/follows", "/welcome", site["profile"]]
     return [(None, list(dict.fromkeys(visitor))), (site["animator"], animator), (site["member"], member),
             (site["author"], _forms(live, site))]
 
 
 def _forms(live, site):
-    """The new and edit forms of each listed type (from the registry) and of the editorial
-    pages, as the author of the samples (and manager of their structure) sees them."""
+    """The new and edit forms of each listed type (from the registry), as the author of the
+    samples (and manager of their structure) sees them."""
     from flask import url_for
 
     forms = []
@@ -72,7 +74,6 @@ def _forms(live, site):
                 forms.append(url_for(create))
             if edit := samples.endpoint(live.app, t, "edit"):
                 forms.append(url_for(edit, id=site["samples"][t.kind][0]))
-        forms += [url_for("pages.create"), url_for("pages.edit", id=site["page_id"])]
     return list(dict.fromkeys(forms))
 
 
