@@ -133,7 +133,7 @@ def test_the_page_runs_as_many_queries_for_more_notifications(testapp_en, db, fa
             db.session.commit()
             _notify(db, author, article, other, kind="new_content")
         statements = []
-        listener = lambda *args: statements.append(1)  # noqa: E731
+        listener = lambda *args, _s=statements: _s.append(1)  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             page = testapp_en.get("/notifications")
