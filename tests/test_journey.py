@@ -176,6 +176,8 @@ def test_new_member_journey(app, db, mails, world, publisher, lang, request):
     page = testapp.get("/notifications")
     sentences = [_words(li) for li in page.html.select(".notifications li")]
     assert len(sentences) == 2
+    assert _badge(page)[0] is None  # read as the page opens: its own header shows none already
+    assert all(s.endswith("new" if lang == "en" else "non lu") for s in sentences)  # …but says which were new
     for title in (ARTICLE, EVENT):
         expected = text["published"].format(who=author.name, title=title)
         assert any(s.startswith(expected) for s in sentences), (expected, sentences)
