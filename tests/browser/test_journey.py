@@ -14,7 +14,7 @@ from ..events.helpers import in_days
 from ..images import image_bytes
 from .conftest import log_in
 from .test_console import _settled
-from .test_phone import OVERFLOW
+from .test_phone import OVERFLOW, TAP_TARGETS
 
 pytestmark = pytest.mark.browser
 
@@ -133,6 +133,9 @@ def test_the_journey_of_a_new_member(live, new_context, width):
     box = badge.bounding_box()
     assert 0 <= box["x"] and box["x"] + box["width"] <= width and 0 <= box["y"] < 844
     expect(lea.locator(".nav-notifications .visually-hidden")).to_have_text("2 notifications non lues")
+    if width < 600:
+        small = [t for t in lea.evaluate(TAP_TARGETS) if t.startswith("a")]
+        assert not small, f"header links under 44 px with the badge: {small}"
 
     # Mon fil: both cards, why, and the article's cover loaded.
     lea.goto("/me/feed")

@@ -65,7 +65,7 @@ def toggle_follow(kind, key):
         flash(_("You now follow %(name)s.", name=display_name(target)), "success")
     else:
         flash(_("You no longer follow %(name)s.", name=display_name(target)), "success")
-    if request.form.get("row"):
+    if request.form.get("row") and not wanted:
         return redirect(safe_next(request.form.get("next")) or url_for("follows.mine"), code=303)
     if safe_next(request.form.get("next")):
         return back()
