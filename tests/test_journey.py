@@ -167,8 +167,8 @@ def test_new_member_journey(app, db, mails, world, publisher, lang, request):
     assert "covers/" in cover["src"] and cover["src"].endswith(".webp")
 
     # 4. The badge, on any page: two unread, said to screen readers.
-    for path in ("/", "/me/feed", "/agenda", f"/tags/astronomie"):
-        badge, spoken = _badge(testapp.get(path))
+    for path in ("/", "/me/feed", "/agenda", "/tags/astronomie", "/no-such-page"):
+        badge, spoken = _badge(testapp.get(path, expect_errors=True))
         assert badge == "2", path
         assert text["unread"].format(n=2) in spoken, (path, spoken)
 
