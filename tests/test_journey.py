@@ -234,3 +234,32 @@ def test_one_unread_notification_is_said_in_the_singular(app, db, mails, world, 
     form.submit("action", value="publish")
     badge, spoken = _badge(testapp.get("/"))
     assert badge == "1" and TEXT["fr"]["one unread"] in spoken
+
+
+def test_a_notification_arriving_while_the_page_is_made_stays_new(db, factory, log_in, testapp_en, monkeypatch):
+    """Opening /notifications reads what it shows, not one that came between its query and
+    the marking: that one is still counted on the next page."""
+    from sqlalchemy.orm import Session
+
+    from csti.blueprints.discussion import routes
+    from csti.database import write_intent
+
+    lea, camille = factory.user(name="Léa"), factory.user(name="Camille Martin")
+    db.session.add(Notification(user_id=lea.id, actor_id=camille.id, kind="new_content"))
+    db.session.commit()
+    shown, lea_id, camille_id = routes.recent_notifications, lea.id, camille.id
+
+    def then_another(user, *args, **kwargs):
+        rows = shown(user, *args, **kwargs)
+        with Session(db.engine) as session, write_intent():
+            session.add(Notification(user_id=lea_id, actor_id=camille_id, kind="new_content"))
+            session.commit()
+        return rows
+
+    monkeypatch.setattr(routes, "recent_notifications", then_another)
+    log_in(testapp_en, lea)
+    page = testapp_en.get("/notifications")
+    assert len(page.html.select(".notifications li")) == 1
+    monkeypatch.undo()
+    badge, spoken = _badge(testapp_en.get("/"))
+    assert badge == "1" and "1 unread notification" in spoken
