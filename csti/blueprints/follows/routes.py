@@ -9,10 +9,10 @@ from ...bounds import parse_id
 from ...errors import fail
 from ...extensions import db
 from ...htmx import back, is_htmx, render
-from ...urls import safe_next
 from ...models import Content, Tag, User
 from ...policy import can
 from ...sessions import refuse_unconfirmed
+from ...urls import safe_next
 from . import bp
 from .operations import display_name, follow, followed, is_following, unfollow
 
