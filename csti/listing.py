@@ -69,6 +69,12 @@ class ContentFilter:
     def active(self) -> bool:
         return bool(self.kinds or self.territories or self.tags or self.structures or self.q)
 
+    @property
+    def active_count(self) -> int:
+        """How many filters are set: the "Filters (n)" disclosure of a phone shows it."""
+        return (len(self.kinds) + len(self.territories) + len(self.tags) + len(self.structures)
+                + bool(self.q))
+
     def apply(self, stmt, model, kind_column=None):
         stmt = published(stmt, model)
         if self.kinds and kind_column is not None:

@@ -22,6 +22,15 @@ MEMBER = [("home-member", "/"), ("my-feed", "/me/feed"), ("my-follows", "/me/fol
 WIDTHS = ((1280, 900, "desktop", "sophie.nguyen@csti.example"), (390, 844, "phone", "julien.morel@csti.example"))
 
 
+def take(page, url: str, target: Path, width: int, height: int) -> None:
+    page.goto(url)
+    page.wait_for_timeout(600)  # maps and images settle
+    tall = min(page.evaluate("document.documentElement.scrollHeight"), height * 2)
+    page.screenshot(path=str(target), type="jpeg", quality=60, full_page=True,
+                    clip={"x": 0, "y": 0, "width": width, "height": tall})
+    print(f"{target.name}  {page.url}")
+
+
 def main(base: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
@@ -31,13 +40,8 @@ def main(base: str, out: Path) -> None:
             context.route(NOT_LOOPBACK, Offline())
             page = context.new_page()
 
-            def shoot(name, path):
-                page.goto(base + path)
-                page.wait_for_timeout(600)  # maps and images settle
-                tall = min(page.evaluate("document.documentElement.scrollHeight"), height * 2)
-                page.screenshot(path=str(out / f"{name}-{label}.jpg"), type="jpeg", quality=60, full_page=True,
-                                clip={"x": 0, "y": 0, "width": width, "height": tall})
-                print(f"{name}-{label}.jpg  {page.url}")
+            def shoot(name, path, page=page, width=width, height=height, label=label):
+                take(page, base + path, out / f"{name}-{label}.jpg", width, height)
 
             for name, path in PUBLIC:
                 shoot(name, path)

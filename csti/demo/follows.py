@@ -54,8 +54,8 @@ def _register_members(users) -> None:
     """Each member without a registration gets one, to an upcoming event of their territory
     that takes registrations here."""
     from ..blueprints.events.schedule import RegistrationError, register
-    from ..models.events import Event, Registration
     from ..models.base import utcnow
+    from ..models.events import Event, Registration
 
     for user in users.values():
         if user.is_admin or db.session.scalar(select(Registration.id).where(Registration.user_id == user.id)):

@@ -257,6 +257,7 @@ def badge(text: str, color, size=320, round_=True) -> Image.Image:
 def seed(territories, users, lines):
     """Images for the demo's content, structures, territories and a few members."""
     from ..models.actors import Actor
+    from ..models.announcements import Announcement
     from ..models.articles import Article
     from ..models.dossiers import Dossier
     from ..models.events import Event
@@ -265,7 +266,8 @@ def seed(territories, users, lines):
 
     rng = random.Random(2026)
     covers = 0
-    for model, share in ((Event, 0.5), (Article, 0.75), (Project, 0.8), (Dossier, 0.8)):
+    for model, share in ((Event, 0.5), (Article, 0.75), (Announcement, 0.7), (Project, 0.8), (Dossier, 0.8),
+                         (Actor, 0.3)):  # a structure's cover: its page (its card shows its logo)
         items = db.session.scalars(select(model).where(model.status == PUBLISHED, model.cover_image.is_(None))
                                    .order_by(model.id)).all()
         for item in items:

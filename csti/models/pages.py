@@ -34,12 +34,12 @@ class Page(Content):
     view_endpoint = "pages.show"
 
     @property
-    def original(self) -> "Page":
+    def original(self) -> Page:
         """The page its translations hang on (itself when it translates none)."""
         return self.translation_of or self
 
     @property
-    def versions(self) -> list["Page"]:
+    def versions(self) -> list[Page]:
         """Its other published language versions: the original and the original's translations."""
         original = self.original
         return [page for page in [original, *original.translations]

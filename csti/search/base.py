@@ -103,6 +103,12 @@ class Filters:
     def __bool__(self) -> bool:
         return bool(self.kind or self.territory or self.tags or self.structure_kind or self.upcoming)
 
+    @property
+    def active_count(self) -> int:
+        """How many facets are set: the "Filters (n)" disclosure of a phone shows it."""
+        return (bool(self.kind) + bool(self.territory) + len(self.tags) + bool(self.structure_kind)
+                + bool(self.upcoming))
+
 
 @dataclass
 class SearchResults:

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from csti.models import Follow, Tag
+from csti.models import Follow
 
 from .conftest import log_in
 

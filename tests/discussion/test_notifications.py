@@ -133,7 +133,7 @@ def test_the_page_runs_as_many_queries_for_more_notifications(testapp_en, db, fa
             db.session.commit()
             _notify(db, author, article, other, kind="new_content")
         statements = []
-        listener = lambda *args: statements.append(1)  # noqa: E731
+        listener = lambda *args, _s=statements: _s.append(1)  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             page = testapp_en.get("/notifications")
@@ -142,3 +142,18 @@ def test_the_page_runs_as_many_queries_for_more_notifications(testapp_en, db, fa
         assert len(page.html.select(".notifications li")) >= n
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_an_item_one_may_no_longer_see_is_named_without_title_or_link(testapp_en, db, factory, log_in):
+    """A followed dossier made private again (kept as a draft): its old notifications keep the
+    sentence but neither its title nor a link that would answer 404."""
+    territory = factory.territory()
+    author, reader = factory.user(name="Camille Martin"), factory.user()
+    project = _project(db, territory, author)
+    _notify(db, reader, project, author, kind="new_content")
+    project.status = "draft"
+    db.session.commit()
+    log_in(testapp_en, reader)
+    item = testapp_en.get("/notifications").html.select_one(".notifications li")
+    assert "Camille Martin published “a publication no longer available”." in " ".join(item.get_text().split())
+    assert "Capteurs citoyens" not in item.text and item.select_one("a") is None

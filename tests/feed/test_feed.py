@@ -372,3 +372,20 @@ def test_the_empty_feed_links_to_me_follows_only_when_served(app, database_url):
     finally:
         with other.app_context():
             _db.engine.dispose()
+
+
+def test_welcome_offers_to_join_the_other_territories(testapp_en, db, factory, log_in):
+    from csti.models import Membership
+
+    near = factory.territory(slug="isere", name="Isère")
+    far = factory.territory(slug="bretagne", name="Bretagne")
+    user = factory.user(roles={near: "member"})
+    log_in(testapp_en, user)
+    page = testapp_en.get("/welcome")
+    section = page.html.select_one("#welcome-territories").find_parent("section")
+    assert section.select_one(f"#membership-{near.id}") is None  # already a member
+    form = page.forms[[k for k in page.forms if page.forms[k].action == "/t/bretagne/join"][0]]
+    response = form.submit()  # without JavaScript: back to the welcome page
+    assert response.status_int == 303 and response.location.endswith("/welcome")
+    db.session.rollback()
+    assert db.session.query(Membership).filter_by(user_id=user.id, territory_id=far.id).count() == 1

@@ -179,7 +179,7 @@ def test_what_i_follow_runs_as_many_queries_for_more_rows(testapp_en, db, factor
                 follow(reader, target)
             db.session.commit()
         statements = []
-        listener = lambda *args: statements.append(1)  # noqa: E731
+        listener = lambda *args, _s=statements: _s.append(1)  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             page = testapp_en.get("/me/follows")

@@ -7,7 +7,6 @@ from sqlalchemy import event, func, select
 
 from csti.blueprints.follows.operations import follow
 from csti.models import Article, Dossier, Notification, Project
-from csti.models.actors import MANAGER
 from tests.conftest import csrf_headers, login
 
 
@@ -186,7 +185,7 @@ def test_telling_followers_takes_as_many_statements_for_many_followers(db, facto
         db.session.add(article)
         db.session.flush()
         statements = []
-        listener = lambda *args: statements.append(1)  # noqa: E731
+        listener = lambda *args, _s=statements: _s.append(1)  # noqa: E731
         event.listen(engine, "before_cursor_execute", listener)
         try:
             notify_new_content(article)

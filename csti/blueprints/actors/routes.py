@@ -18,6 +18,7 @@ from ..content.forms import TagForm
 from ..content.helpers import (
     apply_common_fields,
     fill_common_fields,
+    home_territory_id,
     load_content,
     review_if_moved,
     territory_choices,
@@ -125,6 +126,8 @@ def _form(actor=None):
     form.territory.choices = territory_choices(current_user)
     if not form.territory.choices:
         fail(403, _("Confirm your e-mail address before proposing a structure."))
+    if actor is None and not form.is_submitted():
+        form.territory.data = home_territory_id(current_user, form.territory.choices)
     return form
 
 

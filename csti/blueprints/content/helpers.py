@@ -35,6 +35,21 @@ def territory_choices(user, action: str = "create_content"):
     return [(t.id, t.name) for t in territories if can(user, action, t)]
 
 
+def home_territory_id(user, choices) -> int | None:
+    """The territory a new item's form starts on: among ``choices`` (id, name), the one where
+    ``user`` holds the highest role (animator, then contributor, then member), else the first."""
+    from ...models import Membership
+
+    rank = {"animator": 0, "contributor": 1, "member": 2}
+    roles = dict(db.session.execute(select(Membership.territory_id, Membership.role).where(
+        Membership.user_id == user.id)).all()) if getattr(user, "is_authenticated", False) else {}
+    ids = [tid for tid, _name in choices]
+    mine = sorted((rank.get(roles[tid], 3), n) for n, tid in enumerate(ids) if tid in roles)
+    if mine:
+        return ids[mine[0][1]]
+    return ids[0] if ids else None
+
+
 def apply_common_fields(item, form) -> None:
     """Copy the ContentForm fields onto ``item`` (tags replaced by the form's list)."""
     item.title = form.title.data

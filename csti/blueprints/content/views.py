@@ -30,6 +30,7 @@ from .helpers import (
     apply_common_fields,
     apply_owners,
     form_page,
+    home_territory_id,
     load_content,
     preview_requested,
     save_content,
@@ -268,6 +269,7 @@ class ContentViews:
     def create(self):
         form = self.build_form()
         if not form.is_submitted():
+            form.territory.data = home_territory_id(current_user, form.territory.choices)
             self.initial(form)
         return form_page(self.template("form"), form, None,
                          lambda: self.save_with_images(self.model(author=current_user), form, creating=True),

@@ -135,17 +135,20 @@ def recent_notifications(user, limit: int = 100) -> list[Notification]:
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
 
 
-def mark_read(user) -> None:
-    """Every unread notification of ``user`` is read, in a transaction of its own (a page that
-    only reads keeps its rows as loaded: the ones that were new still say so); this request's
-    badge shows none."""
+def mark_read(user, upto: int | None = None) -> None:
+    """Every unread notification of ``user`` is read — up to the id ``upto``, the newest the page
+    shows, when given: one that arrives while the page is made stays new — in a transaction of
+    its own (a page that only reads keeps its rows as loaded: the ones that were new still say
+    so); this request's badge shows none."""
     from flask import g
     from sqlalchemy.orm import Session
 
     from ...database import write_intent
 
     with Session(db.engine) as session, write_intent():
-        session.execute(update(Notification).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+        unread = [Notification.user_id == user.id, Notification.read_at.is_(None)]
+        if upto is not None:
+            unread.append(Notification.id <= upto)
+        session.execute(update(Notification).where(*unread).values(read_at=utcnow()))
         session.commit()
     g.csti_unread = 0

@@ -162,7 +162,8 @@ def notifications():
     """The latest notifications; opening the page reads them (those that were new say so)."""
     rows = recent_notifications(current_user)
     if any(n.read_at is None for n in rows):
-        mark_read(current_user)
+        # Up to the newest shown: one that comes meanwhile is not marked read unseen.
+        mark_read(current_user, upto=max(n.id for n in rows))
     return render("discussion/notifications.html", rows=rows)
 
 

@@ -1,5 +1,5 @@
 """Follow / unfollow: a POST form; htmx swaps the button in place."""
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -9,12 +9,12 @@ from ...bounds import parse_id
 from ...errors import fail
 from ...extensions import db
 from ...htmx import back, is_htmx, render
-from ...urls import safe_next
 from ...models import Content, Tag, User
 from ...policy import can
 from ...sessions import refuse_unconfirmed
+from ...urls import safe_next
 from . import bp
-from .operations import follow, followed, is_following, unfollow
+from .operations import display_name, follow, followed, is_following, unfollow
 
 
 def _target(kind, key):
@@ -54,13 +54,19 @@ def toggle_follow(kind, key):
     else:
         unfollow(current_user, target)
     db.session.commit()
-    if request.form.get("row") and not wanted:
-        # "What I follow": htmx removes the row (and says so); without JavaScript, back to the list.
-        if is_htmx():
-            return render_template("follows/_unfollowed.html", target=target)
-        return redirect(safe_next(request.form.get("next")) or url_for("follows.mine"), code=303)
+    if request.form.get("row") and not wanted and is_htmx():
+        # "What I follow": htmx removes the row (and says so in the live region).
+        return render_template("follows/_unfollowed.html", target=target)
     if is_htmx():
         return render("follows/_button.html", target=target)
+    # Without JavaScript the page comes back whole — and may no longer show the button (the
+    # welcome page drops what is followed, "What I follow" what is not): say what happened.
+    if wanted:
+        flash(_("You now follow %(name)s.", name=display_name(target)), "success")
+    else:
+        flash(_("You no longer follow %(name)s.", name=display_name(target)), "success")
+    if request.form.get("row") and not wanted:
+        return redirect(safe_next(request.form.get("next")) or url_for("follows.mine"), code=303)
     if safe_next(request.form.get("next")):
         return back()
     if kind == "content":

@@ -2,7 +2,6 @@
 from flask import flash, redirect
 from flask_babel import gettext as _
 from flask_login import current_user
-
 from sqlalchemy import select
 
 from ...errors import fail

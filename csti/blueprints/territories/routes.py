@@ -1,4 +1,4 @@
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -10,6 +10,8 @@ from ...models import AuditLog, Membership, Territory, User
 from ...models.territories import ROLE_ANIMATOR, ROLE_MEMBER, ROLES
 from ...policy import can
 from ...sessions import refuse_unconfirmed
+from ...templating import elide_filter
+from ...urls import safe_next
 from . import bp
 from .forms import AppointForm, RoleForm, role_choices
 
@@ -98,7 +100,9 @@ def _membership_response(territory):
         db.session.refresh(current_user)
         return render("territories/_membership.html", territory=territory,
                       membership=current_user.membership_in(territory))
-    return redirect(url_for("territories.home", slug=territory.slug), code=303)
+    # Without JavaScript, back to the page of the button (the welcome page), else the territory's.
+    target = safe_next(request.form.get("next")) or url_for("territories.home", slug=territory.slug)
+    return redirect(target, code=303)
 
 
 # --- roles -----------------------------------------------------------------------------
@@ -106,8 +110,8 @@ def _require_manage(territory):
     if not current_user.is_authenticated:
         fail(403)
     if not can(current_user, "manage_roles", territory):
-        fail(403, _("Only the animators of %(name)s and administrators can manage its roles.",
-                    name=territory.name))
+        fail(403, elide_filter(_("Only the animators of %(name)s and administrators can manage its roles.",
+                                 name=territory.name), territory.name))
 
 
 def _may_grant(territory, role) -> bool:
