@@ -80,10 +80,21 @@ def _finish_config(app):
             app.config[key] = str(instance / sub)
         Path(app.config[key]).mkdir(parents=True, exist_ok=True)
     _check_hosts(app.config)
+    _warn_without_mail_server(app.config)
     logging.basicConfig(level=logging.INFO)
 
 
 _SERVER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?|\[[0-9a-f:.]+\](?::[0-9]{1,5})?")
+
+
+def _warn_without_mail_server(config):
+    """Production without a mail server still starts (a first install is tried before its mail is
+    set up), but says loudly that confirmations and password resets only reach the log."""
+    if config.get("ENV_NAME") == "production" and config.get("MAIL_BACKEND") == "console":
+        logging.getLogger("csti").warning(
+            "CSTI_MAIL_SERVER is not set: mails (e-mail confirmations, password resets, registrations) "
+            "are written to the log, not sent; set CSTI_MAIL_SERVER (and CSTI_MAIL_PORT, "
+            "CSTI_MAIL_USERNAME, CSTI_MAIL_PASSWORD, CSTI_MAIL_USE_TLS) to send them")
 
 
 def _check_hosts(config):

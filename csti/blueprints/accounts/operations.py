@@ -138,25 +138,36 @@ def _load(token, salt, max_age) -> dict:
 
 
 # --- mails -------------------------------------------------------------------------------
-def send_confirmation(user: User) -> None:
+# A mail server that is down must not turn a sign-up or a reset into an error page, nor undo
+# what was saved: the failure is logged and the caller told (False), so the page can say so.
+def _send(to: str, subject, template: str, locale: str | None, **context) -> bool:
+    try:
+        send_mail(to, subject, template, locale, **context)
+    except Exception:  # noqa: BLE001 — any transport error (refused, timeout, TLS…)
+        current_app.logger.exception("mail %s to %s not sent", template, to)
+        return False
+    return True
+
+
+def send_confirmation(user: User) -> bool:
     url = url_for("accounts.confirm", token=make_confirm_token(user), _external=True)
     with force_locale(user.locale or "fr"):
         subject = _("Confirm your e-mail address")
-    send_mail(user.email, subject, "mail/confirm.txt", user.locale, user=user, url=url)
+    return _send(user.email, subject, "mail/confirm.txt", user.locale, user=user, url=url)
 
 
-def send_reset(user: User) -> None:
+def send_reset(user: User) -> bool:
     url = url_for("accounts.reset", token=make_reset_token(user), _external=True)
     with force_locale(user.locale or "fr"):
         subject = _("Reset your password")
-    send_mail(user.email, subject, "mail/reset.txt", user.locale, user=user, url=url)
+    return _send(user.email, subject, "mail/reset.txt", user.locale, user=user, url=url)
 
 
-def send_already_registered(email: str, locale: str | None) -> None:
+def send_already_registered(email: str, locale: str | None) -> bool:
     url = url_for("accounts.forgot", _external=True)
     with force_locale(locale or "fr"):
         subject = _("You already have an account")
-    send_mail(email, subject, "mail/already_registered.txt", locale, url=url)
+    return _send(email, subject, "mail/already_registered.txt", locale, url=url)
 
 
 # --- login throttling --------------------------------------------------------------------

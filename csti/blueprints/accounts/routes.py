@@ -66,11 +66,12 @@ def register():
             return render("accounts/register.html", form=form, status=429)
         email = User.normalize_email(form.email.data)
         existing = User.by_email(email)
+        sent = True
         if existing is not None:
             # Same answer as a new sign-up: never reveal that an address has an account.
             generate_password_hash(form.password.data)  # same time spent as a real sign-up
             if _allow(f"already:{email}", 3, 3600):
-                send_already_registered(email, existing.locale)
+                sent = send_already_registered(email, existing.locale)
         else:
             user = User(email=email, name=form.name.data.strip(), locale=_current_locale())
             user.set_password(form.password.data)
@@ -80,9 +81,10 @@ def register():
                 if territory is not None:
                     db.session.add(Membership(user=user, territory=territory))
             db.session.flush()
-            send_confirmation(user)
+            sent = send_confirmation(user)
         db.session.commit()
-        return render("accounts/check_email.html", email=email)
+        # The account is kept even when the mail server is down: the page says to ask again.
+        return render("accounts/check_email.html", email=email, mail_failed=not sent)
     return render("accounts/register.html", form=form, status=422 if form.errors else 200)
 
 
@@ -138,8 +140,10 @@ def resend_confirmation():
         if current_user.is_confirmed:
             flash(_("Your e-mail address is already confirmed."), "info")
         elif _allow(f"confirm:{current_user.id}", 3, 3600):
-            send_confirmation(current_user)
-            flash(_("A new confirmation link was sent to %(email)s.", email=current_user.email), "success")
+            if send_confirmation(current_user):
+                flash(_("A new confirmation link was sent to %(email)s.", email=current_user.email), "success")
+            else:
+                flash(_("The mail could not be sent right now. Please try again in a few minutes."), "warning")
         else:
             flash(_("Several links were sent already: check your mailbox (and its spam folder), or try again in an hour."), "warning")
         db.session.commit()
