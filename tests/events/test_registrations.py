@@ -491,3 +491,28 @@ def test_no_empty_registration_box_without_registration(testapp_en, make_event, 
 def test_registration_box_when_registration_is_on_the_site(testapp_en, workshop):
     box = testapp_en.get(path(workshop)).html.select_one(f"#registration-{workshop.id}.registration-box")
     assert box is not None and "2 places left" in box.text
+
+
+# --- a mail server that is down (tests/test_smtp.py points the SMTP backend at a dead port) ----
+def test_a_registration_stands_when_the_mail_server_is_down(testapp_en, db, app, factory, workshop, log_in,
+                                                            monkeypatch):
+    from tests.test_smtp import _free_port, _point_at
+
+    _point_at(app, monkeypatch, _free_port())
+    log_in(testapp_en, person(factory, "Alice"))
+    response = register_form(testapp_en.get(path(workshop)), workshop).submit()
+    assert response.status_int == 303  # was a 500 after the registration was committed
+    assert "You are registered." in response.follow().text
+    assert rows(db, workshop) == [("Alice", CONFIRMED, 1)]
+
+
+def test_a_message_to_registrants_counts_what_the_mail_server_refused(testapp_en, db, app, workshop, crowd,
+                                                                      log_in, monkeypatch):
+    from tests.test_smtp import _free_port, _point_at
+
+    log_in(testapp_en, manager_of(workshop))
+    form = testapp_en.get(f"/event/{workshop.id}/registrants").forms["message-form"]
+    _point_at(app, monkeypatch, _free_port())
+    form["subject"], form["body"] = "Changement de salle", "Salle B."
+    page = form.submit().follow()
+    assert "Message sent to 0 of 4 people: the mail server refused the others." in page.text

@@ -4,7 +4,7 @@ import io
 import json
 from datetime import timedelta
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -530,13 +530,22 @@ def message(id):
     recipients = db.session.scalars(select(Registration).where(
         Registration.event_id == event.id, Registration.status.in_((CONFIRMED, WAITING)))).all()
     subject = " ".join(form.subject.data.split())  # a line break in a mail header is refused
+    sent = 0
     for r in recipients:
-        send_mail(r.user.email, subject, "mail/event_message.txt", r.user.locale, event=event,
-                  body=form.body.data, sender=current_user,
-                  url=url_for("events.show", id=event.id, slug=event.slug, _external=True))
-    AuditLog.record(current_user, "event.message", event, event.territory, recipients=len(recipients))
+        try:
+            send_mail(r.user.email, subject, "mail/event_message.txt", r.user.locale, event=event,
+                      body=form.body.data, sender=current_user,
+                      url=url_for("events.show", id=event.id, slug=event.slug, _external=True))
+            sent += 1
+        except Exception:  # noqa: BLE001 — a mail server down: counted, logged, never a 500
+            current_app.logger.exception("event message to user %s not sent", r.user_id)
+    AuditLog.record(current_user, "event.message", event, event.territory, recipients=len(recipients), sent=sent)
     db.session.commit()
-    flash(_("Message sent to %(n)d people.", n=len(recipients)), "success")
+    if sent == len(recipients):
+        flash(_("Message sent to %(n)d people.", n=len(recipients)), "success")
+    else:
+        flash(_("Message sent to %(sent)d of %(n)d people: the mail server refused the others. Try again later.",
+                sent=sent, n=len(recipients)), "warning")
     return redirect(url_for("events.registrants", id=event.id), code=303)
 
 

@@ -270,7 +270,7 @@ def registrations_of(user) -> tuple[list, list]:
     return upcoming, past
 
 
-def send_registration_mail(registration: Registration, promoted: bool = False) -> None:
+def send_registration_mail(registration: Registration, promoted: bool = False) -> bool:
     """Tell the person where they stand — registered, on the waiting list, or just promoted
     from it — in their own language (not the language of whoever caused it)."""
     from flask import url_for
@@ -286,5 +286,15 @@ def send_registration_mail(registration: Registration, promoted: bool = False) -
             subject = _("Registration confirmed: %(title)s", title=event.title)
         else:
             subject = _("Waiting list: %(title)s", title=event.title)
-    send_mail(user.email, subject, "mail/registration.txt", user.locale, registration=registration, event=event,
-              promoted=promoted, url=url_for("events.show", id=event.id, slug=event.slug, _external=True))
+    # Sent once the registration is committed: a mail server that is down loses the mail (logged),
+    # never the registration, and never answers a 500.
+    try:
+        send_mail(user.email, subject, "mail/registration.txt", user.locale, registration=registration,
+                  event=event, promoted=promoted,
+                  url=url_for("events.show", id=event.id, slug=event.slug, _external=True))
+    except Exception:  # noqa: BLE001 — any transport error
+        from flask import current_app
+
+        current_app.logger.exception("registration mail to user %s not sent", user.id)
+        return False
+    return True
