@@ -42,14 +42,30 @@ def scratch_database(directory: Path, label: str):
 
 
 def empty_tables(db):
-    """Delete every row (inside an app context), children first."""
+    """Delete every row (inside an app context), children first.
+
+    On PostgreSQL the TRUNCATE waits for every table's lock; a request of the live site still
+    running after a browser test (an image, an htmx call the page fired as it closed) may hold
+    one and wait for another, and PostgreSQL then breaks the deadlock by aborting one side —
+    when it is ours, the TRUNCATE is tried again once that request is over."""
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
     db.session.remove()
     engine = db.engine
     tables = list(reversed(db.metadata.sorted_tables))
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+    for attempt in range(5):
+        try:
+            with engine.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    names = ", ".join(f'"{t.name}"' for t in tables)
+                    conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+                else:
+                    for table in tables:
+                        conn.execute(table.delete())
+            return
+        except OperationalError as error:
+            if "deadlock detected" not in str(error) or attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
