@@ -1,6 +1,6 @@
 """Newsletters: the animators' pages (issues, compose, picker, preview, send), the public
 subscription page, confirmation and unsubscribe links, the archive (docs/architecture.md §11)."""
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, after_this_request, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -230,9 +230,31 @@ def send(id):
         db.session.rollback()
         return _preview_page(db.session.get(NewsletterIssue, id), form, error.status, error=str(error))
     db.session.commit()
+    if 0 < count <= current_app.config.get("NEWSLETTER_SEND_NOW_MAX", ops.SEND_NOW_MAX):
+        _send_after_response()
     flash(ngettext("The newsletter is being sent to %(num)d recipient.",
                    "The newsletter is being sent to %(num)d recipients.", count), "success")
     return redirect(url_for("newsletters.manage", slug=issue.territory.slug), code=303)
+
+
+def _send_after_response():
+    """A small list goes out at once, once the animator has the answer (one batch, one SMTP
+    connection); anything left, or a mail server that is down, waits for the cron command."""
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def _schedule(response):
+        def run():
+            with app.app_context():
+                try:
+                    ops.send_pending(max_batches=1)
+                except Exception:  # noqa: BLE001 — the cron run will try again
+                    app.logger.exception("newsletter: sending after the response failed")
+                finally:
+                    db.session.remove()
+
+        response.call_on_close(run)
+        return response
 
 
 # --- subscriptions ------------------------------------------------------------------------------
