@@ -153,3 +153,18 @@ def test_an_empty_newsletter_is_not_sent(testapp_en, db, factory, log_in):
     db.session.rollback()
     assert db.session.get(NewsletterIssue, draft.id).status == "draft"
     assert db.session.scalar(select(func.count(NewsletterDelivery.id))) == 0
+
+
+def test_bad_item_numbers_are_ignored_or_refused(testapp_en, db, factory, log_in):
+    territory, animator, *_ = _site(factory, db)
+    log_in(testapp_en, animator)
+    page = testapp_en.get("/newsletters/new?territory=occitanie&item=²&item=99999999999999999999&item=abc")
+    assert page.status_int == 200 and not page.html.select("input[name=item]")
+    token = csrf_headers(page)["X-CSRFToken"]
+    response = testapp_en.post("/newsletters/new", {"csrf_token": token, "territory": "occitanie",
+                                                    "subject": "Novembre", "item": "abc"}, status=422)
+    assert response.html.select_one("#item-error")
+    response = testapp_en.post("/newsletters/new", {"csrf_token": token, "territory": "bretagne",
+                                                    "subject": "Novembre"}, status=422)
+    assert response.html.select_one("#territory-error")
+    assert db.session.scalar(select(func.count(NewsletterIssue.id))) == 0

@@ -56,7 +56,7 @@ def manage(slug):
 def _int_args(name) -> list[int]:
     values = []
     for raw in request.args.getlist(name)[:ops.MAX_ITEMS]:
-        if raw.isdigit() and 0 < int(raw) < 2**63:
+        if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**63:
             values.append(int(raw))
     return values
 
