@@ -168,3 +168,24 @@ def test_bad_item_numbers_are_ignored_or_refused(testapp_en, db, factory, log_in
                                                     "subject": "Novembre"}, status=422)
     assert response.html.select_one("#territory-error")
     assert db.session.scalar(select(func.count(NewsletterIssue.id))) == 0
+
+
+def test_a_draft_is_deleted_a_sent_issue_is_not(testapp_en, db, factory, log_in, app):
+    from csti.blueprints.newsletters import operations as ops
+
+    territory, animator, member, _stranger = _site(factory, db)
+    draft, sent = issue(db, territory), issue(db, territory, subject="Envoyée")
+    with app.test_request_context():
+        ops.queue(sent)
+        db.session.commit()
+    log_in(testapp_en, member)
+    page = testapp_en.get("/t/occitanie/newsletter")
+    token = {"csrf_token": csrf_headers(page)["X-CSRFToken"]}
+    testapp_en.post(f"/newsletters/{draft.id}/delete", token, status=403)
+    log_in(testapp_en, animator)
+    page = testapp_en.get(f"/newsletters/{draft.id}/edit")
+    form = next(f for f in page.forms.values() if f.action.endswith("/delete"))
+    assert form.submit().status_int == 303
+    testapp_en.post(f"/newsletters/{sent.id}/delete", token, status=409)
+    db.session.rollback()
+    assert db.session.scalars(select(NewsletterIssue.subject)).all() == ["Envoyée"]

@@ -123,6 +123,19 @@ def edit(id):
     return redirect(url_for("newsletters.edit", id=issue.id), code=303)
 
 
+@bp.post("/newsletters/<int:id>/delete")
+@login_required
+def delete(id):
+    issue = _issue(id, draft=True)
+    if not EmptyForm().validate_on_submit():
+        fail(400)
+    slug = issue.territory.slug
+    db.session.delete(issue)
+    db.session.commit()
+    flash(_("Draft deleted."), "success")
+    return redirect(url_for("newsletters.manage", slug=slug), code=303)
+
+
 @bp.get("/newsletters/<int:id>/picker")
 @login_required
 def picker(id):
