@@ -116,6 +116,9 @@ class Config:
         self.REDIS_URL = env("REDIS_URL")  # shared counters (rate limits) when set
         self.UPLOAD_DIR = env("UPLOAD_DIR")  # None: instance/uploads
         self.SEARCH_DIR = env("SEARCH_DIR")  # None: instance/search
+        # A newsletter to this many recipients or fewer is sent right after the "Send" answer;
+        # bigger ones (and what a mail server refused) by `flask csti send-newsletters` (cron). 0: cron only.
+        self.NEWSLETTER_SEND_NOW_MAX = env_int("NEWSLETTER_SEND_NOW_MAX", 50)
         # Whoosh: postings of recently searched words kept per worker as arrays (megabytes).
         self.SEARCH_CACHE_MB = env_int("SEARCH_CACHE_MB", 8)
         # iCalendar feeds: written VEVENTs kept per worker (megabytes).

@@ -50,7 +50,6 @@ CONFIRM_RESEND_WINDOW = 10 * 60  # never two confirmation mails to one address w
 SUBSCRIBE_PER_IP = 20  # subscription requests per IP and hour
 STALE_AFTER = 600  # seconds a delivery may stay "sending" before another run retries it
 MAX_ATTEMPTS = 3
-SEND_NOW_MAX = 50  # "Send" sends a list this small itself, after its response (else: cron)
 TOKEN_MARK = "__UNSUBSCRIBE_TOKEN__"
 
 

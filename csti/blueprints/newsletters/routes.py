@@ -243,7 +243,7 @@ def send(id):
         db.session.rollback()
         return _preview_page(db.session.get(NewsletterIssue, id), form, error.status, error=str(error))
     db.session.commit()
-    if 0 < count <= current_app.config.get("NEWSLETTER_SEND_NOW_MAX", ops.SEND_NOW_MAX):
+    if 0 < count <= current_app.config["NEWSLETTER_SEND_NOW_MAX"]:
         _send_after_response()
     flash(ngettext("The newsletter is being sent to %(num)d recipient.",
                    "The newsletter is being sent to %(num)d recipients.", count), "success")
