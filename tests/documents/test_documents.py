@@ -368,3 +368,35 @@ def test_names_are_cleaned_and_end_with_the_detected_extension(app):
         assert clean_filename("image.exe", "pdf") == "image.pdf"
         assert clean_filename("\x00\x1b.pdf", "pdf") == "document.pdf"
         assert len(clean_filename("a" * 500 + ".odt", "odt")) <= 160
+
+
+def test_the_section_loads_its_documents_by_one_query(app, db, testapp_en, log_in, site):
+    """As many SQL statements for the page with one document as with four."""
+    from sqlalchemy import event
+
+    log_in(testapp_en, site["author"])
+
+    def statements():
+        count = [0]
+
+        def _count(*args):
+            count[0] += 1
+
+        event.listen(db.engine, "before_cursor_execute", _count)
+        try:
+            testapp_en.get(site["url"])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", _count)
+        return count[0]
+
+    def add(n):
+        with app.app_context():
+            for i in range(n):
+                attach_document(site["article"], files.odt_bytes(), f"Plan {i}", "plan.odt", site["author"])
+            db.session.commit()
+
+    add(1)
+    testapp_en.get(site["url"])  # warm: what a first request loads once
+    one = statements()
+    add(3)
+    assert statements() == one

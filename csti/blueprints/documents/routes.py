@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from ...errors import fail
 from ...extensions import db
 from ...htmx import is_htmx, render
-from ...models import Content, Document
+from ...models import AuditLog, Content, Document
 from ...models.content import PUBLISHED
 from ...policy import can
 from . import bp
@@ -53,6 +53,9 @@ def upload(content_id):
         form.file.errors = [*form.file.errors, str(error)]
         return _answer(item, form, 422)
     try:
+        db.session.flush()
+        AuditLog.record(current_user, "document.added", item, item.territory, document_id=document.id,
+                        filename=document.filename, sha256=document.sha256)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -68,6 +71,8 @@ def delete(id):
     document = db.session.get(Document, id) or fail(404)
     item = _item(document.content_id, "edit")
     title = document.title
+    AuditLog.record(current_user, "document.deleted", item, item.territory, document_id=document.id,
+                    title=title, filename=document.filename, sha256=document.sha256)
     delete_document(document)
     db.session.commit()
     flash(_("The document “%(title)s” is deleted.", title=title), "success")
