@@ -204,7 +204,7 @@ def test_members_only_items_never_show_to_others(testapp_en, db, people, make_ac
     db.session.commit()
     urls = ["/", f"/t/{territory.slug}", "/articles", "/articles.atom", "/formats", "/agenda", "/agenda?when=all",
             "/agenda.ics", "/agenda.geojson", f"/t/{territory.slug}/agenda.ics", "/trainings", "/tags",
-            "/tags/mediation", "/tags/mediation.atom", "/tags/mediation/agenda.ics", url(structure), "/search?q=zorglub",
+            "/tags/mediation", "/tags/mediation.atom", "/tags/mediation/agenda.ics", url(structure), f"/actor/{structure.id}/agenda.ics", "/search?q=zorglub",
             "/search/suggest?q=zorg", "/groups", "/groups.atom", f"/members/{coord.id}", "/announcements",
             "/projects", "/dossiers", "/actors"]
     for who in (None, "other@example.org"):
