@@ -263,3 +263,14 @@ def test_event_form_offers_the_groups_one_coordinates(testapp_en, db, people):
     form = testapp_en.get(f"/events/new?group={group.id}").forms["event-form"]
     assert form["working_group"].value == str(group.id)
     assert str(other_group.id) not in [v for v, *_ in form["working_group"].options]
+
+
+def test_htmx_refusal_is_swapped_with_its_message(testapp_en, db, people):
+    group = _group(db, people["territory"], people["coord"])
+    login(testapp_en, "coord@example.org")
+    page = testapp_en.get(url(group))
+    response = testapp_en.post(f"/group/{group.id}/leave", {}, headers=csrf_headers(page), expect_errors=True)
+    assert response.status_int == 422
+    assert response.text.lstrip().startswith("<section")
+    assert "only coordinator" in response.text
+    assert _status(db, group, people["coord"]) == ("coordinator", "member")

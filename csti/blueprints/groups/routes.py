@@ -67,7 +67,9 @@ def _refuse(group, error):
         fail(error.status, error.message)
     flash(error.message, "error")
     db.session.rollback()
-    return _answer(db.session.get(WorkingGroup, group.id), status=error.status)
+    # htmx swaps a 422 (the message out of band, where the action happened), not a 409.
+    status = 422 if is_htmx() and error.status == 409 else error.status
+    return _answer(db.session.get(WorkingGroup, group.id), status=status)
 
 
 def _manager_group(id) -> WorkingGroup:
