@@ -172,6 +172,20 @@ def test_comments_on_a_group_page_are_for_its_members(db, people, app):
         assert not can(people["other"], "comment", group)
 
 
+def test_group_discussion_form_for_members_only(testapp_en, db, people):
+    group = _group(db, people["territory"], people["coord"], members=[people["member"]])
+    login(testapp_en, "other@example.org")
+    page = testapp_en.get(url(group))
+    assert f"comment-form-{group.id}" not in page.forms
+    assert "take part in its discussion." in page.text
+    response = testapp_en.post(f"/content/{group.id}/comments", {"csrf_token": page.html.find(
+        "input", attrs={"name": "csrf_token"})["value"], "body": "Bonjour"}, expect_errors=True)
+    assert response.status_int == 403 and "take part in its discussion" in response.text
+    testapp_en.reset()
+    login(testapp_en, "member@example.org")
+    assert f"comment-form-{group.id}" in testapp_en.get(url(group)).forms
+
+
 # --- members-only items ---------------------------------------------------------------------------
 def _secret_items(db, territory, group, coordinator, structure, tag="mediation"):
     start = datetime.combine(utcnow().date() + timedelta(days=2), time(14, 0))
