@@ -18,7 +18,8 @@ from .models import PUBLISHED, Content
 
 
 def featured(territory=None, limit=6):
-    stmt = (select(Content).where(Content.status == PUBLISHED, Content.featured_rank.is_not(None))
+    stmt = (select(Content).where(Content.status == PUBLISHED, Content.public_clause(),
+                          Content.featured_rank.is_not(None))
             .options(*card_options(Content)))
     if territory is not None:
         stmt = stmt.where(Content.territory_id == territory.id)

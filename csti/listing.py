@@ -96,10 +96,11 @@ class ContentFilter:
 
 
 def published(stmt, model):
-    """``stmt`` restricted to the published items of ``model``'s kind. The kind is implied by the
+    """``stmt`` restricted to the published items of ``model``'s kind (not those kept for a
+    working group's members: ``Content.public_clause``). The kind is implied by the
     join to the type's table, but said, it lets the database count and sort with the
     (kind, status, …) indexes instead of reading every published item."""
-    stmt = stmt.where(model.status == PUBLISHED)
+    stmt = stmt.where(model.status == PUBLISHED, model.public_clause())
     identity = model.__mapper__.polymorphic_identity
     return stmt.where(model.kind == identity) if model is not Content and identity else stmt
 

@@ -17,6 +17,7 @@ from .models.content import PUBLISHED, Content
 from .models.discussion import Comment
 from .models.dossiers import Dossier
 from .models.events import Event
+from .models.groups import INVITATION, OPEN, WorkingGroup
 from .models.projects import Project
 from .models.territories import ROLE_ANIMATOR, ROLE_CONTRIBUTOR, Territory
 
@@ -102,11 +103,25 @@ for _action, _kind in (("join", Territory), ("like", Content), ("report", Conten
 # --- content ------------------------------------------------------------------------------
 @rule("view", Content)
 def _view_content(user, content):
+    if content.members_only:
+        return _view_members_only(user, content)
     if content.status == PUBLISHED:
         return True
     if not _authenticated(user):
         return False
     return user.is_admin or content.author_id == user.id or is_animator(user, content.territory)
+
+
+def _view_members_only(user, content) -> bool:
+    """An item kept for a working group's members: its members and coordinators (the author
+    too, who wrote it for them), the territory's animators, the admins — published or not for
+    the members, unpublished only for its author and the animators (docs/architecture.md §3)."""
+    if not _authenticated(user):
+        return False
+    if user.is_admin or content.author_id == user.id or is_animator(user, content.territory):
+        return True
+    group = content.group
+    return content.status == PUBLISHED and group is not None and group.is_member(user)
 
 
 def _organises(user, content) -> bool:
@@ -281,7 +296,56 @@ def _moderate_dossier(user, dossier):
 # --- discussion -----------------------------------------------------------------------------
 @rule("comment", Content)
 def _comment(user, content):
-    return user.is_confirmed and content.status == PUBLISHED
+    return user.is_confirmed and content.status == PUBLISHED and (
+        not content.members_only or _view_content(user, content))
+
+
+# --- working groups -------------------------------------------------------------------------
+@rule("comment", WorkingGroup)
+def _comment_group(user, group):
+    """A group's page is public; its discussion is its members' (and animators')."""
+    return (user.is_confirmed and group.status == PUBLISHED
+            and (group.is_member(user) or is_animator(user, group.territory)))
+
+
+@rule("edit", WorkingGroup)
+def _edit_group(user, group):
+    return _edit_content(user, group) or group.is_coordinator(user)
+
+
+@rule("tag", WorkingGroup)
+def _tag_group(user, group):
+    return _edit_group(user, group)
+
+
+@rule("join", WorkingGroup)
+def _join_group(user, group):
+    """Join at once (open) or ask to (on request); an invitation-only group: invited only
+    (``accept_invitation``)."""
+    return (user.is_confirmed and group.status == PUBLISHED and group.access != INVITATION
+            and group.membership_of(user) is None)
+
+
+@rule("join_now", WorkingGroup)
+def _join_now(user, group):
+    return _join_group(user, group) and group.access == OPEN
+
+
+@rule("manage_members", WorkingGroup)
+def _manage_members(user, group):
+    """Accept requests, invite, promote and remove: the coordinators and the animators."""
+    return group.is_coordinator(user) or is_animator(user, group.territory)
+
+
+@rule("view_members_only", WorkingGroup)
+def _view_members_only_of(user, group):
+    """The group's items kept for its members: its members, the territory's animators."""
+    return group.is_member(user) or is_animator(user, group.territory)
+
+
+@rule("create_meeting", WorkingGroup)
+def _create_meeting(user, group):
+    return group.status == PUBLISHED and group.is_coordinator(user)
 
 
 @rule("edit", Comment)

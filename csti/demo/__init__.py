@@ -160,8 +160,8 @@ def extend_seed(territories, users, lines):
     """Hook for the content types added by later issues."""
     from importlib import import_module
 
-    for module in ("csti.demo.actors", "csti.demo.events", "csti.demo.publishing", "csti.demo.dossiers",
-                   "csti.demo.images", "csti.demo.follows", "csti.demo.newsletters"):
+    for module in ("csti.demo.actors", "csti.demo.events", "csti.demo.publishing", "csti.demo.groups",
+                   "csti.demo.dossiers", "csti.demo.images", "csti.demo.follows", "csti.demo.newsletters"):
         try:
             mod = import_module(module)
         except ModuleNotFoundError:

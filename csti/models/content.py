@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, select, text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text, false, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
@@ -75,6 +75,11 @@ class Content(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at = mapped_column(UTCDateTime, nullable=True, index=True)
+    # The working group an item belongs to (a meeting, its minutes), NULL for none; with
+    # ``members_only`` only the group's members, its coordinators, the territory's animators and
+    # the admins see it: every list, feed and search leaves it out (``public_clause``, §3).
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("content.id", ondelete="SET NULL"), index=True)
+    members_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     territory = relationship("Territory", lazy="joined")
     author = relationship("User", lazy="joined")
@@ -239,11 +244,29 @@ class Content(db.Model):
         deadline) says when they are current."""
         return None
 
+    @property
+    def is_members_only(self) -> bool:
+        """Seen by its working group's members only (``can(user, "view", item)``)."""
+        return bool(self.members_only)
+
+    @property
+    def group(self):
+        """The working group it belongs to, or None."""
+        if self.group_id is None:
+            return None
+        return db.session.get(Content.KINDS["group"], self.group_id)  # models/groups.py
+
+    @classmethod
+    def public_clause(cls):
+        """SQL condition every list, feed, search and notification of published items adds: not
+        kept for a working group's members (docs/architecture.md §3)."""
+        return cls.members_only.is_not(True)
+
     @classmethod
     def published(cls):
         """A select of this kind's published rows, newest first."""
         return (
             select(cls)
-            .where(cls.status == PUBLISHED)
+            .where(cls.status == PUBLISHED, cls.public_clause())
             .order_by(cls.published_at.desc(), cls.id.desc())
         )

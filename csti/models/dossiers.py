@@ -88,6 +88,7 @@ _item_content = Content.__table__.alias("item_content")
 Dossier.item_count = column_property(
     select(func.count(DossierItem.id))
     .join(_item_content, _item_content.c.id == DossierItem.content_id)
-    .where(DossierItem.dossier_id == Dossier.id, _item_content.c.status == PUBLISHED)
+    .where(DossierItem.dossier_id == Dossier.id, _item_content.c.status == PUBLISHED,
+           _item_content.c.members_only.is_not(True))
     .correlate_except(DossierItem, _item_content).scalar_subquery()
 )

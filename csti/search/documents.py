@@ -31,8 +31,9 @@ def _subkind(item) -> str:
 
 def document(item) -> dict | None:
     """The index document of ``item``, or None if it must not be found (not published)."""
-    if item is None or item.status != PUBLISHED or getattr(item, "is_private", False):
-        return None  # a private dossier is never found
+    if (item is None or item.status != PUBLISHED or getattr(item, "is_private", False)
+            or item.members_only):
+        return None  # a private dossier, an item kept for a working group's members: never found
     body = plain_text(item.body or "").translate(_MARKERS)
     summary = (item.summary or "").translate(_MARKERS)
     doc = {
@@ -87,7 +88,8 @@ def published_batches(session, batch: int = 500):
     """Every published item, ``batch`` at a time, by id (the reindex and the check)."""
     last = 0
     while True:
-        ids = list(session.scalars(select(Content.id).where(Content.id > last, Content.status == PUBLISHED)
+        ids = list(session.scalars(select(Content.id).where(Content.id > last, Content.status == PUBLISHED,
+                                                                 Content.public_clause())
                                    .order_by(Content.id).limit(batch)))
         if not ids:
             return

@@ -262,7 +262,7 @@ def profile(user_id):
         fail(404)
     contents = db.session.scalars(
         select(Content).options(*card_options(Content))
-        .where(Content.author_id == user.id, Content.status == PUBLISHED)
+        .where(Content.author_id == user.id, Content.status == PUBLISHED, Content.public_clause())
         .order_by(Content.published_at.desc()).limit(24)).all()
     structures = db.session.execute(
         select(Actor, ActorMember.role).join(ActorMember, ActorMember.actor_id == Actor.id)

@@ -397,7 +397,7 @@ def activity(actor, limit: int = 6) -> dict:
     owned = select(content_owner.c.content_id).where(content_owner.c.actor_id == actor.id)
     stmt = (select(EventOccurrence).join(Event, Event.id == EventOccurrence.event_id)
             .options(contains_eager(EventOccurrence.event))
-            .where(Event.status == PUBLISHED, EventOccurrence.ends_at >= utcnow(),
+            .where(Event.status == PUBLISHED, Event.public_clause(), EventOccurrence.ends_at >= utcnow(),
                    or_(Event.venue_id == actor.id, Event.id.in_(owned)))
             .order_by(EventOccurrence.starts_at).limit(limit * 4))
     seen, events = set(), []
@@ -412,7 +412,7 @@ def activity(actor, limit: int = 6) -> dict:
                for kind in kinds
                for model in [registry.get(kind).model] if (clause := model.current_clause()) is not None]
     publications = db.session.scalars(
-        select(Content).where(Content.status == PUBLISHED, Content.id.in_(owned), Content.kind.in_(kinds), *current)
+        select(Content).where(Content.status == PUBLISHED, Content.public_clause(), Content.id.in_(owned), Content.kind.in_(kinds), *current)
         .options(*card_options(Content))  # each kind's card columns by one query, not one per item
         .order_by(Content.published_at.desc(), Content.id.desc()).limit(limit)).all()
     return {"events": events, "publications": publications}

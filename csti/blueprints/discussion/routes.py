@@ -46,6 +46,8 @@ def _discussion(item, form=None, status=200, focus=None):
 def comment(content_id):
     item = _content(content_id)
     if not can(current_user, "comment", item):
+        if item.kind == "group" and current_user.is_confirmed:
+            fail(403, _("Only the group's members take part in its discussion."))
         fail(403, _("Confirm your e-mail address before commenting."))
     form = CommentForm()
     if not form.validate_on_submit():

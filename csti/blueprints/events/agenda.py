@@ -158,7 +158,7 @@ class EventFilter:
         """``stmt`` (a select of occurrence and event columns or entities) restricted to the
         matching occurrences, in date order."""
         stmt = stmt.join_from(EventOccurrence, Event, Event.id == EventOccurrence.event_id).where(
-            Event.status == PUBLISHED)
+            Event.status == PUBLISHED, Event.public_clause())
         start, end = self.window()
         if start is not None:
             stmt = stmt.where(EventOccurrence.ends_at >= start)
@@ -227,7 +227,7 @@ def upcoming_events(territory=None, limit=6):
     now = utcnow()
     stmt = (select(EventOccurrence).join(Event, Event.id == EventOccurrence.event_id)
             .options(*event_card_options(contains_eager(EventOccurrence.event)))
-            .where(Event.status == PUBLISHED, EventOccurrence.starts_at >= now))
+            .where(Event.status == PUBLISHED, Event.public_clause(), EventOccurrence.starts_at >= now))
     if territory is not None:
         # The dates' own copy of the territory, and "not ended" (implied by "not started"):
         # the (territory_id, ends_at) index then reads the territory's coming dates only.

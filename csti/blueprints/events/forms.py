@@ -52,6 +52,9 @@ def parse_lines(text: str, kind: str):
 
 class EventForm(ContentForm):
     event_kind = SelectField(_l("Kind of event"), choices=list(EVENT_KINDS.items()), validators=[DataRequired()])
+    # A working group's meeting: the groups the author coordinates (``EventViews.prepare_form``).
+    working_group = SelectField(_l("Working group"), coerce=int, default=0, validators=[Optional()])
+    members_only = BooleanField(_l("For the group's members only"))
     starts_at = DateTimeLocalField(_l("Start"), format=DT_FORMATS,
                                    validators=[DataRequired(message=_l("Give the start date and time.")), InYears()])
     ends_at = DateTimeLocalField(_l("End"), format=DT_FORMATS,

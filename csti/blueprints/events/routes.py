@@ -305,6 +305,23 @@ def _place(event, moved: bool) -> None:
         event.latitude, event.longitude = place_coordinates(event.address, event.postcode, event.commune)
 
 
+def _group_choices(form, event) -> None:
+    """The working groups a meeting may belong to: those the user coordinates, and its own."""
+    from ..groups.domain import coordinated_by
+
+    groups = {g.id: g for g in coordinated_by(current_user)}
+    if event is not None and event.group is not None:
+        groups[event.group.id] = event.group
+    form.working_group.choices = [(0, _("None"))] + [(g.id, g.title) for g in groups.values()]
+
+
+def _apply_group(event, form) -> None:
+    """The group chosen among the allowed ones (anything else: none); members only needs one."""
+    chosen = form.working_group.data or 0
+    event.group_id = chosen if chosen and chosen in dict(form.working_group.choices) else None
+    event.members_only = bool(form.members_only.data) and event.group_id is not None
+
+
 class EventViews(ContentViews):
     """The agenda is the events' list (its own routes above); an event's page shows its
     registration; saving schedules its dates and, on an edit, serves the waiting list."""
@@ -337,11 +354,15 @@ class EventViews(ContentViews):
                 venues[actor.id] = actor
         form.venue.choices = [(0, _("No structure: a free address or online"))] + [
             (a.id, f"{a.title} — {a.commune}" if a.commune else a.title) for a in venues.values()]
+        _group_choices(form, event)
 
     def initial(self, form) -> None:
         structure = request.args.get("organiser", type=int)
         if structure and any(structure == c[0] for c in form.organisers.choices):
             form.organisers.data = [structure]
+        group = request.args.get("group", type=int)
+        if group and any(group == c[0] for c in form.working_group.choices):
+            form.working_group.data = group
 
     def editor_action(self, form):
         """"Find a venue" re-renders the form with the venues found."""
@@ -382,6 +403,7 @@ class EventViews(ContentViews):
                                        else None)
         allowed = dict(form.organisers.choices)
         event.owners = [db.session.get(Actor, i) for i in form.organisers.data or [] if i in allowed]
+        _apply_group(event, form)
         return True
 
     def fill(self, form, event) -> None:
@@ -402,6 +424,8 @@ class EventViews(ContentViews):
         form.audiences.data = list(event.audiences)
         form.venue.data = event.venue_id or 0
         form.organisers.data = [a.id for a in event.owners]
+        form.working_group.data = event.group_id or 0
+        form.members_only.data = event.members_only
         form.registration_deadline.data = (to_local(event.registration_deadline).replace(tzinfo=None)
                                            if event.registration_deadline else None)
 

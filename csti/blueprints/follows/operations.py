@@ -152,6 +152,10 @@ def notify_new_content(item: Content, first_time: bool = False) -> None:
         parts.append(select(Follow.follower_id).where(Follow.followed_user_id == item.author_id))
     _insert_notifications(item, union(*parts).subquery(), NEW_CONTENT, item.author_id,
                            skip_if_told=not first_time)
+    if item.group_id is not None:  # a working group's meeting: its members are told
+        from ..groups.domain import notify_group_item
+
+        notify_group_item(item, first_time)
 
 
 def notify_update(item: Content, by, kind: str = CONTENT_UPDATE) -> None:

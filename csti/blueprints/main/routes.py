@@ -17,7 +17,7 @@ def index():
     ).all())
     contents = dict(db.session.execute(
         select(Content.territory_id, func.count(Content.id))
-        .where(Content.status == PUBLISHED).group_by(Content.territory_id)
+        .where(Content.status == PUBLISHED, Content.public_clause()).group_by(Content.territory_id)
     ).all())
     from ...homes import home_sections
     from ...theming import accents_version

@@ -42,7 +42,8 @@ def feed_query(user, kinds=()):
                   .join(Follow, Follow.content_id == content_owner.c.actor_id).where(mine))
     tags = select(content_tag.c.content_id).join(Follow, Follow.tag_id == content_tag.c.tag_id).where(mine)
     return (select(Content).options(*card_options(Content))
-            .where(Content.status == PUBLISHED, Content.published_at.is_not(None), Content.kind.in_(kinds),
+            .where(Content.status == PUBLISHED, Content.public_clause(), Content.published_at.is_not(None),
+                   Content.kind.in_(kinds),
                    or_(Content.author_id.is_(None), Content.author_id != user.id),
                    or_(Content.author_id.in_(people), Content.id.in_(structures), Content.id.in_(tags)))
             .order_by(Content.published_at.desc(), Content.id.desc()))
@@ -141,7 +142,7 @@ def tag_suggestions(user, limit: int = 12) -> list:
         select(Tag, followers)
         .join(content_tag, content_tag.c.tag_id == Tag.id)
         .join(Content, Content.id == content_tag.c.content_id)
-        .where(Content.status == PUBLISHED, Tag.id.not_in(followed))
+        .where(Content.status == PUBLISHED, Content.public_clause(), Tag.id.not_in(followed))
         .group_by(Tag.id).order_by(func.count(content_tag.c.content_id).desc(), Tag.slug).limit(limit)).all()
     return [(tag, n) for tag, n in rows]
 

@@ -44,7 +44,8 @@ def _current(hits) -> dict:
     if not hits:
         return {}
     rows = db.session.execute(select(Content.id, Content.kind, Content.title, Content.slug, Content.summary)
-                              .where(Content.id.in_([h["id"] for h in hits]), Content.status == PUBLISHED))
+                              .where(Content.id.in_([h["id"] for h in hits]), Content.status == PUBLISHED,
+                                     Content.public_clause()))
     items = {}
     for row in rows:
         cls = Content.KINDS.get(row.kind)
@@ -63,7 +64,8 @@ def _cards(hits) -> dict:
     if not hits:
         return {}
     rows = db.session.scalars(select(Content).options(*card_options(Content))
-                              .where(Content.id.in_([h["id"] for h in hits]), Content.status == PUBLISHED))
+                              .where(Content.id.in_([h["id"] for h in hits]), Content.status == PUBLISHED,
+                                     Content.public_clause()))
     return {item.id: item for item in rows
             if item.view_endpoint and item.view_endpoint in current_app.view_functions}
 

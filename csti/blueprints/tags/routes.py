@@ -18,7 +18,7 @@ def index():
         select(Tag, func.count(content_tag.c.content_id).label("n"))
         .join(content_tag, content_tag.c.tag_id == Tag.id)
         .join(Content, Content.id == content_tag.c.content_id)
-        .where(Content.status == PUBLISHED)
+        .where(Content.status == PUBLISHED, Content.public_clause())
         .group_by(Tag.id).order_by(func.count(content_tag.c.content_id).desc(), Tag.slug).limit(200)
     ).all()
     return render("tags/index.html", rows=rows)
@@ -32,7 +32,8 @@ def _tagged(slug):
         select(Content).join(content_tag, content_tag.c.content_id == Content.id)
         # Published implies a date; said, PostgreSQL's backward scan of the date index starts
         # after the undated drafts (NULLs come first there) instead of reading them all.
-        .where(content_tag.c.tag_id == tag.id, Content.status == PUBLISHED, Content.published_at.is_not(None))
+        .where(content_tag.c.tag_id == tag.id, Content.status == PUBLISHED, Content.public_clause(),
+               Content.published_at.is_not(None))
         .order_by(Content.published_at.desc(), Content.id.desc())
     )
     return tag, query
