@@ -116,6 +116,9 @@ class Config:
         self.REDIS_URL = env("REDIS_URL")  # shared counters (rate limits) when set
         self.UPLOAD_DIR = env("UPLOAD_DIR")  # None: instance/uploads
         self.SEARCH_DIR = env("SEARCH_DIR")  # None: instance/search
+        # A newsletter to this many recipients or fewer is sent right after the "Send" answer;
+        # bigger ones (and what a mail server refused) by `flask csti send-newsletters` (cron). 0: cron only.
+        self.NEWSLETTER_SEND_NOW_MAX = env_int("NEWSLETTER_SEND_NOW_MAX", 50)
         # Whoosh: postings of recently searched words kept per worker as arrays (megabytes).
         self.SEARCH_CACHE_MB = env_int("SEARCH_CACHE_MB", 8)
         # iCalendar feeds: written VEVENTs kept per worker (megabytes).
@@ -177,7 +180,16 @@ class Config:
         # Uploads: a whole request may be larger than one image so that an oversized
         # file gets a message next to its field rather than a bare 413.
         self.IMAGE_MAX_BYTES = env_int("IMAGE_MAX_MB", 5) * 1024 * 1024
-        self.MAX_CONTENT_LENGTH = env_int("MAX_REQUEST_MB", 32) * 1024 * 1024
+        # Documents attached to content (PDF, office files): kept in DOCUMENT_DIR (None:
+        # instance/documents), outside the public UPLOAD_DIR, and served only to those who
+        # may see their item; MAX_DOCUMENT_MB per file, MAX_DOCUMENT_UNPACKED_MB for what an
+        # office file (a zip) says it holds once unpacked (a zip bomb is refused).
+        self.DOCUMENT_DIR = env("DOCUMENT_DIR")
+        document_mb = env_int("MAX_DOCUMENT_MB", 20)
+        self.DOCUMENT_MAX_BYTES = document_mb * 1024 * 1024
+        self.DOCUMENT_MAX_UNPACKED_BYTES = env_int("MAX_DOCUMENT_UNPACKED_MB", 200) * 1024 * 1024
+        # A whole request larger than this is refused (413) before it is read.
+        self.MAX_CONTENT_LENGTH = env_int("MAX_REQUEST_MB", max(32, document_mb + 4)) * 1024 * 1024
         self.MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
 
         # Cookies

@@ -75,10 +75,14 @@ def _finish_config(app):
     if uri.startswith("postgres://") or uri.startswith("postgresql://"):
         # psycopg 3 is the driver we ship.
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
-    for key, sub in (("UPLOAD_DIR", "uploads"), ("SEARCH_DIR", "search")):
+    for key, sub in (("UPLOAD_DIR", "uploads"), ("SEARCH_DIR", "search"), ("DOCUMENT_DIR", "documents")):
         if not app.config.get(key):
             app.config[key] = str(instance / sub)
         Path(app.config[key]).mkdir(parents=True, exist_ok=True)
+    uploads, documents = (Path(app.config[k]).resolve() for k in ("UPLOAD_DIR", "DOCUMENT_DIR"))
+    if documents == uploads or uploads in documents.parents:
+        # /media/ (or the reverse proxy) serves UPLOAD_DIR to anybody: a draft's documents would leak.
+        raise RuntimeError("CSTI_DOCUMENT_DIR must not be inside CSTI_UPLOAD_DIR (served publicly at /media/)")
     _check_hosts(app.config)
     _warn_without_mail_server(app.config)
     logging.basicConfig(level=logging.INFO)

@@ -280,3 +280,19 @@ def seed_bench(scale, seed, force, report):
             json.dump({"scale": scale, "seed": DEFAULT_SEED if seed is None else seed, "counts": counts,
                        "documents": documents, "data_seconds": round(data_seconds, 1),
                        "index_seconds": round(index_seconds, 1), "total_seconds": round(total, 1)}, f, indent=2)
+
+
+@csti_cli.command("send-newsletters")
+@click.option("--batch", type=click.IntRange(1, 1000), default=50, help="messages per SMTP connection")
+@click.option("--stale-after", type=click.IntRange(0), default=600,
+              help="seconds after which a delivery left 'sending' by a dead run is sent again")
+@with_appcontext
+def send_newsletters(batch, stale_after):
+    """Send the newsletters' queued deliveries (for cron; safe to run again after a crash)."""
+    from .blueprints.newsletters.operations import send_pending
+
+    report = send_pending(batch=batch, stale_after=stale_after)
+    click.echo(f"newsletters: {report.sent} sent, {report.failed} failed, {report.retry} to retry")
+    if report.stopped:
+        click.echo(f"stopped: {report.stopped}", err=True)
+        raise SystemExit(1)

@@ -55,6 +55,9 @@ class ContentType:
       an announcement's deadline…), rendered with ``item`` (``templates/macros/card.html``);
     - ``followable``: its page has a "Follow" button (``content/show.html``): its followers
       are told of its news (a structure's new publications, a project's timeline…);
+    - ``documents``: its page has a documents section (``content/show.html``'s ``documents``
+      block, ``documents/_section.html``): its editors attach PDF and office files, those who
+      may see the item download them (``csti/blueprints/documents/``);
     - ``card_loads``: the relationships its card shows, loaded with the list (by a second query,
       with their own card's options); ``card_skips``: relationships loaded by default that its
       card does not show (``listing.card_options``).
@@ -75,6 +78,7 @@ class ContentType:
     card_loads: tuple[str, ...] = ()
     card_skips: tuple[str, ...] = ()
     followable: bool = False
+    documents: bool = False
 
     @property
     def label(self):

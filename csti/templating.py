@@ -169,6 +169,14 @@ def discussion_helpers():
                 likes=discussion.likes, liked=discussion.liked, unread_count=discussion.unread_count)
 
 
+def document_helpers():
+    from .blueprints.documents import forms, operations
+
+    return dict(documents_enabled=operations.enabled, documents_of=operations.documents_of,
+                blank_document_form=forms.blank_form, document_size=operations.format_size,
+                document_type=operations.type_label, document_accept=operations.kinds_accepted)
+
+
 def _moderation_waiting(user):
     """None for people who moderate nothing; else how many items wait for them."""
     from .moderation import moderated_territories, waiting_count
@@ -195,6 +203,7 @@ def init_app(app):
         moderation_waiting=_moderation_waiting,
         **follow_helpers(),
         **discussion_helpers(),
+        **document_helpers(),
         **calendar_links(),
         attendance_modes=__import__("csti.models.events", fromlist=["ATTENDANCE_MODES"]).ATTENDANCE_MODES,
         social_networks=__import__("csti.models.actors", fromlist=["SOCIAL_NETWORKS"]).SOCIAL_NETWORKS,

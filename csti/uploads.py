@@ -72,9 +72,10 @@ def save_image(storage, folder: str, max_size=(1600, 1600), square: int | None =
 
 
 def store_image(image: Image.Image, folder: str, max_size=(1600, 1600), square: int | None = None,
-                widths=VARIANT_WIDTHS) -> str:
+                widths=VARIANT_WIDTHS, root: str | Path | None = None) -> str:
     """Store an opened image (an upload once verified, or one drawn by the demo data) as WebP,
-    with a copy at each of ``widths`` narrower than it; return its path."""
+    with a copy at each of ``widths`` narrower than it; return its path (relative to ``root``,
+    the upload directory unless given: a document's preview is kept beside the document)."""
     image = ImageOps.exif_transpose(image)
     if square:
         image = ImageOps.fit(image.convert("RGB"), (square, square))
@@ -83,7 +84,7 @@ def store_image(image: Image.Image, folder: str, max_size=(1600, 1600), square: 
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if "transparency" in image.info or image.mode in ("P", "LA") else "RGB")
     relative = f"{folder}/{uuid.uuid4().hex}.webp"
-    root = Path(current_app.config["UPLOAD_DIR"])
+    root = Path(root or current_app.config["UPLOAD_DIR"])
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     written = []

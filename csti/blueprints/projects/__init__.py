@@ -9,7 +9,7 @@ bp = Blueprint("projects", __name__)
 register(
     "project", Project, "projects.index", feed_endpoint="projects.feed",
     nav_label=_l("Projects"), nav_order=40,
-    card_facts="projects/_card_facts.html", card_skips=("members",), followable=True,
+    card_facts="projects/_card_facts.html", card_skips=("members",), followable=True, documents=True,
     home_section=HomeSection("projects", _l("Active projects"), _l("No active project."), _l("All projects"),
                              query=active_projects))
 
