@@ -11,7 +11,7 @@ class ArticleForm(OwnedContentForm):
     article_kind = SelectField(_l("Kind of article"), choices=list(ARTICLE_KINDS.items()), validators=[DataRequired()])
     # Minutes: the meeting they report on, among the working groups' meetings the author may
     # report on (``ArticleViews.prepare_form``); kept for the group's members if ticked.
-    meeting = SelectField(_l("Meeting"), coerce=int, default=0, validators=[Optional()])
+    meeting = SelectField(_l("Meeting"), coerce=int, default=0, validate_choice=False)
     members_only = BooleanField(_l("For the group's members only"))
     image = FileField(_l("Insert an image in the text"))
     image_alt = StringField(_l("Description of the image (for people who cannot see it)"),
