@@ -216,6 +216,23 @@ def search_check_command():
         raise SystemExit(1)
 
 
+@csti_cli.command("send-digests")
+@click.option("--period", type=click.Choice(["immediate", "daily", "weekly"]), required=True,
+              help="daily or weekly: the digests of the members who chose it; immediate: the "
+                   "notifications still waiting for their mail (cron, every few minutes)")
+@with_appcontext
+def send_digests_command(period):
+    """Mail the notifications due at PERIOD (each notification is mailed once: run it as often
+    as you like). Links are built from CSTI_SERVER_NAME."""
+    from .blueprints.mailprefs.operations import send_digests, send_immediate
+
+    if period == "immediate":
+        click.echo(f"immediate: {send_immediate()} mails sent")
+        return
+    mails, items = send_digests(period)
+    click.echo(f"{period}: {mails} digests sent ({items} notifications)")
+
+
 @csti_cli.command("analyze")
 @with_appcontext
 def analyze_command():

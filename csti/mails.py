@@ -1,16 +1,24 @@
 """Mail: a message rendered in its recipient's language, and a notification that a mail server
-being down never undoes nor hides what was saved (docs/architecture.md §1)."""
+being down never undoes nor hides what was saved (docs/architecture.md §1). A message may have
+an HTML part beside its text (``html_template``, extending ``mail/base.html``) and headers of its
+own (``List-Unsubscribe``…)."""
 from __future__ import annotations
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_mailman import EmailMessage
+from flask_mailman import EmailMessage, EmailMultiAlternatives
 
 
-def send_mail(to: str, subject: str, template: str, locale: str | None = None, **context):
+def send_mail(to: str, subject: str, template: str, locale: str | None = None, html_template: str | None = None,
+              headers: dict | None = None, **context):
     with force_locale(locale or "fr"):
         body = render_template(template, **context)
-        message = EmailMessage(subject=str(subject), body=body, to=[to])
+        if html_template is None:
+            message = EmailMessage(subject=str(subject), body=body, to=[to], headers=headers)
+        else:
+            message = EmailMultiAlternatives(subject=str(subject), body=body, to=[to], headers=headers)
+            message.attach_alternative(render_template(html_template, subject=str(subject), **context),
+                                       "text/html")
     message.send()
 
 

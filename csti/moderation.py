@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from .extensions import db
 from .models import PENDING, AuditLog, Content, Notification, Territory
+from .models.base import utcnow
 from .policy import can
 
 
@@ -70,9 +71,10 @@ def decide(item: Content, by, approve: bool, reason: str = "") -> None:
     AuditLog.record(by, f"{item.kind}.{'approved' if approve else 'rejected'}", item, item.territory,
                     reason=reason)
     if item.author_id is not None and item.author_id != getattr(by, "id", None):
+        # Mailed by the caller (notify_author), so never again by the notification mails.
         db.session.add(Notification(user_id=item.author_id, kind="approved" if approve else "rejected",
                                     actor_id=getattr(by, "id", None), content_id=item.id,
-                                    note="" if approve else reason))
+                                    note="" if approve else reason, mailed_at=utcnow()))
 
 
 def notify_author(item: Content, approved: bool, reason: str, url: str, subject=None) -> None:

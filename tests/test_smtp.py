@@ -1,54 +1,24 @@
 """Mail through a real SMTP server, as production sends it: the tests start one (aiosmtpd) on
 a free local port and point the app's SMTP backend at it. A mail server that is down never
 undoes what was saved. Production without a mail server starts, with a warning."""
-import email
-import email.policy
 import logging
 import re
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from csti.models import User
 from tests.accounts.test_register import PASSWORD, _register
+from tests.mailserver import free_port as _free_port
+from tests.mailserver import point_at as _point_at
+from tests.mailserver import running_inbox
 from tests.test_hosts import SITE, make_app  # noqa: F401 — the fixture
-
-
-class Inbox:
-    """What the SMTP server received: (envelope sender, recipients, parsed message)."""
-
-    def __init__(self):
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        self.received.append((envelope.mail_from, envelope.rcpt_tos, message))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _point_at(app, monkeypatch, port):
-    state = app.extensions["mailman"]
-    for name, value in {"backend": "smtp", "server": "127.0.0.1", "port": port, "use_tls": False,
-                        "use_ssl": False, "username": None, "password": None, "timeout": 5}.items():
-        monkeypatch.setattr(state, name, value)
 
 
 @pytest.fixture
 def smtp(app, monkeypatch):
-    inbox, port = Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    _point_at(app, monkeypatch, port)
-    yield inbox
-    controller.stop()
+    with running_inbox(app, monkeypatch) as inbox:
+        yield inbox
 
 
 def test_the_confirmation_mail_goes_through_smtp_in_the_readers_language(testapp, db, smtp):

@@ -91,6 +91,9 @@ class Notification(db.Model):
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
     read_at = mapped_column(UTCDateTime, nullable=True, index=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # When it was mailed (alone or in a digest), or claimed for mailing: each is mailed once
+    # (csti/blueprints/mailprefs/operations.py). Set at creation where the feature mails it itself.
+    mailed_at = mapped_column(UTCDateTime, nullable=True)
 
     actor = relationship("User", foreign_keys=[actor_id])
     content = relationship("Content")

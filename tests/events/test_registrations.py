@@ -496,7 +496,8 @@ def test_registration_box_when_registration_is_on_the_site(testapp_en, workshop)
 # --- a mail server that is down (tests/test_smtp.py points the SMTP backend at a dead port) ----
 def test_a_registration_stands_when_the_mail_server_is_down(testapp_en, db, app, factory, workshop, log_in,
                                                             monkeypatch):
-    from tests.test_smtp import _free_port, _point_at
+    from tests.mailserver import free_port as _free_port
+    from tests.mailserver import point_at as _point_at
 
     _point_at(app, monkeypatch, _free_port())
     log_in(testapp_en, person(factory, "Alice"))
@@ -508,7 +509,8 @@ def test_a_registration_stands_when_the_mail_server_is_down(testapp_en, db, app,
 
 def test_a_message_to_registrants_counts_what_the_mail_server_refused(testapp_en, db, app, workshop, crowd,
                                                                       log_in, monkeypatch):
-    from tests.test_smtp import _free_port, _point_at
+    from tests.mailserver import free_port as _free_port
+    from tests.mailserver import point_at as _point_at
 
     log_in(testapp_en, manager_of(workshop))
     form = testapp_en.get(f"/event/{workshop.id}/registrants").forms["message-form"]

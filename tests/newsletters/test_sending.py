@@ -20,8 +20,10 @@ from sqlalchemy import select
 from csti.blueprints.newsletters import operations as ops
 from csti.models import NewsletterDelivery, NewsletterIssue, NewsletterSubscription
 from tests.databases import scratch_database
+from tests.mailserver import Inbox
+from tests.mailserver import free_port as _free_port
+from tests.mailserver import point_at as _point_at
 from tests.needs import ROOT
-from tests.test_smtp import Inbox, _free_port, _point_at
 
 from .helpers import article, issue, subscription
 

@@ -89,20 +89,27 @@ def remove_member(project, user_id) -> ProjectMember | None:
 # --- "I can help" -------------------------------------------------------------------------
 def offer_help(project: Project, helper, need: ProjectNeed | None, message: str) -> list:
     """``helper`` offers to help: each person of the team is notified, the offer recorded in the
-    audit log and committed; then each is mailed in their own language (subject and text). A
+    audit log and committed; then each who wants such mails at once (``/me/mail``) is mailed in
+    their own language (subject and text). A
     mail server that fails does not undo the offer: the failure is logged
     (``csti.mails.notify``). Returns the people the mail did not reach."""
     from ...mails import notify
+    from ...models.mailprefs import IMMEDIATE, category_of
+    from ..mailprefs.operations import frequency_of
 
     team = project.team()
+    # Mailed here, at once, to those who want comments and offers at once (their notification
+    # counts as mailed); the others find the offer, with its message, in their digest or on the site.
+    at_once = [p for p in team if frequency_of(p, category_of("help")) == IMMEDIATE]
     for person in team:
-        db.session.add(Notification(user_id=person.id, kind="help", actor_id=helper.id, content_id=project.id))
+        db.session.add(Notification(user_id=person.id, kind="help", actor_id=helper.id, content_id=project.id,
+                                    note=message.strip(), mailed_at=utcnow() if person in at_once else None))
     AuditLog.record(helper, "project.help_offered", project, project.territory)
     db.session.commit()
     url = url_for("projects.show", id=project.id, slug=project.slug, _external=True)
     subject = lambda: _("%(name)s can help your project “%(title)s”", name=helper.name,  # noqa: E731
                         title=project.title)
-    return [person for person in team
+    return [person for person in at_once
             if not notify(person, subject, "mail/project_help.txt", project=project, helper=helper, need=need,
                           message=message.strip(), url=url)]
 

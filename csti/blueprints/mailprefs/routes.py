@@ -1,0 +1,70 @@
+"""/me/mail (a member's mail choices) and /mail/unsubscribe/<token> (the link of every
+notification mail: a page with a button, and RFC 8058's one-click POST)."""
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ...extensions import csrf, db
+from ...htmx import render
+from ...models.mailprefs import CATEGORIES, NONE
+from ..accounts.forms import EmptyForm
+from . import bp
+from .forms import MailPreferencesForm
+from .operations import CATEGORY_LABELS, preferences, read_unsubscribe_token, set_preferences, unsubscribe
+
+HINTS = {
+    "follows": _l("New publications of the people, structures and tags you follow, news of the projects and "
+                 "dossiers you follow."),
+    "comments": _l("Comments on your publications, replies to your comments, offers to help your projects."),
+    "registrations": _l("News of the events you registered to. The confirmation of a registration is always sent."),
+    "groups": _l("The life of the groups you belong to."),
+}
+
+
+@bp.route("/me/mail", methods=["GET", "POST"], endpoint="settings")
+@login_required
+def settings():
+    user = current_user._get_current_object()
+    if request.method == "POST":
+        form = MailPreferencesForm()
+        if form.validate_on_submit():
+            set_preferences(user, form.choices())
+            db.session.commit()
+            flash(_("Your mail settings are saved."), "success")
+            return redirect(url_for("mailprefs.settings"), code=303)
+        return render("mailprefs/settings.html", form=form, hints=HINTS, status=422)
+    form = MailPreferencesForm(formdata=None, data=preferences(user))
+    return render("mailprefs/settings.html", form=form, hints=HINTS)
+
+
+def _invalid():
+    return render("mailprefs/unsubscribe_invalid.html", status=400)
+
+
+@bp.get("/mail/unsubscribe/<token>", endpoint="unsubscribe")
+def unsubscribe_page(token):
+    found = read_unsubscribe_token(token)
+    if found is None:
+        return _invalid()
+    user, categories = found
+    chosen = preferences(user)
+    return render("mailprefs/unsubscribe.html", form=EmptyForm(), token=token,
+                  labels=[CATEGORY_LABELS[c] for c in categories],
+                  done=all(chosen[c] == NONE for c in categories))
+
+
+@bp.post("/mail/unsubscribe/<token>")
+@csrf.exempt  # RFC 8058: the mail client posts "List-Unsubscribe=One-Click" without a token
+def unsubscribe_post(token):
+    found = read_unsubscribe_token(token)
+    if found is None:
+        return _invalid()
+    user, categories = found
+    one_click = request.form.get("List-Unsubscribe") == "One-Click"
+    if not one_click and not EmptyForm().validate_on_submit():  # the page's own button: its CSRF token
+        return render("mailprefs/unsubscribe.html", form=EmptyForm(), token=token, expired=True,
+                      labels=[CATEGORY_LABELS[c] for c in categories], done=False, status=400)
+    unsubscribe(user, [c for c in categories if c in CATEGORIES])
+    db.session.commit()
+    return render("mailprefs/unsubscribed.html", labels=[CATEGORY_LABELS[c] for c in categories])
