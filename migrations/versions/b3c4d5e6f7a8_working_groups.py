@@ -1,7 +1,7 @@
 """working groups: groups, their members, and content kept for a group's members.
 
 Revision ID: b3c4d5e6f7a8
-Revises: a7b8c9d0e1f2
+Revises: f1a2b3c4d5e6
 Create Date: 2026-12-03 20:47:27.079145
 
 """
@@ -13,7 +13,7 @@ import csti.models.base
 
 # revision identifiers, used by Alembic.
 revision = 'b3c4d5e6f7a8'
-down_revision = 'a7b8c9d0e1f2'
+down_revision = 'f1a2b3c4d5e6'
 branch_labels = None
 depends_on = None
 
