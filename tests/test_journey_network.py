@@ -170,7 +170,6 @@ def test_the_weekly_digest_of_what_a_member_follows_in_their_language(app, db, f
     result = runner.invoke(args=["csti", "send-digests", "--period", "weekly"])
     assert result.exit_code == 0, result.output
     mails = inbox.to("lea@example.org")
-    from csti.models import Follow, Notification
     db.session.rollback()
     assert len(mails) == 1
     assert subject_word in mails[0]["Subject"]

@@ -1,9 +1,9 @@
 """Articles and the library of mediation format sheets."""
 from flask import request, url_for
-from flask_login import current_user
-from sqlalchemy import select
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
 
 from ...extensions import db
 from ...models.articles import ARTICLE_KINDS, Article
