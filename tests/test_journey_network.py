@@ -94,7 +94,8 @@ def test_a_group_a_meeting_its_minutes_and_the_newsletter(app, db, factory, inbo
     minutes = db.session.scalar(select(Article).where(Article.article_kind == "minutes"))
     assert minutes.meeting_id == meeting.id and minutes.group_id == group.id and minutes.is_published
     told = inbox.to("maxime@example.org")
-    assert any("Compte rendu de la réunion de lancement" in _body(m) for m in told), [m["Subject"] for m in told]
+    assert [m["Subject"].strip() for m in told if "Compte rendu" in m["Subject"]] == [
+        "Ada Animatrice published the minutes of a meeting of your working group: “Compte rendu de la réunion de lancement”."]
 
     # 5. Subscribers: Maxime with his account, Noé outside the site by double opt-in.
     page = member.get("/t/occitanie/newsletter")
