@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..markdown import render_markdown
 from .content import Content
@@ -16,6 +16,7 @@ ARTICLE_KINDS = {
     "report": _l("Field report"),
     "feedback": _l("Experience feedback"),
     "format": _l("Mediation format sheet"),
+    "minutes": _l("Minutes"),
 }
 
 
@@ -25,6 +26,8 @@ class Article(Content):
 
     id: Mapped[int] = mapped_column(ForeignKey("content.id", ondelete="CASCADE"), primary_key=True)
     article_kind: Mapped[str] = mapped_column(String(10), default="news", index=True)
+    # Minutes ("compte rendu"): the meeting they report on (an event of a working group).
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)
     # Mediation format sheet
     format_name: Mapped[str] = mapped_column(String(120), default="")
     format_audience: Mapped[str] = mapped_column(String(200), default="")
@@ -34,6 +37,8 @@ class Article(Content):
     steps_html: Mapped[str] = mapped_column(Text, default="")
     what_worked: Mapped[str] = mapped_column(Text, default="")
     what_worked_html: Mapped[str] = mapped_column(Text, default="")
+
+    meeting = relationship("Event", foreign_keys=[meeting_id], lazy="select")
 
     kind_label = _l("Article")
     view_endpoint = "articles.show"
@@ -49,6 +54,10 @@ class Article(Content):
     @property
     def is_format_sheet(self) -> bool:
         return self.article_kind == "format"
+
+    @property
+    def is_minutes(self) -> bool:
+        return self.article_kind == "minutes"
 
     @validates("steps")
     def _steps(self, key, value):

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models.articles import ARTICLE_KINDS
@@ -9,6 +9,10 @@ from ..content.forms import OwnedContentForm
 
 class ArticleForm(OwnedContentForm):
     article_kind = SelectField(_l("Kind of article"), choices=list(ARTICLE_KINDS.items()), validators=[DataRequired()])
+    # Minutes: the meeting they report on, among the working groups' meetings the author may
+    # report on (``ArticleViews.prepare_form``); kept for the group's members if ticked.
+    meeting = SelectField(_l("Meeting"), coerce=int, default=0, validate_choice=False)
+    members_only = BooleanField(_l("For the group's members only"))
     image = FileField(_l("Insert an image in the text"))
     image_alt = StringField(_l("Description of the image (for people who cannot see it)"),
                             validators=[Optional(), Length(max=200)])
@@ -24,3 +28,12 @@ class ArticleForm(OwnedContentForm):
 
         if self.article_kind.data == "format" and not (field.data or "").strip():
             raise ValidationError(_l("A format sheet needs the name of the format."))
+
+    def validate_meeting(self, field):
+        from wtforms.validators import ValidationError
+
+        if self.article_kind.data == "minutes":
+            if not field.data:
+                raise ValidationError(_l("Minutes report on a meeting: choose it."))
+            if field.data not in dict(field.choices or []):
+                raise ValidationError(_l("Choose a meeting of a working group you coordinate."))

@@ -23,6 +23,7 @@ from ...models.groups import (
 from ...policy import can
 
 REQUEST_KIND, INVITE_KIND, ACCEPTED_KIND, MEETING_KIND = "group_request", "group_invite", "group_accepted", "group_meeting"
+MINUTES_KIND = "group_minutes"
 
 
 class GroupError(Exception):
@@ -207,15 +208,22 @@ def minutes(group: WorkingGroup, user) -> list:
 
 
 def notify_group_item(item: Content, first_time: bool) -> None:
-    """A meeting of a group published: its members are told (``group_meeting``), once."""
-    if item.kind != "event" or item.group_id is None or not first_time:
+    """A meeting of a group published: its members are told (``group_meeting``), once; so are
+    its minutes (``group_minutes``: an article of kind "minutes" tied to one of its meetings)."""
+    if item.group_id is None or not first_time:
+        return
+    if item.kind == "event":
+        kind = MEETING_KIND
+    elif item.kind == "article" and getattr(item, "article_kind", None) == "minutes":
+        kind = MINUTES_KIND
+    else:
         return
     group = db.session.get(WorkingGroup, item.group_id)
     if group is None:
         return
     told = set(db.session.scalars(select(Notification.user_id).where(
-        Notification.content_id == item.id, Notification.kind == MEETING_KIND)))
-    _tell([m.user_id for m in group.members if m.user_id not in told], MEETING_KIND, item, item.author)
+        Notification.content_id == item.id, Notification.kind == kind)))
+    _tell([m.user_id for m in group.members if m.user_id not in told], kind, item, item.author)
 
 
 def groups_of(user) -> list[WorkingGroup]:

@@ -64,6 +64,12 @@ SENTENCES = {
     "new_content": _l("%(who)s published “%(title)s”."),
     "dossier_item": _l("%(who)s added a publication to the dossier “%(title)s”."),
     "content_update": _l("%(who)s posted news of “%(title)s”."),
+    # working groups (csti/blueprints/groups/domain.py): the same sentences as on /notifications
+    "group_request": _l("%(who)s asks to join the working group “%(title)s”."),
+    "group_invite": _l("%(who)s invites you to join the working group “%(title)s”."),
+    "group_accepted": _l("%(who)s: a new member in the working group “%(title)s”."),
+    "group_meeting": _l("%(who)s planned a meeting of your working group: “%(title)s”."),
+    "group_minutes": _l("%(who)s published the minutes of a meeting of your working group: “%(title)s”."),
 }
 GENERIC_SENTENCE = _l("News from %(who)s about “%(title)s”.")
 CATEGORY_LABELS = {
