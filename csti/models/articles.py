@@ -16,7 +16,7 @@ ARTICLE_KINDS = {
     "report": _l("Field report"),
     "feedback": _l("Experience feedback"),
     "format": _l("Mediation format sheet"),
-    "minutes": _l("Minutes"),
+    "minutes": _l("Meeting minutes"),
 }
 
 

@@ -67,7 +67,7 @@ SENTENCES = {
     # working groups (csti/blueprints/groups/domain.py): the same sentences as on /notifications
     "group_request": _l("%(who)s asks to join the working group “%(title)s”."),
     "group_invite": _l("%(who)s invites you to join the working group “%(title)s”."),
-    "group_accepted": _l("%(who)s: a new member in the working group “%(title)s”."),
+    "group_accepted": _l("%(who)s welcomed you in the working group “%(title)s”."),
     "group_meeting": _l("%(who)s planned a meeting of your working group: “%(title)s”."),
     "group_minutes": _l("%(who)s published the minutes of a meeting of your working group: “%(title)s”."),
 }
@@ -221,6 +221,8 @@ def describe(notification, user) -> dict:
     who = notification.actor.name if notification.actor else _("A former member")
     title = content.title if content is not None else _("a deleted publication")
     sentence = SENTENCES.get(notification.kind, GENERIC_SENTENCE)
+    if notification.kind == "group_accepted" and content is not None and can(user, "manage_members", content):
+        sentence = _l("%(who)s joined the working group “%(title)s”.")  # told to its coordinators
     url = None
     if content is not None:
         anchor = f"comment-{notification.comment_id}" if notification.comment_id else None
