@@ -16,9 +16,9 @@ from tests.browser.conftest import NOT_LOOPBACK, Offline  # noqa: E402
 
 PASSWORD = "demo-csti-2026"
 PUBLIC = [("home", "/"), ("agenda", "/agenda"), ("agenda-map", "/agenda?view=map"),
-          ("directory", "/actors"), ("search", "/search?q=science")]
+          ("directory", "/actors"), ("search", "/search?q=science"), ("groups", "/groups")]
 MEMBER = [("home-member", "/"), ("my-feed", "/me/feed"), ("my-follows", "/me/follows"),
-          ("event-form", "/events/new"), ("notifications", "/notifications")]
+          ("event-form", "/events/new"), ("notifications", "/notifications"), ("mail-settings", "/me/mail")]
 WIDTHS = ((1280, 900, "desktop", "sophie.nguyen@csti.example"), (390, 844, "phone", "julien.morel@csti.example"))
 
 
@@ -49,6 +49,8 @@ def main(base: str, out: Path) -> None:
             shoot("event", page.locator("main a[href^='/event/']").first.get_attribute("href"))
             page.goto(base + "/actors")
             shoot("structure", page.locator("main a[href^='/actor/']").first.get_attribute("href"))
+            page.goto(base + "/groups")
+            shoot("group", page.locator("main a[href^='/group/']").first.get_attribute("href"))
             page.goto(base + "/login")
             page.fill("input[name=email]", member)
             page.fill("input[name=password]", PASSWORD)

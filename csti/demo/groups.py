@@ -1,5 +1,8 @@
 """Demo working groups: two groups of the first territory with coordinators and members, their
-meetings (past and upcoming, some for members only) and minutes for the members."""
+meetings (past and upcoming, some for members only), the minutes of the past ones (the first
+public, so that it can go in a newsletter; the others for the members) and documents (PDFs drawn
+with Pillow: an agenda and a charter)."""
+import io
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
@@ -34,7 +37,7 @@ def seed(territories, users, lines):
         return
     territory = next(iter(territories.values()))
     today = utcnow().astimezone(local_zone()).date()
-    meetings = 0
+    meetings = documents = 0
     for n, (title, access, summary, body, coordinator, others, members) in enumerate(GROUPS):
         author = users.get(coordinator)
         group = WorkingGroup(title=title, access=access, summary=summary, body=body, territory=territory,
@@ -60,11 +63,62 @@ def seed(territories, users, lines):
             db.session.add(event)
             meetings += 1
             if days < 0:
+                db.session.flush()
                 minutes = Article(title=f"Compte rendu — {title} — {label}", territory=territory, author=author,
-                                  group_id=group.id, members_only=True,
+                                  article_kind="minutes", meeting_id=event.id, group_id=group.id,
+                                  members_only=members_only or n > 0,
                                   summary=f"Le compte rendu de la réunion du {start:%d/%m/%Y}.",
                                   body="**Présents** : les membres du groupe.\n\n**Décisions** : à compléter.")
                 minutes.publish()
                 db.session.add(minutes)
+        db.session.flush()
+        documents += _documents(group, author)
     db.session.flush()
-    lines.append(f"{len(GROUPS)} working groups, {meetings} meetings")
+    lines.append(f"{len(GROUPS)} working groups, {meetings} meetings, {documents} documents")
+
+
+def _ascii(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _pdf(title: str, lines: list[str]) -> bytes:
+    """A one-page PDF (A4 at 72 dpi) with a title and a few lines, drawn with Pillow."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    def font(size):
+        try:  # Debian's DejaVu has the accents; Pillow's own font does not
+            return ImageFont.truetype("DejaVuSans.ttf", size), str
+        except OSError:
+            return ImageFont.load_default(size=size), _ascii
+
+    page = Image.new("RGB", (595, 842), "white")
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((0, 0, 595, 90), fill=(22, 82, 140))
+    heading, text = font(24)
+    draw.text((40, 32), text(title), fill="white", font=heading)
+    body, text = font(15)
+    for i, line in enumerate(lines):
+        draw.text((40, 130 + 28 * i), text(line), fill=(30, 30, 30), font=body)
+    out = io.BytesIO()
+    page.save(out, "PDF", resolution=72)
+    return out.getvalue()
+
+
+def _documents(group, author) -> int:
+    from ..blueprints.documents.operations import DocumentError, attach_document
+
+    made = 0
+    for title, filename, lines in (
+            ("Ordre du jour de la prochaine réunion", "ordre-du-jour.pdf",
+             ["1. Tour de table", "2. Retours des ateliers", "3. Ressources communes", "4. Calendrier"]),
+            ("Charte du groupe", "charte.pdf",
+             ["Nous partageons nos pratiques.", "Les comptes rendus sont publics sauf mention contraire.",
+              "Chaque structure du réseau peut demander à rejoindre le groupe."])):
+        try:
+            attach_document(group, _pdf(title, lines), title, filename, author)
+            made += 1
+        except DocumentError:  # PDFium refused it: the demo goes on without it
+            continue
+    return made
