@@ -206,7 +206,17 @@ def register(event: Event, user) -> Registration:
     if existing is None:
         db.session.add(registration)
     db.session.flush()
+    _tell_organiser(event, user, "registration_new" if registration.status == CONFIRMED else "registration_waiting")
     return registration
+
+
+def _tell_organiser(event: Event, user, kind: str) -> None:
+    """The event's author is told of a registration or a cancellation (a notification of the
+    "registrations" mail category: at once, in a digest or never, as they chose)."""
+    from ...models.discussion import Notification
+
+    if event.author_id is not None and event.author_id != user.id:
+        db.session.add(Notification(user_id=event.author_id, kind=kind, actor_id=user.id, content_id=event.id))
 
 
 def cancel(registration: Registration) -> Registration | None:
@@ -215,6 +225,7 @@ def cancel(registration: Registration) -> Registration | None:
     was_confirmed = registration.status == CONFIRMED
     registration.status = CANCELLED
     db.session.flush()
+    _tell_organiser(event, registration.user, "registration_cancel")
     if was_confirmed:
         return promote(event)
     return None

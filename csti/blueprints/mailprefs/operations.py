@@ -64,6 +64,10 @@ SENTENCES = {
     "new_content": _l("%(who)s published “%(title)s”."),
     "dossier_item": _l("%(who)s added a publication to the dossier “%(title)s”."),
     "content_update": _l("%(who)s posted news of “%(title)s”."),
+    # registrations to one's events (csti/blueprints/events/schedule.py)
+    "registration_new": _l("%(who)s registered for your event “%(title)s”."),
+    "registration_waiting": _l("%(who)s is on the waiting list of your event “%(title)s”."),
+    "registration_cancel": _l("%(who)s cancelled their registration for your event “%(title)s”."),
     # working groups (csti/blueprints/groups/domain.py): the same sentences as on /notifications
     "group_request": _l("%(who)s asks to join the working group “%(title)s”."),
     "group_invite": _l("%(who)s invites you to join the working group “%(title)s”."),
@@ -75,7 +79,7 @@ GENERIC_SENTENCE = _l("News from %(who)s about “%(title)s”.")
 CATEGORY_LABELS = {
     "follows": _l("What I follow"),
     "comments": _l("Comments, replies and offers of help"),
-    "registrations": _l("My registrations to events"),
+    "registrations": _l("Registrations to my events"),
     "groups": _l("My groups"),
     "moderation": _l("My publications"),
 }

@@ -17,7 +17,7 @@ HINTS = {
     "follows": _l("New publications of the people, structures and tags you follow, news of the projects and "
                  "dossiers you follow."),
     "comments": _l("Comments on your publications, replies to your comments, offers to help your projects."),
-    "registrations": _l("News of the events you registered to. The confirmation of a registration is always sent."),
+    "registrations": _l("Who registers for the events you organise, joins their waiting list or cancels. Your own registrations are always confirmed by mail."),
     "groups": _l("The life of the groups you belong to."),
 }
 
