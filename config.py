@@ -159,6 +159,10 @@ class Config:
         self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS")
         self.MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
         self.MAIL_DEFAULT_SENDER = env("MAIL_SENDER", "csti <no-reply@localhost>")
+        # Seconds each SMTP socket operation may wait (Flask-Mailman's MAIL_TIMEOUT): a hung server
+        # never holds a worker or a newsletter sender for ever. The newsletter sender's lease on a
+        # delivery (600 s, `send-newsletters --stale-after`) must stay far above it (10x at least).
+        self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)
 
         # Accounts
         self.CONFIRM_TOKEN_MAX_AGE = env_int("CONFIRM_TOKEN_MAX_AGE", 3 * 24 * 3600)

@@ -175,6 +175,7 @@ def test_a_draft_is_deleted_a_sent_issue_is_not(testapp_en, db, factory, log_in,
 
     territory, animator, member, _stranger = _site(factory, db)
     draft, sent = issue(db, territory), issue(db, territory, subject="Envoyée")
+    subscription(db, territory, "lecteur@example.org")
     with app.test_request_context():
         ops.queue(sent)
         db.session.commit()

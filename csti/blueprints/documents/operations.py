@@ -86,10 +86,16 @@ def type_label(document: Document) -> str:
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|]+')
 
 
+def strip_format(text: str) -> str:
+    """``text`` without Unicode format characters (category Cf: right-to-left override U+202E,
+    zero-width spaces, bidi isolates…), which can disguise a name ("invoice‮fdp.exe")."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def clean_filename(name: str, extension: str) -> str:
-    """The uploaded name as people wrote it (accents kept), without paths, control or reserved
-    characters, at most ``FILENAME_MAX`` characters, ending in the detected kind's ``extension``."""
-    name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    """The uploaded name as people wrote it (accents kept), without paths, control, format or
+    reserved characters, at most ``FILENAME_MAX`` characters, ending in the detected kind's ``extension``."""
+    name = strip_format(unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1]))
     name = _UNSAFE.sub(" ", name)
     stem, dot, ext = name.rpartition(".")
     if not dot or ext.lower() != extension and (len(ext) > 5 or not ext.isalnum()):
@@ -97,6 +103,15 @@ def clean_filename(name: str, extension: str) -> str:
     stem = re.sub(r"\s+", " ", stem).strip(" .")
     stem = stem[: FILENAME_MAX - len(extension) - 1].strip(" .") or _("document")
     return f"{stem}.{extension}"
+
+
+def clean_title(title: str | None) -> str:
+    """A title on one line, without control or format characters, at most ``TITLE_MAX``."""
+    title = strip_format(_UNSAFE_TITLE.sub(" ", title or ""))
+    return " ".join(title.split())[:TITLE_MAX]
+
+
+_UNSAFE_TITLE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
 def default_title(filename: str) -> str:
@@ -218,7 +233,7 @@ def attach_document(item: Content, source, title: str | None, filename: str, use
         _remove(preview)
         raise
     clean = clean_filename(filename, kind.extension)
-    document = Document(content_id=item.id, title=(title or "").strip()[:TITLE_MAX] or default_title(clean),
+    document = Document(content_id=item.id, title=clean_title(title) or default_title(clean),
                         filename=clean, stored_name=stored_name, media_type=kind.media_type, size=size,
                         sha256=sha256, uploaded_by_id=getattr(user, "id", None), preview=preview)
     db.session.add(document)

@@ -89,12 +89,13 @@ def _visible(id: int) -> tuple[Document, Content]:
 
 def _private_headers(response, item):
     """Never sniffed, never run (a sandbox without any source), kept by no shared cache unless
-    everybody may see it."""
+    everybody may see it — and even then revalidated each time (ETag: a 304 costs nothing), so a
+    file whose item is unpublished stops being served at once."""
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     if item.status == PUBLISHED and can(None, "view", item):
-        response.headers["Cache-Control"] = "public, max-age=600"
+        response.headers["Cache-Control"] = "public, no-cache"
     else:
         response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -106,8 +107,8 @@ def download(id, filename):
     if filename != document.filename:
         return redirect(url_for(".download", id=id, filename=document.filename))
     path = file_path(document.stored_name) or fail(404)
-    mimetype = document.media_type + ("; charset=utf-8" if document.media_type.startswith("text/") else "")
-    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=document.filename,
+    # the bare media type: Werkzeug adds "; charset=utf-8" to text types itself
+    response = send_file(path, mimetype=document.media_type, as_attachment=True, download_name=document.filename,
                          etag=document.sha256, max_age=None, conditional=True)
     return _private_headers(response, item)
 

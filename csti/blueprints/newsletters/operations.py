@@ -17,8 +17,9 @@ the same Message-ID, which mail stores and clients treat as the same message.
 from __future__ import annotations
 
 import smtplib
+import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template, url_for
@@ -49,7 +50,11 @@ CONFIRM_MAX_AGE = 7 * 24 * 3600
 CONFIRM_RESEND_WINDOW = 10 * 60  # never two confirmation mails to one address within this
 SUBSCRIBE_PER_IP = 20  # subscription requests per IP and hour
 STALE_AFTER = 600  # seconds a delivery may stay "sending" before another run retries it
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 5  # tries of one delivery before it is marked failed
+# A delivery is claimed just before its own SMTP transaction (a few commands, each bounded by
+# MAIL_TIMEOUT, 30 s by default): the lease must stay far above that, or a slow but live sender's
+# row could be taken by another run (send_pending logs a warning when it is not).
+LEASE_TIMEOUTS = 10
 TOKEN_MARK = "__UNSUBSCRIBE_TOKEN__"
 
 
@@ -61,18 +66,26 @@ class NewsletterError(Exception):
 
 
 # --- composing ------------------------------------------------------------------------------
+def one_line(text: str) -> str:
+    """A mail header's text: control characters (CR, LF, tabs…) and runs of spaces become one
+    space — a subject is one line, whatever was pasted (a CR/LF would break the header)."""
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text or "")
+    return " ".join(text.split())
+
+
 def set_editorial(issue: NewsletterIssue, subject: str, editorial: str) -> None:
-    issue.subject = (subject or "").strip()
+    issue.subject = one_line(subject)
     issue.editorial = editorial or ""
     issue.editorial_html = render_markdown(issue.editorial)
 
 
-def candidate(content_id, territory=None) -> Content | None:
-    """A publication that may go into an issue: published (of ``territory`` when given)."""
-    if not isinstance(content_id, int) or not 0 < content_id < 2**63:
+def candidate(content_id, territory) -> Content | None:
+    """A publication that may go into an issue of ``territory``: published, of that territory."""
+    if territory is None or not isinstance(content_id, int) or isinstance(content_id, bool) \
+            or not 0 < content_id < 2**63:
         return None
     item = db.session.get(Content, content_id)
-    if item is None or item.status != PUBLISHED or (territory is not None and item.territory_id != territory.id):
+    if item is None or item.status != PUBLISHED or item.territory_id != territory.id:
         return None
     return item
 
@@ -131,10 +144,50 @@ def recipient_count(territory) -> int:
 
 
 # --- the mail -------------------------------------------------------------------------------
+def mail_html_fragment(html: str, base_url: str) -> str:
+    """The editorial as a mail client needs it: links and image sources absolute (resolved
+    against the site's address, like the mail's other links), and images of other hosts dropped
+    (a mail loads no remote resource: no tracking pixel) — the site's own images stay."""
+    if not html.strip():
+        return html
+    import lxml.html
+
+    fragment = lxml.html.fragment_fromstring(html, create_parent="div")
+    fragment.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
+    site = urlsplit(base_url)
+    for img in list(fragment.iter("img")):
+        src = urlsplit(img.get("src") or "")
+        if (src.scheme, src.netloc) != (site.scheme, site.netloc):
+            alt = (img.get("alt") or "").strip()
+            if alt:  # its text stays
+                img.getparent().replace(img, _text_span(alt, img.tail))
+            else:
+                img.drop_tree()
+    inner = (fragment.text and _escape(fragment.text) or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in fragment)
+    return inner
+
+
+def _escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
+
+
+def _text_span(text: str, tail):
+    import lxml.html
+
+    span = lxml.html.Element("span")
+    span.text, span.tail = text, tail
+    return span
+
+
 def mail_context(issue: NewsletterIssue, unsubscribe_url: str) -> dict:
     items = [entry.content for entry in issue.items if entry.content.status == PUBLISHED]
     links = {item.id: url_for(item.view_endpoint, id=item.id, slug=item.slug, _external=True) for item in items}
+    site_url = url_for("main.index", _external=True)
     return dict(issue=issue, territory=issue.territory, items=items, links=links,
+                editorial_html=mail_html_fragment(issue.editorial_html or "", site_url),
                 unsubscribe_url=unsubscribe_url,
                 web_url=url_for("newsletters.issue", slug=issue.territory.slug, id=issue.id, _external=True),
                 site_url=url_for("main.index", _external=True),
@@ -159,6 +212,9 @@ def queue(issue: NewsletterIssue) -> int:
         raise NewsletterError(_("Give the newsletter a subject."), 422, "subject")
     if is_empty(issue):
         raise NewsletterError(_("The newsletter is empty: add a publication or write an editorial."), 422, "editorial")
+    if not recipient_count(issue.territory):
+        raise NewsletterError(_("Nobody receives this newsletter yet: it has no confirmed subscriber. Invite people "
+                                "to subscribe on the territory's newsletter page, then send it."), 422, "confirm")
     html, text = render_mail(issue, unsubscribe_template_url())
     claimed = db.session.execute(
         update(NewsletterIssue).where(NewsletterIssue.id == issue.id, NewsletterIssue.status == DRAFT)
@@ -195,7 +251,7 @@ def _message(issue: NewsletterIssue, delivery: NewsletterDelivery, connection):
     token = unsubscribe_token(delivery.subscription_id, delivery.email)
     link = issue.unsubscribe_url.replace(TOKEN_MARK, token)
     message = EmailMultiAlternatives(
-        subject=issue.subject, body=issue.mail_text.replace(TOKEN_MARK, token), to=[delivery.email],
+        subject=one_line(issue.subject), body=issue.mail_text.replace(TOKEN_MARK, token), to=[delivery.email],
         connection=connection,
         headers={"Message-ID": delivery.message_id, "List-Unsubscribe": f"<{link}>",
                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -243,6 +299,10 @@ def send_pending(batch: int = 50, stale_after: int = STALE_AFTER, max_batches: i
     server fails: the rest waits for the next run). See the module's docstring."""
     report = SendReport()
     done_batches = 0
+    timeout = current_app.config.get("MAIL_TIMEOUT")
+    if stale_after and timeout and stale_after < LEASE_TIMEOUTS * timeout:
+        current_app.logger.warning("newsletter: the lease (%ss) is short for MAIL_TIMEOUT=%ss: a slow live sender's "
+                                   "delivery could be sent twice", stale_after, timeout)
     with write_intent():
         db.session.commit()
         while max_batches is None or done_batches < max_batches:
@@ -289,9 +349,9 @@ def _send_batch(rows, stale_before, report: SendReport) -> None:
             if not delivery.message_id:
                 delivery.message_id = message_id(issue, delivery.id)
                 db.session.commit()
-            message = _message(issue, delivery, connection)
-            db.session.commit()  # no transaction open while the SMTP server answers
             try:
+                message = _message(issue, delivery, connection)
+                db.session.commit()  # no transaction open while the SMTP server answers
                 message.send()
             except smtplib.SMTPRecipientsRefused as error:
                 _mark(delivery_id, FAILED, f"refused: {error.recipients}")
@@ -307,6 +367,12 @@ def _send_batch(rows, stale_before, report: SendReport) -> None:
             except (OSError, smtplib.SMTPException) as error:
                 _retry_or_fail(delivery, str(error), report)
                 raise _ServerDown(f"mail server: {error}") from None
+            except Exception as error:  # noqa: BLE001 — this message only (a bad header…): the run goes on
+                db.session.rollback()
+                current_app.logger.exception("newsletter: delivery %s not sent", delivery_id)
+                _retry_or_fail(db.session.get(NewsletterDelivery, delivery_id),
+                               f"{type(error).__name__}: {error}", report)
+                continue
             _mark(delivery_id, SENT)
             report.sent += 1
     finally:
@@ -372,14 +438,15 @@ def _subscription_of(data) -> NewsletterSubscription:
     return subscription
 
 
-def read_confirm_token(token: str) -> NewsletterSubscription:
+def read_confirm_token(token: str):
+    """(the subscription, the token's time of issue)."""
     try:
-        data = _confirm_serializer().loads(token, max_age=CONFIRM_MAX_AGE)
+        data, issued_at = _confirm_serializer().loads(token, max_age=CONFIRM_MAX_AGE, return_timestamp=True)
     except SignatureExpired:
         raise TokenRefused(True) from None
     except BadSignature:
         raise TokenRefused(False) from None
-    return _subscription_of(data)
+    return _subscription_of(data), issued_at
 
 
 def read_unsubscribe_token(token: str) -> NewsletterSubscription:
@@ -414,12 +481,26 @@ def unsubscribe(subscription: NewsletterSubscription) -> bool:
     return True
 
 
-def confirm(subscription: NewsletterSubscription) -> bool:
-    """True when this confirmed it; False when it was already confirmed."""
+CONFIRMED_NOW, CONFIRMED_BEFORE, USED = "confirmed", "before", "used"
+
+
+def confirm(subscription: NewsletterSubscription, issued_at=None) -> str:
+    """A confirmation link followed: CONFIRMED_NOW (a pending row, with a link issued after its
+    last unsubscription, if any), CONFIRMED_BEFORE (confirmed already: nothing changes) or USED
+    (unsubscribed, or a link older than the unsubscription: nothing changes — a replayed link
+    never subscribes again someone who left)."""
     if subscription.status == CONFIRMED:
-        return False
+        return CONFIRMED_BEFORE
+    if subscription.status != PENDING:
+        return USED
+    left = subscription.unsubscribed_at
+    if left is not None and issued_at is not None:
+        if left.tzinfo is None:
+            left = left.replace(tzinfo=UTC)
+        if issued_at < left.replace(microsecond=0):  # the token's time is in whole seconds
+            return USED
     subscription.status, subscription.confirmed_at, subscription.unsubscribed_at = CONFIRMED, utcnow(), None
-    return True
+    return CONFIRMED_NOW
 
 
 ALREADY, CONFIRMATION_SENT, CONFIRMATION_WAIT = "already", "sent", "wait"

@@ -70,21 +70,30 @@ def new():
         fail(403, _("Only the animators of a territory and administrators can write its newsletter."))
     form = IssueForm()
     form.territory.choices = [(t.slug, t.name) for t in territories]
+    by_slug = {t.slug: t for t in territories}
     if request.method == "GET":
         wanted = request.args.get("territory")
-        if wanted in {t.slug for t in territories}:
-            form.territory.data = wanted
+        form.territory.data = wanted if wanted in by_slug else territories[0].slug  # the select's first
         form.item.data = _int_args("item")
-    chosen = [c for c in (ops.candidate(cid) for cid in dict.fromkeys(form.item.data or [])) if c is not None]
+    # Only the chosen territory's published publications: others are left out of the prefill
+    # and refused when posted.
+    territory = by_slug.get(form.territory.data)
+    wanted_items = list(dict.fromkeys(form.item.data or []))
+    chosen = [c for c in (ops.candidate(cid, territory) for cid in wanted_items) if c is not None]
     form.item.choices = [(c.id, c.title) for c in chosen]
     if request.method == "GET":
         form.item.data = [c.id for c in chosen]
         return render("newsletters/new.html", form=form)
-    if not form.validate_on_submit() or form.territory.data not in {t.slug for t in territories}:
-        if form.territory.data not in {t.slug for t in territories} and not form.territory.errors:
+    valid = form.validate_on_submit()
+    if territory is None:
+        if not form.territory.errors:
             form.territory.errors = [_("Choose one of your territories.")]
+        valid = False
+    elif len(chosen) != len(wanted_items):
+        form.item.errors = [_("Only the published publications of the newsletter's territory can be added.")]
+        valid = False
+    if not valid:
         return render("newsletters/new.html", form=form, status=422)
-    territory = next(t for t in territories if t.slug == form.territory.data)
     issue = NewsletterIssue(territory=territory, created_by_id=current_user.id)
     ops.set_editorial(issue, form.subject.data, form.editorial.data)
     db.session.add(issue)
@@ -241,6 +250,9 @@ def send(id):
         count = ops.queue(issue)
     except ops.NewsletterError as error:
         db.session.rollback()
+        if error.field == "confirm":  # next to the box: nobody would receive it
+            form.confirm.errors = [str(error)]
+            return _preview_page(db.session.get(NewsletterIssue, id), form, error.status)
         return _preview_page(db.session.get(NewsletterIssue, id), form, error.status, error=str(error))
     db.session.commit()
     if 0 < count <= current_app.config["NEWSLETTER_SEND_NOW_MAX"]:
@@ -293,9 +305,11 @@ def subscribe(slug):
     if request.form.get("member") and current_user.is_authenticated:
         if not EmptyForm().validate_on_submit():
             fail(400)
+        action = request.form.get("member")
+        if action not in ("subscribe", "unsubscribe"):
+            fail(400)
         if not current_user.is_confirmed:
             fail(403, _("Confirm your e-mail address first."))
-        action = request.form.get("member")
         if action == "unsubscribe":
             own = ops.subscription_for(territory, current_user.email)
             if own is not None:
@@ -316,14 +330,11 @@ def subscribe(slug):
     email = User.normalize_email(form.email.data)
     outcome, subscription = ops.request_subscription(territory, email)
     db.session.commit()
-    if outcome == ops.ALREADY:
-        notice = _("This address is already subscribed to this newsletter.")
-    elif outcome == ops.CONFIRMATION_WAIT:
-        notice = _("A confirmation mail was sent to this address a few minutes ago: follow its link.")
-    elif ops.send_confirmation(subscription):
-        notice = _("We sent a confirmation mail to %(email)s: follow its link to start receiving the newsletter.",
-                   email=email)
-    else:
+    # One answer whatever the address's state (subscribed already, waiting for its confirmation
+    # or new): the page tells nobody who is subscribed. A confirmed address gets no mail.
+    notice = _("If %(email)s is not subscribed to this newsletter yet, we sent it a confirmation link: "
+               "follow it to start receiving the newsletter.", email=email)
+    if outcome == ops.CONFIRMATION_SENT and not ops.send_confirmation(subscription):
         notice = _("The confirmation mail could not be sent. Please try again later.")
     return _subscription_page(territory, SubscribeForm(formdata=None), notice=notice)
 
@@ -331,7 +342,7 @@ def subscribe(slug):
 @bp.get("/newsletter/confirm/<token>")
 def confirm(token):
     try:
-        subscription = ops.read_confirm_token(token)
+        subscription, issued_at = ops.read_confirm_token(token)
     except ops.TokenRefused as refused:
         return render("newsletters/token_refused.html", status=400, expired=refused.expired)
     db.session.commit()
@@ -339,9 +350,11 @@ def confirm(token):
 
     with write_transaction(db.session):
         subscription = db.session.get(type(subscription), subscription.id)
-        first = ops.confirm(subscription)
+        outcome = ops.confirm(subscription, issued_at)
         db.session.commit()
-    return render("newsletters/confirmed.html", territory=subscription.territory, first=first)
+    if outcome == ops.USED:  # unsubscribed since: an old link does not subscribe anyone again
+        return render("newsletters/token_refused.html", status=410, expired=False, used=True)
+    return render("newsletters/confirmed.html", territory=subscription.territory, first=outcome == ops.CONFIRMED_NOW)
 
 
 def _one_click() -> bool:
