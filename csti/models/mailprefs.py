@@ -19,7 +19,8 @@ FOLLOWS, COMMENTS, REGISTRATIONS, GROUPS = "follows", "comments", "registrations
 # Decisions on a member's publications: always mailed at once, not a choice.
 MODERATION = "moderation"
 CATEGORIES = (FOLLOWS, COMMENTS, REGISTRATIONS, GROUPS)  # the ones a member chooses for
-DEFAULTS = {FOLLOWS: WEEKLY, COMMENTS: IMMEDIATE, REGISTRATIONS: IMMEDIATE, GROUPS: IMMEDIATE}
+# Registrations to one's events: a daily digest (a popular event would otherwise send a mail per person).
+DEFAULTS = {FOLLOWS: WEEKLY, COMMENTS: IMMEDIATE, REGISTRATIONS: DAILY, GROUPS: IMMEDIATE}
 FIXED = {MODERATION: IMMEDIATE}
 
 # kind → category; then kinds by their prefix (a feature adding "group_invited" needs no edit).

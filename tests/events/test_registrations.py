@@ -7,12 +7,14 @@ from datetime import timedelta
 import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
+from webtest import TestApp
 
 from csti.blueprints.events.schedule import cancel, register
 from csti.dates import to_utc
-from csti.models import AuditLog, Event
+from csti.models import AuditLog, Event, Notification
 from csti.models.events import CANCELLED, CONFIRMED, WAITING, Registration
 from tests.conftest import csrf_headers
+from tests.mailserver import running_inbox
 
 from .helpers import in_days, local_now, path, refresh
 
@@ -518,3 +520,35 @@ def test_a_message_to_registrants_counts_what_the_mail_server_refused(testapp_en
     form["subject"], form["body"] = "Changement de salle", "Salle B."
     page = form.submit().follow()
     assert "Message sent to 0 of 4 people: the mail server refused the others." in page.text
+
+
+# --- the organiser told (the "registrations" mail category) ----------------------------------------
+def test_the_organiser_is_told_of_registrations_and_cancellations(app, monkeypatch, testapp_en, db, factory,
+                                                                   workshop, log_in):
+    workshop.capacity = 1
+    organiser = workshop.author
+    organiser.locale = "en"
+    db.session.commit()
+    from csti.blueprints.mailprefs.operations import set_preferences
+
+    set_preferences(organiser, {"registrations": "immediate"})  # the default is a daily digest
+    db.session.commit()
+    first = factory.user(email="premiere@example.org", name="Première Personne")
+    second = factory.user(email="seconde@example.org", name="Seconde Personne")
+    browsers = {}
+    for someone in (first, second):  # both logged in first: the fixture writes with the test's session
+        browsers[someone] = log_in(TestApp(testapp_en.app, extra_environ=testapp_en.extra_environ), someone)
+    with running_inbox(app, monkeypatch) as inbox:
+        for browser in browsers.values():
+            page = browser.get(f"/event/{workshop.id}").maybe_follow()
+            browser.post(f"/event/{workshop.id}/register", headers=csrf_headers(page), status=200)
+        db.session.rollback()
+        kinds = db.session.execute(select(Notification.kind, Notification.actor_id).where(
+            Notification.user_id == organiser.id).order_by(Notification.id)).all()
+        assert kinds == [("registration_new", first.id), ("registration_waiting", second.id)]
+        subjects = [m["Subject"].strip() for m in inbox.to(organiser.email)]
+        assert f"Première Personne registered for your event “{workshop.title}”." in subjects
+        assert f"Seconde Personne is on the waiting list of your event “{workshop.title}”." in subjects
+    # Nobody is told of their own registration.
+    assert not db.session.scalars(select(Notification).where(Notification.user_id.in_([first.id, second.id]),
+                                                             Notification.kind.like("registration%"))).all()

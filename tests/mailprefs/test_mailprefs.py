@@ -71,7 +71,7 @@ def test_the_settings_page_shows_the_defaults_and_saves(testapp_en, db, site):
     page = testapp_en.get("/me/mail")
     form = page.forms["mail-preferences-form"]
     assert form["follows"].value == "weekly" and form["comments"].value == "immediate"
-    assert form["groups"].value == "immediate" and form["registrations"].value == "immediate"
+    assert form["groups"].value == "immediate" and form["registrations"].value == "daily"
     assert [legend.text for legend in page.html.select("fieldset legend")] == [
         "What I follow", "Comments, replies and offers of help", "Registrations to my events", "My groups"]
     form["follows"], form["comments"] = "daily", "none"
@@ -80,7 +80,7 @@ def test_the_settings_page_shows_the_defaults_and_saves(testapp_en, db, site):
     assert "Your mail settings are saved." in response.follow().text
     db.session.rollback()
     chosen = dict(db.session.execute(select(MailPreference.category, MailPreference.frequency)).all())
-    assert chosen == {"follows": "daily", "comments": "none", "registrations": "immediate", "groups": "immediate"}
+    assert chosen == {"follows": "daily", "comments": "none", "registrations": "daily", "groups": "immediate"}
     again = testapp_en.get("/me/mail").forms["mail-preferences-form"]
     assert again["follows"].value == "daily" and again["comments"].value == "none"
 

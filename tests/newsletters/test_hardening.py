@@ -202,3 +202,22 @@ def test_sending_to_nobody_is_refused_next_to_the_box(testapp_en, db, factory, l
     db.session.rollback()
     assert db.session.get(NewsletterIssue, draft.id).status == "draft"
     assert db.session.scalar(select(func.count(NewsletterDelivery.id))) == 0
+
+
+def test_members_only_items_of_a_working_group_never_go_in_a_newsletter(testapp_en, db, factory, log_in):
+    territory = factory.territory(slug="occitanie", name="Occitanie")
+    animator = factory.user(email="anim@example.org", roles={territory: "animator"})
+    public = article(db, territory, "Compte rendu public")
+    secret = article(db, territory, "Compte rendu zorglub")
+    secret.members_only = True
+    db.session.commit()
+    log_in(testapp_en, animator)
+    page = testapp_en.get(f"/newsletters/new?territory=occitanie&item={public.id}&item={secret.id}")
+    assert "Compte rendu public" in page.text and "zorglub" not in page.text
+    draft = issue(db, territory, items=[public])
+    picker = testapp_en.get(f"/newsletters/{draft.id}/picker?q=Compte")
+    assert "zorglub" not in picker.text
+    token = {"csrf_token": csrf_headers(testapp_en.get(f"/newsletters/{draft.id}/edit"))["X-CSRFToken"]}
+    testapp_en.post(f"/newsletters/{draft.id}/items", {**token, "content_id": secret.id}, status=404)
+    db.session.rollback()
+    assert [entry.content_id for entry in db.session.get(NewsletterIssue, draft.id).items] == [public.id]

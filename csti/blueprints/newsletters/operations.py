@@ -80,12 +80,13 @@ def set_editorial(issue: NewsletterIssue, subject: str, editorial: str) -> None:
 
 
 def candidate(content_id, territory) -> Content | None:
-    """A publication that may go into an issue of ``territory``: published, of that territory."""
+    """A publication that may go into an issue of ``territory``: published, public (not kept for a
+    working group's members), of that territory."""
     if territory is None or not isinstance(content_id, int) or isinstance(content_id, bool) \
             or not 0 < content_id < 2**63:
         return None
     item = db.session.get(Content, content_id)
-    if item is None or item.status != PUBLISHED or item.territory_id != territory.id:
+    if item is None or item.status != PUBLISHED or item.members_only or item.territory_id != territory.id:
         return None
     return item
 
@@ -122,7 +123,8 @@ def move_item(issue: NewsletterIssue, content_id: int, step: int) -> bool:
 
 def recent_publications(territory, words: str = "", exclude=(), limit: int = 15) -> list[Content]:
     """The territory's latest publications, whose title holds ``words`` when given."""
-    stmt = select(Content).where(Content.status == PUBLISHED, Content.territory_id == territory.id)
+    stmt = select(Content).where(Content.status == PUBLISHED, Content.public_clause(),
+                                 Content.territory_id == territory.id)
     words = " ".join((words or "").split())[:100]
     if words:
         from ...listing import like_pattern
@@ -183,7 +185,8 @@ def _text_span(text: str, tail):
 
 
 def mail_context(issue: NewsletterIssue, unsubscribe_url: str) -> dict:
-    items = [entry.content for entry in issue.items if entry.content.status == PUBLISHED]
+    items = [entry.content for entry in issue.items
+             if entry.content.status == PUBLISHED and not entry.content.members_only]
     links = {item.id: url_for(item.view_endpoint, id=item.id, slug=item.slug, _external=True) for item in items}
     site_url = url_for("main.index", _external=True)
     return dict(issue=issue, territory=issue.territory, items=items, links=links,
