@@ -131,8 +131,11 @@ def _organises(user, content) -> bool:
 
 @rule("edit", Content)
 def _edit_content(user, content):
-    """The author, the managers of an owning structure, the territory's animators."""
-    return content.author_id == user.id or _organises(user, content) or is_animator(user, content.territory)
+    """The author, the managers of an owning structure, the territory's animators — and, for an
+    item kept for a working group's members, only those of them who may see it."""
+    if not (content.author_id == user.id or _organises(user, content) or is_animator(user, content.territory)):
+        return False
+    return not content.members_only or _view_members_only(user, content)
 
 
 @rule("tag", Content)

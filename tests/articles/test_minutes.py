@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from csti.blueprints.events.schedule import schedule
-from csti.models import Article, Event, GroupMember, Notification, WorkingGroup
+from csti.models import Article, Event, GroupMember, Notification, User, WorkingGroup
 from csti.models.base import utcnow
 from tests.conftest import login
 
@@ -107,3 +107,30 @@ def test_members_only_minutes_are_not_offered_to_the_newsletter(testapp_en, db, 
     testapp_en.reset()
     assert testapp_en.get(f"/article/{minutes.id}", expect_errors=True).maybe_follow().status_int in (403, 404)
     assert "Compte rendu interne" not in testapp_en.get(f"/event/{meeting['event'].id}").maybe_follow().text
+
+
+def test_minutes_of_a_members_only_meeting_are_for_the_members_and_its_editors_too(testapp_en, db, meeting, app,
+                                                                                  factory):
+    from csti.policy import can
+
+    meeting["event"].members_only = True
+    db.session.commit()
+    login(testapp_en, "coord@example.org")
+    form = _minutes_form(testapp_en, meeting["event"].id)
+    assert form["members_only"].checked
+    form["title"], form["body"], form["members_only"] = "Compte rendu caché", "Entre nous.", False
+    form.submit("action", value="publish")
+    db.session.rollback()
+    minutes = db.session.scalar(select(Article).where(Article.title == "Compte rendu caché"))
+    assert minutes.members_only  # the meeting is for the members: so are its minutes
+    # A structure manager organising the meeting but outside the group may neither see nor edit it.
+    from tests.sample_site import make_actor
+
+    outsider = db.session.scalar(select(User).where(User.email == "other@example.org"))
+    structure = make_actor(db, meeting["territory"], "Fablab organisateur", managers=[outsider])
+    event = db.session.get(Event, meeting["event"].id)
+    event.owners = [structure]
+    db.session.commit()
+    with app.test_request_context():
+        assert not can(outsider, "view", meeting["event"]) and not can(outsider, "edit", meeting["event"])
+        assert can(meeting["coord"], "edit", meeting["event"])

@@ -288,3 +288,14 @@ def test_htmx_refusal_is_swapped_with_its_message(testapp_en, db, people):
     assert response.text.lstrip().startswith("<section")
     assert "only coordinator" in response.text
     assert _status(db, group, people["coord"]) == ("coordinator", "member")
+
+
+def test_an_htmx_refusal_is_swapped_with_its_message(testapp_en, db, people):
+    group = _group(db, people["territory"], people["coord"], access="invitation")
+    login(testapp_en, "other@example.org")
+    page = testapp_en.get(url(group))
+    response = testapp_en.post(f"/group/{group.id}/join", headers={**csrf_headers(page), "HX-Request": "true"},
+                               status=422)
+    assert "ask one of its coordinators" in response.text  # swapped now, not flashed for the next page
+    assert "ask one of its coordinators" not in testapp_en.get("/groups").text
+    assert _status(db, group, people["other"]) is None

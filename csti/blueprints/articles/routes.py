@@ -73,6 +73,7 @@ class ArticleViews(ContentViews):
         if meeting and meeting in dict(form.meeting.choices):
             form.article_kind.data = "minutes"
             form.meeting.data = meeting
+            form.members_only.data = bool(getattr(db.session.get(Event, meeting), "members_only", False))
 
     def fill(self, form, item) -> None:
         form.meeting.data = item.meeting_id or 0
@@ -85,7 +86,8 @@ class ArticleViews(ContentViews):
         item.meeting = meeting
         item.meeting_id = meeting.id if meeting else None
         item.group_id = meeting.group_id if meeting else None
-        item.members_only = bool(form.members_only.data) and item.group_id is not None
+        # Minutes of a members-only meeting are for the members too: they would tell what it was.
+        item.members_only = item.group_id is not None and (bool(form.members_only.data) or meeting.members_only)
         return True
 
     def editor_action(self, form):

@@ -67,8 +67,9 @@ def _refuse(group, error):
         fail(error.status, error.message)
     flash(error.message, "error")
     db.session.rollback()
-    # htmx swaps a 422 (the message out of band, where the action happened), not a 409.
-    status = 422 if is_htmx() and error.status == 409 else error.status
+    # htmx swaps a 422 (the message out of band, where the action happened), not a 403 or 409:
+    # a refusal answered with those would leave the page unchanged and the message for later.
+    status = 422 if is_htmx() else error.status
     return _answer(db.session.get(WorkingGroup, group.id), status=status)
 
 
