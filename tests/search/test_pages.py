@@ -161,3 +161,17 @@ def test_suggest_without_htmx_goes_to_the_search_page(testapp):
     response = testapp.get("/search/suggest", {"q": "volcans"})
     assert response.status_int in (302, 303)
     assert response.headers["Location"].endswith("/search?q=volcans")
+
+
+def test_an_item_deleted_between_the_page_s_two_loads_is_left_out(testapp, make_article, occitanie, db):
+    """What a concurrent delete leaves on PostgreSQL between the page's statements (the content
+    row read, the type's own row gone): the page still answers, without that item."""
+    from sqlalchemy import text
+
+    gone = make_article(occitanie, "Planètes disparues", body="Les planètes du club.")
+    make_article(occitanie, "Planètes restantes", body="D'autres planètes.")
+    db.session.execute(text("DELETE FROM article WHERE id = :id"), {"id": gone.id})
+    db.session.commit()
+    page = testapp.get("/search", {"q": "planetes"})
+    assert page.status_int == 200
+    assert page_titles(page) == ["Planètes restantes"]

@@ -1,7 +1,7 @@
 """The search page and the header's suggestions. Every state of the page is a plain GET URL
 (words, facets, page); with htmx the form and the results are swapped together."""
 from flask import current_app, redirect, request, url_for
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from ...extensions import db
 from ...htmx import is_htmx, render
@@ -67,7 +67,15 @@ def _cards(hits) -> dict:
                               .where(Content.id.in_([h["id"] for h in hits]), Content.status == PUBLISHED,
                                      Content.public_clause()))
     return {item.id: item for item in rows
-            if item.view_endpoint and item.view_endpoint in current_app.view_functions}
+            if item.view_endpoint and item.view_endpoint in current_app.view_functions and _whole(item)}
+
+
+def _whole(item) -> bool:
+    """Its type's own columns were loaded: an item deleted by another request between the two
+    statements of the page's load (PostgreSQL's READ COMMITTED) is left out, not a 500."""
+    state = inspect(item)
+    own = {p.key for p in state.mapper.column_attrs if p.columns[0].table is state.mapper.local_table} - {"id"}
+    return not (own & state.unloaded)
 
 
 @bp.get("/search")
