@@ -114,13 +114,14 @@ def _view_content(user, content):
 
 def _view_members_only(user, content) -> bool:
     """An item kept for a working group's members: its members and coordinators (the author
-    too, who wrote it for them), the territory's animators, the admins — published or not for
-    the members, unpublished only for its author and the animators (docs/architecture.md §3)."""
+    too, who wrote it for them), the animators of the group's territory (not those of another
+    territory the item might name), the admins — published or not for the members, unpublished
+    only for its author and the animators (docs/architecture.md §3)."""
     if not _authenticated(user):
         return False
-    if user.is_admin or content.author_id == user.id or is_animator(user, content.territory):
-        return True
     group = content.group
+    if user.is_admin or content.author_id == user.id or is_animator(user, group.territory if group else content.territory):
+        return True
     return content.status == PUBLISHED and group is not None and group.is_member(user)
 
 

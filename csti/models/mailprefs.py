@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, case, literal
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .base import UTCDateTime, utcnow
 
 __all__ = ["MailPreference"]
 
@@ -66,3 +67,5 @@ class MailPreference(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     category: Mapped[str] = mapped_column(String(20))
     frequency: Mapped[str] = mapped_column(String(10))
+    # When the choice last changed: an unsubscribe link issued before it is spent (410).
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

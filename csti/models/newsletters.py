@@ -87,6 +87,8 @@ class NewsletterSubscription(db.Model):
     status: Mapped[str] = mapped_column(String(14), default=PENDING)
     created_at = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at = mapped_column(UTCDateTime, nullable=True)
+    # The last unsubscription, kept when subscribing again: unsubscribe links mailed before it
+    # are spent, confirmation links sent before it subscribe nobody.
     unsubscribed_at = mapped_column(UTCDateTime, nullable=True)
 
     territory = relationship("Territory")

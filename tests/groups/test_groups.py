@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from csti.blueprints.events.schedule import schedule
-from csti.models import Article, Event, GroupMember, Notification, WorkingGroup
+from csti.models import Article, Event, GroupMember, Membership, Notification, WorkingGroup
 from csti.models.base import utcnow
 from csti.search.documents import document
 from tests.conftest import csrf_headers, login
@@ -299,3 +299,56 @@ def test_an_htmx_refusal_is_swapped_with_its_message(testapp_en, db, people):
     assert "ask one of its coordinators" in response.text  # swapped now, not flashed for the next page
     assert "ask one of its coordinators" not in testapp_en.get("/groups").text
     assert _status(db, group, people["other"]) is None
+
+
+def _meeting_values(territory, when):
+    return {"title": "Réunion du groupe", "event_kind": "meeting", "territory": str(territory.id),
+            "summary": "Réunion interne.", "body": "Ordre du jour.",
+            "starts_at": when.strftime("%Y-%m-%dT%H:%M"), "ends_at": (when + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "venue": "0", "venue_name": "Salle du réseau", "address": "1 rue des Arts", "postcode": "31000",
+            "price": "free", "registration_mode": "none"}
+
+
+def test_a_members_only_item_sits_in_its_groups_territory_and_only_its_animators_see_it(
+        testapp_en, db, people, factory, app):
+    """A coordinator who may publish in two territories picks the other one for a members-only
+    meeting: it is kept in the group's territory; the other territory's animators do not see it."""
+    home, elsewhere = people["territory"], factory.territory(slug="ailleurs", name="Ailleurs")
+    coord = people["coord"]
+    db.session.add(Membership(user=coord, territory=elsewhere, role="contributor"))
+    factory.user(email="anim.home@example.org", roles={home: "animator"})
+    factory.user(email="anim.else@example.org", roles={elsewhere: "animator"})
+    group = _group(db, home, coord)
+    login(testapp_en, "coord@example.org")
+    form = testapp_en.get(f"/events/new?group={group.id}").forms["event-form"]
+    for key, value in _meeting_values(elsewhere, datetime.combine(utcnow().date() + timedelta(days=3), time(14))).items():
+        form[key] = value
+    form["members_only"] = True
+    assert form.submit().status_int == 303
+    db.session.rollback()
+    meeting = db.session.scalar(select(Event).where(Event.title == "Réunion du groupe"))
+    assert meeting.members_only and meeting.territory_id == home.id
+    # An item that names another territory (made before this rule, or by a script): that
+    # territory's animators still do not see it — the group's territory's do.
+    meeting.territory = elsewhere
+    db.session.commit()
+    login(testapp_en, "anim.else@example.org")
+    assert testapp_en.get(url(meeting), expect_errors=True).status_int in (403, 404)
+    login(testapp_en, "anim.home@example.org")
+    assert testapp_en.get(url(meeting)).maybe_follow().status_int == 200
+
+
+def test_a_forged_working_group_is_refused_next_to_its_field(testapp_en, db, people):
+    group = _group(db, people["territory"], people["member"], title="Pas le mien")  # not coordinated by coord
+    login(testapp_en, "coord@example.org")
+    form = testapp_en.get("/events/new").forms["event-form"]
+    for key, value in _meeting_values(people["territory"], datetime.combine(utcnow().date() + timedelta(days=3),
+                                                                              time(14))).items():
+        form[key] = value
+    fields = dict(form.submit_fields())
+    fields["working_group"] = str(group.id)
+    response = testapp_en.post("/events/new", fields, status=422)
+    message = response.html.select_one("#working_group-error, [id^=working_group][id$=error]")
+    assert message is not None and "Not a valid choice" in message.get_text(), response.text[:3000]
+    db.session.rollback()
+    assert db.session.scalar(select(Event).where(Event.title == "Réunion du groupe")) is None

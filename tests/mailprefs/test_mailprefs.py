@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from csti.blueprints.mailprefs.operations import unsubscribe_token
+from csti.blueprints.mailprefs.operations import preferences, unsubscribe_token
 from csti.models import MailPreference, Notification
 from csti.models.base import utcnow
 from csti.models.mailprefs import category_of
@@ -80,7 +80,9 @@ def test_the_settings_page_shows_the_defaults_and_saves(testapp_en, db, site):
     assert "Your mail settings are saved." in response.follow().text
     db.session.rollback()
     chosen = dict(db.session.execute(select(MailPreference.category, MailPreference.frequency)).all())
-    assert chosen == {"follows": "daily", "comments": "none", "registrations": "daily", "groups": "immediate"}
+    assert chosen == {"follows": "daily", "comments": "none"}  # the defaults kept need no row
+    assert preferences(site["reader"]) == {"follows": "daily", "comments": "none", "registrations": "daily",
+                                           "groups": "immediate"}
     again = testapp_en.get("/me/mail").forms["mail-preferences-form"]
     assert again["follows"].value == "daily" and again["comments"].value == "none"
 
@@ -241,14 +243,15 @@ def test_a_member_with_nothing_gets_nothing(db, site, runner, smtp):
 
 
 # --- unsubscribing ---------------------------------------------------------------------------------
-def test_one_click_unsubscribe_needs_no_csrf_token_and_replays_harmlessly(testapp_en, app, db, site):
+def test_one_click_unsubscribe_needs_no_csrf_token_and_a_replay_is_gone(testapp_en, app, db, site):
     with app.test_request_context():
         token = unsubscribe_token(site["author_en"], ["comments", "follows"])
     url = f"/mail/unsubscribe/{token}"
     response = testapp_en.post(url, {"List-Unsubscribe": "One-Click"})
     assert response.status_int == 200 and "You are unsubscribed" in response.text
-    again = testapp_en.post(url, {"List-Unsubscribe": "One-Click"})
-    assert again.status_int == 200
+    again = testapp_en.post(url, {"List-Unsubscribe": "One-Click"}, status=410)  # replayed: spent
+    assert "This link was already used" in again.text and "You no longer receive these mails" in again.text
+    assert "already used" in testapp_en.get(url, status=410).text
     db.session.rollback()
     chosen = dict(db.session.execute(select(MailPreference.category, MailPreference.frequency)
                                      .where(MailPreference.user_id == site["author_en"].id)).all())
@@ -264,10 +267,38 @@ def test_the_link_shows_a_button_that_posts_with_its_csrf_token(testapp_en, app,
     assert form.submit().status_int == 200
     db.session.rollback()
     assert db.session.scalar(select(MailPreference.frequency)) == "none"
-    assert "You no longer receive these mails." in testapp_en.get(f"/mail/unsubscribe/{token}").text
+    assert "You no longer receive these mails" in testapp_en.get(f"/mail/unsubscribe/{token}", status=410).text
     # Without the one-click body, a post needs the page's token.
+    with app.test_request_context():
+        token = unsubscribe_token(site["author_en"], ["follows"])
     refused = testapp_en.post(f"/mail/unsubscribe/{token}", {"x": "y"}, status=400)
     assert "expired" in refused.text
+
+
+def test_a_link_mailed_before_the_member_chose_again_is_spent(testapp_en, app, db, site, log_in):
+    """Unsubscribed by the link, then weekly again on the settings page: the old mail's link
+    (replayed, or by a mail client retrying) changes nothing and says why (410)."""
+    member = site["author_en"]
+    log_in(testapp_en, member)
+    with app.test_request_context():
+        token = unsubscribe_token(member, ["follows"])
+    testapp_en.post(f"/mail/unsubscribe/{token}", {"List-Unsubscribe": "One-Click"})
+    form = testapp_en.get("/me/mail").forms["mail-preferences-form"]
+    form["follows"] = "weekly"
+    form.submit().follow()
+    db.session.rollback()
+    assert db.session.scalar(select(MailPreference.frequency).where(MailPreference.category == "follows")) == "weekly"
+    spent = testapp_en.post(f"/mail/unsubscribe/{token}", {"List-Unsubscribe": "One-Click"}, status=410)
+    assert "changed after this link was mailed" in spent.text
+    db.session.rollback()
+    assert db.session.scalar(select(MailPreference.frequency).where(MailPreference.category == "follows")) == "weekly"
+    # Saving the settings page unchanged spends nothing: a link mailed now still works.
+    with app.test_request_context():
+        fresh = unsubscribe_token(member, ["follows"])
+    testapp_en.get("/me/mail").forms["mail-preferences-form"].submit().follow()
+    testapp_en.post(f"/mail/unsubscribe/{fresh}", {"List-Unsubscribe": "One-Click"}, status=200)
+    db.session.rollback()
+    assert db.session.scalar(select(MailPreference.frequency).where(MailPreference.category == "follows")) == "none"
 
 
 def test_a_forged_or_altered_token_changes_nothing(testapp_en, app, db, factory, site):
@@ -276,7 +307,7 @@ def test_a_forged_or_altered_token_changes_nothing(testapp_en, app, db, factory,
     from itsdangerous import URLSafeSerializer
 
     forged = URLSafeSerializer("not the key", salt="csti-mail-unsubscribe").dumps(
-        [site["author_en"].id, ["comments"], "0" * 16])
+        [site["author_en"].id, ["comments"], "0" * 16, 0])
     for bad in (forged, token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "nothing"):
         response = testapp_en.post(f"/mail/unsubscribe/{bad}", {"List-Unsubscribe": "One-Click"}, status=400)
         assert "This link is not valid" in response.text

@@ -26,6 +26,7 @@ def test_pages_and_mails_are_valid_html(testapp_en, app, db, site, smtp, runner,
     pages["unsubscribe"] = testapp_en.get(f"/mail/unsubscribe/{token}")
     pages["invalid"] = testapp_en.get("/mail/unsubscribe/nothing", status=400)
     pages["unsubscribed"] = testapp_en.post(f"/mail/unsubscribe/{token}", {"List-Unsubscribe": "One-Click"})
+    pages["spent"] = testapp_en.get(f"/mail/unsubscribe/{token}", status=410)
     _comment(testapp_en, site["page_fr"], "Bravo <b>!</b>")
     db.session.rollback()  # a read transaction older than the request's write cannot write
     _notify(db, site["author_fr"], site["reader"], site["page_en"])

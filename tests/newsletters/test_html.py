@@ -26,11 +26,13 @@ def test_newsletter_pages_are_valid_html(testapp_en, db, factory, log_in, app, t
     sent = issue(db, territory, subject="Octobre", items=items[1:])
     row = subscription(db, territory, "a@example.org")
     pending = subscription(db, territory, "b@example.org", status="pending")
+    gone = subscription(db, territory, "c@example.org", status="unsubscribed")
     with app.test_request_context():
         ops.queue(sent)
         db.session.commit()
         unsubscribe = ops.unsubscribe_token(row.id, row.email)
         confirm = ops.confirm_token(pending)
+        spent = ops.unsubscribe_token(gone.id, gone.email)
     ops.finish_issues()  # no SMTP needed: mark it sent by hand
     from csti.models import NewsletterDelivery
 
@@ -44,7 +46,8 @@ def test_newsletter_pages_are_valid_html(testapp_en, db, factory, log_in, app, t
              ("issue", anonymous, f"/t/occitanie/newsletters/{sent.id}", 200),
              ("unsubscribe", anonymous, f"/newsletter/unsubscribe/{unsubscribe}", 200),
              ("confirm", anonymous, f"/newsletter/confirm/{confirm}", 200),
-             ("bad-token", anonymous, "/newsletter/confirm/nope", 400)]
+             ("bad-token", anonymous, "/newsletter/confirm/nope", 400),
+             ("spent-token", anonymous, f"/newsletter/unsubscribe/{spent}", 410)]
     log_in(testapp_en, animator)
     pages += [("manage", testapp_en, "/t/occitanie/newsletters/manage", 200),
               ("new", testapp_en, f"/newsletters/new?territory=occitanie&item={items[0].id}", 200),

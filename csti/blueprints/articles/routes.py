@@ -9,7 +9,7 @@ from ...extensions import db
 from ...models.articles import ARTICLE_KINDS, Article
 from ...models.events import Event
 from ...uploads import ImageError, save_image
-from ..content.helpers import preview_requested
+from ..content.helpers import preview_requested, to_group_territory
 from ..content.views import ContentViews
 from . import bp
 from .forms import ArticleForm
@@ -88,6 +88,8 @@ class ArticleViews(ContentViews):
         item.group_id = meeting.group_id if meeting else None
         # Minutes of a members-only meeting are for the members too: they would tell what it was.
         item.members_only = item.group_id is not None and (bool(form.members_only.data) or meeting.members_only)
+        if item.members_only:  # kept for the group: in its territory, overseen by its animators
+            to_group_territory(item, meeting.group.territory)
         return True
 
     def editor_action(self, form):

@@ -65,6 +65,14 @@ def apply_common_fields(item, form) -> None:
         item.add_tag(name)
 
 
+def to_group_territory(item, territory) -> None:
+    """A members-only item sits in its group's territory, whatever the form said: its animators
+    are the ones who oversee the group (policy ``_view_members_only``)."""
+    if territory is not None and item.territory is not territory:
+        item.territory = territory
+        item._moved_territory = item.id is not None
+
+
 def review_if_moved(item, user) -> bool:
     """A published item moved (by ``apply_common_fields``) to a territory where ``user`` may not
     publish without review goes back to that territory's moderation queue. True when it did."""

@@ -16,14 +16,14 @@ from ...extensions import db
 from ...feeds import feed_response, last_change
 from ...htmx import is_htmx, render
 from ...listing import paginate
-from ...models import DRAFT, PENDING, PUBLISHED, AuditLog, Tag, Territory
+from ...models import DRAFT, PENDING, PUBLISHED, AuditLog, Content, Tag, Territory
 from ...models.actors import Actor, ActorMember
 from ...models.events import CANCELLED, CONFIRMED, WAITING, Event, EventOccurrence, Registration
 from ...moderation import submit
 from ...policy import can
 from ...sessions import refuse_unconfirmed
 from ..actors.operations import place_coordinates, set_location
-from ..content.helpers import apply_common_fields, load_content, preview_requested, review_if_moved
+from ..content.helpers import apply_common_fields, load_content, preview_requested, review_if_moved, to_group_territory
 from ..content.views import ContentViews
 from . import bp
 from .agenda import EventFilter, page_number
@@ -320,6 +320,8 @@ def _apply_group(event, form) -> None:
     chosen = form.working_group.data or 0
     event.group_id = chosen if chosen and chosen in dict(form.working_group.choices) else None
     event.members_only = bool(form.members_only.data) and event.group_id is not None
+    if event.members_only:  # kept for the group: in its territory, overseen by its animators
+        to_group_territory(event, db.session.get(Content, event.group_id).territory)
 
 
 class EventViews(ContentViews):

@@ -18,7 +18,7 @@ import hashlib
 import hmac
 from collections import defaultdict
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import after_this_request, current_app, g, has_request_context, url_for
 from flask_babel import force_locale, ngettext
@@ -108,15 +108,17 @@ def frequency_of(user, category: str | None) -> str:
 
 
 def set_preferences(user, choices: dict[str, str]) -> None:
-    """Store ``choices`` (category → frequency; unknown ones ignored); the caller commits."""
+    """Store ``choices`` (category → frequency; unknown ones ignored); the caller commits. Only
+    what changes is written (a default kept adds no row, an unchanged row is not touched): its
+    ``updated_at`` spends the unsubscribe links mailed before it."""
     rows = {p.category: p for p in db.session.scalars(
         select(MailPreference).where(MailPreference.user_id == user.id))}
     for category, frequency in choices.items():
         if category not in CATEGORIES or frequency not in FREQUENCIES:
             raise ValueError(f"{category!r}: {frequency!r}")
         if category in rows:
-            rows[category].frequency = frequency
-        else:
+            rows[category].frequency = frequency  # the same value: no UPDATE, updated_at kept
+        elif frequency != DEFAULTS[category]:
             db.session.add(MailPreference(user_id=user.id, category=category, frequency=frequency))
 
 
@@ -133,24 +135,48 @@ def _fingerprint(user) -> str:
     return hmac.new(key, f"unsubscribe:{user.id}:{user.email}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def unsubscribe_token(user, categories) -> str:
-    return _serializer().dumps([user.id, sorted(set(categories)), _fingerprint(user)])
+    """Signed, bound to the account, and stamped with its time of issue (milliseconds): once the
+    member's choice for one of its categories changes after that time (this link used, or the
+    settings page), the link is spent."""
+    issued = (utcnow() - _EPOCH) // timedelta(microseconds=1)
+    return _serializer().dumps([user.id, sorted(set(categories)), _fingerprint(user), issued])
+
+
+class SpentToken(Exception):
+    """A genuine link whose categories changed since it was mailed: a replay, nothing to do."""
+
+    def __init__(self, user, categories):
+        super().__init__()
+        self.user, self.categories = user, categories
 
 
 def read_unsubscribe_token(token: str):
-    """(user, categories) for a valid token, else None (forged, altered, account gone)."""
+    """(user, categories) for a valid token, else None (forged, altered, account gone); raises
+    ``SpentToken`` when one of its categories was chosen again after the link was issued."""
     try:
         data = _serializer().loads(token)
     except (BadSignature, ValueError, TypeError, UnicodeError):
         return None
-    if not (isinstance(data, list) and len(data) == 3 and isinstance(data[0], int)
+    if not (isinstance(data, list) and len(data) == 4 and isinstance(data[0], int)
             and isinstance(data[1], list) and data[1] and all(c in CATEGORIES for c in data[1])
-            and isinstance(data[2], str)) or not 0 < data[0] < 2**63:
+            and isinstance(data[2], str) and isinstance(data[3], int)) or not 0 < data[0] < 2**63:
         return None
     user = db.session.get(User, data[0])
     if user is None or not hmac.compare_digest(_fingerprint(user), data[2]):
         return None
-    return user, list(data[1])
+    categories = list(data[1])
+    if not 0 <= data[3] < 2**57:  # signed: only this site made it; still, no overflow
+        return None
+    issued = _EPOCH + timedelta(microseconds=data[3])
+    changed = db.session.scalar(select(func.max(MailPreference.updated_at)).where(
+        MailPreference.user_id == user.id, MailPreference.category.in_(categories)))
+    if changed is not None and changed > issued:
+        raise SpentToken(user, categories)
+    return user, categories
 
 
 def unsubscribe(user, categories) -> None:

@@ -11,7 +11,7 @@ from ...models.mailprefs import CATEGORIES, NONE
 from ..accounts.forms import EmptyForm
 from . import bp
 from .forms import MailPreferencesForm
-from .operations import CATEGORY_LABELS, preferences, read_unsubscribe_token, set_preferences, unsubscribe
+from .operations import CATEGORY_LABELS, SpentToken, preferences, read_unsubscribe_token, set_preferences, unsubscribe
 
 HINTS = {
     "follows": _l("New publications of the people, structures and tags you follow, news of the projects and "
@@ -42,9 +42,20 @@ def _invalid():
     return render("mailprefs/unsubscribe_invalid.html", status=400)
 
 
+def _spent(spent: SpentToken):
+    """410 Gone: the link was used already, or the member chose again since it was mailed."""
+    chosen = preferences(spent.user)
+    return render("mailprefs/unsubscribe_spent.html", status=410,
+                  labels=[CATEGORY_LABELS[c] for c in spent.categories],
+                  stopped=all(chosen[c] == NONE for c in spent.categories))
+
+
 @bp.get("/mail/unsubscribe/<token>", endpoint="unsubscribe")
 def unsubscribe_page(token):
-    found = read_unsubscribe_token(token)
+    try:
+        found = read_unsubscribe_token(token)
+    except SpentToken as spent:
+        return _spent(spent)
     if found is None:
         return _invalid()
     user, categories = found
@@ -57,7 +68,10 @@ def unsubscribe_page(token):
 @bp.post("/mail/unsubscribe/<token>")
 @csrf.exempt  # RFC 8058: the mail client posts "List-Unsubscribe=One-Click" without a token
 def unsubscribe_post(token):
-    found = read_unsubscribe_token(token)
+    try:
+        found = read_unsubscribe_token(token)
+    except SpentToken as spent:
+        return _spent(spent)
     if found is None:
         return _invalid()
     user, categories = found

@@ -19,7 +19,7 @@ from __future__ import annotations
 import smtplib
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template, url_for
@@ -420,8 +420,21 @@ def confirm_token(subscription: NewsletterSubscription) -> str:
 
 
 def unsubscribe_token(subscription_id: int, email: str) -> str:
-    """Never expires: an unsubscribe link of an old newsletter still works."""
-    return _unsubscribe_serializer().dumps({"s": subscription_id, "e": email})
+    """Never expires (an unsubscribe link of an old newsletter still works), but carries its time
+    of issue: once the address has unsubscribed after it, the link is spent (``SpentToken``)."""
+    issued = (utcnow() - _EPOCH) // timedelta(microseconds=1)
+    return _unsubscribe_serializer().dumps({"s": subscription_id, "e": email, "t": issued})
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class SpentToken(Exception):
+    """A genuine unsubscribe link replayed: the address has unsubscribed since it was mailed."""
+
+    def __init__(self, subscription):
+        super().__init__()
+        self.subscription = subscription
 
 
 class TokenRefused(Exception):
@@ -453,11 +466,22 @@ def read_confirm_token(token: str):
 
 
 def read_unsubscribe_token(token: str) -> NewsletterSubscription:
+    """The subscription, or ``TokenRefused`` (forged, altered), or ``SpentToken`` (unsubscribed
+    now, or since the link was issued — even if subscribed again after: an old link is spent)."""
     try:
         data = _unsubscribe_serializer().loads(token)
     except BadSignature:
         raise TokenRefused(False) from None
-    return _subscription_of(data)
+    subscription = _subscription_of(data)
+    issued = data.get("t", 0)
+    if not isinstance(issued, int) or isinstance(issued, bool) or not 0 <= issued < 2**57:
+        raise TokenRefused(False)
+    left = subscription.unsubscribed_at
+    if left is not None and left.tzinfo is None:
+        left = left.replace(tzinfo=UTC)
+    if subscription.status == UNSUBSCRIBED or (left is not None and left > _EPOCH + timedelta(microseconds=issued)):
+        raise SpentToken(subscription)
+    return subscription
 
 
 def subscription_for(territory, email: str) -> NewsletterSubscription | None:
@@ -473,7 +497,7 @@ def subscribe_member(territory, user) -> NewsletterSubscription:
         db.session.add(subscription)
     subscription.user_id = user.id
     if subscription.status != CONFIRMED:
-        subscription.status, subscription.confirmed_at, subscription.unsubscribed_at = CONFIRMED, utcnow(), None
+        subscription.status, subscription.confirmed_at = CONFIRMED, utcnow()
     return subscription
 
 
@@ -502,7 +526,7 @@ def confirm(subscription: NewsletterSubscription, issued_at=None) -> str:
             left = left.replace(tzinfo=UTC)
         if issued_at < left.replace(microsecond=0):  # the token's time is in whole seconds
             return USED
-    subscription.status, subscription.confirmed_at, subscription.unsubscribed_at = CONFIRMED, utcnow(), None
+    subscription.status, subscription.confirmed_at = CONFIRMED, utcnow()
     return CONFIRMED_NOW
 
 

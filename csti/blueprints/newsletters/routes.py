@@ -367,7 +367,7 @@ def _one_click() -> bool:
 def unsubscribe(token):
     """GET: a confirmation page (link scanners follow GETs: they must not unsubscribe anyone);
     POST: unsubscribe — from the page's form (CSRF checked) or one-click (RFC 8058, no token:
-    mail clients send none). Replayed: the same page."""
+    mail clients send none). Replayed (unsubscribed since the link was mailed): 410, nothing changes."""
     if request.method == "POST" and not _one_click():
         csrf.protect()
     try:
@@ -376,9 +376,12 @@ def unsubscribe(token):
         if token == "preview":
             return render("newsletters/token_refused.html", status=400, expired=False, preview=True)
         return render("newsletters/token_refused.html", status=400, expired=False)
+    except ops.SpentToken as spent:
+        return render("newsletters/token_refused.html", status=410, expired=False, spent=spent.subscription,
+                      territory=spent.subscription.territory)
     if request.method == "GET":
         return render("newsletters/unsubscribe.html", subscription=subscription, territory=subscription.territory,
-                      done=subscription.status not in (CONFIRMED, "pending"), token=token)
+                      done=False, token=token)
     ops.unsubscribe(subscription)
     db.session.commit()
     return render("newsletters/unsubscribe.html", subscription=subscription, territory=subscription.territory,
