@@ -365,3 +365,27 @@ def _report_comment(user, comment):
 @rule("delete", Comment)
 def _delete_comment(user, comment):
     return comment.author_id == user.id or is_animator(user, comment.content.territory)
+
+
+# --- merges (csti/merges.py) ----------------------------------------------------------------
+def _animates_somewhere(user) -> bool:
+    return any(m.role == ROLE_ANIMATOR for m in user.memberships)
+
+
+@rule("merge_tags", type(None))
+def _merge_tags(user, _obj):
+    """Tags are instance-wide: the animators of any territory merge duplicates (and the admins)."""
+    return _animates_somewhere(user)
+
+
+@rule("merge_actors", type(None))
+def _merge_actors_page(user, _obj):
+    """The page that merges duplicate structures: for animators (each merge checks "merge")."""
+    return _animates_somewhere(user)
+
+
+@rule("merge", Actor)
+def _merge_actor(user, actor):
+    """Merge this structure into another, or another into it: the animators of its territory
+    (a merge needs it on both structures)."""
+    return is_animator(user, actor.territory)

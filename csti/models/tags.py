@@ -38,12 +38,19 @@ class Tag(db.Model):
 
     @classmethod
     def get_or_create(cls, name: str) -> Tag | None:
-        """The tag for ``name`` ('Fête', 'fete' and 'FÊTE' are one tag); None if empty."""
+        """The tag for ``name`` ('Fête', 'fete' and 'FÊTE' are one tag; a merged tag's name
+        gives the tag kept); None if empty."""
         name = " ".join((name or "").split())[:TAG_MAX_LENGTH]
         slug = cls.normalize(name)
         if not slug:
             return None
         tag = db.session.scalar(select(cls).where(cls.slug == slug))
+        if tag is None:  # a merged tag's name gives the tag it was merged into
+            from .redirects import TagRedirect
+
+            merged = db.session.get(TagRedirect, slug)
+            if merged is not None:
+                return db.session.get(cls, merged.tag_id)
         if tag is None:
             try:
                 with db.session.begin_nested():

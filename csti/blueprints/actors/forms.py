@@ -126,3 +126,11 @@ class DecisionForm(Form):
 class ImportForm(Form):
     file = FileField(_l("CSV file"))
     territory = SelectField(_l("Territory"), coerce=int, validators=[DataRequired()])
+
+
+class MergeForm(Form):
+    """Merge a duplicate structure into the one kept (csti/merges.py)."""
+
+    duplicate = StringField(_l("Duplicate structure (it disappears)"), validators=[DataRequired(), Length(max=300)])
+    keep = StringField(_l("Structure to keep"), validators=[DataRequired(), Length(max=300)])
+    reason = TextAreaField(_l("Reason (kept in the log)"), validators=[Optional(), Length(max=2000)])

@@ -1,6 +1,6 @@
 """What every content blueprint's views share: loading with permission and canonical URL,
 applying the common form fields, the create/edit form page and the save that ends it."""
-from flask import flash, redirect, request
+from flask import abort, flash, redirect, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,6 +21,12 @@ def load_content(model, content_id: int, slug: str | None = None, action: str = 
     canonical URL."""
     item = db.session.get(model, content_id)
     if item is None:
+        if request.method == "GET" and action == "view":
+            from ...merges import actor_redirect
+
+            merged_into = actor_redirect(content_id)  # a merged duplicate: to the one kept
+            if isinstance(merged_into, model) and can(current_user, "view", merged_into):
+                abort(redirect(merged_into.url, code=301))
         fail(404)
     if not can(current_user, action, item):
         # Hide unpublished content's existence from those who may not see it.

@@ -1,4 +1,6 @@
-from flask import request, url_for
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from ...errors import fail
@@ -6,8 +8,11 @@ from ...extensions import db
 from ...feeds import atom
 from ...htmx import render
 from ...listing import card_options, feed_options, first, paginate
+from ...merges import MergeError, merge_tags, tag_by_slug, tag_counts, tag_redirect
 from ...models import PUBLISHED, Content, Tag, content_tag
+from ...policy import can
 from . import bp
+from .forms import TagMergeForm
 
 PER_PAGE = 20
 
@@ -27,7 +32,10 @@ def index():
 def _tagged(slug):
     tag = db.session.scalar(select(Tag).where(Tag.slug == Tag.normalize(slug)))
     if tag is None:
-        fail(404)
+        merged_into = tag_redirect(slug)  # a merged tag: its address leads to the one kept
+        if merged_into is None:
+            fail(404)
+        abort(redirect(url_for(request.endpoint, **{**request.args.to_dict(), "slug": merged_into.slug}), code=301))
     query = (
         select(Content).join(content_tag, content_tag.c.content_id == Content.id)
         # Published implies a date; said, PostgreSQL's backward scan of the date index starts
@@ -55,3 +63,35 @@ def show(slug):
                     min(max(request.args.get("page", 1, type=int), 1), 10_000), PER_PAGE)
     return render("tags/show.html", block="results", tag=tag, page=page,
                   page_url=lambda n: url_for("tags.show", slug=tag.slug, page=n))
+
+
+# --- merging duplicates (csti/merges.py) ---------------------------------------------------------
+@bp.route("/tags/merge", methods=["GET", "POST"])
+@login_required
+def merge():
+    """Merge a tag into another: its items and followers move, its address redirects. Tags are
+    instance-wide: the animators of any territory and the admins merge them."""
+    if not can(current_user, "merge_tags"):
+        fail(403, _("Only the animators merge tags."))
+    form = TagMergeForm()
+    if not form.is_submitted():
+        form.source.data = request.args.get("source", "")[:200]
+    source = tag_by_slug(form.source.data) if form.source.data else None
+    if form.validate_on_submit():
+        target = tag_by_slug(form.target.data)
+        try:
+            if source is None:
+                raise MergeError(_("No tag “%(name)s”: check its name.", name=form.source.data), "source")
+            if target is None:
+                raise MergeError(_("No tag “%(name)s”: check its name.", name=form.target.data), "target")
+            done = merge_tags(source, target, current_user, (form.reason.data or "").strip())
+        except MergeError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
+        else:
+            db.session.commit()
+            flash(_("#%(source)s merged into #%(target)s.", source=done["source"], target=done["tag"]), "success")
+            return redirect(url_for("tags.show", slug=done["tag"]), code=303)
+    counts = tag_counts(source) if source is not None else None
+    return render("tags/merge.html", form=form, source=source, counts=counts,
+                  status=422 if form.errors else 200)
