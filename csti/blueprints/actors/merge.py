@@ -4,7 +4,7 @@ Who: the animators of both structures' territories (policy "merge" on each) and 
 the page itself is for animators ("merge_actors"). The work is csti/merges.py's."""
 import re
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
