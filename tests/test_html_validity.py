@@ -71,6 +71,9 @@ def _pages(app, site):
         ("search-results", anonymous, "/search?q=astronomie", 200),  # facets, excerpts
         ("search-filtered", anonymous, "/search?q=etoiles&kind=event&upcoming=1&tag=astronomie", 200),
         ("search-did-you-mean", anonymous, "/search?q=astronomei", 200),
+        ("tag-merge", admin, "/tags/merge?source=" + site["tag"].rsplit("/", 1)[1], 200),
+        ("actor-merge", admin, "/actors/merge?duplicate=" + site["actor"].split("/")[2].split("-")[0], 200),
+        ("museum-as-admin", admin, site["actor"], 200),  # "This is a duplicate of…"
     ]
     return pages + _type_pages(app, site, anonymous, author)
 

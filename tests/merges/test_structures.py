@@ -121,6 +121,9 @@ def test_merge_moves_everything_once_and_redirects(testapp_en, log_in, db, anima
         f"/actor/{keep_id}-quai-des-savoirs")
     assert testapp_en.get(f"/actor/{dup_id}", status=301).location.endswith(f"/actor/{keep_id}-quai-des-savoirs")
     assert db.session.get(ContentRedirect, dup_id).content_id == keep_id
+    # Its calendar feed leads to the kept one's.
+    assert testapp_en.get(f"/actor/{dup_id}/agenda.ics", status=301).location.endswith(
+        f"/actor/{keep_id}/agenda.ics")
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "actor.merge"))
     assert entry.actor_id == animator.id and entry.target_id == keep_id
     assert entry.details["before"]["duplicate"]["id"] == dup_id

@@ -59,6 +59,7 @@ def test_merge_moves_items_and_follows_once_and_redirects(testapp_en, log_in, db
     old_page = testapp_en.get("/tags/astro?page=2", status=301)
     assert old_page.location.endswith("/tags/astronomie?page=2")
     assert testapp_en.get("/tags/astro.atom", status=301).location.endswith("/tags/astronomie.atom")
+    assert testapp_en.get("/tags/astro/agenda.ics", status=301).location.endswith("/tags/astronomie/agenda.ics")
     page = testapp_en.get("/tags/astronomie")
     assert "Ancien seul" in page.text and "Les deux" in page.text
     # Tagging with the merged name later gives the tag kept, not a new duplicate.

@@ -26,7 +26,7 @@ def load_content(model, content_id: int, slug: str | None = None, action: str = 
 
             merged_into = actor_redirect(content_id)  # a merged duplicate: to the one kept
             if isinstance(merged_into, model) and can(current_user, "view", merged_into):
-                abort(redirect(merged_into.url, code=301))
+                abort(redirect(_same_view(content_id, merged_into), code=301))
         fail(404)
     if not can(current_user, action, item):
         # Hide unpublished content's existence from those who may not see it.
@@ -34,6 +34,22 @@ def load_content(model, content_id: int, slug: str | None = None, action: str = 
     if request.method == "GET" and slug is not None and slug != item.slug:
         return item, redirect(item.url, code=301)
     return item, None
+
+
+def _same_view(old_id: int, item) -> str:
+    """The URL of the current view (page, feed…) for ``item`` instead of the item ``old_id``."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    if request.endpoint == item.view_endpoint:
+        return item.url  # its page: straight to the canonical address
+    args = {key: (item.id if value == old_id else value) for key, value in (request.view_args or {}).items()}
+    if "slug" in args:
+        args["slug"] = item.slug
+    try:
+        return url_for(request.endpoint, **args, **request.args.to_dict())
+    except BuildError:
+        return item.url
 
 
 def territory_choices(user, action: str = "create_content"):

@@ -163,7 +163,12 @@ def structure_ics(id):
 def tag_ics(slug):
     tag = db.session.scalar(select(Tag).where(Tag.slug == Tag.normalize(slug)))
     if tag is None:
-        fail(404)
+        from ...merges import tag_redirect
+
+        merged_into = tag_redirect(slug)  # a merged tag's calendar: the tag kept's
+        if merged_into is None:
+            fail(404)
+        return redirect(url_for("events.tag_ics", **{**request.args.to_dict(), "slug": merged_into.slug}), code=301)
     filters = EventFilter.from_args(request.args)
     filters.tags = [tag.slug]
     return _feed(filters, f"{_('Agenda')} — #{tag.name}", f"agenda-{tag.slug}.ics")
