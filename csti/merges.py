@@ -229,6 +229,8 @@ def merge_actors(dup: Actor, keep: Actor, by, reason: str = "") -> dict:
     db.session.flush()
     dup_id, keep_id = dup.id, keep.id
     moved = {label: step(dup_id, keep_id) for label, step in _steps()}
+    # SQLite may give a deleted row's id to a new row: a redirect left from then goes.
+    db.session.execute(delete(ContentRedirect).where(ContentRedirect.old_id == dup_id))
     db.session.add(ContentRedirect(old_id=dup_id, content_id=keep_id))
     _reindex([keep_id])
     db.session.expire_all()  # collections loaded before the moves are stale
