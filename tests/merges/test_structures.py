@@ -212,3 +212,18 @@ def test_a_failure_in_the_middle_changes_nothing(testapp_en, log_in, db, animato
     assert db.session.get(Actor, keep_id).website == ""
     assert db.session.get(ContentRedirect, dup_id) is None
     assert _count(db, select(AuditLog.id).where(AuditLog.action == "actor.merge")) == 0
+
+
+def test_likely_duplicates_are_suggested(testapp_en, log_in, db, make_actor, occitanie, bretagne, animator):
+    dup = make_actor(occitanie, "Planétarium de Toulouse", postcode="31000")
+    twin = make_actor(occitanie, "Planetarium de Toulouse", postcode="31000")
+    make_actor(bretagne, "Planétarium de Toulouse", postcode="31000")  # not hers to merge
+    log_in(testapp_en, animator)
+    page = testapp_en.get("/actors/merge", params={"duplicate": dup.id})
+    links = [a["href"] for a in page.html.select(".merge-suggestions a") if "keep=" in a["href"]]
+    assert links == [f"/actors/merge?duplicate={dup.id}&keep={twin.id}"]
+    confirm = testapp_en.get(links[0]).forms["actor-merge-form"].submit()
+    assert confirm.forms["actor-merge-confirm"]["keep"].value == str(twin.id)
+    # Linked from the moderation pages.
+    assert "/actors/merge" in testapp_en.get("/moderation").text
+    assert "/tags/merge" in testapp_en.get("/moderation").text

@@ -69,7 +69,8 @@ def merge():
             else:
                 counts = actor_counts(dup)
     suggestions = []
-    if dup is not None and keep is None:
-        suggestions = [a for a in similar_actors(dup.title, dup.postcode, dup.commune, exclude_id=dup.id)][:10]
+    if dup is not None and keep is None and can(current_user, "merge", dup):
+        suggestions = [a for a in similar_actors(dup.title, dup.postcode, dup.commune, exclude_id=dup.id)
+                       if can(current_user, "merge", a)][:10]
     return render("actors/merge.html", form=form, dup=dup, keep=keep if counts is not None else None,
                   counts=counts, suggestions=suggestions, status=422 if form.errors else 200)
