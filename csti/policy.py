@@ -365,3 +365,8 @@ def _report_comment(user, comment):
 @rule("delete", Comment)
 def _delete_comment(user, comment):
     return comment.author_id == user.id or is_animator(user, comment.content.territory)
+
+
+@rule("view_stats", Territory)
+def _view_stats(user, territory):
+    return user.has_role(territory, ROLE_ANIMATOR)
