@@ -70,6 +70,12 @@ def _moderate_territory(user, territory):
     return user.has_role(territory, ROLE_ANIMATOR)
 
 
+@rule("view_stats", Territory)
+def _view_stats(user, territory):
+    # The territory's statistics (/t/<slug>/stats); the whole site's are the admins' ("admin").
+    return user.has_role(territory, ROLE_ANIMATOR)
+
+
 @rule("manage_roles", Territory)
 def _manage_roles(user, territory):
     # Animators appoint members and contributors; only admins appoint animators
@@ -365,8 +371,3 @@ def _report_comment(user, comment):
 @rule("delete", Comment)
 def _delete_comment(user, comment):
     return comment.author_id == user.id or is_animator(user, comment.content.territory)
-
-
-@rule("view_stats", Territory)
-def _view_stats(user, territory):
-    return user.has_role(territory, ROLE_ANIMATOR)

@@ -3,7 +3,7 @@ phone shows them whole). Each is an image with a title for screen readers; the p
 figures' table next to it (stats/_section.html), which is what they read."""
 from __future__ import annotations
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, format_percent
 from markupsafe import Markup, escape
 
 WIDTH = 400
@@ -19,7 +19,8 @@ def _short(label: str) -> str:
 
 
 def bar_chart(title: str, items, chart_id: str, percent: bool = False) -> Markup:
-    """A horizontal bar chart of ``items`` ((label, value), …) titled ``title``."""
+    """A horizontal bar chart of ``items`` ((label, value), …) titled ``title``; with ``percent``
+    the values are percentages (30 for 30 %)."""
     items = [(str(label), value or 0) for label, value in items]
     if not items:
         return Markup("")
@@ -34,7 +35,7 @@ def bar_chart(title: str, items, chart_id: str, percent: bool = False) -> Markup
     for index, (label, value) in enumerate(items):
         y = 4 + index * ROW
         length = round(span * value / top, 1) if value > 0 else 0
-        shown = f"{format_decimal(value)} %" if percent else format_decimal(value)
+        shown = format_percent(value / 100) if percent else format_decimal(value)
         parts.append(
             f'<g><title>{escape(label)} – {escape(shown)}</title>'
             f'<text class="stats-chart-label" x="{LABEL_WIDTH - 6}" y="{y + BAR - 3}" text-anchor="end" '
