@@ -242,6 +242,9 @@ def register_request_hooks(app):
 
     querycount.init_app(app)
     pagecache.init_app(app)
+    from . import visits
+
+    visits.init_app(app)  # after_request: counts the page cache's answers too
     from .security import QueryStringSanitiser
 
     app.wsgi_app = QueryStringSanitiser(app.wsgi_app)

@@ -313,3 +313,13 @@ def send_newsletters(batch, stale_after):
     if report.stopped:
         click.echo(f"stopped: {report.stopped}", err=True)
         raise SystemExit(1)
+
+
+@csti_cli.command("aggregate-visits")
+@with_appcontext
+def aggregate_visits_command():
+    """Sum up the page views of the days before today and delete their visitors' hashes and
+    salts (the first page view of a day does it too; cron it daily on a quiet site)."""
+    from .visits import aggregate_past_days
+
+    click.echo(f"{aggregate_past_days()} days aggregated")

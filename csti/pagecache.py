@@ -40,7 +40,7 @@ KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary", "ETag", "Last-Mod
 PLACEHOLDER = "\x00csrf\x00"
 # Writes that no cached page shows: they do not make the pages out of date.
 IGNORED_TABLES = frozenset({"rate_counter", "search_outbox", "notification", "audit_log", "data_version",
-                            "user_session"})
+                            "user_session", "visit_day", "visit_hash", "visit_salt"})
 
 
 class PageCache:

@@ -70,6 +70,12 @@ def _moderate_territory(user, territory):
     return user.has_role(territory, ROLE_ANIMATOR)
 
 
+@rule("view_stats", Territory)
+def _view_stats(user, territory):
+    # The territory's statistics (/t/<slug>/stats); the whole site's are the admins' ("admin").
+    return user.has_role(territory, ROLE_ANIMATOR)
+
+
 @rule("manage_roles", Territory)
 def _manage_roles(user, territory):
     # Animators appoint members and contributors; only admins appoint animators

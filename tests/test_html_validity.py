@@ -44,6 +44,9 @@ def _pages(app, site):
         ("account", author, "/account", 200),
         ("admin", admin, "/admin", 200),
         ("moderation", admin, "/moderation", 200),
+        ("stats", admin, "/admin/stats", 200),  # SVG charts and their tables
+        ("stats-territory", admin, site["territory"] + "/stats", 200),
+        ("stats-refused", admin, site["territory"] + "/stats?from=2025-12-31&to=2025-01-01", 422),
         ("roles", admin, site["roles"], 200),
         ("actors-filtered", anonymous, "/actors?kind=museum", 200),
         ("museum", anonymous, site["actor"], 200),  # a venue and owner: its events and publications

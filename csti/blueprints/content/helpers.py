@@ -1,6 +1,6 @@
 """What every content blueprint's views share: loading with permission and canonical URL,
 applying the common form fields, the create/edit form page and the save that ends it."""
-from flask import abort, flash, redirect, request
+from flask import abort, flash, g, redirect, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -33,6 +33,7 @@ def load_content(model, content_id: int, slug: str | None = None, action: str = 
         fail(404 if action == "view" else 403)
     if request.method == "GET" and slug is not None and slug != item.slug:
         return item, redirect(item.url, code=301)
+    g.csti_visit_territory = item.territory_id  # its page's views count for its territory (csti/visits.py)
     return item, None
 
 

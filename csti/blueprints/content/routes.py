@@ -110,7 +110,8 @@ def _queue_page(kind, errors=None, status=200):
     kinds = {k: cls.kind_label for k, cls in Content.KINDS.items() if k not in ("actor", "content")}
     kind = kind if kind in kinds else None
     return render("content/moderation.html", block="queue", items=queue(current_user, kind), kinds=kinds,
-                  kind=kind, errors=errors or {}, status=status)
+                  kind=kind, errors=errors or {}, status=status,
+                  stats_territories=moderated_territories(current_user))
 
 
 @bp.get("/moderation")
