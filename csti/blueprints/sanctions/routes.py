@@ -88,10 +88,9 @@ def new(user_id):
         fail(error.status, error.message)
     db.session.commit()
     if kind == "hide":
-        flash(_("The content of %(name)s is hidden (%(n)d items).", name=target.name, n=sanction.hidden_count),
-              "success")
+        flash(_("Hidden items of %(name)s: %(n)d.", name=target.name, n=sanction.hidden_count), "success")
     else:
-        flash(_("%(name)s is sanctioned: %(kind)s. Their sessions are closed.", name=target.name,
+        flash(_("Sanction recorded for %(name)s (%(kind)s); their sessions are closed.", name=target.name,
                 kind=KIND_LABELS[kind]), "success")
     return redirect(url_for("sanctions.index"), code=303)
 
@@ -120,6 +119,6 @@ def lift_sanction(sanction_id):
         fail(409, _("This sanction was lifted already."))
     restored = lift(sanction, current_user._get_current_object(), (form.reason.data or "").strip())
     db.session.commit()
-    flash(_("The sanction of %(name)s is lifted; %(n)d hidden items are shown again.", name=sanction.user.name,
-            n=restored), "success")
+    flash(_("Sanction of %(name)s lifted. Items shown again: %(n)d.", name=sanction.user.name, n=restored),
+          "success")
     return redirect(url_for("sanctions.index"), code=303)
