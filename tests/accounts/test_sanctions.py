@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from csti.models import AccountSanction, Article, AuditLog, Comment, UserSession
 from csti.models.base import utcnow
 from tests.conftest import login
+from tests.search.helpers import page_titles
 
 
 @pytest.fixture
@@ -245,6 +246,7 @@ def test_hiding_all_content_and_lifting_gives_back_exactly_those(testapp_en, app
     testapp_en.post("/logout", {"csrf_token": testapp_en.get("/").html.find(
         "input", attrs={"name": "csrf_token"})["value"]})
     assert "Premier article" not in testapp_en.get("/articles").text
+    assert "Premier article" not in page_titles(testapp_en.get("/search?q=premier"))  # the index followed
     with app.test_request_context():
         first_url, other_url = db.session.get(Article, first.id).url, db.session.get(Article, other.id).url
     db.session.rollback()
@@ -262,6 +264,7 @@ def test_hiding_all_content_and_lifting_gives_back_exactly_those(testapp_en, app
                         "Article d’Anne": "published"}
     assert db.session.get(Comment, comment.id).status == "visible"
     assert "Premier article" in testapp_en.get("/articles").text
+    assert "Premier article" in page_titles(testapp_en.get("/search?q=premier"))
 
 
 def test_a_suspension_can_hide_the_content_too(testapp_en, db, factory, people):
