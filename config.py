@@ -178,6 +178,16 @@ class Config:
         self.SIGNUP_MAX_PER_IP = env_int("SIGNUP_MAX_PER_IP", 10)
         self.SIGNUP_WINDOW_SECONDS = env_int("SIGNUP_WINDOW_SECONDS", 3600)
         self.REMEMBER_COOKIE_DURATION = env_int("REMEMBER_DAYS", 30) * 24 * 3600
+        # Spam signals (csti/sanctions.py): the posts of a new member — an account younger than
+        # NEW_MEMBER_DAYS or with fewer than NEW_MEMBER_MIN_PUBLISHED published items — wait for
+        # review, even where they may publish, when a first post carries a link, a post more than
+        # SPAM_MAX_LINKS links, or when it is the (SPAM_BURST_MAX + 1)th item within the hour.
+        self.NEW_MEMBER_DAYS = env_int("NEW_MEMBER_DAYS", 7)
+        self.NEW_MEMBER_MIN_PUBLISHED = env_int("NEW_MEMBER_MIN_PUBLISHED", 3)
+        self.SPAM_MAX_LINKS = env_int("SPAM_MAX_LINKS", 2)
+        self.SPAM_BURST_MAX = env_int("SPAM_BURST_MAX", 10)
+        # The longest suspension an animator may give (admins: any, and bans).
+        self.ANIMATOR_MAX_SUSPENSION_DAYS = env_int("ANIMATOR_MAX_SUSPENSION_DAYS", 30)
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
 

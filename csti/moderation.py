@@ -15,10 +15,20 @@ from .policy import can
 
 def submit(item: Content, user) -> None:
     """Publish ``item`` now if ``user`` may publish it without review, else queue it for review.
-    Where an item becomes published — here and in ``decide`` — its followers are told."""
+    Where an item becomes published — here and in ``decide`` — its followers are told. A new
+    member's post that shows a spam signal waits for review even where they may publish
+    (``csti.sanctions.spam_signal``; the reason is kept in ``queued_because`` for the queue)."""
     if can(user, "publish", item):
+        from .sanctions import spam_signal
+
+        signal = spam_signal(item, user)
+        if signal:  # a new member's links or burst: the animators look first (csti/sanctions.py)
+            item.status = PENDING
+            item.queued_because = signal
+            return
         first_time = item.published_at is None
         item.publish()
+        item.queued_because = ""
         _announce(item, first_time)
     else:
         item.status = PENDING

@@ -19,6 +19,7 @@ from .models.dossiers import Dossier
 from .models.events import Event
 from .models.groups import INVITATION, OPEN, WorkingGroup
 from .models.projects import Project
+from .models.sanctions import AccountSanction
 from .models.territories import ROLE_ANIMATOR, ROLE_CONTRIBUTOR, Territory
 
 _RULES = {}
@@ -177,6 +178,46 @@ def _moderate_content(user, content):
 @rule("edit", User)
 def _edit_user(user, other):
     return user.id == other.id
+
+
+# --- sanctions (csti/sanctions.py, docs/architecture.md §10) -------------------------------
+# Admins (let through above) suspend, ban and hide anyone's content on the whole instance — the
+# views still refuse an admin as the target, and oneself. An animator may suspend (never ban) and
+# hide the content of a member of a territory they animate, unless that member animates a
+# territory: animators answer to the admins.
+def sanction_territories(user, other) -> list:
+    """The territories where ``user`` animates and ``other`` belongs without animating any."""
+    if other.is_admin or user.id == other.id or any(m.role == ROLE_ANIMATOR for m in other.memberships):
+        return []
+    return [m.territory for m in other.memberships if user.has_role(m.territory_id, ROLE_ANIMATOR)]
+
+
+@rule("suspend", User)
+def _suspend_user(user, other):
+    return bool(sanction_territories(user, other))
+
+
+@rule("hide_content", User)
+def _hide_user_content(user, other):
+    return bool(sanction_territories(user, other))
+
+
+@rule("ban", User)
+def _ban_user(user, other):
+    return False
+
+
+@rule("sanctions", type(None))
+def _sanctions_page(user, obj):
+    """The list of current sanctions: animators (each sees those of their territories)."""
+    return any(m.role == ROLE_ANIMATOR for m in user.memberships)
+
+
+@rule("lift", AccountSanction)
+def _lift_sanction(user, sanction):
+    """A suspension or hiding given for a territory: its animators; the rest: admins."""
+    return (sanction.kind != "ban" and sanction.territory_id is not None
+            and user.has_role(sanction.territory_id, ROLE_ANIMATOR))
 
 
 # --- actors (structures) -------------------------------------------------------------------

@@ -13,7 +13,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, select
 
 from .extensions import db
-from .models import User, UserSession
+from .models import AccountSanction, User, UserSession
 from .models.base import utcnow
 
 
@@ -85,8 +85,14 @@ def load_session_user(session_id: str) -> User | None:
     uid, _sep, token = (session_id or "").partition(":")
     if not uid.isdigit() or len(uid) > 18 or not token:
         return None
+    # A suspended or banned member's session is refused here too (csti/sanctions.py): the one
+    # place every route — every form that posts — goes through.
+    now = utcnow()
+    sanctioned = select(AccountSanction.id).where(AccountSanction.user_id == User.id,
+                                                  AccountSanction.blocking_clause(now)).exists()
     user = db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
-        User.id == int(uid), UserSession.token_hash == _token_hash(token), UserSession.expires_at > utcnow()))
+        User.id == int(uid), UserSession.token_hash == _token_hash(token), UserSession.expires_at > now,
+        ~sanctioned))
     if user is not None:
         user.session_token = token
     return user

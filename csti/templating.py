@@ -201,6 +201,7 @@ def init_app(app):
         event_kinds=__import__("csti.models.events", fromlist=["EVENT_KINDS"]).EVENT_KINDS,
         audiences=__import__("csti.models.audiences", fromlist=["AUDIENCES"]).AUDIENCES,
         moderation_waiting=_moderation_waiting,
+        queue_reason=lambda code: __import__("csti.sanctions", fromlist=["QUEUE_REASONS"]).QUEUE_REASONS.get(code, code),
         **follow_helpers(),
         **discussion_helpers(),
         **document_helpers(),

@@ -30,6 +30,7 @@ def _pages(app, site):
     assert login(author, site["author"]).status_int == 303
     assert login(admin, site["admin"]).status_int == 303
     assert login(member, site["member"]).status_int == 303
+    sanctioned = _sanctioned_member(app)
     pages = [
         ("home", anonymous, "/", 200),
         ("territory", anonymous, site["territory"], 200),
@@ -77,8 +78,30 @@ def _pages(app, site):
         ("tag-merge", admin, "/tags/merge?source=" + site["tag"].rsplit("/", 1)[1], 200),
         ("actor-merge", admin, "/actors/merge?duplicate=" + site["actor"].split("/")[2].split("-")[0], 200),
         ("museum-as-admin", admin, site["actor"], 200),  # "This is a duplicate of…"
+        ("profile-as-admin", admin, f"/members/{sanctioned}", 200),  # "Suspended until…", the link
+        ("sanction-form", admin, f"/members/{sanctioned}/sanction", 200),
+        ("sanctions", admin, "/sanctions", 200),  # a row with its lift form
     ]
     return pages + _type_pages(app, site, anonymous, author)
+
+
+def _sanctioned_member(app) -> int:
+    """A member of no page above, suspended for a week: the id of their profile."""
+    from datetime import timedelta
+
+    from csti.extensions import db
+    from csti.models import AccountSanction, User
+    from csti.models.base import utcnow
+
+    with app.app_context():
+        user = User(email="suspendu@example.org", name="Suspendu", password_hash="", email_confirmed_at=utcnow())
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(AccountSanction(user_id=user.id, kind="suspend", reason="Des insultes", starts_at=utcnow(),
+                                       ends_at=utcnow() + timedelta(days=7), hidden_content=[], hidden_comments=[],
+                                       lift_reason=""))
+        db.session.commit()
+        return user.id
 
 
 def _type_pages(app, site, anonymous, author):

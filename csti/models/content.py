@@ -66,6 +66,9 @@ class Content(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(12), default=DRAFT)
     moderation_note: Mapped[str] = mapped_column(Text, default="")
+    # Why an item that its author may publish waits for review all the same: a spam signal of a
+    # new member ("links", "many_links", "burst"; csti/sanctions.py), shown in the queue; "" else.
+    queued_because: Mapped[str] = mapped_column(String(20), default="", server_default="")
     cover_image: Mapped[str | None] = mapped_column(String(255))
     # The cover's text alternative for its page; "" when there is none or it is decorative
     # (cards always show it as decoration: the title follows).

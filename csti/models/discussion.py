@@ -12,7 +12,8 @@ from .base import UTCDateTime, utcnow
 __all__ = ["Comment", "Notification", "Reaction", "Report"]
 
 COMMENT_MAX = 5000
-VISIBLE, DELETED = "visible", "deleted"
+# HIDDEN: hidden with all its author's content by a sanction (csti/sanctions.py), text kept.
+VISIBLE, DELETED, HIDDEN = "visible", "deleted", "hidden"
 
 
 class Comment(db.Model):
@@ -42,7 +43,8 @@ class Comment(db.Model):
 
     @property
     def is_deleted(self) -> bool:
-        return self.status == DELETED
+        """Gone from the thread: deleted, or hidden by a sanction."""
+        return self.status != VISIBLE
 
 
 class Reaction(db.Model):

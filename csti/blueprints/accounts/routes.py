@@ -16,6 +16,8 @@ from ...listing import card_options, multi, paginate
 from ...models import ARCHIVED, PUBLISHED, STATUSES, Content, Membership, Territory, User
 from ...models.base import utcnow
 from ...models.content import STATUS_LABELS
+from ...policy import can
+from ...sanctions import blocking_sanction, refusal_message
 from ...sessions import end_other_sessions, log_in, log_out
 from ...throttle import store
 from ...uploads import ImageError, delete_upload, save_image
@@ -122,7 +124,7 @@ def confirm(token):
             db.session.rollback()
             return render("accounts/confirm_other.html", empty_form=EmptyForm(formdata=None), status=409)
         user.email_confirmed_at = utcnow()
-        if logged_in is None:
+        if logged_in is None and blocking_sanction(user) is None:
             log_in(user)
         db.session.commit()
     flash(_("Your e-mail address is confirmed. Welcome!"), "success")
@@ -180,6 +182,12 @@ def login():
             slow_down(delay)  # after the commit: never while holding the write lock
             form.password.errors.append(_("Wrong e-mail address or password."))
             return render("accounts/login.html", form=form, next_url=next_url, status=422)
+        sanction = blocking_sanction(user)
+        if sanction is not None:  # the right password, but suspended or banned: say until when
+            record_login_success(ip, email)
+            db.session.commit()
+            form.email.errors.append(refusal_message(sanction, user))
+            return render("accounts/login.html", form=form, next_url=next_url, status=403)
         record_login_success(ip, email)
         user.last_login_at = utcnow()
         if current_user.is_authenticated:
@@ -245,6 +253,11 @@ def reset(token):
         if user.email_confirmed_at is None:
             user.email_confirmed_at = utcnow()  # the link proved the address
         record_login_success(_client_ip(), user.email)
+        sanction = blocking_sanction(user)
+        if sanction is not None:  # the password is changed, but no session while sanctioned
+            db.session.commit()
+            flash(refusal_message(sanction, user), "warning")
+            return redirect(url_for("accounts.login"), code=303)
         log_in(user)
         db.session.commit()
         flash(_("Your password is changed. Every other session is closed."), "success")
@@ -267,7 +280,11 @@ def profile(user_id):
     structures = db.session.execute(
         select(Actor, ActorMember.role).join(ActorMember, ActorMember.actor_id == Actor.id)
         .where(ActorMember.user_id == user.id, Actor.status == PUBLISHED).order_by(Actor.title)).all()
-    return render("accounts/profile.html", person=user, contents=contents, structures=structures)
+    sanction = None
+    if current_user.is_authenticated and (can(current_user, "suspend", user) or can(current_user, "ban", user)):
+        sanction = blocking_sanction(user)
+    return render("accounts/profile.html", person=user, contents=contents, structures=structures,
+                  sanction=sanction)
 
 
 def _settings_page(profile_form=None, password_form=None, delete_form=None, status=200):
