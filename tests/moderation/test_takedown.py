@@ -4,6 +4,8 @@ archive or delete it; the reason — required from an animator — reaches the a
 notification and mail; a report is resolved by hiding its item. The item leaves the lists,
 search, feeds, dossiers and iCal at once."""
 from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -276,7 +278,8 @@ def test_it_leaves_lists_search_feeds_and_dossiers_at_once(action, testapp_en, d
     assert title not in testapp_en.get("/search", {"q": "zygomorphes"}).text
 
 
-def test_an_event_leaves_the_agenda_and_ical(testapp_en, db, site):
+@pytest.mark.parametrize("action", ["archive", "delete"])
+def test_an_event_leaves_the_agenda_and_ical(action, testapp_en, db, site):
     occitanie, author, _published = site
     event = _event(db, occitanie, author)
     assert event.title in testapp_en.get("/agenda").text
@@ -284,8 +287,11 @@ def test_an_event_leaves_the_agenda_and_ical(testapp_en, db, site):
     login(testapp_en, "anim@example.org")
     page = testapp_en.get(_url(event))
     assert page.html.find("a", href=f"/content/{event.id}/take-down") is not None
-    _take_down(testapp_en, event, "archive", REASON)
-    assert _status(db, Event, event.id) == "archived"
+    event_id, title = event.id, event.title
+    _take_down(testapp_en, event, action, REASON)
+    db.session.expunge_all()
+    assert _status(db, Event, event_id) == ("archived" if action == "archive" else None)
+    event = SimpleNamespace(title=title)
     testapp_en.reset()
     assert event.title not in testapp_en.get("/agenda").text
     assert event.title not in testapp_en.get("/agenda.ics").text
@@ -349,3 +355,36 @@ def test_the_page_in_french(testapp, db, site):
     form["action"] = "unpublish"
     refused = form.submit(expect_errors=True)
     assert refused.status_int == 422 and "Donnez une raison" in refused.html.find(id="reason-error").text
+
+
+def test_deleting_removes_the_files_on_disk(app, testapp_en, db, site):
+    from csti.blueprints.documents.operations import attach_document
+    from csti.models import Document
+    from tests.images import stored_cover
+
+    _occitanie, author, article = site
+    with app.test_request_context():
+        article.cover_image = stored_cover()
+        document = attach_document(article, b"Un compte rendu\n", "Notes", "notes.txt", author)
+        db.session.commit()
+        stored = Path(app.config["DOCUMENT_DIR"]) / document.stored_name
+    cover = Path(app.config["UPLOAD_DIR"]) / article.cover_image
+    assert cover.is_file() and stored.is_file()
+    login(testapp_en, "author@example.org")
+    _take_down(testapp_en, article, "delete")
+    assert not cover.exists() and not stored.exists()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Document.id))) == 0
+
+
+def test_an_unpublished_item_keeps_its_files(app, testapp_en, db, site):
+    from tests.images import stored_cover
+
+    _occitanie, _author, article = site
+    with app.test_request_context():
+        article.cover_image = stored_cover()
+        db.session.commit()
+    cover = Path(app.config["UPLOAD_DIR"]) / article.cover_image
+    login(testapp_en, "anim@example.org")
+    _take_down(testapp_en, article, "unpublish", REASON)
+    assert cover.is_file()
