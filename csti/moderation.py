@@ -4,8 +4,9 @@ sent to the author (mail and notification). Structures keep their own page for t
 come with them (csti/blueprints/actors/operations.py), and use the same decision."""
 from __future__ import annotations
 
-from flask import current_app
-from sqlalchemy import func, select
+from flask import current_app, url_for
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from .extensions import db
 from .models import PENDING, AuditLog, Content, Notification, Territory
@@ -105,3 +106,132 @@ def notify_author(item: Content, approved: bool, reason: str, url: str, subject=
                   reason=reason, url=url)
     except Exception:  # noqa: BLE001 — any transport error
         current_app.logger.exception("moderation mail to user %s not sent", author.id)
+
+
+# --- take-down (docs/architecture.md §6) ----------------------------------------------------------
+UNPUBLISH, ARCHIVE, DELETE = "unpublish", "archive", "delete"
+TAKE_DOWN_ACTIONS = (UNPUBLISH, ARCHIVE, DELETE)
+
+
+def can_be_taken_down(item: Content) -> bool:
+    """A published or archived item: what the public sees or saw (a draft is its author's)."""
+    from .models import ARCHIVED, PUBLISHED
+
+    return item.status in (PUBLISHED, ARCHIVED)
+
+
+def take_down_actions(item: Content) -> tuple[str, ...]:
+    """The actions that change something for ``item`` (an archived item is not archived again)."""
+    from .models import ARCHIVED
+
+    return tuple(a for a in TAKE_DOWN_ACTIONS if not (a == ARCHIVE and item.status == ARCHIVED))
+
+
+def reason_required(item: Content, by) -> bool:
+    """An animator (or admin) acting on someone else's item says why; the author need not."""
+    return item.author_id is None or item.author_id != getattr(by, "id", None)
+
+
+class TakenDown:
+    """What the author is told of an item once it is taken down (a deleted row is gone)."""
+
+    def __init__(self, item: Content, action: str, reason: str, by):
+        self.action, self.reason = action, reason
+        self.title, self.kind, self.id = item.title, item.kind, item.id
+        self.author = item.author
+        self.territory_name = item.territory.name if item.territory else None
+        self.by_id = getattr(by, "id", None)
+        self.told = item.author_id is not None and item.author_id != self.by_id
+        self.url = None if action == DELETE else url_for(item.view_endpoint, id=item.id, slug=item.slug,
+                                                         _external=True)
+
+
+def take_down(item: Content, by, action: str, reason: str = "") -> TakenDown:
+    """Unpublish (back to draft: its author and the animators see it), archive (kept, out of every
+    list, feed and search; its page as a draft's) or delete ``item``; the caller checked the
+    permission, the status and the reason, and commits. Audited with the status before and after;
+    the author — when someone else acted — gets a notification (mailed by ``notify_taken_down``
+    after the commit, so never again by the notification mails)."""
+    from .models import ARCHIVED, DRAFT
+
+    if action not in TAKE_DOWN_ACTIONS:
+        raise ValueError(action)
+    done = TakenDown(item, action, reason, by)
+    before = {"status": item.status}
+    if action == DELETE:
+        after = {"status": None}
+        cover = item.cover_image
+        logo = getattr(item, "logo", None)
+        db.session.delete(item)
+        _remove_files_after_commit([cover, logo])
+    else:
+        item.status = DRAFT if action == UNPUBLISH else ARCHIVED
+        item.moderation_note = reason
+        item.featured_rank = None
+        after = {"status": item.status}
+    AuditLog.record(by, f"{done.kind}.taken_down", item, item.territory, reason=reason, choice=action,
+                    title=done.title, before=before, after=after)
+    if done.told:
+        # A deleted row would take its notifications with it (ON DELETE CASCADE): the notification
+        # of a deletion names no item, its note starts with the title on a line of its own.
+        db.session.add(Notification(
+            user_id=item.author_id, kind="taken_down", actor_id=done.by_id,
+            content_id=None if action == DELETE else item.id,
+            note=f"{done.title}\n{reason}" if action == DELETE else reason, mailed_at=utcnow()))
+    return done
+
+
+def deleted_note(note: str) -> tuple[str, str]:
+    """(title, reason) of a deletion's notification note (``take_down``)."""
+    title, _sep, reason = (note or "").partition("\n")
+    return title, reason
+
+
+_FILES = "csti_takedown_files"
+
+
+def _remove_files_after_commit(paths) -> None:
+    """The deleted item's images go once the transaction commits (kept on a rollback)."""
+    paths = [p for p in paths if p]
+    if paths:
+        db.session().info.setdefault(_FILES, []).extend(paths)
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_committed_files(session):
+    if session.get_nested_transaction() is not None:
+        return
+    paths = session.info.pop(_FILES, None)
+    if paths:
+        from .uploads import delete_upload
+
+        for path in paths:
+            try:
+                delete_upload(path)
+            except OSError:
+                current_app.logger.warning("could not remove image %s", path, exc_info=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_files(session):
+    if session.get_nested_transaction() is None:
+        session.info.pop(_FILES, None)
+
+
+def notify_taken_down(done: TakenDown) -> None:
+    """Mail the author what was done and why, in their language, as ``notify_author`` does for a
+    decision (category "moderation": always mailed); a failing mail server is logged."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from .mails import send_mail
+
+    author = done.author
+    if not done.told or author is None or not author.email:
+        return
+    with force_locale(author.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _("Your publication: %(title)s", title=done.title)
+    try:
+        send_mail(author.email, subject, "mail/takedown.txt", author.locale, done=done)
+    except Exception:  # noqa: BLE001 — any transport error
+        current_app.logger.exception("take-down mail to user %s not sent", author.id)

@@ -174,6 +174,17 @@ def _moderate_content(user, content):
     return is_animator(user, content.territory)
 
 
+@rule("take_down", Content)
+def _take_down_content(user, content):
+    """Unpublish, archive or delete a published item (csti/moderation.py ``take_down``): its author
+    and the animators of THE item's territory (admins were let through above) — not the animators
+    of another territory, nor a structure's managers; an item kept for a working group's members
+    only by those of them who may see it."""
+    if content.members_only and not _view_members_only(user, content):
+        return False
+    return content.author_id == user.id or is_animator(user, content.territory)
+
+
 # --- people -------------------------------------------------------------------------------
 @rule("edit", User)
 def _edit_user(user, other):
@@ -336,6 +347,12 @@ def _manage_collaborators(user, dossier):
 def _set_visibility(user, dossier):
     """Public or private: the owner's choice, not a collaborator's."""
     return dossier.is_owner(user)
+
+
+@rule("take_down", Dossier)
+def _take_down_dossier(user, dossier):
+    """A private dossier is its owner's alone; a public one as any item."""
+    return dossier.is_owner(user) if dossier.is_private else _take_down_content(user, dossier)
 
 
 @rule("moderate", Dossier)

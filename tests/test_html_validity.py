@@ -71,6 +71,9 @@ def _pages(app, site):
         ("member-tag", member, site["tag"], 200),  # the Follow button, pressed
         ("dossier-delete", author, f"/dossier/{site['dossier_id']}/delete", 200),
         ("dossier-picker", author, f"/content/{site['article_id']}/dossiers", 200),
+        ("take-down", admin, f"/content/{site['article_id']}/take-down", 200),  # the reason required
+        ("take-down-own", author, f"/content/{site['article_id']}/take-down", 200),
+        ("reports", admin, "/moderation/reports", 200),  # "Hide the item" with its reason
         ("search", anonymous, "/search", 200),
         ("search-results", anonymous, "/search?q=astronomie", 200),  # facets, excerpts
         ("search-filtered", anonymous, "/search?q=etoiles&kind=event&upcoming=1&tag=astronomie", 200),
@@ -134,8 +137,14 @@ def _follows_and_notifications(db, site):
     project = db.session.scalar(select(Project))
     for target in (author, db.session.scalar(select(Actor)), db.session.scalar(select(Tag)), project):
         follow(member, target)
-    for kind in ("comment", "reply", "help", "approved", "rejected", "new_content", "content_update", "dossier_item"):
+    for kind in ("comment", "reply", "help", "approved", "rejected", "new_content", "content_update", "dossier_item",
+                 "taken_down"):
         db.session.add(Notification(user_id=member.id, kind=kind, actor_id=author.id, content_id=project.id))
+    # A deleted item's take-down: no item, its title and the reason in the note.
+    db.session.add(Notification(user_id=member.id, kind="taken_down", actor_id=author.id, note="Un titre\nHors sujet"))
+    from csti.models.discussion import Report
+
+    db.session.add(Report(content_id=project.id, reporter_id=member.id, reason="Publicité <b>déguisée</b>"))
     db.session.commit()
 
 

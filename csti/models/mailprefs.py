@@ -28,7 +28,7 @@ FIXED = {MODERATION: IMMEDIATE}
 KIND_CATEGORIES = {
     "new_content": FOLLOWS, "content_update": FOLLOWS, "dossier_item": FOLLOWS,
     "comment": COMMENTS, "reply": COMMENTS, "help": COMMENTS,
-    "approved": MODERATION, "rejected": MODERATION,
+    "approved": MODERATION, "rejected": MODERATION, "taken_down": MODERATION,
 }
 PREFIX_CATEGORIES = {"group_": GROUPS, "registration_": REGISTRATIONS}
 

@@ -2,7 +2,7 @@
 ``OwnedContentForm`` for a type published for structures (its views declare ``owners = True``)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...forms import Form, MultiCheckboxField
@@ -66,3 +66,16 @@ class OwnedContentForm(ContentForm):
 
 class TagForm(Form):
     name = StringField(_l("Add a tag"), validators=[DataRequired(message=_l("Type a tag.")), TagList()])
+
+
+TAKE_DOWN_REASON_MAX = 2000
+
+
+class TakeDownForm(Form):
+    """Unpublish, archive or delete a published item (csti/moderation.py ``take_down``); the
+    choices are set by the view (``moderation.take_down_actions``): a forged one is refused."""
+
+    action = RadioField(_l("What to do"), validators=[DataRequired(message=_l("Choose what to do."))])
+    reason = TextAreaField(_l("Reason"), validators=[
+        Optional(), Length(max=TAKE_DOWN_REASON_MAX,
+                           message=_l("The reason has %(max)d characters at most.", max=TAKE_DOWN_REASON_MAX))])

@@ -154,3 +154,71 @@ def moderate(content_id, decision):
         return render("content/_moderation_row.html", item=item)
     flash(_("Published.") if decision == "approve" else _("Rejected: the author is told why."), "success")
     return redirect(url_for("content.moderation"), code=303)
+
+
+# --- take-down (docs/architecture.md §6) -------------------------------------------------------------
+def take_down_labels() -> dict:
+    from ...moderation import ARCHIVE, DELETE, UNPUBLISH
+
+    return {
+        UNPUBLISH: _("Unpublish: back to a draft, seen only by its author and the animators; its author may "
+                     "publish it again"),
+        ARCHIVE: _("Archive: kept, out of every list, feed and search; its page seen only by its author and "
+                   "the animators"),
+        DELETE: _("Delete for good: the item, its comments, its documents and its place in dossiers go"),
+    }
+
+
+def reason_text(raw) -> str:
+    """A reason as it is kept and sent: blanks folded, at most 2,000 characters."""
+    return " ".join(clean_text(raw or "").split())[:2000]
+
+
+@bp.route("/content/<int:content_id>/take-down", methods=["GET", "POST"])
+@login_required
+def take_down(content_id):
+    """The confirmation page (GET) and the action (POST): unpublish, archive or delete a published
+    item, the reason sent to its author; required when it is not one's own."""
+    from flask import flash, redirect, url_for
+
+    from ...moderation import (
+        DELETE,
+        can_be_taken_down,
+        moderated_territories,
+        notify_taken_down,
+        reason_required,
+        take_down_actions,
+    )
+    from ...moderation import take_down as do_take_down
+    from .forms import TakeDownForm
+
+    item = db.session.get(Content, content_id)
+    if item is None or item.kind == "content" or not can(current_user, "view", item):
+        fail(404)
+    if not can(current_user, "take_down", item):
+        fail(403, _("Only its author and the animators of its territory may take this publication down."))
+    if not can_be_taken_down(item):
+        fail(409, _("Only a published or archived item can be taken down."))
+    labels = take_down_labels()
+    form = TakeDownForm()
+    form.action.choices = [(a, labels[a]) for a in take_down_actions(item)]
+    required = reason_required(item, current_user)
+    if form.validate_on_submit():
+        reason = reason_text(form.reason.data)
+        if required and not reason:
+            form.reason.errors.append(_("Give a reason: it is sent to the author."))
+        else:
+            done = do_take_down(item, current_user, form.action.data, reason)
+            db.session.commit()
+            notify_taken_down(done)
+            messages = {"unpublish": _("Unpublished: it is a draft again."),
+                        "archive": _("Archived: it has left every list, feed and search."),
+                        DELETE: _("Deleted.")}
+            flash(messages[done.action], "success")
+            if done.action != DELETE:
+                return redirect(item.url, code=303)
+            if moderated_territories(current_user):
+                return redirect(url_for("content.moderation"), code=303)
+            return redirect(url_for("accounts.my_content"), code=303)
+    return render("content/take_down.html", item=item, form=form, reason_required=required,
+                  status=422 if form.errors else 200)

@@ -180,9 +180,7 @@ def read_notifications():
     return redirect(url_for("discussion.notifications"), code=303)
 
 
-@bp.get("/moderation/reports")
-@login_required
-def reports():
+def _reports_page(errors=None, reasons=None, status=200):
     territories = [t for t in db.session.scalars(select(Territory)) if can(current_user, "moderate", t)]
     if not territories:
         fail(403, _("This page is for animators."))
@@ -190,7 +188,13 @@ def reports():
     rows = [r for r in db.session.scalars(select(Report).where(Report.status == "open")
                                           .order_by(Report.created_at)).all()
             if (r.content or r.comment.content).territory_id in ids]
-    return render("discussion/reports.html", rows=rows)
+    return render("discussion/reports.html", rows=rows, errors=errors or {}, reasons=reasons or {}, status=status)
+
+
+@bp.get("/moderation/reports")
+@login_required
+def reports():
+    return _reports_page()
 
 
 @bp.post("/reports/<int:report_id>/close")
@@ -210,3 +214,39 @@ def close(report_id):
     return redirect(url_for("discussion.reports"), code=303)
 
 
+
+
+@bp.post("/reports/<int:report_id>/hide")
+@login_required
+def hide(report_id):
+    """Resolve a report by taking its item down (unpublished: back to a draft), the reason sent to
+    the author; every open report on the item and on its comments is closed with it."""
+    from ...moderation import UNPUBLISH, can_be_taken_down, notify_taken_down, take_down
+    from ..content.routes import reason_text
+
+    entry = db.session.get(Report, report_id)
+    if entry is None or entry.content is None:
+        fail(404)
+    item = entry.content
+    if not (can(current_user, "moderate", item) and can(current_user, "take_down", item)):
+        fail(403, _("Only the animators of this territory moderate its publications."))
+    if not FlaskForm().validate_on_submit():
+        fail(400)
+    done = None
+    if can_be_taken_down(item):
+        reason = reason_text(request.form.get("reason"))
+        if not reason:
+            return _reports_page(errors={entry.id: _("Give a reason: it is sent to the author.")},
+                                 reasons={entry.id: ""}, status=422)
+        done = take_down(item, current_user, UNPUBLISH, reason)
+    comment_ids = select(Comment.id).where(Comment.content_id == item.id)
+    for other in db.session.scalars(select(Report).where(
+            Report.status == "open", (Report.content_id == item.id) | Report.comment_id.in_(comment_ids))):
+        close_report(other, current_user)
+    db.session.commit()
+    if done is not None:
+        notify_taken_down(done)
+        flash(_("The item is hidden and its reports closed: the author is told why."), "success")
+    else:
+        flash(_("The item was already taken down: its reports are closed."), "info")
+    return redirect(url_for("discussion.reports"), code=303)

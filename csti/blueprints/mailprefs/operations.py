@@ -61,6 +61,7 @@ SENTENCES = {
     "help": _l("%(who)s offers to help your project “%(title)s”."),
     "approved": _l("Your publication “%(title)s” is published: %(who)s approved it."),
     "rejected": _l("Your publication “%(title)s” was rejected by %(who)s."),
+    "taken_down": _l("Your publication “%(title)s” was taken down by %(who)s."),
     "new_content": _l("%(who)s published “%(title)s”."),
     "dossier_item": _l("%(who)s added a publication to the dossier “%(title)s”."),
     "content_update": _l("%(who)s posted news of “%(title)s”."),
@@ -250,6 +251,11 @@ def describe(notification, user) -> dict:
     content = notification.content
     who = notification.actor.name if notification.actor else _("A former member")
     title = content.title if content is not None else _("a deleted publication")
+    quote = notification.note or ""
+    if notification.kind == "taken_down" and content is None:  # deleted: the note keeps its title
+        from ...moderation import deleted_note
+
+        title, quote = deleted_note(notification.note)
     sentence = SENTENCES.get(notification.kind, GENERIC_SENTENCE)
     if notification.kind == "group_accepted" and content is not None and can(user, "manage_members", content):
         sentence = _l("%(who)s joined the working group “%(title)s”.")  # told to its coordinators
@@ -257,7 +263,6 @@ def describe(notification, user) -> dict:
     if content is not None:
         anchor = f"comment-{notification.comment_id}" if notification.comment_id else None
         url = url_for(content.view_endpoint, id=content.id, slug=content.slug, _external=True, _anchor=anchor)
-    quote = notification.note or ""
     comment = notification.comment
     if comment is not None and comment.status != DELETED and notification.kind in ("comment", "reply"):
         quote = comment.body
