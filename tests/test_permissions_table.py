@@ -1,0 +1,171 @@
+"""Every animation action, tried over HTTP by every role: allowed or refused, from ONE table.
+
+``ALLOWED`` below is the whole rule book of animation (issue #15): for each action, the roles
+that may do it. The test is generated from it — each (action, role) pair is one test — and
+checks both sides: an allowed role's request succeeds AND changes what it should; a refused
+role's request answers a 4xx (or sends a visitor to the login page) AND changes nothing. Adding
+an action means adding a row to ``ALLOWED`` and an entry to ``ACTIONS``.
+
+The roles, all about territory T where everything happens (U is another territory):
+visitor (not logged in), member (of T), contributor (of T), author (contributor of T who wrote
+the items), animator_elsewhere (animator of U only), animator (of T), admin.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from csti.models import Article, Content, Report, Tag
+from csti.models.actors import Actor
+from csti.models.sanctions import AccountSanction
+from tests.conftest import login
+
+ROLES = ("visitor", "member", "contributor", "author", "animator_elsewhere", "animator", "admin")
+ANIMATORS = {"animator", "admin"}
+
+ALLOWED: dict[str, set[str]] = {
+    "approve a pending item": ANIMATORS,
+    "reject a pending item (with a reason)": ANIMATORS,
+    "feature a published item": ANIMATORS,
+    "take down a published item": ANIMATORS | {"author"},
+    "hide a reported item": ANIMATORS,
+    "suspend a member": ANIMATORS,
+    "ban a member": {"admin"},
+    "lift a sanction": ANIMATORS,
+    "merge two tags": ANIMATORS | {"animator_elsewhere"},  # tags are instance-wide
+    "merge two structures": ANIMATORS,
+    "read the territory's statistics": ANIMATORS,
+    "read the site's statistics": {"admin"},
+    "manage the territory's roles": ANIMATORS,
+    "read the moderation queue": ANIMATORS | {"animator_elsewhere"},  # empty for them, but theirs
+}
+
+
+@pytest.fixture
+def world(db, factory, make_actor):
+    t = factory.territory(slug="t", name="Territoire T")
+    u = factory.territory(slug="u", name="Territoire U")
+    people = {
+        "member": factory.user(email="member@example.org", roles={t: "member"}),
+        "contributor": factory.user(email="contributor@example.org", roles={t: "contributor"}),
+        "author": factory.user(email="author@example.org", roles={t: "contributor"}),
+        "animator_elsewhere": factory.user(email="elsewhere@example.org", roles={u: "animator"}),
+        "animator": factory.user(email="animator@example.org", roles={t: "animator"}),
+        "admin": factory.user(email="admin@example.org", admin=True),
+    }
+    target = factory.user(email="target@example.org", name="Membre visé", roles={t: "member"})
+    published = Article(title="Article publié", territory=t, author=people["author"], body="Texte")
+    published.add_tag("astronomie")
+    published.add_tag("astronomy")
+    published.publish()
+    pending = Article(title="Article en attente", territory=t, author=people["author"], body="Texte",
+                      status="pending")
+    db.session.add_all([published, pending])
+    db.session.flush()
+    report = Report(content_id=published.id, reporter_id=people["member"].id, reason="Hors sujet")
+    sanctioned = factory.user(email="sanctioned@example.org", roles={t: "member"})
+    db.session.add(report)
+    db.session.flush()
+    from datetime import timedelta
+
+    from csti.models.base import utcnow
+
+    sanction = AccountSanction(user_id=sanctioned.id, kind="suspend", reason="Spam", territory_id=t.id,
+                               ends_at=utcnow() + timedelta(days=7), by_id=people["admin"].id)
+    db.session.add(sanction)
+    keep = make_actor(t, title="Muséum de Toulouse")
+    duplicate = make_actor(t, title="Museum Toulouse")
+    db.session.commit()
+    return {"t": t, "people": people, "target": target, "published": published.id, "pending": pending.id,
+            "report": report.id, "sanction": sanction.id, "keep": keep.id, "duplicate": duplicate.id}
+
+
+def _token(client) -> str:
+    page = client.get("/", status="*")
+    return json.loads(re.search(r"hx-headers='([^']+)'", page.text).group(1))["X-CSRFToken"]
+
+
+def _post(client, url, data):
+    return client.post(url, data, headers={"X-CSRFToken": _token(client)}, expect_errors=True)
+
+
+def _status(db, id):
+    db.session.rollback()
+    return db.session.scalar(select(Content.status).where(Content.id == id))
+
+
+def _sanctions(db, user):
+    db.session.rollback()
+    return db.session.scalars(select(AccountSanction.kind).where(AccountSanction.user_id == user.id)).all()
+
+
+# action → (do(client, world), done(db, world) -> bool): what the request is and whether it took.
+ACTIONS = {
+    "approve a pending item": (
+        lambda c, w: _post(c, f"/content/{w['pending']}/approve", {}),
+        lambda db, w: _status(db, w["pending"]) == "published"),
+    "reject a pending item (with a reason)": (
+        lambda c, w: _post(c, f"/content/{w['pending']}/reject", {"reason": "Hors du champ du réseau"}),
+        lambda db, w: _status(db, w["pending"]) == "rejected"),
+    "feature a published item": (
+        lambda c, w: _post(c, f"/content/{w['published']}/feature", {"rank": "1"}),
+        lambda db, w: (db.session.rollback() or db.session.scalar(
+            select(Content.featured_rank).where(Content.id == w["published"]))) is not None),
+    "take down a published item": (
+        lambda c, w: _post(c, f"/content/{w['published']}/take-down", {"action": "unpublish", "reason": "Doublon"}),
+        lambda db, w: _status(db, w["published"]) != "published"),
+    "hide a reported item": (
+        lambda c, w: _post(c, f"/reports/{w['report']}/hide", {"reason": "Hors sujet"}),
+        lambda db, w: _status(db, w["published"]) != "published"),
+    "suspend a member": (
+        lambda c, w: _post(c, f"/members/{w['target'].id}/sanction",
+                           {"kind": "suspend", "duration": "7", "reason": "Messages publicitaires"}),
+        lambda db, w: _sanctions(db, w["target"]) == ["suspend"]),
+    "ban a member": (
+        lambda c, w: _post(c, f"/members/{w['target'].id}/sanction",
+                           {"kind": "ban", "duration": "permanent", "reason": "Spam répété"}),
+        lambda db, w: _sanctions(db, w["target"]) == ["ban"]),
+    "lift a sanction": (
+        lambda c, w: _post(c, f"/sanctions/{w['sanction']}/lift", {"reason": ""}),
+        lambda db, w: (db.session.rollback() or db.session.scalar(
+            select(AccountSanction.lifted_at).where(AccountSanction.id == w["sanction"]))) is not None),
+    "merge two tags": (
+        lambda c, w: _post(c, "/tags/merge", {"source": "astronomy", "target": "astronomie"}),
+        lambda db, w: (db.session.rollback() or db.session.scalar(
+            select(Tag.id).where(Tag.slug == "astronomy"))) is None),
+    "merge two structures": (
+        lambda c, w: _post(c, "/actors/merge", {"duplicate": str(w["duplicate"]), "keep": str(w["keep"]),
+                                                "confirm": "1"}),
+        lambda db, w: (db.session.rollback() or db.session.get(Actor, w["duplicate"])) is None),
+    "read the territory's statistics": (lambda c, w: c.get("/t/t/stats", expect_errors=True), None),
+    "read the site's statistics": (lambda c, w: c.get("/admin/stats", expect_errors=True), None),
+    "manage the territory's roles": (lambda c, w: c.get("/t/t/roles", expect_errors=True), None),
+    "read the moderation queue": (lambda c, w: c.get("/moderation", expect_errors=True), None),
+}
+
+assert set(ACTIONS) == set(ALLOWED), "every action of the table needs its request, and the reverse"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(ALLOWED))
+def test_animation_action(action, role, testapp_en, db, world):
+    if role != "visitor":
+        login(testapp_en, world["people"][role].email)
+    do, done = ACTIONS[action]
+    response = do(testapp_en, world)
+    allowed = role in ALLOWED[action]
+    if allowed:
+        assert response.status_int < 400, f"{role} may {action}: {response.status} {response.text[:600]}"
+        if done is not None:
+            assert done(db, world), f"{role} may {action}, but nothing changed ({response.status})"
+    else:
+        if role == "visitor":
+            assert response.status_int in (302, 303, 401, 403) and (
+                response.status_int in (401, 403) or "/login" in response.headers["Location"]), response.status
+        else:
+            assert 400 <= response.status_int < 500, f"{role} may not {action}: {response.status}"
+        if done is not None:
+            assert not done(db, world), f"{role} may not {action}, yet it took ({response.status})"
