@@ -21,8 +21,15 @@ from .models.dossiers import Dossier
 from .models.events import Event
 from .models.groups import INVITATION, OPEN, WorkingGroup
 from .models.projects import Project
-from .models.territories import (PUBLISH_ANIMATORS, PUBLISH_CONTRIBUTORS, PUBLISH_EVERYONE, PUBLISH_TRUSTED,
-                                 ROLE_ANIMATOR, ROLE_CONTRIBUTOR, Territory)
+from .models.territories import (
+    PUBLISH_ANIMATORS,
+    PUBLISH_CONTRIBUTORS,
+    PUBLISH_EVERYONE,
+    PUBLISH_TRUSTED,
+    ROLE_ANIMATOR,
+    ROLE_CONTRIBUTOR,
+    Territory,
+)
 
 _RULES = {}
 

@@ -4,7 +4,7 @@ inverted range is refused next to its field), territory for the admins; newest f
 paginated; the same rows as CSV (BOM, quoting, formulas neutralised); htmx gets the table."""
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -31,7 +31,7 @@ def site(db, factory):
     member = factory.user(email="membre@example.org", name="Marc Membre", roles={t1: "member"})
     admin = factory.user(email="admin@example.org", name="Ada Admin", admin=True)
     page = factory.page(territory=t1, author=member, title="Une fête de la science")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     _entry(db, animator, "role.set", member, t1, when=now - timedelta(days=10),
            before={"role": "member"}, after={"role": "contributor"})
     _entry(db, animator, "page.rejected", page, t1, when=now - timedelta(days=5), reason="Hors sujet",
@@ -102,7 +102,7 @@ def test_each_filter_narrows(testapp_en, log_in, site, args, expected):
 
 def test_the_dates_narrow_and_an_inverted_range_is_refused_next_to_its_field(testapp_en, log_in, site):
     log_in(testapp_en, site["animator"])
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     page = testapp_en.get("/t/t-un/audit", {"from": (today - timedelta(days=7)).isoformat(),
                                             "to": today.isoformat()})
     assert [r.select_one("th").get_text(strip=True) for r in page.html.select("table.audit-log tbody tr")] \
@@ -125,7 +125,7 @@ def test_the_dates_narrow_and_an_inverted_range_is_refused_next_to_its_field(tes
 
 
 def test_pagination_newest_first(testapp_en, log_in, db, site):
-    start = datetime.now(timezone.utc) - timedelta(days=9)  # newer than the fixture's role change
+    start = datetime.now(UTC) - timedelta(days=9)  # newer than the fixture's role change
     for n in range(PER_PAGE + 5):
         _entry(db, site["animator"], "role.set", site["member"], site["t1"], when=start + timedelta(minutes=n),
                before={"role": "member"}, after={"role": f"r{n}"})
@@ -148,7 +148,7 @@ def test_htmx_gets_the_table_fragment(testapp_en, log_in, site):
     assert "<html" not in fragment.text and "audit-filters" not in fragment.text
     assert len(fragment.html.select("table.audit-log tbody tr")) == 1
     assert "HX-Request" in fragment.headers["Vary"]
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     bad = testapp_en.get("/t/t-un/audit", {"from": today.isoformat(), "to": "2000-01-01"},
                          headers=csrf_headers(page), expect_errors=True)
     assert bad.status_int == 422 and "The end date is before the start date." in bad.text

@@ -171,7 +171,7 @@ def test_each_policy_decides_who_publishes(db, factory, policy):
     # The untrusted member has as many, but elsewhere or not approved: they do not count.
     factory.page(territory=elsewhere, author=users["member"], title="Ailleurs")
     factory.page(territory=territory, author=users["member"], title="En attente", status="pending")
-    for role, expected in zip(ROLES, POLICY_TABLE[policy]):
+    for role, expected in zip(ROLES, POLICY_TABLE[policy], strict=True):
         item = Page(title="Nouvelle", body="x", territory=territory, author=users[role])
         assert can(users[role], "publish", item) is expected, (policy, role)
     admin = factory.user(admin=True)

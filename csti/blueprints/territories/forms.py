@@ -4,8 +4,15 @@ from wtforms import EmailField, FloatField, IntegerField, RadioField, SelectFiel
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ...forms import Form
-from ...models import (PUBLISH_ANIMATORS, PUBLISH_CONTRIBUTORS, PUBLISH_EVERYONE, PUBLISH_TRUSTED, ROLE_ANIMATOR,
-                       ROLE_CONTRIBUTOR, ROLE_MEMBER)
+from ...models import (
+    PUBLISH_ANIMATORS,
+    PUBLISH_CONTRIBUTORS,
+    PUBLISH_EVERYONE,
+    PUBLISH_TRUSTED,
+    ROLE_ANIMATOR,
+    ROLE_CONTRIBUTOR,
+    ROLE_MEMBER,
+)
 from ...models.territories import TRUSTED_AFTER_MAX, TRUSTED_AFTER_MIN
 
 COLOR = Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour like #1d4e89."))
