@@ -197,3 +197,21 @@ def test_role_changes_and_moderation_record_before_and_after(testapp_en, log_in,
     entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "role.set")
                                .order_by(AuditLog.id.desc())).first()
     assert entry.details["before"] == {"role": "member"} and entry.details["after"] == {"role": "contributor"}
+
+
+def test_the_french_page_and_csv(testapp, log_in, site):
+    """The default language renders the labels, dates and the CSV too."""
+    log_in(testapp, site["animator"])
+    page = testapp.get("/t/t-un/audit")
+    assert page.html.find("html")["lang"] == "fr"
+    assert len(page.html.select("table.audit-log tbody tr")) == 2
+    assert testapp.get("/t/t-un/audit.csv").body.startswith(b"\xef\xbb\xbf")
+
+
+def test_an_entry_whose_target_was_deleted_says_so(testapp_en, log_in, db, site):
+    page_id = site["page"].id
+    db.session.delete(site["page"])
+    db.session.commit()
+    log_in(testapp_en, site["animator"])
+    row = testapp_en.get("/t/t-un/audit", {"action": "page.rejected"}).html.select_one("table.audit-log tbody tr")
+    assert f"Page #{page_id} (deleted)" in row.get_text() and row.find("a", string=f"Page #{page_id} (deleted)") is None
