@@ -215,3 +215,34 @@ def test_a_trusted_member_proposal_is_published_at_once(testapp_en, log_in, db, 
     db.session.rollback()
     statuses = dict(db.session.execute(select(Article.title, Article.status)).all())
     assert statuses == {"De confiance": "published", "Nouvelle venue": "pending"}
+
+
+@pytest.mark.slow
+def test_the_migration_turns_trusts_members_into_the_policy_and_back(tmp_path):
+    """trusts_members True → "everyone", False → "contributors"; downgrading maps them back."""
+    import sqlalchemy as sa
+
+    from tests.databases import scratch_database
+    from tests.test_migrations import flask_db
+
+    with scratch_database(tmp_path, "policy") as url:
+        flask_db(url, tmp_path, "upgrade", "e5f6a7b8c9d0")
+        engine = sa.create_engine(url)
+        try:
+            with engine.begin() as conn:
+                for slug, trusts in (("confiant", True), ("prudent", False)):
+                    conn.execute(sa.text(
+                        "INSERT INTO territory (slug, name, description, center_lat, center_lng, zoom, color_primary,"
+                        " color_secondary, trusts_members) VALUES (:slug, :slug, '', 45, 5, 8, '#1d4e89', '#f2a900',"
+                        " :trusts)"), {"slug": slug, "trusts": trusts})
+            flask_db(url, tmp_path, "upgrade", "3c4d5e6f7a8b")
+            with engine.connect() as conn:
+                rows = dict(conn.execute(sa.text("SELECT slug, publish_policy FROM territory")).all())
+                assert rows == {"confiant": "everyone", "prudent": "contributors"}
+                assert set(conn.execute(sa.text("SELECT trusted_after FROM territory")).scalars()) == {5}
+            flask_db(url, tmp_path, "downgrade", "e5f6a7b8c9d0")
+            with engine.connect() as conn:
+                rows = dict(conn.execute(sa.text("SELECT slug, trusts_members FROM territory")).all())
+                assert {k: bool(v) for k, v in rows.items()} == {"confiant": True, "prudent": False}
+        finally:
+            engine.dispose()
