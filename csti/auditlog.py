@@ -89,6 +89,13 @@ def known_actions() -> dict:
     return actions
 
 
+def action_groups() -> list:
+    """The action select's option groups: (label, {action: label})."""
+    actions = known_actions()
+    return [(_("Territory, people and structures"), {k: v for k, v in actions.items() if k in ACTIONS}),
+            (_("Publications"), {k: v for k, v in actions.items() if k not in ACTIONS})]
+
+
 def action_label(action: str) -> str:
     actions = known_actions()
     return str(actions.get(action, action))
@@ -339,7 +346,7 @@ def audit_response(territory: Territory | None, endpoint: str, viewer, csv_expor
     args = filters.to_args()
     return render("audit/log.html", block="results", status=status, territory=territory,
                   territories=territories, filters=filters, page=page, entries=entries,
-                  targets=targets(entries, viewer), actions=known_actions(), types=target_types(),
+                  targets=targets(entries, viewer), action_groups=action_groups(), types=target_types(),
                   page_url=lambda n: url_for(endpoint, page=n, **values, **args),
                   page_endpoint=url_for(endpoint, **values),
                   csv_url=url_for(endpoint, format="csv", **values, **args),

@@ -91,6 +91,10 @@ def test_an_admin_reads_every_territory_and_filters_by_one(testapp_en, log_in, s
     ({"action": "page.rejected"}, ["Page rejected"]),
     ({"who": "anna"}, ["Page rejected", "Role changed"]),
     ({"who": "membre@"}, []),
+    ({"who": "ANIM@example"}, ["Page rejected", "Role changed"]),
+    ({"who": "100%_"}, []),
+    ({"action": "drop.table"}, ["Page rejected", "Role changed"]),  # a forged action filters nothing
+    ({"target_type": "nothing"}, ["Page rejected", "Role changed"]),
     ({"target_type": "user"}, ["Role changed"]),
     ({"target_type": "page"}, ["Page rejected"]),
 ])
