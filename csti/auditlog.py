@@ -103,7 +103,7 @@ def action_label(action: str) -> str:
 
 def target_types() -> dict:
     """target_type (the lower-cased class name ``AuditLog.record`` writes) → label."""
-    types = {"territory": _l("Territory"), "user": _l("Member"), "comment": _l("Comment")}
+    types = {"territory": _l("Territory"), "user": _l("Member")}
     for cls in _content_kinds().values():
         types[cls.__name__.lower()] = cls.kind_label
     return dict(sorted(types.items(), key=lambda kv: str(kv[1]).lower()))
@@ -257,7 +257,8 @@ def _value(field_name: str, value) -> str:
     if field_name == "status":
         from .models.content import STATUS_LABELS
 
-        return str(STATUS_LABELS.get(value, value))
+        labels = {**STATUS_LABELS, "accepted": _("Accepted"), "refused": _("Refused")}  # + a claim's
+        return str(labels.get(value, value))
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return str(value)
