@@ -246,3 +246,22 @@ def test_the_migration_turns_trusts_members_into_the_policy_and_back(tmp_path):
                 assert {k: bool(v) for k, v in rows.items()} == {"confiant": True, "prudent": False}
         finally:
             engine.dispose()
+
+
+def test_an_admin_creates_a_territory_with_its_policy(testapp_en, log_in, db, site):
+    log_in(testapp_en, site["admin"])
+    form = testapp_en.get("/admin/territories/new").forms["territory-form"]
+    assert form["publish_policy"].value == "contributors"
+    form["name"], form["slug"] = "Normandie", "normandie"
+    form["publish_policy"], form["trusted_after"] = "trusted", "4"
+    assert form.submit().status_int == 303
+    territory = _fresh(db, "normandie")
+    assert (territory.publish_policy, territory.trusted_after) == ("trusted", 4)
+    assert db.session.scalar(select(AuditLog.action).where(AuditLog.target_id == territory.id)) == "territory.created"
+    # A taken address: next to its field, 422, nothing created.
+    form = testapp_en.get("/admin/territories/new").forms["territory-form"]
+    form["name"], form["slug"] = "Autre", "t-un"
+    response = form.submit(expect_errors=True)
+    assert response.status_int == 422
+    assert response.html.select_one("#slug-error").get_text(strip=True) == "Another territory uses this address."
+    assert _fresh(db).name == "Territoire Un"

@@ -35,6 +35,7 @@ def save_territory(form, territory: Territory, *, creating: bool = False) -> boo
         setattr(territory, name, value)
     if creating:
         db.session.add(territory)
+        db.session.flush()  # its id, for the log entry
         AuditLog.record(current_user, "territory.created", territory, territory)
     elif after:
         AuditLog.record(current_user, "territory.updated", territory, territory, before=before, after=after)
