@@ -73,6 +73,7 @@ def waiting_count(user) -> int:
 def decide(item: Content, by, approve: bool, reason: str = "") -> None:
     """Publish or reject ``item`` (the caller checked the permission, that it is pending and
     that a rejection has a reason); recorded in the audit log, the author notified in-app."""
+    before = item.status
     if approve:
         first_time = item.published_at is None
         item.publish()
@@ -80,7 +81,7 @@ def decide(item: Content, by, approve: bool, reason: str = "") -> None:
     else:
         item.reject(reason)
     AuditLog.record(by, f"{item.kind}.{'approved' if approve else 'rejected'}", item, item.territory,
-                    reason=reason)
+                    reason=reason, before={"status": before}, after={"status": item.status})
     if item.author_id is not None and item.author_id != getattr(by, "id", None):
         # Mailed by the caller (notify_author), so never again by the notification mails.
         db.session.add(Notification(user_id=item.author_id, kind="approved" if approve else "rejected",

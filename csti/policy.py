@@ -4,8 +4,10 @@ Views call it before acting, templates call it to decide which buttons to show, 
 will call it too. Nothing is ever trusted from the client.
 
 Roles are per territory — member < contributor < animator — plus a global admin flag.
-- member: joins a territory, proposes content (reviewed unless the territory trusts members);
-- contributor: publishes without review in that territory;
+- member: joins a territory, proposes content (reviewed unless the territory's moderation
+  policy, ``Territory.publish_policy``, lets members — or trusted ones — publish directly);
+- contributor: publishes without review in that territory (unless its policy keeps that to
+  the animators);
 - animator: moderates, features, appoints contributors in that territory;
 - admin: everything, including appointing animators.
 """
@@ -20,7 +22,15 @@ from .models.events import Event
 from .models.groups import INVITATION, OPEN, WorkingGroup
 from .models.projects import Project
 from .models.sanctions import AccountSanction
-from .models.territories import ROLE_ANIMATOR, ROLE_CONTRIBUTOR, Territory
+from .models.territories import (
+    PUBLISH_ANIMATORS,
+    PUBLISH_CONTRIBUTORS,
+    PUBLISH_EVERYONE,
+    PUBLISH_TRUSTED,
+    ROLE_ANIMATOR,
+    ROLE_CONTRIBUTOR,
+    Territory,
+)
 
 _RULES = {}
 
@@ -68,6 +78,18 @@ def _admin(user, obj):
 # --- territories --------------------------------------------------------------------------
 @rule("moderate", Territory)
 def _moderate_territory(user, territory):
+    return user.has_role(territory, ROLE_ANIMATOR)
+
+
+@rule("edit_settings", Territory)
+def _edit_settings(user, territory):
+    """Name, description, logo, colours, map, moderation policy (not the address: admins)."""
+    return user.has_role(territory, ROLE_ANIMATOR)
+
+
+@rule("view_audit", Territory)
+def _view_audit(user, territory):
+    """The territory's audit log (admins see every territory's, /admin/audit)."""
     return user.has_role(territory, ROLE_ANIMATOR)
 
 
@@ -158,15 +180,42 @@ def _delete_content(user, content):
 
 @rule("publish", Content)
 def _publish_content(user, content):
-    """Publish without review: in the content's own territory, a contributor (or animator) of
-    THAT territory; a territory that trusts its members lets its confirmed members publish too.
+    """Publish without review, in the content's own territory, as its moderation policy says
+    (``Territory.publish_policy``): its animators always; its contributors unless the policy is
+    "animators"; its confirmed members when it is "everyone", or "trusted" and they already had
+    ``trusted_after`` publications approved there (one COUNT, only then).
     Belonging to another territory, with whatever role, gives no right here."""
     territory = content.territory
     if territory is None:
         return False  # instance-wide content: admins only
+    policy = territory.publish_policy or PUBLISH_CONTRIBUTORS
+    if user.has_role(territory, ROLE_ANIMATOR):
+        return True
+    if policy == PUBLISH_ANIMATORS:
+        return False
     if user.has_role(territory, ROLE_CONTRIBUTOR):
         return True
-    return bool(territory.trusts_members) and user.is_confirmed and user.membership_in(territory) is not None
+    if policy not in (PUBLISH_TRUSTED, PUBLISH_EVERYONE):
+        return False
+    if not user.is_confirmed or user.membership_in(territory) is None:
+        return False
+    return policy == PUBLISH_EVERYONE or is_trusted(user, territory, exclude=content)
+
+
+def is_trusted(user, territory, exclude=None) -> bool:
+    """``user`` had at least ``territory.trusted_after`` publications approved (published) in
+    ``territory`` — ``exclude`` (the item being decided) not counted."""
+    from sqlalchemy import func, select
+
+    from .extensions import db
+
+    stmt = select(func.count(Content.id)).where(
+        Content.author_id == user.id, Content.territory_id == territory.id, Content.status == PUBLISHED)
+    if exclude is not None and exclude.id is not None:
+        stmt = stmt.where(Content.id != exclude.id)
+    with db.session.no_autoflush:  # asked while an item is being edited: nothing half-made is written
+        count = db.session.scalar(stmt) or 0
+    return count >= (territory.trusted_after or 1)
 
 
 @rule("moderate", Content)

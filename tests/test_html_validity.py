@@ -49,6 +49,10 @@ def _pages(app, site):
         ("stats-territory", admin, site["territory"] + "/stats", 200),
         ("stats-refused", admin, site["territory"] + "/stats?from=2025-12-31&to=2025-01-01", 422),
         ("roles", admin, site["roles"], 200),
+        ("territory-settings", admin, site["territory"] + "/settings", 200),
+        ("territory-audit", admin, site["territory"] + "/audit", 200),  # roles and decisions of the site
+        ("admin-audit", admin, "/admin/audit", 200),
+        ("admin-territory", admin, "/admin/territories/" + site["territory"].rsplit("/", 1)[-1], 200),
         ("actors-filtered", anonymous, "/actors?kind=museum", 200),
         ("museum", anonymous, site["actor"], 200),  # a venue and owner: its events and publications
         ("museum-as-manager", author, site["actor"], 200),

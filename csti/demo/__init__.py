@@ -21,19 +21,19 @@ DEMO_PASSWORD = "demo-csti-2026"
 
 TERRITORIES = [
     dict(slug="occitanie", name="Occitanie", center_lat=43.7, center_lng=2.2, zoom=7,
-         color_primary="#a3262a", color_secondary="#f2a900", trusts_members=False,
+         color_primary="#a3262a", color_secondary="#f2a900", publish_policy="contributors",
          description=(
              "Le réseau de la culture scientifique, technique et industrielle en **Occitanie** : "
              "de Toulouse à Montpellier, des fablabs aux muséums, des laboratoires aux médiathèques."
          )),
     dict(slug="grenoble-alpes", name="Grenoble-Alpes", center_lat=45.19, center_lng=5.72, zoom=10,
-         color_primary="#1d4e89", color_secondary="#3aa17e", trusts_members=True,
+         color_primary="#1d4e89", color_secondary="#3aa17e", publish_policy="everyone",
          description=(
              "La communauté CSTI de la métropole grenobloise et des vallées alpines : "
              "recherche, industrie, montagne et sciences participatives."
          )),
     dict(slug="bretagne", name="Bretagne", center_lat=48.2, center_lng=-2.9, zoom=8,
-         color_primary="#0b5d6b", color_secondary="#e2b007", trusts_members=False,
+         color_primary="#0b5d6b", color_secondary="#e2b007", publish_policy="contributors",
          description=(
              "Les acteurs bretons de la culture scientifique : sciences de la mer, numérique, "
              "patrimoine industriel et clubs de sciences."

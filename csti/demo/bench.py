@@ -368,7 +368,7 @@ class Generator:
             self.rows.add("territory", {
                 "id": index, "slug": slug, "name": name, "center_lat": round(lat, 3), "center_lng": round(lng, 3),
                 "zoom": zoom, "color_primary": COLOURS[index - 1], "color_secondary": "#f2a900",
-                "trusts_members": index % 3 == 0, "logo": None, "created_at": self.now - timedelta(days=900),
+                "publish_policy": "everyone" if index % 3 == 0 else "contributors", "trusted_after": 5, "logo": None, "created_at": self.now - timedelta(days=900),
                 "description": f"Le réseau de la culture scientifique, technique et industrielle en **{name}** : "
                                "structures, événements, projets et ressources partagées.",
             })

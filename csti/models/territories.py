@@ -1,19 +1,28 @@
 """Territories (a region or a metropolis) and the roles members hold in them."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
-__all__ = ["ROLE_ANIMATOR", "ROLE_CONTRIBUTOR", "ROLE_MEMBER", "ROLES", "Membership", "Territory"]
+__all__ = ["PUBLISH_ANIMATORS", "PUBLISH_CONTRIBUTORS", "PUBLISH_EVERYONE", "PUBLISH_POLICIES", "PUBLISH_TRUSTED",
+           "ROLE_ANIMATOR", "ROLE_CONTRIBUTOR", "ROLE_MEMBER", "ROLES", "Membership", "Territory"]
 
 ROLE_MEMBER = "member"
 ROLE_CONTRIBUTOR = "contributor"
 ROLE_ANIMATOR = "animator"
 ROLES = (ROLE_MEMBER, ROLE_CONTRIBUTOR, ROLE_ANIMATOR)
 ROLE_RANK = {ROLE_MEMBER: 1, ROLE_CONTRIBUTOR: 2, ROLE_ANIMATOR: 3}
+
+# Moderation policy of a territory: who publishes without review (csti/policy.py, "publish").
+PUBLISH_ANIMATORS = "animators"        # its animators only
+PUBLISH_CONTRIBUTORS = "contributors"  # its contributors and animators (the default)
+PUBLISH_TRUSTED = "trusted"            # …and its members with ``trusted_after`` publications approved
+PUBLISH_EVERYONE = "everyone"          # every confirmed member of the territory
+PUBLISH_POLICIES = (PUBLISH_ANIMATORS, PUBLISH_CONTRIBUTORS, PUBLISH_TRUSTED, PUBLISH_EVERYONE)
+TRUSTED_AFTER_MIN, TRUSTED_AFTER_MAX = 1, 100
 
 
 class Territory(db.Model):
@@ -29,8 +38,11 @@ class Territory(db.Model):
     color_primary: Mapped[str] = mapped_column(String(7), default="#1d4e89")
     color_secondary: Mapped[str] = mapped_column(String(7), default="#f2a900")
     logo: Mapped[str | None] = mapped_column(String(255))
-    # Moderation policy: when True, members' content is published without review.
-    trusts_members: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Moderation policy: who publishes without review (PUBLISH_POLICIES), and after how many
+    # publications of theirs were approved a member is trusted (PUBLISH_TRUSTED).
+    publish_policy: Mapped[str] = mapped_column(String(20), default=PUBLISH_CONTRIBUTORS,
+                                                server_default=PUBLISH_CONTRIBUTORS)
+    trusted_after: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     created_at = mapped_column(UTCDateTime, default=utcnow)
 
     memberships = relationship("Membership", back_populates="territory", cascade="all, delete-orphan")

@@ -117,7 +117,8 @@ def test_reject_with_a_reason_reaches_the_proposer(testapp_en, db, animator, pro
     assert actor.status == "rejected"
     assert actor.moderation_note == "Cette structure existe déjà sous un autre nom."
     [entry] = audit(db, "actor.rejected")
-    assert entry.details == {"reason": "Cette structure existe déjà sous un autre nom."}
+    assert entry.details == {"reason": "Cette structure existe déjà sous un autre nom.",
+                             "before": {"status": "pending"}, "after": {"status": "rejected"}}
     [mail] = mails
     assert mail.to == ["paul@example.org"]
     assert "was not published" in mail.body

@@ -67,7 +67,7 @@ def test_contributor_publishes_directly(testapp_en, db, occitanie, factory, log_
 
 
 def test_trusting_territory_publishes_members_directly(testapp_en, db, factory, log_in):
-    trusting = factory.territory(trusts_members=True)
+    trusting = factory.territory(publish_policy="everyone")
     log_in(testapp_en, factory.user(roles={trusting: "member"}))
     fill(new_form(testapp_en), trusting).submit(status=303)
     assert only_actor(db).status == "published"

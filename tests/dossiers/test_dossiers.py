@@ -87,7 +87,7 @@ def test_contributor_creates_a_public_dossier_listed_on_the_site(testapp_en, db,
 
 
 def test_a_member_of_a_reviewing_territory_waits_for_the_animators(testapp_en, db, factory, log_in):
-    territory = factory.territory(trusts_members=False)
+    territory = factory.territory(publish_policy="contributors")
     member = factory.user(roles={territory: "member"})
     log_in(testapp_en, member)
     form = testapp_en.get("/dossiers/new").forms["dossier-form"]

@@ -17,7 +17,7 @@ from tests.conftest import login
 def two_territories(factory):
     t1 = factory.territory(slug="t1", name="Territoire Un")
     # T2 even trusts its members: being a contributor of T1 does not make one a member of T2.
-    t2 = factory.territory(slug="t2", name="Territoire Deux", trusts_members=True)
+    t2 = factory.territory(slug="t2", name="Territoire Deux", publish_policy="everyone")
     return t1, t2
 
 

@@ -288,7 +288,8 @@ def decide_claim(claim: ClaimRequest, by, accept: bool, reason: str = "") -> boo
     if accept:
         add_member(claim.actor, claim.user, claim.role)
     AuditLog.record(by, "claim.accepted" if accept else "claim.refused", claim.actor,
-                    claim.actor.territory, user_id=claim.user_id, reason=reason)
+                    claim.actor.territory, user_id=claim.user_id, reason=reason,
+                    before={"status": CLAIM_PENDING}, after={"status": claim.status})
     return True
 
 

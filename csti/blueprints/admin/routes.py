@@ -7,10 +7,10 @@ from sqlalchemy import or_, select
 from ...errors import fail
 from ...extensions import db
 from ...htmx import render
-from ...models import AuditLog, Territory, User
+from ...models import PUBLISH_CONTRIBUTORS, AuditLog, Territory, User
 from ...policy import can
-from ...uploads import ImageError, save_image
 from ..territories.forms import TerritoryForm
+from ..territories.settings import save_territory
 from . import bp
 
 
@@ -30,27 +30,11 @@ def index():
         like = f"%{q.lower()}%"
         users_query = users_query.where(or_(User.email.like(like), User.name.ilike(like)))
     users = db.session.scalars(users_query).all()
-    log = db.session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(30)).all()
-    return render("admin/index.html", block="users", territories=territories, users=users, q=q, log=log)
+    from ...auditlog import action_label
 
-
-def _save_territory(form, territory):
-    slug_taken = db.session.scalar(
-        select(Territory).where(Territory.slug == form.slug.data, Territory.id != (territory.id or 0))
-    )
-    if slug_taken:
-        form.slug.errors.append(_("Another territory uses this address."))
-        return False
-    if form.logo.data and getattr(form.logo.data, "filename", ""):
-        try:
-            territory.logo = save_image(form.logo.data, "territories", max_size=(400, 400), widths=(160,))
-        except ImageError as error:
-            form.logo.errors.append(str(error))
-            return False
-    for name in ("name", "slug", "description", "center_lat", "center_lng", "zoom",
-                 "color_primary", "color_secondary", "trusts_members"):
-        setattr(territory, name, getattr(form, name).data)
-    return True
+    log = db.session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(10)).all()
+    return render("admin/index.html", block="users", territories=territories, users=users, q=q, log=log,
+                  action_label=action_label)
 
 
 @bp.route("/admin/territories/new", methods=["GET", "POST"])
@@ -59,11 +43,10 @@ def new_territory():
     if not form.is_submitted():
         form.center_lat.data, form.center_lng.data, form.zoom.data = 46.6, 2.4, 8
         form.color_primary.data, form.color_secondary.data = "#1d4e89", "#f2a900"
+        form.publish_policy.data, form.trusted_after.data = PUBLISH_CONTRIBUTORS, 5
     if form.validate_on_submit():
         territory = Territory()
-        if _save_territory(form, territory):
-            db.session.add(territory)
-            AuditLog.record(current_user, "territory.created", territory, territory)
+        if save_territory(form, territory, creating=True):
             db.session.commit()
             flash(_("Territory created."), "success")
             return redirect(url_for("territories.home", slug=territory.slug), code=303)
@@ -78,11 +61,19 @@ def edit_territory(slug):
         fail(404)
     form = TerritoryForm(obj=territory if request.method == "GET" else None)
     if form.validate_on_submit():
-        if _save_territory(form, territory):
-            AuditLog.record(current_user, "territory.updated", territory, territory)
+        if save_territory(form, territory):
             db.session.commit()
             flash(_("Territory saved."), "success")
             return redirect(url_for("territories.home", slug=territory.slug), code=303)
         db.session.rollback()
     return render("admin/territory_form.html", form=form, territory=territory,
                   status=422 if form.errors else 200)
+
+
+@bp.get("/admin/audit")
+@bp.get("/admin/audit.csv", endpoint="audit_csv")
+def audit():
+    """Every territory's audit log (and the instance-wide entries), filtered, paginated, as CSV."""
+    from ...auditlog import audit_response
+
+    return audit_response(None, "admin.audit", current_user, csv_export=request.path.endswith(".csv"))

@@ -105,13 +105,13 @@ def _csrf_ok() -> bool:
 def _queue_page(kind, errors=None, status=200):
     from ...moderation import moderated_territories, queue
 
-    if not moderated_territories(current_user):
+    territories = moderated_territories(current_user)
+    if not territories:
         fail(403, _("This page is for the territories' animators."))
     kinds = {k: cls.kind_label for k, cls in Content.KINDS.items() if k not in ("actor", "content")}
     kind = kind if kind in kinds else None
     return render("content/moderation.html", block="queue", items=queue(current_user, kind), kinds=kinds,
-                  kind=kind, errors=errors or {}, status=status,
-                  stats_territories=moderated_territories(current_user))
+                  kind=kind, errors=errors or {}, status=status, territories=territories)
 
 
 @bp.get("/moderation")

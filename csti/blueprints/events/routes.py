@@ -539,8 +539,10 @@ def attendance(id, registration_id):
 def toggle_registration(id, action):
     event = _managed(id)
     _check_csrf()
+    before = bool(event.registration_closed)
     event.registration_closed = action == "close"
-    AuditLog.record(current_user, f"event.registration_{action}", event, event.territory)
+    AuditLog.record(current_user, f"event.registration_{action}", event, event.territory,
+                    before={"registration_closed": before}, after={"registration_closed": action == "close"})
     db.session.commit()
     flash(_("Registration closed.") if action == "close" else _("Registration reopened."), "success")
     return redirect(url_for("events.registrants", id=event.id), code=303)

@@ -150,8 +150,10 @@ def set_role(group: WorkingGroup, user_id: int, role: str, by) -> GroupMember:
         raise GroupError(_("Unknown role."), 400)
     if role == MEMBER and row.role == COORDINATOR and len(group.coordinators) == 1:
         raise GroupError(_("The group needs at least one coordinator."))
+    before = row.role
     row.role = role
-    AuditLog.record(by, "group.role_changed", group, group.territory, user_id=user_id, role=role)
+    AuditLog.record(by, "group.role_changed", group, group.territory, user_id=user_id,
+                    before={"group_role": before}, after={"group_role": role})
     return row
 
 

@@ -159,7 +159,7 @@ def appoint(slug):
         fail(403, _("Only administrators can change an animator's role."))
     old = membership.role
     membership.role = form.role.data
-    AuditLog.record(current_user, "role.set", user, territory, old=old, new=form.role.data)
+    AuditLog.record(current_user, "role.set", user, territory, before={"role": old}, after={"role": form.role.data})
     db.session.commit()
     flash(_("%(name)s is now %(role)s of %(territory)s.", name=user.name,
             role=dict(role_choices(True))[form.role.data], territory=territory.name), "success")
@@ -183,7 +183,7 @@ def change_role(slug, membership_id):
         fail(403, _("Only administrators can appoint or demote animators."))
     old = membership.role
     membership.role = form.role.data
-    AuditLog.record(current_user, "role.set", membership.user, territory, old=old, new=form.role.data)
+    AuditLog.record(current_user, "role.set", membership.user, territory, before={"role": old}, after={"role": form.role.data})
     db.session.commit()
     if is_htmx():
         ctx = _roles_context(territory)
@@ -191,3 +191,44 @@ def change_role(slug, membership_id):
             k: v for k, v in ctx.items() if k in ("territory", "may_animator", "role_choices")})
     flash(_("Role updated."), "success")
     return back("territories.roles", slug=territory.slug)
+
+
+# --- settings (animators) --------------------------------------------------------------------
+@bp.route("/t/<slug>/settings", methods=["GET", "POST"])
+@login_required
+def settings(slug):
+    """Name, description, logo, colours, map, moderation policy — for the territory's animators
+    and the admins (only admins change the address, /admin/territories/<slug>). Bad input: the
+    message next to the field, 422, nothing saved."""
+    from .forms import TerritorySettingsForm
+    from .settings import save_territory
+
+    territory = get_territory(slug)
+    if not can(current_user, "edit_settings", territory):
+        fail(403, elide_filter(_("Only the animators of %(name)s and administrators can change its settings.",
+                                 name=territory.name), territory.name))
+    form = TerritorySettingsForm(obj=territory if request.method == "GET" else None)
+    if form.validate_on_submit():
+        if save_territory(form, territory):
+            db.session.commit()
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("territories.home", slug=territory.slug), code=303)
+        db.session.rollback()
+    return render("territories/settings.html", form=form, territory=territory,
+                  status=422 if form.errors else 200)
+
+
+# --- audit log (animators) -------------------------------------------------------------------
+@bp.get("/t/<slug>/audit")
+@bp.get("/t/<slug>/audit.csv", endpoint="audit_csv")
+@login_required
+def audit(slug):
+    """Who did what in the territory: its animators (and the admins), filtered, paginated, as CSV."""
+    from ...auditlog import audit_response
+
+    territory = get_territory(slug)
+    if not can(current_user, "view_audit", territory):
+        fail(403, elide_filter(_("Only the animators of %(name)s and administrators can read its audit log.",
+                                 name=territory.name), territory.name))
+    return audit_response(territory, "territories.audit", current_user,
+                          csv_export=request.path.endswith(".csv"), slug=territory.slug)

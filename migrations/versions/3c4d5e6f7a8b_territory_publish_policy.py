@@ -1,0 +1,54 @@
+"""territory.publish_policy and trusted_after replace trusts_members (who publishes without
+review: animators, contributors, trusted members, everyone); the audit log indexed by
+(territory_id, created_at) for a territory's audit page.
+
+Data: a territory that trusted its members publishes "everyone"'s content, any other keeps
+today's rule, "contributors". Downgrading maps "everyone" back to trusts_members, the rest to False.
+
+Revision ID: 3c4d5e6f7a8b
+Revises: 2b3c4d5e6f7a
+Create Date: 2026-12-04 04:15:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import csti.models.base
+
+
+# revision identifiers, used by Alembic.
+revision = '3c4d5e6f7a8b'
+down_revision = '2b3c4d5e6f7a'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('territory', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('publish_policy', sa.String(length=20), server_default='contributors',
+                                      nullable=False))
+        batch_op.add_column(sa.Column('trusted_after', sa.Integer(), server_default='5', nullable=False))
+    territory = sa.table('territory', sa.column('trusts_members', sa.Boolean()),
+                         sa.column('publish_policy', sa.String()))
+    op.execute(territory.update().where(territory.c.trusts_members == sa.true())
+               .values(publish_policy='everyone'))
+    with op.batch_alter_table('territory', schema=None) as batch_op:
+        batch_op.drop_column('trusts_members')
+
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_log_territory_id_created_at', ['territory_id', 'created_at'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_log_territory_id_created_at')
+
+    with op.batch_alter_table('territory', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('trusts_members', sa.Boolean(), server_default=sa.false(), nullable=False))
+    territory = sa.table('territory', sa.column('trusts_members', sa.Boolean()),
+                         sa.column('publish_policy', sa.String()))
+    op.execute(territory.update().where(territory.c.publish_policy == 'everyone')
+               .values(trusts_members=sa.true()))
+    with op.batch_alter_table('territory', schema=None) as batch_op:
+        batch_op.drop_column('trusted_after')
+        batch_op.drop_column('publish_policy')
