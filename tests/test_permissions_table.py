@@ -18,7 +18,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from csti.models import Article, Content, Report, Tag
+from csti.models import Article, Content, Report, Tag, Territory
 from csti.models.actors import Actor
 from csti.models.sanctions import AccountSanction
 from tests.conftest import login
@@ -41,6 +41,9 @@ ALLOWED: dict[str, set[str]] = {
     "read the site's statistics": {"admin"},
     "manage the territory's roles": ANIMATORS,
     "read the moderation queue": ANIMATORS | {"animator_elsewhere"},  # empty for them, but theirs
+    "change the territory's settings": ANIMATORS,
+    "read the territory's audit log": ANIMATORS,
+    "read the site's audit log": {"admin"},
 }
 
 
@@ -144,6 +147,15 @@ ACTIONS = {
     "read the site's statistics": (lambda c, w: c.get("/admin/stats", expect_errors=True), None),
     "manage the territory's roles": (lambda c, w: c.get("/t/t/roles", expect_errors=True), None),
     "read the moderation queue": (lambda c, w: c.get("/moderation", expect_errors=True), None),
+    "change the territory's settings": (
+        lambda c, w: _post(c, "/t/t/settings", {
+            "name": "Territoire T", "description": "Le réseau de T, décrit par ses animateurs.",
+            "center_lat": "43.6", "center_lng": "1.44", "zoom": "8", "color_primary": "#1d4e89",
+            "color_secondary": "#f2a900", "publish_policy": "contributors", "trusted_after": "5"}),
+        lambda db, w: (db.session.rollback() or db.session.scalar(
+            select(Territory.description).where(Territory.slug == "t"))) == "Le réseau de T, décrit par ses animateurs."),
+    "read the territory's audit log": (lambda c, w: c.get("/t/t/audit", expect_errors=True), None),
+    "read the site's audit log": (lambda c, w: c.get("/admin/audit", expect_errors=True), None),
 }
 
 assert set(ACTIONS) == set(ALLOWED), "every action of the table needs its request, and the reverse"
