@@ -121,7 +121,7 @@ def build(f):
         "article": f"/article/{article.id}-{article.slug}",
         "announcement": f"/announcement/{announcement.id}-{announcement.slug}",
         "admin": admin.email, "animator": animator.email, "author": author.email,
-        "member": member.email,
+        "member": member.email, "member_id": member.id,
         "territory": "/t/occitanie", "roles": "/t/occitanie/roles",
         "page": f"/page/{page.id}-{page.slug}", "page_id": page.id,
         "tag": "/tags/astronomie",

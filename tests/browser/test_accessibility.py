@@ -25,9 +25,14 @@ def _pages(site):
               "/announcements/new", site["announcement"], site["project"], "/projects/new",
               site["dossier"], site["private_dossier"], "/me/dossiers", "/dossiers/new",
               f"/content/{site['article_id']}/dossiers"]
-    admin = ["/admin", site["roles"], "/moderation", "/welcome", "/me/feed"]
+    admin = ["/admin", site["roles"], "/moderation", "/welcome", "/me/feed", "/admin/audit", "/admin/stats"]
+    # The animation pages (issue #15), as the territory's animator sees them.
+    animator = [f"/content/{site['article_id']}/take-down", "/moderation/reports", "/sanctions",
+                 f"/members/{site['member_id']}/sanction", "/tags/merge", "/actors/merge",
+                 "/t/occitanie/audit", "/t/occitanie/settings", "/t/occitanie/stats"]
     member = ["/", "/me/feed", "/me/feed?kind=article"]  # her feed and next registrations (sample_site)
-    return [(None, anonymous), (site["author"], author), (site["admin"], admin), (site["member"], member)]
+    return [(None, anonymous), (site["author"], author), (site["admin"], admin), (site["member"], member),
+            (site["animator"], animator)]
 
 
 def test_pages_have_no_axe_violations(live, new_context):

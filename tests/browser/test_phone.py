@@ -56,7 +56,10 @@ def _pages(live, site):
                "/login", "/register", "/forgot"]
     animator = ["/events/new", "/articles/new", "/moderation", "/actors/moderation", "/account", "/me/content",
                 "/notifications", "/me/registrations", "/me/dossiers", site["roles"], site["event"],
-                "/page/new", f"/page/{site['page_id']}/edit"]
+                "/page/new", f"/page/{site['page_id']}/edit",
+                f"/content/{site['article_id']}/take-down", "/moderation/reports", "/sanctions",
+                f"/members/{site['member_id']}/sanction", "/tags/merge", "/actors/merge",
+                "/t/occitanie/audit", "/t/occitanie/settings", "/t/occitanie/stats"]
     member = ["/me/feed", "/me/follows", "/welcome", site["profile"]]
     return [(None, list(dict.fromkeys(visitor))), (site["animator"], animator), (site["member"], member),
             (site["author"], _forms(live, site))]
