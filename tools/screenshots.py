@@ -19,6 +19,9 @@ PUBLIC = [("home", "/"), ("agenda", "/agenda"), ("agenda-map", "/agenda?view=map
           ("directory", "/actors"), ("search", "/search?q=science"), ("groups", "/groups")]
 MEMBER = [("home-member", "/"), ("my-feed", "/me/feed"), ("my-follows", "/me/follows"),
           ("event-form", "/events/new"), ("notifications", "/notifications"), ("mail-settings", "/me/mail")]
+# What the animator of Occitanie sees (issue #15): her statistics, audit log and settings.
+ANIMATOR = ("claire.martin@csti.example", [("moderation", "/moderation"), ("stats", "/t/occitanie/stats"),
+                                            ("audit", "/t/occitanie/audit"), ("territory-settings", "/t/occitanie/settings")])
 WIDTHS = ((1280, 900, "desktop", "sophie.nguyen@csti.example"), (390, 844, "phone", "julien.morel@csti.example"))
 
 
@@ -29,6 +32,14 @@ def take(page, url: str, target: Path, width: int, height: int) -> None:
     page.screenshot(path=str(target), type="jpeg", quality=60, full_page=True,
                     clip={"x": 0, "y": 0, "width": width, "height": tall})
     print(f"{target.name}  {page.url}")
+
+
+def _log_in(page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("#login-form button[type=submit]").click()
+    page.wait_for_load_state()
 
 
 def main(base: str, out: Path) -> None:
@@ -51,13 +62,16 @@ def main(base: str, out: Path) -> None:
             shoot("structure", page.locator("main a[href^='/actor/']").first.get_attribute("href"))
             page.goto(base + "/groups")
             shoot("group", page.locator("main a[href^='/group/']").first.get_attribute("href"))
-            page.goto(base + "/login")
-            page.fill("input[name=email]", member)
-            page.fill("input[name=password]", PASSWORD)
-            page.locator("#login-form button[type=submit]").click()
-            page.wait_for_load_state()
+            _log_in(page, base, member)
             for name, path in MEMBER:
                 shoot(name, path)
+            context.close()
+            context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+            context.route(NOT_LOOPBACK, Offline())
+            page = context.new_page()
+            _log_in(page, base, ANIMATOR[0])
+            for name, path in ANIMATOR[1]:
+                take(page, base + path, out / f"{name}-{label}.jpg", width, height)
             context.close()
         browser.close()
 
