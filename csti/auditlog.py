@@ -28,7 +28,7 @@ MAX_PAGE = 10_000
 CSV_MAX_ROWS = 50_000
 
 # Every action the code records (grep AuditLog.record), with its label; "<kind>.approved",
-# "<kind>.rejected" and "<kind>.updated" for each content kind are added by ``known_actions``.
+# "<kind>.rejected", "<kind>.updated" and "<kind>.taken_down" for each content kind are added by ``known_actions``.
 ACTIONS = {
     "territory.created": _l("Territory created"),
     "territory.updated": _l("Territory settings changed"),
