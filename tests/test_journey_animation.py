@@ -17,7 +17,7 @@ from webtest import TestApp
 from csti.dates import local_zone
 from csti.demo import DEMO_PASSWORD, animation
 from csti.demo import seed as demo_seed
-from csti.models import Actor, Article, Comment, Content, Event, Membership, Report, Territory, User
+from csti.models import AccountSanction, Actor, Article, Comment, Content, Event, Membership, Report, Territory, User
 from csti.models.actors import ACTOR_KINDS
 from csti.models.events import EVENT_KINDS
 from csti.templating import elide_filter
@@ -136,7 +136,16 @@ def test_an_animator_s_year(app, demo):
     assert animation.SPAM_SITE in anonymous.get(commented_url).maybe_follow().text
 
     profile = claire.get(held[0].td.a["href"])
-    form = claire.get(_link(profile, f"{fr('Suspend or ban')} {spammer.name}")).forms["sanction-form"]
+    sanction_url = _link(profile, f"{fr('Suspend or ban')} {spammer.name}")
+    form = claire.get(sanction_url).forms["sanction-form"]
+    assert [value for value, *_rest in form["kind"].options] == ["suspend", "hide"]  # banning: the admins
+    form["kind"].force_value("ban")
+    form["duration"], form["reason"] = "7", "Spam."
+    refused = form.submit(expect_errors=True)  # a forged request too
+    assert refused.status_int in (403, 422)  # not a choice of hers: refused, nothing saved
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(AccountSanction.id)).where(AccountSanction.user_id == spammer.id)) == 0
+    form = claire.get(sanction_url).forms["sanction-form"]
     form["kind"], form["duration"] = "suspend", "30"
     form["reason"] = "Publicités répétées pour un site marchand."
     form["hide"] = True
@@ -210,6 +219,8 @@ def test_an_animator_s_year(app, demo):
     assert int(summary_csv[fr("Events")]) == sum(events.values())
     events_title = stats.html.find(id="stats-event-kinds").get_text(strip=True)
     assert {event_labels[label]: int(n) for label, n in sections[events_title]} == events
+    kinds_title = stats.html.find(id="stats-structure-kinds").get_text(strip=True)
+    assert {actor_labels[label]: int(n) for label, n in sections[kinds_title]} == kinds
 
     # 5. The audit log: the take-down, the suspension and the merge, with their reasons (and the
     # demo's earlier take-down and lifted suspension).
