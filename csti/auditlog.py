@@ -28,7 +28,7 @@ MAX_PAGE = 10_000
 CSV_MAX_ROWS = 50_000
 
 # Every action the code records (grep AuditLog.record), with its label; "<kind>.approved",
-# "<kind>.rejected" and "<kind>.updated" for each content kind are added by ``known_actions``.
+# "<kind>.rejected", "<kind>.updated" and "<kind>.taken_down" for each content kind are added by ``known_actions``.
 ACTIONS = {
     "territory.created": _l("Territory created"),
     "territory.updated": _l("Territory settings changed"),
@@ -57,11 +57,18 @@ ACTIONS = {
     "group.role_changed": _l("Working group role changed"),
     "group.member_removed": _l("Working group member removed"),
     "account.deleted": _l("Account deleted"),
+    "user.suspended": _l("Member suspended"),
+    "user.banned": _l("Member banned"),
+    "user.content_hidden": _l("Member’s content hidden"),
+    "user.sanction_lifted": _l("Sanction lifted"),
+    "actor.merge": _l("Structures merged"),
+    "tag.merge": _l("Tags merged"),
 }
 _KIND_ACTIONS = {
     "approved": _l("%(kind)s approved"),
     "rejected": _l("%(kind)s rejected"),
     "updated": _l("%(kind)s edited"),
+    "taken_down": _l("%(kind)s taken down"),
 }
 # Field names of before/after, as people read them.
 FIELDS = {
@@ -103,7 +110,7 @@ def action_label(action: str) -> str:
 
 def target_types() -> dict:
     """target_type (the lower-cased class name ``AuditLog.record`` writes) → label."""
-    types = {"territory": _l("Territory"), "user": _l("Member")}
+    types = {"territory": _l("Territory"), "user": _l("Member"), "tag": _l("Tag")}
     for cls in _content_kinds().values():
         types[cls.__name__.lower()] = cls.kind_label
     return dict(sorted(types.items(), key=lambda kv: str(kv[1]).lower()))

@@ -227,3 +227,15 @@ def test_likely_duplicates_are_suggested(testapp_en, log_in, db, make_actor, occ
     # Linked from the moderation pages.
     assert "/actors/merge" in testapp_en.get("/moderation").text
     assert "/tags/merge" in testapp_en.get("/moderation").text
+
+
+def test_the_same_words_in_another_order_are_suggested(testapp_en, log_in, make_actor, occitanie, animator):
+    """"Artilect FabLab" and "Fablab Artilect" in one commune: the same structure, likely."""
+    dup = make_actor(occitanie, "Artilect FabLab", postcode="31000")
+    twin = make_actor(occitanie, "Fablab Artilect", postcode="31000")
+    make_actor(occitanie, "Fablab Artilect Nord", postcode="31000")  # another word: not suggested
+    make_actor(occitanie, "Fablab Artilect", postcode="34000")  # another commune
+    log_in(testapp_en, animator)
+    page = testapp_en.get("/actors/merge", params={"duplicate": dup.id})
+    links = [a["href"] for a in page.html.select(".merge-suggestions a") if "keep=" in a["href"]]
+    assert links == [f"/actors/merge?duplicate={dup.id}&keep={twin.id}"]

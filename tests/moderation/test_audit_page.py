@@ -219,3 +219,18 @@ def test_an_entry_whose_target_was_deleted_says_so(testapp_en, log_in, db, site)
     log_in(testapp_en, site["animator"])
     row = testapp_en.get("/t/t-un/audit", {"action": "page.rejected"}).html.select_one("table.audit-log tbody tr")
     assert f"Page #{page_id} (deleted)" in row.get_text() and row.find("a", string=f"Page #{page_id} (deleted)") is None
+
+
+@pytest.mark.parametrize("action, label", [
+    ("article.taken_down", "Article taken down"), ("user.suspended", "Member suspended"),
+    ("user.banned", "Member banned"), ("user.content_hidden", "Member’s content hidden"),
+    ("user.sanction_lifted", "Sanction lifted"), ("actor.merge", "Structures merged"), ("tag.merge", "Tags merged")])
+def test_animation_actions_have_a_label_and_a_filter(testapp_en, log_in, db, site, action, label):
+    """Take-downs, sanctions and merges are read as words, not codes, and can be filtered."""
+    _entry(db, site["animator"], action, site["member"], site["t1"], reason="Pour la démonstration")
+    log_in(testapp_en, site["animator"])
+    page = testapp_en.get("/t/t-un/audit")
+    assert label in [th.get_text(strip=True) for th in page.html.select("tbody th[scope=row]")]
+    assert action in [o["value"] for o in page.html.select("select[name=action] option")]
+    page = testapp_en.get("/t/t-un/audit", params={"action": action})
+    assert [th.get_text(strip=True) for th in page.html.select("tbody th[scope=row]")] == [label]

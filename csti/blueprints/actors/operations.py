@@ -127,8 +127,13 @@ def fill_form(form, actor: Actor) -> None:
 
 
 def similar_actors(name: str, postcode: str = "", commune: str = "", exclude_id: int | None = None):
-    """Structures with the same folded name in the same commune (a likely duplicate)."""
-    folded = " ".join(fold(name).replace("-", " ").split())
+    """Structures with the same folded name in the same commune (a likely duplicate) — the same
+    words in any order ("Fablab Artilect" and "Artilect FabLab")."""
+
+    def words(text):
+        return sorted(fold(text).replace("-", " ").split())
+
+    folded = words(name)
     if not folded:
         return []
     found = find_commune(postcode, commune) if postcode else None
@@ -142,7 +147,7 @@ def similar_actors(name: str, postcode: str = "", commune: str = "", exclude_id:
     if exclude_id:
         stmt = stmt.where(Actor.id != exclude_id)
     return [a for a in db.session.scalars(stmt).all()
-            if " ".join(fold(a.title).replace("-", " ").split()) == folded]
+            if words(a.title) == folded]
 
 
 def add_member(actor: Actor, user, role: str = MANAGER) -> ActorMember:
