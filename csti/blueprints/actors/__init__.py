@@ -11,4 +11,4 @@ register(
     home_section=HomeSection("structures", _l("New structures"), _l("No structure yet."),
                              _l("The directory and the map")))
 
-from . import merge, routes  # noqa: E402,F401
+from . import routes  # noqa: E402,F401 — routes imports the merge views

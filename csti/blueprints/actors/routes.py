@@ -385,3 +385,6 @@ def import_confirm(token):
         flash(ngettext("%(num)d row with errors was not imported.", "%(num)d rows with errors were not imported.",
                        len(result.error_rows)), "warning")
     return redirect(url_for("actors.index", territory=territory.slug), code=303)
+
+
+from . import merge  # noqa: E402,F401 — the merge views (/actors/merge) on the same blueprint
