@@ -28,7 +28,16 @@ depends_on = None
 # SQLite (>= 3.35) adds and drops a plain column in place.
 
 
+def _check_sqlite():
+    if op.get_bind().dialect.name == 'sqlite':
+        import sqlite3
+
+        if sqlite3.sqlite_version_info < (3, 35, 0):
+            raise RuntimeError(f"SQLite {sqlite3.sqlite_version} cannot drop a column in place: 3.35 or later is needed")
+
+
 def upgrade():
+    _check_sqlite()
     op.add_column('territory', sa.Column('publish_policy', sa.String(length=20), server_default='contributors',
                                          nullable=False))
     op.add_column('territory', sa.Column('trusted_after', sa.Integer(), server_default='5', nullable=False))
@@ -44,6 +53,7 @@ def upgrade():
 
 
 def downgrade():
+    _check_sqlite()
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_territory_id_created_at')
 
