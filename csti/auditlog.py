@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -80,7 +80,34 @@ FIELDS = {
     "role": _l("Role"), "group_role": _l("Role in the group"), "status": _l("Status"),
     "registration_closed": _l("Registrations closed"), "user_id": _l("Member (number)"),
     "document_id": _l("Document (number)"), "comment_id": _l("Comment (number)"), "reason": _l("Reason"), "title": _l("Title"),
+    # Documents, events, accounts, the structures import.
+    "filename": _l("File name"), "sha256": _l("File fingerprint (SHA-256)"),
+    "recipients": _l("Recipients"), "sent": _l("Mails sent"), "kept_content": _l("Publications kept"),
+    "created": _l("Created"), "updated": _l("Updated"), "unchanged": _l("Unchanged"),
+    # Take-downs and sanctions.
+    "choice": _l("Decision"), "sanction_id": _l("Sanction (number)"), "sanctioned": _l("Sanctioned"),
+    "kind": _l("Kind of sanction"), "ends_at": _l("Ends on"), "hidden": _l("Items hidden"),
+    "lifted": _l("Lifted"), "restored": _l("Items shown again"),
+    # Merges of tags and structures.
+    "source": _l("Merged tag"), "target": _l("Tag kept"), "tag": _l("Tag kept"),
+    "source_items": _l("Publications of the merged tag"), "source_followers": _l("Followers of the merged tag"),
+    "items_moved": _l("Publications moved"), "items_already_tagged": _l("Publications already tagged"),
+    "follows_moved": _l("Follows moved"), "deleted_tag_id": _l("Deleted tag (number)"),
+    "duplicate": _l("Duplicate structure"), "kept": _l("Structure kept"), "deleted": _l("Deleted structure (number)"),
+    "counts": _l("What the duplicate had"), "moved": _l("Moved"), "filled": _l("Empty fields filled"),
+    "id": _l("Identifier"), "territory": _l("Territory (number)"),
+    "owned": _l("Publications of the structure"), "events_venue": _l("Events held there"),
+    "events_organiser": _l("Events organised"), "other_owned": _l("Other publications"),
+    "followers": _l("Followers"), "dossier_items": _l("Dossier entries"), "newsletter_items": _l("Newsletter entries"),
+    "team": _l("Team members"), "managers": _l("Managers"), "members": _l("Members"), "claims": _l("Membership requests"),
+    "tags": _l("Tags"), "audiences": _l("Audiences"), "comments": _l("Comments"), "reactions": _l("Reactions"),
+    "reports": _l("Reports"), "notifications": _l("Notifications"), "documents": _l("Documents"),
+    "redirects": _l("Old addresses redirected"),
+    "summary": _l("Summary"), "website": _l("Website"), "email": _l("E-mail"), "phone": _l("Phone"),
+    "siret": _l("SIRET"), "rna": _l("RNA"), "location": _l("Location"), "social": _l("Social networks"),
 }
+# What a take-down chose (csti/moderation.py: unpublish, archive, delete).
+CHOICES = {"unpublish": _l("Unpublished (back to draft)"), "archive": _l("Archived"), "delete": _l("Deleted")}
 
 
 def _content_kinds() -> dict:
@@ -266,8 +293,24 @@ def _value(field_name: str, value) -> str:
 
         labels = {**STATUS_LABELS, "accepted": _("Accepted"), "refused": _("Refused")}  # + a claim's
         return str(labels.get(value, value))
+    if field_name == "choice":
+        return str(CHOICES.get(value, value))
+    if field_name == "kind" and isinstance(value, str):
+        from .sanctions import KIND_LABELS
+
+        return str(KIND_LABELS.get(value, value))
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if field_name.endswith("_at") and isinstance(value, str):  # an ISO date and time, stored in UTC
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return datetime_filter(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    if isinstance(value, dict):  # the counts of a merge…
+        return "; ".join(f"{field_label(k)}: {_value(k, v)}" for k, v in value.items()) or "—"
+    if isinstance(value, list):  # …the fields it filled
+        return ", ".join(field_label(v) if isinstance(v, str) else str(v) for v in value) or "—"
     return str(value)
 
 
@@ -289,8 +332,7 @@ def other_details(entry) -> list[tuple[str, str]]:
     """The details besides the changes (a reason, counts…), labelled."""
     details = entry.details or {}
     skip = {"before", "after", "old", "new"}
-    return [(field_label(k), _value(k, v) if not isinstance(v, (dict, list)) else str(v))
-            for k, v in details.items() if k not in skip and v not in (None, "")]
+    return [(field_label(k), _value(k, v)) for k, v in details.items() if k not in skip and v not in (None, "")]
 
 
 # --- CSV ------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import selectinload
 
 from .extensions import db
 from .models import ARCHIVED, PUBLISHED, AuditLog, Content, User, UserSession
@@ -140,7 +141,9 @@ def current_sanctions(user) -> list[AccountSanction]:
     """What a sanctions page lists for ``user``: not lifted, and either still blocking or holding
     hidden content; an animator sees those given for the territories they animate."""
     now = utcnow()
-    stmt = select(AccountSanction).where(AccountSanction.lifted_at.is_(None)).order_by(AccountSanction.starts_at.desc())
+    stmt = (select(AccountSanction).where(AccountSanction.lifted_at.is_(None)).order_by(AccountSanction.starts_at.desc())
+            .options(selectinload(AccountSanction.user), selectinload(AccountSanction.by),
+                     selectinload(AccountSanction.territory)))  # what the page shows of each
     if not user.is_admin:
         animated = [m.territory_id for m in user.memberships if m.role == ROLE_ANIMATOR]
         stmt = stmt.where(AccountSanction.territory_id.in_(animated))

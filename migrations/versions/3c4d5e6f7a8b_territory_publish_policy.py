@@ -23,32 +23,47 @@ branch_labels = None
 depends_on = None
 
 
+# Not in batch mode: on SQLite a batch rebuild of territory drops the table, and with foreign keys
+# ON (csti/database.py) that deletes its memberships or fails on the content that refers to it.
+# SQLite (>= 3.35) adds and drops a plain column in place.
+
+
+def _check_sqlite():
+    if op.get_bind().dialect.name == 'sqlite':
+        import sqlite3
+
+        if sqlite3.sqlite_version_info < (3, 35, 0):
+            raise RuntimeError(f"SQLite {sqlite3.sqlite_version} cannot drop a column in place: 3.35 or later is needed")
+
+
 def upgrade():
-    with op.batch_alter_table('territory', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('publish_policy', sa.String(length=20), server_default='contributors',
-                                      nullable=False))
-        batch_op.add_column(sa.Column('trusted_after', sa.Integer(), server_default='5', nullable=False))
+    _check_sqlite()
+    op.add_column('territory', sa.Column('publish_policy', sa.String(length=20), server_default='contributors',
+                                         nullable=False))
+    op.add_column('territory', sa.Column('trusted_after', sa.Integer(), server_default='5', nullable=False))
     territory = sa.table('territory', sa.column('trusts_members', sa.Boolean()),
                          sa.column('publish_policy', sa.String()))
     op.execute(territory.update().where(territory.c.trusts_members == sa.true())
                .values(publish_policy='everyone'))
-    with op.batch_alter_table('territory', schema=None) as batch_op:
-        batch_op.drop_column('trusts_members')
+    op.drop_column('territory', 'trusts_members')
 
+    # Only an index: no rebuild of audit_log, even in batch mode.
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index('ix_audit_log_territory_id_created_at', ['territory_id', 'created_at'], unique=False)
 
 
 def downgrade():
+    _check_sqlite()
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_territory_id_created_at')
 
-    with op.batch_alter_table('territory', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('trusts_members', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('territory', sa.Column('trusts_members', sa.Boolean(), server_default=sa.false(), nullable=False))
     territory = sa.table('territory', sa.column('trusts_members', sa.Boolean()),
                          sa.column('publish_policy', sa.String()))
     op.execute(territory.update().where(territory.c.publish_policy == 'everyone')
                .values(trusts_members=sa.true()))
-    with op.batch_alter_table('territory', schema=None) as batch_op:
-        batch_op.drop_column('trusted_after')
-        batch_op.drop_column('publish_policy')
+    if op.get_bind().dialect.name != 'sqlite':
+        # The column had no default before; SQLite cannot drop one without rebuilding the table.
+        op.alter_column('territory', 'trusts_members', server_default=None)
+    op.drop_column('territory', 'trusted_after')
+    op.drop_column('territory', 'publish_policy')

@@ -335,3 +335,25 @@ def test_digest_links_come_from_the_server_name(db, site, make_app):  # noqa: F8
     assert f"https://{SITE}/page/{site['page_fr'].id}-" in message.body
     assert message.extra_headers["List-Unsubscribe"].startswith(f"<https://{SITE}/mail/unsubscribe/")
     assert f"https://{SITE}/me/mail" in message.body
+
+
+def test_a_digest_does_not_quote_a_comment_hidden_by_a_sanction(db, site, runner, smtp):
+    from csti.models import Comment
+    from csti.models.discussion import HIDDEN
+
+    _choose(db, site["author_en"], comments="weekly")
+    shown = Comment(content_id=site["page_en"].id, author=site["reader"], body="A kind word for you")
+    hidden = Comment(content_id=site["page_en"].id, author=site["reader"], body="Buy cheap pills here")
+    db.session.add_all([shown, hidden])
+    db.session.flush()
+    hidden.status = HIDDEN  # as csti/sanctions.py hides a sanctioned member's comments
+    for comment in (shown, hidden):
+        db.session.add(Notification(user_id=site["author_en"].id, kind="comment", actor_id=site["reader"].id,
+                                    content_id=site["page_en"].id, comment_id=comment.id))
+    db.session.commit()
+    result = runner.invoke(args=["csti", "send-digests", "--period", "weekly"])
+    assert result.exit_code == 0 and "weekly: 1 digests sent (2 notifications)" in result.output
+    [mail] = smtp.to("author@example.org")
+    for part in _parts(mail):
+        assert "A kind word for you" in part
+        assert "cheap pills" not in part

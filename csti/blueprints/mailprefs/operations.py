@@ -33,7 +33,7 @@ from ...extensions import db
 from ...mails import send_mail
 from ...models import User
 from ...models.base import utcnow
-from ...models.discussion import DELETED, Notification
+from ...models.discussion import VISIBLE, Notification
 from ...models.mailprefs import (
     CATEGORIES,
     DAILY,
@@ -264,7 +264,8 @@ def describe(notification, user) -> dict:
         anchor = f"comment-{notification.comment_id}" if notification.comment_id else None
         url = url_for(content.view_endpoint, id=content.id, slug=content.slug, _external=True, _anchor=anchor)
     comment = notification.comment
-    if comment is not None and comment.status != DELETED and notification.kind in ("comment", "reply"):
+    # Only a visible comment is quoted: not a deleted one, nor one hidden by a sanction.
+    if comment is not None and comment.status == VISIBLE and notification.kind in ("comment", "reply"):
         quote = comment.body
     if len(quote) > 600:
         quote = quote[:600].rstrip() + "…"

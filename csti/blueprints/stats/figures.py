@@ -1,6 +1,7 @@
 """The figures of a period, for a territory or (territory None) the whole instance — each one
-GROUP BY query (docs/architecture.md §12). Months are UTC months of the stored dates
-(``month_of``: SQLite ``strftime``, PostgreSQL ``to_char``)."""
+GROUP BY query (docs/architecture.md §12). Months are local (Europe/Paris) months, as the
+period's bounds are local days (``month_of``). Publications are the public ones: neither an item
+kept for a working group's members nor a private dossier."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,13 +9,14 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, distinct, exists, func, select
+from sqlalchemy import and_, case, distinct, exists, func, literal, select
 
-from ...dates import to_utc
+from ...dates import local_zone, to_utc
 from ...extensions import db
 from ...models import (
     Actor,
     Content,
+    Dossier,
     Event,
     Follow,
     Membership,
@@ -36,11 +38,24 @@ TOP_TAGS = 10
 EVENTS_LISTED = 50
 
 
-def month_of(column):
-    """'YYYY-MM' of a datetime column, on SQLite and PostgreSQL."""
+def month_of(column, period: Period):
+    """'YYYY-MM' of the local (instance time zone) month of a datetime column stored as naive UTC,
+    for the rows of ``period``. PostgreSQL converts with its time zone database (UTC timestamp →
+    timestamptz → local timestamp); SQLite has none, so the month is found by comparing the
+    value with the UTC instants at which each local month of the period starts (right across
+    summer time, since each bound is converted on its own)."""
     if db.engine.dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
+        local = func.timezone(local_zone().key, func.timezone("UTC", column))
+        return func.to_char(local, "YYYY-MM")
+    return _month_case(column, period.months())
+
+
+def _month_case(column, months: list[str]):
+    whens = []
+    for previous, key in zip(months, months[1:], strict=False):
+        year, month = (int(part) for part in key.split("-"))
+        whens.append((column < to_utc(datetime(year, month, 1)), literal(previous)))
+    return case(*whens, else_=literal(months[-1])) if whens else literal(months[-1])
 
 
 @dataclass
@@ -92,8 +107,10 @@ def _scoped(query, column, territory):
 
 
 def _published(territory, period: Period):
-    """Conditions of the items published in the period (in the territory)."""
-    conditions = [Content.status == PUBLISHED, _in(Content.published_at, period)]
+    """Conditions of the public items published in the period (in the territory): not kept for a
+    working group's members, not a private dossier (a draft anyway, checked all the same)."""
+    conditions = [Content.status == PUBLISHED, _in(Content.published_at, period), Content.public_clause(),
+                  ~exists().where(Dossier.id == Content.id, Dossier.is_private.is_(True))]
     if territory is not None:
         conditions.append(Content.territory_id == territory.id)
     return conditions
@@ -127,7 +144,7 @@ def active_contributors(territory, period: Period) -> int:
 
 def content_by_kind_month(territory, period: Period) -> dict[tuple[str, str], int]:
     """{(kind, 'YYYY-MM'): publications} — every kind but the structures (counted apart)."""
-    month = month_of(Content.published_at)
+    month = month_of(Content.published_at, period)
     rows = db.session.execute(select(Content.kind, month, func.count())
                               .where(Content.kind.not_in(("actor", "content")), *_published(territory, period))
                               .group_by(Content.kind, month))
@@ -136,9 +153,10 @@ def content_by_kind_month(territory, period: Period) -> dict[tuple[str, str], in
 
 def events_by_kind_month(territory, period: Period) -> dict[tuple[str, str], int]:
     """{(event kind, 'YYYY-MM'): published events starting then}."""
-    month = month_of(Event.starts_at)
+    month = month_of(Event.starts_at, period)
     query = (select(Event.event_kind, month, func.count())
-             .where(Event.status == PUBLISHED, _in(Event.starts_at, period)).group_by(Event.event_kind, month))
+             .where(Event.status == PUBLISHED, Event.public_clause(), _in(Event.starts_at, period))
+             .group_by(Event.event_kind, month))
     return {(kind, m): n for kind, m, n in db.session.execute(_scoped(query, Event.territory_id, territory))}
 
 

@@ -10,6 +10,7 @@ from flask import make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ...auditlog import neutralise
 from ...bounds import MAX_YEAR, MIN_YEAR
 from ...errors import fail
 from ...htmx import render
@@ -69,9 +70,10 @@ def _csv(parts, filename: str):
     out.write("\ufeff")  # Excel reads UTF-8
     writer = csv.writer(out)
     for section in parts:
-        writer.writerow([section.title])
-        writer.writerow(section.headers)
-        writer.writerows(section.rows)
+        # Every cell neutralised: titles, tags and names are typed by members (formula injection).
+        writer.writerow([neutralise(section.title)])
+        writer.writerow([neutralise(cell) for cell in section.headers])
+        writer.writerows([neutralise(cell) for cell in row] for row in section.rows)
         writer.writerow([])
     response = make_response(out.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
