@@ -18,7 +18,12 @@ def submit(item: Content, user) -> None:
     """Publish ``item`` now if ``user`` may publish it without review, else queue it for review.
     Where an item becomes published — here and in ``decide`` — its followers are told. A new
     member's post that shows a spam signal waits for review even where they may publish
-    (``csti.sanctions.spam_signal``; the reason is kept in ``queued_because`` for the queue)."""
+    (``csti.sanctions.spam_signal``; the reason is kept in ``queued_because`` for the queue).
+    An item an animator took down, or a sanction hid (``held``), waits for review whoever puts it
+    back — but an animator of its territory (an admin)."""
+    if held(item, user):
+        item.status = PENDING
+        return
     if can(user, "publish", item):
         from .sanctions import spam_signal
 
@@ -33,6 +38,52 @@ def submit(item: Content, user) -> None:
         _announce(item, first_time)
     else:
         item.status = PENDING
+
+
+# ``queued_because`` of an item down by someone else's hand (``take_down``, ``sanctions.hide_content``).
+TAKEN_DOWN, SANCTION = "taken_down", "sanction"
+
+
+def held(item: Content, user) -> bool:
+    """``item`` was taken down by an animator or hidden by a sanction, and ``user`` may not
+    decide on it: only the review of its territory's animators puts it back."""
+    return item.queued_because in (TAKEN_DOWN, SANCTION) and not can(user, "moderate", item)
+
+
+def may_be_draft(item: Content, user) -> bool:
+    """"Save as draft" (or "unpublish") may make ``item`` a draft: not an item an animator
+    archived, or a sanction hid, for someone who may not decide on it (it stays archived)."""
+    from .models import ARCHIVED
+
+    return not (item.status == ARCHIVED and held(item, user))
+
+
+def _old_value(item: Content, field: str, default=None):
+    """``item.field`` as loaded, before what this request changed."""
+    from sqlalchemy import inspect
+
+    history = inspect(item).attrs[field].history
+    return history.deleted[0] if history.deleted else getattr(item, field, default)
+
+
+def review_if_spammy(item: Content, user) -> bool:
+    """A published item edited so that it has more links than before, when ``user`` is a new
+    member whose post would wait (``sanctions.spam_signal``: a link in a first post, too many
+    links), goes back to the queue with the reason. True when it did. (A burst is about
+    creating, not editing.)"""
+    from .models import PUBLISHED
+    from .sanctions import count_links, spam_signal
+
+    if item.status != PUBLISHED or item.id is None:
+        return False
+    if count_links(item) <= count_links(item, _old_value):
+        return False
+    signal = spam_signal(item, user)
+    if signal not in ("links", "many_links"):
+        return False
+    item.status = PENDING
+    item.queued_because = signal
+    return True
 
 
 def _announce(item: Content, first_time: bool) -> None:
@@ -121,11 +172,14 @@ def can_be_taken_down(item: Content) -> bool:
     return item.status in (PUBLISHED, ARCHIVED)
 
 
-def take_down_actions(item: Content) -> tuple[str, ...]:
-    """The actions that change something for ``item`` (an archived item is not archived again)."""
+def take_down_actions(item: Content, by=None) -> tuple[str, ...]:
+    """The actions that change something for ``item`` (an archived item is not archived again),
+    and that ``by`` may choose: an item an animator archived (or a sanction hid) is not made a
+    draft again by its author (``may_be_draft``), only deleted."""
     from .models import ARCHIVED
 
-    return tuple(a for a in TAKE_DOWN_ACTIONS if not (a == ARCHIVE and item.status == ARCHIVED))
+    return tuple(a for a in TAKE_DOWN_ACTIONS if not (a == ARCHIVE and item.status == ARCHIVED)
+                 and not (a == UNPUBLISH and by is not None and not may_be_draft(item, by)))
 
 
 def reason_required(item: Content, by) -> bool:
@@ -159,6 +213,7 @@ def take_down(item: Content, by, action: str, reason: str = "") -> TakenDown:
         raise ValueError(action)
     done = TakenDown(item, action, reason, by)
     before = {"status": item.status}
+    _tell_registrants(item, done)  # before a deletion takes the registrations with it
     if action == DELETE:
         after = {"status": None}
         cover = item.cover_image
@@ -169,6 +224,8 @@ def take_down(item: Content, by, action: str, reason: str = "") -> TakenDown:
         item.status = DRAFT if action == UNPUBLISH else ARCHIVED
         item.moderation_note = reason
         item.featured_rank = None
+        if done.told or item.author_id is None:  # someone else's hand: back only through the queue
+            item.queued_because = TAKEN_DOWN
         after = {"status": item.status}
     AuditLog.record(by, f"{done.kind}.taken_down", item, item.territory, reason=reason, choice=action,
                     title=done.title, before=before, after=after)
@@ -180,6 +237,22 @@ def take_down(item: Content, by, action: str, reason: str = "") -> TakenDown:
             content_id=None if action == DELETE else item.id,
             note=f"{done.title}\n{reason}" if action == DELETE else reason, mailed_at=utcnow()))
     return done
+
+
+def _tell_registrants(item: Content, done: TakenDown) -> None:
+    """An event taken down: whoever stands registered (confirmed or waiting) is told in the site
+    and by mail (kind "registration_withdrawn", category "registrations"). The notification names
+    no item — the registrant may no longer see it, or it is gone —: its note is the title."""
+    from .models import Event
+    from .models.events import CONFIRMED, WAITING, Registration
+
+    if not isinstance(item, Event) or item.id is None:
+        return
+    users = db.session.scalars(select(Registration.user_id).where(
+        Registration.event_id == item.id, Registration.status.in_((CONFIRMED, WAITING)))).all()
+    db.session.add_all([Notification(user_id=user_id, kind="registration_withdrawn", actor_id=done.by_id,
+                                     content_id=None, note=done.title)
+                        for user_id in dict.fromkeys(users) if user_id != done.by_id])
 
 
 def deleted_note(note: str) -> tuple[str, str]:

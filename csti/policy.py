@@ -243,13 +243,19 @@ def _edit_user(user, other):
 # --- sanctions (csti/sanctions.py, docs/architecture.md §10) -------------------------------
 # Admins (let through above) suspend, ban and hide anyone's content on the whole instance — the
 # views still refuse an admin as the target, and oneself. An animator may suspend (never ban) and
-# hide the content of a member of a territory they animate, unless that member animates a
-# territory: animators answer to the admins.
+# hide the content of a member ALL of whose territories they animate — a suspension is
+# account-wide, and an animator may add anyone to their territory from its roles page: a member
+# of another territory too is the admins' — unless that member animates a territory: animators
+# answer to the admins.
 def sanction_territories(user, other) -> list:
-    """The territories where ``user`` animates and ``other`` belongs without animating any."""
-    if other.is_admin or user.id == other.id or any(m.role == ROLE_ANIMATOR for m in other.memberships):
+    """The territories of ``other`` when ``user`` animates every one of them and ``other``
+    animates none; else [] (a member of no territory, or of one ``user`` does not animate)."""
+    memberships = list(other.memberships)
+    if other.is_admin or user.id == other.id or any(m.role == ROLE_ANIMATOR for m in memberships):
         return []
-    return [m.territory for m in other.memberships if user.has_role(m.territory_id, ROLE_ANIMATOR)]
+    if not all(user.has_role(m.territory_id, ROLE_ANIMATOR) for m in memberships):
+        return []
+    return [m.territory for m in memberships]
 
 
 @rule("suspend", User)
@@ -293,6 +299,13 @@ def _edit_actor(user, actor):
     if actor.is_manager(user) or is_animator(user, actor.territory):
         return True
     return actor.author_id == user.id and actor.status != PUBLISHED
+
+
+@rule("take_down", Actor)
+def _take_down_actor(user, actor):
+    """A structure belongs to its team once it has one, not to whoever first proposed it: its
+    managers and the animators of its territory (admins) — its proposer only as a manager."""
+    return actor.is_manager(user) or is_animator(user, actor.territory)
 
 
 @rule("tag", Actor)

@@ -34,6 +34,9 @@ QUEUE_REASONS = {
     "links": _l("links in a first post"),
     "many_links": _l("many links"),
     "burst": _l("burst of posts"),
+    # Put back by its author after an animator took it down or a sanction hid it (csti/moderation.py).
+    "taken_down": _l("taken down by an animator, edited since"),
+    "sanction": _l("hidden by a sanction, edited since"),
 }
 KIND_LABELS = {SUSPEND: _l("Suspension"), BAN: _l("Ban"), HIDE: _l("Content hidden")}
 
@@ -79,7 +82,8 @@ def check_target(actor, target, kind: str) -> None:
     if not can(actor, action, target):
         if kind == BAN:
             raise SanctionError(_("Only administrators can ban a member."))
-        raise SanctionError(_("You can only sanction members of a territory you animate (not its animators)."))
+        raise SanctionError(_("You can only sanction members all of whose territories you animate (not an "
+                              "animator): a member of another territory too is for the administrators."))
 
 
 def scope_territory(actor, target):
@@ -163,8 +167,11 @@ def _index_again(ids) -> None:
 def hide_content(sanction: AccountSanction, actor) -> int:
     """Every published item and visible comment of the sanctioned member — within the sanction's
     territory when an animator gave it — leaves the site in one guarded update each; their ids
-    are kept on the sanction. Returns how many."""
-    items = select(Content.id).where(Content.author_id == sanction.user_id, Content.status == PUBLISHED)
+    are kept on the sanction. Returns how many. Structures are left out: the member may have
+    proposed one, it is its team's page (take one down on its own if need be). A hidden item is
+    marked (``queued_because`` "sanction"): its author saving it again sends it to the queue."""
+    items = select(Content.id).where(Content.author_id == sanction.user_id, Content.status == PUBLISHED,
+                                     Content.kind != "actor")
     comments = select(Comment.id).join(Content, Content.id == Comment.content_id).where(
         Comment.author_id == sanction.user_id, Comment.status == VISIBLE)
     if sanction.territory_id is not None:
@@ -174,7 +181,8 @@ def hide_content(sanction: AccountSanction, actor) -> int:
     comment_ids = list(db.session.scalars(comments))
     if item_ids:
         db.session.execute(update(Content).where(Content.id.in_(item_ids), Content.status == PUBLISHED)
-                           .values(status=ARCHIVED).execution_options(synchronize_session="fetch"))
+                           .values(status=ARCHIVED, queued_because="sanction")
+                           .execution_options(synchronize_session="fetch"))
         _index_again(item_ids)
     if comment_ids:
         db.session.execute(update(Comment).where(Comment.id.in_(comment_ids), Comment.status == VISIBLE)
@@ -193,7 +201,8 @@ def restore_content(sanction: AccountSanction) -> int:
         back = list(db.session.scalars(select(Content.id).where(Content.id.in_(ids), Content.status == ARCHIVED)))
         if back:
             db.session.execute(update(Content).where(Content.id.in_(back), Content.status == ARCHIVED)
-                               .values(status=PUBLISHED).execution_options(synchronize_session="fetch"))
+                               .values(status=PUBLISHED, queued_because="")
+                               .execution_options(synchronize_session="fetch"))
             _index_again(back)
         restored += len(back)
     ids = list(sanction.hidden_comments or [])
@@ -210,8 +219,13 @@ def restore_content(sanction: AccountSanction) -> int:
 _LINK = re.compile(r"https?://", re.IGNORECASE)
 
 
-def count_links(item: Content) -> int:
-    return sum(len(_LINK.findall(getattr(item, field, "") or "")) for field in ("title", "summary", "body"))
+LINK_FIELDS = ("title", "summary", "body")
+
+
+def count_links(item: Content, value=getattr) -> int:
+    """The links in ``item``'s title, summary and body (``value(item, field)``: another version
+    of them, the one before an edit for ``moderation.review_if_spammy``)."""
+    return sum(len(_LINK.findall(value(item, field, "") or "")) for field in LINK_FIELDS)
 
 
 def spam_signal(item: Content, user) -> str | None:

@@ -146,6 +146,8 @@ def _follows_and_notifications(db, site):
         db.session.add(Notification(user_id=member.id, kind=kind, actor_id=author.id, content_id=project.id))
     # A deleted item's take-down: no item, its title and the reason in the note.
     db.session.add(Notification(user_id=member.id, kind="taken_down", actor_id=author.id, note="Un titre\nHors sujet"))
+    # An event taken down: its registrants are told, its title in the note (no item).
+    db.session.add(Notification(user_id=member.id, kind="registration_withdrawn", actor_id=author.id, note="Un atelier"))
     from csti.models.discussion import Report
 
     db.session.add(Report(content_id=project.id, reporter_id=member.id, reason="Publicité <b>déguisée</b>"))

@@ -31,8 +31,12 @@ ALLOWED: dict[str, set[str]] = {
     "reject a pending item (with a reason)": ANIMATORS,
     "feature a published item": ANIMATORS,
     "take down a published item": ANIMATORS | {"author"},
+    # the author proposed the structure; its team (managers) and the animators decide
+    "take down a structure": ANIMATORS,
     "hide a reported item": ANIMATORS,
     "suspend a member": ANIMATORS,
+    # a member of T and of U: account-wide, so neither T's nor U's animators alone
+    "suspend a member of another territory too": {"admin"},
     "ban a member": {"admin"},
     "lift a sanction": ANIMATORS,
     "merge two tags": ANIMATORS | {"animator_elsewhere"},  # tags are instance-wide
@@ -60,6 +64,7 @@ def world(db, factory, make_actor):
         "admin": factory.user(email="admin@example.org", admin=True),
     }
     target = factory.user(email="target@example.org", name="Membre visé", roles={t: "member"})
+    target_of_both = factory.user(email="both@example.org", name="Membre de T et U", roles={t: "member", u: "member"})
     published = Article(title="Article publié", territory=t, author=people["author"], body="Texte")
     published.add_tag("astronomie")
     published.add_tag("astronomy")
@@ -80,9 +85,11 @@ def world(db, factory, make_actor):
                                ends_at=utcnow() + timedelta(days=7), by_id=people["admin"].id)
     db.session.add(sanction)
     keep = make_actor(t, title="Muséum de Toulouse")
+    proposed = make_actor(t, title="Fablab proposé", author=people["author"])
     duplicate = make_actor(t, title="Museum Toulouse")
     db.session.commit()
-    return {"t": t, "people": people, "target": target, "published": published.id, "pending": pending.id,
+    return {"t": t, "people": people, "target": target, "target_of_both": target_of_both,
+            "proposed": proposed.id, "published": published.id, "pending": pending.id,
             "report": report.id, "sanction": sanction.id, "keep": keep.id, "duplicate": duplicate.id}
 
 
@@ -127,6 +134,13 @@ ACTIONS = {
         lambda c, w: _post(c, f"/members/{w['target'].id}/sanction",
                            {"kind": "suspend", "duration": "7", "reason": "Messages publicitaires"}),
         lambda db, w: _sanctions(db, w["target"]) == ["suspend"]),
+    "suspend a member of another territory too": (
+        lambda c, w: _post(c, f"/members/{w['target_of_both'].id}/sanction",
+                           {"kind": "suspend", "duration": "7", "reason": "Messages publicitaires"}),
+        lambda db, w: _sanctions(db, w["target_of_both"]) == ["suspend"]),
+    "take down a structure": (
+        lambda c, w: _post(c, f"/content/{w['proposed']}/take-down", {"action": "archive", "reason": "Fermé"}),
+        lambda db, w: _status(db, w["proposed"]) == "archived"),
     "ban a member": (
         lambda c, w: _post(c, f"/members/{w['target'].id}/sanction",
                            {"kind": "ban", "duration": "permanent", "reason": "Spam répété"}),

@@ -68,6 +68,9 @@ class Content(db.Model):
     moderation_note: Mapped[str] = mapped_column(Text, default="")
     # Why an item that its author may publish waits for review all the same: a spam signal of a
     # new member ("links", "many_links", "burst"; csti/sanctions.py), shown in the queue; "" else.
+    # Also set while it is down: "taken_down" (unpublished or archived by an animator) or
+    # "sanction" (hidden by a sanction) — then saving it again queues it (moderation.submit).
+    # Cleared once it is published.
     queued_because: Mapped[str] = mapped_column(String(20), default="", server_default="")
     cover_image: Mapped[str | None] = mapped_column(String(255))
     # The cover's text alternative for its page; "" when there is none or it is decorative
@@ -216,6 +219,7 @@ class Content(db.Model):
     def publish(self) -> None:
         self.status = PUBLISHED
         self.moderation_note = ""
+        self.queued_because = ""  # a spam signal, a take-down (csti/moderation.py): settled
         if self.published_at is None:
             self.published_at = utcnow()
 

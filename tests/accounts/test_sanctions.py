@@ -340,3 +340,80 @@ def test_a_burst_of_posts_waits(testapp_en, app, db, people):
         assert tuple(_status(db, "Rafale 2")) == ("pending", "burst")
     finally:
         app.config["SPAM_BURST_MAX"] = 10
+
+
+# --- review of issue #15 -------------------------------------------------------------------------
+def test_an_animator_does_not_sanction_a_member_of_another_territory_too(testapp_en, db, factory, people):
+    """The roles page lets an animator add anyone to their territory: that must not let them
+    suspend, account-wide, a member of another territory (the admins' call)."""
+    from csti.models import Membership
+
+    both = factory.user(email="both@example.org", name="Bea", roles={people["bretagne"]: "member"})
+    login(testapp_en, "anim@example.org")
+    assert testapp_en.get(f"/members/{both.id}/sanction", expect_errors=True).status_int == 403
+    db.session.rollback()
+    db.session.add(Membership(user_id=both.id, territory_id=people["occitanie"].id, role="member"))
+    db.session.commit()  # as the roles page would do
+    refused = testapp_en.get(f"/members/{both.id}/sanction", expect_errors=True)
+    assert refused.status_int == 403 and "administrators" in refused.text
+    assert f"/members/{both.id}/sanction" not in testapp_en.get(f"/members/{both.id}").text
+    token = _sanction_form(testapp_en, people["member"].id)["csrf_token"].value
+    for kind in ("suspend", "hide"):
+        response = testapp_en.post(f"/members/{both.id}/sanction", {
+            "csrf_token": token, "kind": kind, "duration": "7", "reason": "Non"}, expect_errors=True)
+        assert response.status_int == 403
+    assert _count(db, AccountSanction) == 0
+    # An admin may.
+    login(testapp_en, "admin@example.org")
+    form = _sanction_form(testapp_en, both.id)
+    form["kind"], form["duration"], form["reason"] = "suspend", "7", "Spam"
+    assert form.submit().status_int == 303
+    assert _count(db, AccountSanction) == 1
+
+
+def test_hidden_content_saved_again_by_its_author_goes_to_the_queue(testapp_en, db, factory, people,
+                                                                    make_actor):
+    member = people["member"]  # a contributor: publishes without review
+    item = _article(db, people["occitanie"], member, "Article caché")
+    structure = make_actor(people["occitanie"], title="Fablab proposé", author=member)
+    login(testapp_en, "anim@example.org")
+    form = _sanction_form(testapp_en, member.id)
+    form["kind"], form["reason"] = "hide", "Contenus hors sujet"
+    form.submit().follow()
+    db.session.rollback()
+    assert (db.session.get(Article, item.id).status, db.session.get(Article, item.id).queued_because) == (
+        "archived", "sanction")
+    from csti.models.actors import Actor
+
+    assert db.session.get(Actor, structure.id).status == "published"  # a structure is its team's
+    assert db.session.scalar(select(AccountSanction)).hidden_content == [item.id]
+    # The member (hidden content only: may log in) edits it: it waits for the animators.
+    testapp_en.reset()
+    login(testapp_en, "member@example.org")
+    edit = testapp_en.get(f"/article/{item.id}/edit").forms["article-form"]
+    edit["body"] = "Je le remets"
+    (edit.submit("action", value="publish") if "action" in edit.fields else edit.submit()).follow()
+    db.session.rollback()
+    assert (db.session.get(Article, item.id).status, db.session.get(Article, item.id).queued_because) == (
+        "pending", "sanction")
+    testapp_en.reset()
+    login(testapp_en, "anim@example.org")
+    row = testapp_en.get("/moderation").html.find("a", string="Article caché").find_parent("tr")
+    assert "hidden by a sanction" in row.text
+
+
+def test_a_published_post_edited_to_add_links_goes_back_to_the_queue(testapp_en, db, people):
+    login(testapp_en, "member@example.org")  # a new contributor
+    _post(testapp_en, people["occitanie"], "Propre", "Du texte")
+    assert tuple(_status(db, "Propre")) == ("published", "")
+    item_id = db.session.scalar(select(Article.id).where(Article.title == "Propre"))
+
+    def edit(body):
+        form = testapp_en.get(f"/article/{item_id}/edit").forms["article-form"]
+        form["body"] = body
+        assert (form.submit("action", value="publish") if "action" in form.fields else form.submit()).status_int == 303
+
+    edit("Du texte corrigé")  # no link: stays published
+    assert tuple(_status(db, "Propre")) == ("published", "")
+    edit("Voyez https://spam.example")
+    assert tuple(_status(db, "Propre")) == ("pending", "links")

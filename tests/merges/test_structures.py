@@ -239,3 +239,15 @@ def test_the_same_words_in_another_order_are_suggested(testapp_en, log_in, make_
     page = testapp_en.get("/actors/merge", params={"duplicate": dup.id})
     links = [a["href"] for a in page.html.select(".merge-suggestions a") if "keep=" in a["href"]]
     assert links == [f"/actors/merge?duplicate={dup.id}&keep={twin.id}"]
+
+
+def test_an_old_address_with_a_query_string_naming_a_path_argument(testapp_en, db, occitanie, make_actor):
+    """``?id=1`` on a merged structure's old feed address: the path's id wins (no 500)."""
+    from csti.models.redirects import ContentRedirect
+
+    keep = make_actor(occitanie, title="Quai des Savoirs")
+    db.session.add(ContentRedirect(old_id=keep.id + 1000, content_id=keep.id))
+    db.session.commit()
+    response = testapp_en.get(f"/actor/{keep.id + 1000}/agenda.ics?id=1&page=2", status=301)
+    assert f"/actor/{keep.id}/agenda.ics?" in response.location and "page=2" in response.location
+    assert "id=1" not in response.location

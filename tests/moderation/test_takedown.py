@@ -408,3 +408,130 @@ def test_every_type_can_be_deleted_with_what_hangs_on_it(testapp_en, db, factory
         db.session.rollback()
         db.session.expunge_all()
         assert db.session.get(Content, item_id) is None, kind
+
+
+# --- what was taken down comes back only through the animators (review of issue #15) -------------
+def _save_edit(testapp, item, action="publish", body="Du *texte* revu."):
+    form = testapp.get(f"/article/{item.id}/edit").forms["article-form"]
+    form["body"] = body
+    response = form.submit("action", value=action) if "action" in form.fields else form.submit()
+    assert response.status_int == 303, response.text[:500]
+    return response
+
+
+def _state(db, item_id):
+    db.session.rollback()
+    return tuple(db.session.execute(select(Content.status, Content.queued_because).where(Content.id == item_id)).one())
+
+
+@pytest.mark.parametrize("action", ["archive", "unpublish"])
+def test_what_an_animator_took_down_goes_to_the_queue_when_its_author_saves_it(action, testapp_en, db, site):
+    _occitanie, _author, article = site  # the author is a contributor: publishes without review
+    login(testapp_en, "anim@example.org")
+    _take_down(testapp_en, article, action, REASON)
+    assert _state(db, article.id) == ("archived" if action == "archive" else "draft", "taken_down")
+    testapp_en.reset()
+    login(testapp_en, "author@example.org")
+    if action == "archive":
+        # Not made a draft again by its author: neither from the take-down page nor by "Save as draft".
+        page = testapp_en.get(f"/content/{article.id}/take-down")
+        assert [i["value"] for i in page.html.select("input[name=action]")] == ["delete"]
+        _save_edit(testapp_en, article, action="draft")
+        assert _state(db, article.id) == ("archived", "taken_down")
+    _save_edit(testapp_en, article)
+    assert _state(db, article.id) == ("pending", "taken_down")
+    testapp_en.reset()
+    assert testapp_en.get(_url(article), expect_errors=True).status_int == 404
+    # In the queue, saying why; approving it clears the mark: the next edit stays published.
+    login(testapp_en, "anim@example.org")
+    queue = testapp_en.get("/moderation")
+    row = queue.html.find("a", string=article.title).find_parent("tr")
+    assert "taken down by an animator" in row.text
+    form = next(f for f in queue.forms.values() if f.action == f"/content/{article.id}/approve")
+    form.submit()
+    assert _state(db, article.id) == ("published", "")
+    testapp_en.reset()
+    login(testapp_en, "author@example.org")
+    _save_edit(testapp_en, article, body="Encore revu.")
+    assert _state(db, article.id) == ("published", "")
+
+
+def test_the_authors_own_unpublishing_may_be_republished_directly(testapp_en, db, site):
+    _occitanie, _author, article = site
+    login(testapp_en, "author@example.org")
+    _take_down(testapp_en, article, "unpublish")
+    assert _state(db, article.id) == ("draft", "")
+    _save_edit(testapp_en, article)
+    assert _state(db, article.id) == ("published", "")
+
+
+def test_a_structure_is_taken_down_by_its_team_not_by_its_first_proposer(testapp_en, db, site, factory, make_actor):
+    occitanie, author, _article = site
+    manager = factory.user(email="manager@example.org", roles={occitanie: "member"})
+    actor = make_actor(occitanie, title="Fablab zygomorphe", author=author, managers=[manager])
+    login(testapp_en, "author@example.org")  # proposed it, the team manages it now
+    assert testapp_en.get(_url(actor)).html.find("a", href=f"/content/{actor.id}/take-down") is None
+    refused = testapp_en.get(f"/content/{actor.id}/take-down", expect_errors=True)
+    assert refused.status_int == 403 and "managers" in refused.text
+    testapp_en.reset()
+    login(testapp_en, "manager@example.org")
+    assert _take_down(testapp_en, actor, "archive", REASON).status_int == 303
+    assert _state(db, actor.id)[0] == "archived"
+
+
+def _registrant(db, factory, event, email, status="confirmed"):
+    from csti.models.events import Registration
+
+    user = factory.user(email=email, name=email.split("@")[0], locale="en")
+    db.session.add(Registration(event_id=event.id, user_id=user.id, status=status,
+                                position=db.session.scalar(select(func.count(Registration.id))) + 1))
+    db.session.commit()
+    return user
+
+
+@pytest.mark.parametrize("action", ["archive", "delete"])
+def test_an_events_registrants_are_told_and_may_still_cancel(action, testapp_en, db, site, factory):
+    from csti.models.events import Registration
+    from csti.models.mailprefs import DEFAULTS, NONE, category_of
+
+    occitanie, author, _published = site
+    event = _event(db, occitanie, author)
+    event.capacity = 1
+    db.session.commit()
+    first = _registrant(db, factory, event, "first@example.org")
+    _registrant(db, factory, event, "second@example.org", status="waiting")
+    _registrant(db, factory, event, "gone@example.org", status="cancelled")
+    factory.user(email="stranger@example.org")
+    event_id, title = event.id, event.title
+    login(testapp_en, "anim@example.org")
+    _take_down(testapp_en, event, action, REASON)
+    db.session.rollback()
+    notes = db.session.scalars(select(Notification).where(Notification.kind == "registration_withdrawn")).all()
+    told = sorted(db.session.get(type(first), n.user_id).email for n in notes)
+    assert told == ["first@example.org", "second@example.org"]
+    assert {(n.content_id, n.note) for n in notes} == {(None, title)}
+    # Mailed by default (the registrations' category), with the title.
+    assert DEFAULTS[category_of("registration_withdrawn")] != NONE
+    testapp_en.reset()
+    login(testapp_en, "first@example.org")
+    text = " ".join(testapp_en.get("/notifications").html.select_one("ul.notifications").get_text().split())
+    assert f"The event “{title}” you registered for was withdrawn by Anna." in text
+    mine = testapp_en.get("/me/registrations")
+    if action == "delete":
+        assert title not in mine.text  # the registrations went with it
+        return
+    item = mine.html.find(string=lambda s: s and title in s).find_parent("li")
+    assert item.find("a", href=lambda h: h and f"/event/{event_id}" in h) is None
+    assert "withdrawn by the organisers" in item.text
+    assert testapp_en.get(f"/event/{event_id}-x", expect_errors=True).status_int == 404
+    done = mine.forms[[k for k, f in mine.forms.items() if f.action == f"/event/{event_id}/cancel"][0]].submit()
+    assert done.status_int == 303 and done.location.endswith("/me/registrations")
+    db.session.rollback()
+    statuses = dict(db.session.execute(select(Registration.user_id, Registration.status)).all())
+    assert statuses[first.id] == "cancelled"
+    assert sorted(statuses.values()).count("waiting") == 1  # nobody promoted to a withdrawn event
+    # A stranger still gets a 404 there.
+    testapp_en.reset()
+    login(testapp_en, "stranger@example.org")
+    token = testapp_en.get("/account").html.find("input", attrs={"name": "csrf_token"})["value"]
+    assert testapp_en.post(f"/event/{event_id}/cancel", {"csrf_token": token}, expect_errors=True).status_int == 404

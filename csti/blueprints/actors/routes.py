@@ -13,6 +13,7 @@ from ...htmx import back, is_htmx, render
 from ...listing import card_options, paginate
 from ...models import PENDING, AuditLog, Territory
 from ...models.actors import ACTOR_KINDS, Actor, ClaimRequest
+from ...moderation import review_if_spammy
 from ...policy import can
 from ..content.forms import TagForm
 from ..content.helpers import (
@@ -200,7 +201,7 @@ def edit(id):
         def save():
             changes.apply_logo(actor, form)
             changes.apply_cover(actor, form)
-            review_if_moved(actor, current_user)
+            review_if_moved(actor, current_user) or review_if_spammy(actor, current_user)
             updated(actor, current_user)
             db.session.commit()
             return True

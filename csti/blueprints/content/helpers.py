@@ -10,7 +10,7 @@ from ...htmx import render
 from ...models import DRAFT, PENDING, PUBLISHED, AuditLog, Territory
 from ...models.actors import Actor, ActorMember
 from ...models.base import utcnow
-from ...moderation import submit
+from ...moderation import may_be_draft, review_if_spammy, submit
 from ...policy import can
 from .forms import split_tags
 
@@ -48,7 +48,8 @@ def _same_view(old_id: int, item) -> str:
     if "slug" in args:
         args["slug"] = item.slug
     try:
-        return url_for(request.endpoint, **args, **request.args.to_dict())
+        # The query string kept, but never over a path argument (``?id=1`` on ``/actor/<id>/…``).
+        return url_for(request.endpoint, **{**request.args.to_dict(), **args})
     except BuildError:
         return item.url
 
@@ -170,14 +171,18 @@ def save_content(item, *, creating: bool, audit_action: str, message, drafts: bo
 
     With ``drafts``, the editor's "Save as draft" button keeps an unpublished item a draft and
     any other submits it for moderation (a published item stays published, unless moved to a
-    territory where the editor may not publish: ``review_if_moved``); a type without drafts has
+    territory where the editor may not publish: ``review_if_moved``, or given more links by a new
+    member: ``moderation.review_if_spammy``); an item an animator took down or a sanction hid goes
+    to the queue (``moderation.submit``) and an archived one stays archived rather than a draft
+    (``may_be_draft``); a type without drafts has
     set its status itself. A new item is added; an edited one is stamped and
     recorded in the audit log as ``audit_action``. Once committed, ``message(item)`` is flashed."""
     if not creating:
         review_if_moved(item, current_user)
+        review_if_spammy(item, current_user)
     if drafts:
         if request.form.get("action") == "draft":
-            if item.status != PUBLISHED:
+            if item.status != PUBLISHED and may_be_draft(item, current_user):
                 item.status = DRAFT
         elif item.status != PUBLISHED:
             submit(item, current_user)

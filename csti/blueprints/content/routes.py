@@ -196,12 +196,14 @@ def take_down(content_id):
     if item is None or item.kind == "content" or not can(current_user, "view", item):
         fail(404)
     if not can(current_user, "take_down", item):
+        if item.kind == "actor":
+            fail(403, _("Only the structure’s managers and the animators of its territory may take it down."))
         fail(403, _("Only its author and the animators of its territory may take this publication down."))
     if not can_be_taken_down(item):
         fail(409, _("Only a published or archived item can be taken down."))
     labels = take_down_labels()
     form = TakeDownForm()
-    form.action.choices = [(a, labels[a]) for a in take_down_actions(item)]
+    form.action.choices = [(a, labels[a]) for a in take_down_actions(item, current_user)]
     required = reason_required(item, current_user)
     if form.validate_on_submit():
         reason = reason_text(form.reason.data)

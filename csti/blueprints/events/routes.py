@@ -19,7 +19,7 @@ from ...listing import paginate
 from ...models import DRAFT, PENDING, PUBLISHED, AuditLog, Content, Tag, Territory
 from ...models.actors import Actor, ActorMember
 from ...models.events import CANCELLED, CONFIRMED, WAITING, Event, EventOccurrence, Registration
-from ...moderation import submit
+from ...moderation import may_be_draft, review_if_spammy, submit
 from ...policy import can
 from ...sessions import refuse_unconfirmed
 from ..actors.operations import place_coordinates, set_location
@@ -251,17 +251,28 @@ def register_view(id):
 @bp.post("/event/<int:id>/cancel")
 @login_required
 def cancel_view(id):
-    event, _redirect = load_content(Event, id)
-    _check_csrf()
+    """Cancel one's own registration — whatever became of the event: one taken down since
+    (unpublished, archived) is no longer theirs to see, yet the registration is still theirs to
+    cancel (from "My registrations", where they come back to)."""
+    event = db.session.get(Event, id)
+    if event is None:
+        fail(404)
     registration = db.session.scalar(select(Registration).where(
         Registration.event_id == event.id, Registration.user_id == current_user.id,
         Registration.status != CANCELLED))
+    visible = can(current_user, "view", event)
+    if not visible and registration is None:
+        fail(404)
+    _check_csrf()
     if registration is None:
         return _registration_answer(event, _("You are not registered."), 409)
     promoted = cancel(registration)
     db.session.commit()
     if promoted is not None:
         send_registration_mail(promoted, promoted=True)
+    if not visible:
+        flash(_("Your registration is cancelled."), "success")
+        return redirect(url_for("events.my_registrations"), code=303)
     return _registration_answer(event, _("Your registration is cancelled."))
 
 
@@ -445,10 +456,11 @@ class EventViews(ContentViews):
         # "Save as draft" keeps an unpublished event a draft; "Publish" submits it (as
         # ``helpers.save_content`` does for the other types).
         draft = request.form.get("action") == "draft"
-        moved = False if creating else review_if_moved(event, current_user)
+        moved = False if creating else (review_if_moved(event, current_user)
+                                        or review_if_spammy(event, current_user))
         submitted = False
         if draft:
-            if event.status != PUBLISHED:
+            if event.status != PUBLISHED and may_be_draft(event, current_user):
                 event.status = DRAFT
         elif event.status != PUBLISHED and (creating or event.status != PENDING):
             submit(event, current_user)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import lazyload
 from ...dates import to_utc
 from ...extensions import db
 from ...models.base import utcnow
+from ...models.content import PUBLISHED
 from ...models.events import (
     CANCELLED,
     CONFIRMED,
@@ -226,7 +227,7 @@ def cancel(registration: Registration) -> Registration | None:
     registration.status = CANCELLED
     db.session.flush()
     _tell_organiser(event, registration.user, "registration_cancel")
-    if was_confirmed:
+    if was_confirmed and event.status == PUBLISHED:  # a withdrawn event fills no freed place
         return promote(event)
     return None
 
@@ -263,7 +264,9 @@ def waiting_ranks(event: Event) -> dict[int, int]:
 def registrations_of(user) -> tuple[list, list]:
     """``user``'s registrations that stand, as (registration, event, occurrence): upcoming ones
     with the next date of the event, soonest first; past ones with the last date, latest first.
-    A recurring event is upcoming while one of its dates is."""
+    A recurring event is upcoming while one of its dates is. An event taken down since
+    (unpublished, archived) stays listed, so that the registration can be cancelled: the page
+    shows it without its link, "withdrawn by the organisers" (``withdrawn``)."""
     rows = db.session.execute(select(Registration, Event).join(Event, Event.id == Registration.event_id).where(
         Registration.user_id == user.id, Registration.status != CANCELLED)).all()
     now = utcnow()

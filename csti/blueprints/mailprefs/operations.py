@@ -69,6 +69,8 @@ SENTENCES = {
     "registration_new": _l("%(who)s registered for your event “%(title)s”."),
     "registration_waiting": _l("%(who)s is on the waiting list of your event “%(title)s”."),
     "registration_cancel": _l("%(who)s cancelled their registration for your event “%(title)s”."),
+    # to the registrants of an event taken down (csti/moderation.py ``take_down``): its title in the note
+    "registration_withdrawn": _l("The event “%(title)s” you registered for was withdrawn by %(who)s."),
     # working groups (csti/blueprints/groups/domain.py): the same sentences as on /notifications
     "group_request": _l("%(who)s asks to join the working group “%(title)s”."),
     "group_invite": _l("%(who)s invites you to join the working group “%(title)s”."),
@@ -252,7 +254,7 @@ def describe(notification, user) -> dict:
     who = notification.actor.name if notification.actor else _("A former member")
     title = content.title if content is not None else _("a deleted publication")
     quote = notification.note or ""
-    if notification.kind == "taken_down" and content is None:  # deleted: the note keeps its title
+    if notification.kind in ("taken_down", "registration_withdrawn") and content is None:  # the note keeps the title
         from ...moderation import deleted_note
 
         title, quote = deleted_note(notification.note)
