@@ -192,6 +192,7 @@ def test_an_animator_s_year(app, demo):
     members = db.session.scalar(select(func.count()).select_from(Membership).where(Membership.territory_id == occitanie.id))
     events = dict(db.session.execute(
         select(Event.event_kind, func.count()).where(Event.territory_id == occitanie.id, Event.status == "published",
+                                                     Event.members_only.is_not(True),  # a group's own: not counted
                                                      Event.starts_at >= start, Event.starts_at < end)
         .group_by(Event.event_kind)).all())
     kinds = dict(db.session.execute(

@@ -73,7 +73,7 @@ def test_the_settings_page_shows_the_defaults_and_saves(testapp_en, db, site):
     assert form["follows"].value == "weekly" and form["comments"].value == "immediate"
     assert form["groups"].value == "immediate" and form["registrations"].value == "daily"
     assert [legend.text for legend in page.html.select("fieldset legend")] == [
-        "What I follow", "Comments, replies and offers of help", "Registrations to my events", "My groups"]
+        "What I follow", "Comments, replies and offers of help", "Registrations", "My groups"]
     form["follows"], form["comments"] = "daily", "none"
     response = form.submit()
     assert response.status_int == 303

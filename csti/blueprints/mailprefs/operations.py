@@ -82,7 +82,7 @@ GENERIC_SENTENCE = _l("News from %(who)s about “%(title)s”.")
 CATEGORY_LABELS = {
     "follows": _l("What I follow"),
     "comments": _l("Comments, replies and offers of help"),
-    "registrations": _l("Registrations to my events"),
+    "registrations": _l("Registrations"),
     "groups": _l("My groups"),
     "moderation": _l("My publications"),
 }

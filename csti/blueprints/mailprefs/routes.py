@@ -17,7 +17,9 @@ HINTS = {
     "follows": _l("New publications of the people, structures and tags you follow, news of the projects and "
                  "dossiers you follow."),
     "comments": _l("Comments on your publications, replies to your comments, offers to help your projects."),
-    "registrations": _l("Who registers for the events you organise, joins their waiting list or cancels. Your own registrations are always confirmed by mail."),
+    "registrations": _l("Who registers for the events you organise, joins their waiting list or cancels; an event "
+                        "you registered for withdrawn by its organisers. Your own registrations are always confirmed "
+                        "by mail."),
     "groups": _l("The life of the groups you belong to."),
 }
 
