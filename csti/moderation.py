@@ -5,8 +5,7 @@ come with them (csti/blueprints/actors/operations.py), and use the same decision
 from __future__ import annotations
 
 from flask import current_app, url_for
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from .extensions import db
 from .models import PENDING, AuditLog, Content, Notification, Territory
@@ -261,35 +260,12 @@ def deleted_note(note: str) -> tuple[str, str]:
     return title, reason
 
 
-_FILES = "csti_takedown_files"
-
-
 def _remove_files_after_commit(paths) -> None:
     """The deleted item's images go once the transaction commits (kept on a rollback)."""
-    paths = [p for p in paths if p]
-    if paths:
-        db.session().info.setdefault(_FILES, []).extend(paths)
+    from .files_after_commit import remove_after_commit
+    from .uploads import delete_upload
 
-
-@event.listens_for(Session, "after_commit")
-def _remove_committed_files(session):
-    if session.get_nested_transaction() is not None:
-        return
-    paths = session.info.pop(_FILES, None)
-    if paths:
-        from .uploads import delete_upload
-
-        for path in paths:
-            try:
-                delete_upload(path)
-            except OSError:
-                current_app.logger.warning("could not remove image %s", path, exc_info=True)
-
-
-@event.listens_for(Session, "after_rollback")
-def _keep_files(session):
-    if session.get_nested_transaction() is None:
-        session.info.pop(_FILES, None)
+    remove_after_commit(db.session(), delete_upload, paths)
 
 
 def notify_taken_down(done: TakenDown) -> None:

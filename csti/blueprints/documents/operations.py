@@ -17,7 +17,7 @@ import unicodedata
 import uuid
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import event, select
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ... import registry
 from ...extensions import db
+from ...files_after_commit import remove_after_commit
 from ...models import Content, Document
 from ...models.documents import FILENAME_MAX, TITLE_MAX
 from .checks import KINDS, DocumentError, detect, label_of
@@ -253,10 +254,8 @@ def delete_document(document: Document) -> None:
 
 # --- files follow the rows ----------------------------------------------------------------------
 # A deleted Document, or the documents of a deleted Content (the database's ON DELETE CASCADE
-# removes their rows): their files are removed after the outermost commit, kept on a rollback.
-_PENDING = "csti_documents_removed"
-
-
+# removes their rows): their files are removed after the outermost commit, kept on a rollback
+# (csti/files_after_commit.py).
 @event.listens_for(Session, "before_flush")
 def _collect_removed(session, flush_context, instances):
     names = []
@@ -271,26 +270,7 @@ def _collect_removed(session, flush_context, instances):
             rows = session.execute(select(Document.stored_name, Document.preview)
                                    .where(Document.content_id.in_(content_ids))).all()
         names += [name for row in rows for name in row]
-    if names:
-        session.info.setdefault(_PENDING, []).extend(n for n in names if n)
-
-
-@event.listens_for(Session, "after_commit")
-def _remove_committed(session):
-    if session.get_nested_transaction() is not None:
-        return
-    names = session.info.pop(_PENDING, None)
-    if names and has_app_context():
-        for name in names:
-            try:
-                _remove(name)
-            except OSError:
-                current_app.logger.warning("could not remove document file %s", name, exc_info=True)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session):
-    session.info.pop(_PENDING, None)
+    remove_after_commit(session, _remove, names)
 
 
 def kinds_accepted() -> str:
