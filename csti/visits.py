@@ -81,11 +81,26 @@ def territory_of_request() -> int:
 
 
 def _count(response):
+    """What to count is read now; the write waits until the response is sent (``call_on_close``,
+    as the immediate mails do): a page view never delays its page nor holds SQLite's write lock
+    while the page is on its way."""
     try:
-        if counted(response):
-            record(territory_of_request(), request.remote_addr or "", request.headers.get("User-Agent") or "")
+        if not counted(response):
+            return response
+        visit = (territory_of_request(), request.remote_addr or "", request.headers.get("User-Agent") or "")
     except Exception:  # counting never fails a page
         log.exception("page view not counted")
+        return response
+    app = current_app._get_current_object()
+
+    def write():
+        try:
+            with app.app_context():
+                record(*visit)
+        except Exception:  # noqa: BLE001 — after the response: only logged
+            log.exception("page view not counted")
+
+    response.call_on_close(write)
     return response
 
 
