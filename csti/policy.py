@@ -76,34 +76,16 @@ def _admin(user, obj):
 
 
 # --- territories --------------------------------------------------------------------------
-@rule("moderate", Territory)
-def _moderate_territory(user, territory):
+def _animates(user, territory):
     return user.has_role(territory, ROLE_ANIMATOR)
 
 
-@rule("edit_settings", Territory)
-def _edit_settings(user, territory):
-    """Name, description, logo, colours, map, moderation policy (not the address: admins)."""
-    return user.has_role(territory, ROLE_ANIMATOR)
-
-
-@rule("view_audit", Territory)
-def _view_audit(user, territory):
-    """The territory's audit log (admins see every territory's, /admin/audit)."""
-    return user.has_role(territory, ROLE_ANIMATOR)
-
-
-@rule("view_stats", Territory)
-def _view_stats(user, territory):
-    # The territory's statistics (/t/<slug>/stats); the whole site's are the admins' ("admin").
-    return user.has_role(territory, ROLE_ANIMATOR)
-
-
-@rule("manage_roles", Territory)
-def _manage_roles(user, territory):
-    # Animators appoint members and contributors; only admins appoint animators
-    # (checked again per role in the view with "appoint_animator").
-    return user.has_role(territory, ROLE_ANIMATOR)
+# What a territory's animators (and the admins, let through above) do there: moderate; change
+# its settings (not its address: admins); read its audit log and its statistics (the whole
+# site's: admins, "admin"); appoint members and contributors (only admins appoint animators,
+# checked again per role in the view with "appoint_animator").
+for _action in ("moderate", "edit_settings", "view_audit", "view_stats", "manage_roles"):
+    rule(_action, Territory)(_animates)
 
 
 @rule("appoint_animator", Territory)
