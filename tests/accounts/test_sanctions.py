@@ -212,6 +212,9 @@ def test_animators_only_suspend_members_of_their_territory_and_never_ban(testapp
     form["reason"] = "Trop long"
     response = form.submit(expect_errors=True)
     assert response.status_int == 422 and "30 days at most" in response.text
+    form["ends_on"] = "9999-12-31"  # a typing error, not a date the site can mean
+    response = form.submit(expect_errors=True)
+    assert response.status_int == 422 and "between the years 1900 and 2200" in response.text
     assert _count(db, AccountSanction) == 0
 
 

@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ...bounds import InYears
 from ...forms import Form
 
 DURATIONS = [("1", _l("1 day")), ("7", _l("7 days")), ("30", _l("30 days")),
@@ -15,7 +16,7 @@ class SanctionForm(Form):
         ("hide", _l("Only hide all their published content")),
     ], default="suspend", validators=[DataRequired(message=_l("Choose a sanction."))])
     duration = RadioField(_l("Duration"), choices=DURATIONS, default="7", validators=[Optional()])
-    ends_on = DateField(_l("End date"), validators=[Optional()])
+    ends_on = DateField(_l("End date"), validators=[Optional(), InYears()])
     reason = TextAreaField(_l("Reason"), validators=[
         DataRequired(message=_l("Give the reason: it is kept in the log for the other moderators.")),
         Length(max=2000)])
