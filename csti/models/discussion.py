@@ -84,7 +84,7 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # comment, reply, …
+    kind: Mapped[str] = mapped_column(String(40))  # comment, reply, … (csti/blueprints/mailprefs/operations.py SENTENCES)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     content_id: Mapped[int | None] = mapped_column(ForeignKey("content.id", ondelete="CASCADE"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
