@@ -134,17 +134,17 @@ class Content(db.Model):
 
     @audiences.setter
     def audiences(self, codes) -> None:
-        from .audiences import AUDIENCES, ContentAudience
+        from .audiences import ALL_AUDIENCES, ContentAudience
 
-        wanted = [c for c in dict.fromkeys(codes or []) if c in AUDIENCES]
+        wanted = [c for c in dict.fromkeys(codes or []) if c in ALL_AUDIENCES]
         self.audience_rows = [row for row in self.audience_rows if row.code in wanted] + [
             ContentAudience(code=c) for c in wanted if c not in self.audiences]
 
     @property
     def audience_labels(self) -> list[str]:
-        from .audiences import AUDIENCES
+        from .audiences import ALL_AUDIENCES
 
-        return [str(AUDIENCES[c]) for c in self.audiences if c in AUDIENCES]
+        return [str(ALL_AUDIENCES[c]) for c in self.audiences if c in ALL_AUDIENCES]
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -14,7 +14,7 @@ from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .content import PUBLISHED, Content
 
-__all__ = ["Dossier", "DossierCollaborator", "DossierItem"]
+__all__ = ["Dossier", "DossierCollaborator", "DossierItem", "DossierPartner"]
 
 NOTE_MAX = 500
 MAX_ITEMS = 500
@@ -31,6 +31,9 @@ class Dossier(Content):
     items = relationship("DossierItem", back_populates="dossier", cascade="all, delete-orphan",
                          passive_deletes=True, foreign_keys="DossierItem.dossier_id",
                          order_by="(DossierItem.position, DossierItem.id)")
+    # The partners' pages it is presented on (a thematic guide "for libraries"…), set by animators.
+    partner_rows = relationship("DossierPartner", cascade="all, delete-orphan", passive_deletes=True,
+                                lazy="selectin", order_by="DossierPartner.code")
     collaborators = relationship("DossierCollaborator", cascade="all, delete-orphan", passive_deletes=True,
                                  lazy="selectin", order_by="DossierCollaborator.id")
 
@@ -92,3 +95,14 @@ Dossier.item_count = column_property(
            _item_content.c.members_only.is_not(True))
     .correlate_except(DossierItem, _item_content).scalar_subquery()
 )
+
+
+class DossierPartner(db.Model):
+    """A dossier presented on a partner audience's page (``models.audiences.PARTNERS``) by an animator."""
+
+    __tablename__ = "dossier_partner"
+
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
+    flagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, default=utcnow)
