@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from ...models.audiences import AUDIENCES, PARTNERS, SCHOOL_LEVELS
 from ...models.resources import RESOURCE_KINDS, Resource
 from ..content.views import ContentViews
-from . import bp
+from . import bookings, bp
 from .forms import ResourceForm
 
 
@@ -21,6 +21,9 @@ class ResourceViews(ContentViews):
 
     def listing(self, filters):
         return self.published(filters).order_by(Resource.sort_key, Resource.id)
+
+    def show_context(self, item) -> dict:
+        return {**bookings.show_context(item)}
 
     def fill(self, form, item) -> None:
         """The three audience lists from the item's codes."""
