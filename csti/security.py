@@ -6,6 +6,8 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app, request
 
+from .videos import EMBED_ORIGINS
+
 logger = logging.getLogger(__name__)
 
 
@@ -63,6 +65,8 @@ def _policy(scripts: tuple, styles: tuple, tiles: str) -> str:
         "style-src " + " ".join(sorted(style_src)),
         "img-src " + " ".join(sorted(img_src)),
         "font-src 'self'",
+        # The site itself (a newsletter's preview) and the video players a page loads on a click.
+        "frame-src " + " ".join(("'self'", *EMBED_ORIGINS)),
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",

@@ -29,6 +29,28 @@ def _subkind(item) -> str:
     return ""
 
 
+def _audience_words(item) -> list[str]:
+    """A resource's audiences as people name them, in every language of the site (a search for
+    "bibliothèques" or "libraries" finds a kit for libraries). Its audience rows are loaded with
+    it (``Content.audience_rows``: selectin)."""
+    from ..models import Resource
+
+    if not isinstance(item, Resource) or not item.audience_rows:
+        return []
+    from flask import current_app, has_app_context
+    from flask_babel import force_locale
+
+    from ..models.audiences import ALL_AUDIENCES
+
+    codes = [code for code in item.audiences if code in ALL_AUDIENCES]
+    languages = current_app.config.get("LANGUAGES", ("fr", "en")) if has_app_context() else ("fr", "en")
+    words = []
+    for language in languages:
+        with force_locale(language):
+            words += [str(ALL_AUDIENCES[code]) for code in codes]
+    return list(dict.fromkeys(words))
+
+
 def document(item) -> dict | None:
     """The index document of ``item``, or None if it must not be found (not published)."""
     if (item is None or item.status != PUBLISHED or getattr(item, "is_private", False)
@@ -42,7 +64,7 @@ def document(item) -> dict | None:
         "status": item.status,
         "territory": item.territory.slug if item.territory else "",
         "tags": [t.slug for t in item.tags],
-        "tag_text": " ".join(t.name for t in item.tags),
+        "tag_text": " ".join([t.name for t in item.tags] + _audience_words(item)),
         "subkind": _subkind(item),
         "title": item.title,
         "summary": summary,
