@@ -88,6 +88,8 @@ def _pages(app, site):
         ("profile-as-admin", admin, f"/members/{sanctioned}", 200),  # "Suspended until…", the link
         ("sanction-form", admin, f"/members/{sanctioned}/sanction", 200),
         ("sanctions", admin, "/sanctions", 200),  # a row with its lift form
+        ("resources-filtered", anonymous, "/resources?from=2030-01-01&to=2030-01-05&audience=libraries&free=0", 200),
+        ("resources-refused", anonymous, "/resources?from=2030-01-10&to=2030-01-01", 422),  # next to the date
     ]
     return pages + _type_pages(app, site, anonymous, author)
 

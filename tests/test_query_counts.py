@@ -52,6 +52,9 @@ PAGES = [
     ("search fragment", "/search?q=astronomie&kind=event", HTMX),
     ("suggestions", "/search/suggest?q=astro", HTMX),
     ("tag feed", f"/tags/{TAG}.atom", {}),
+    ("resources free on dates", "/resources?from=2030-01-01&to=2030-01-05&audience=libraries&audience=primary_school"
+     "&free=0&kind=exhibition&structure=1", {}),
+    ("resources fragment on dates", "/resources?from=2030-01-01&audience=libraries", HTMX),
 ]
 # Pages ranked by relevance, with their budget of statements: their first page may show other
 # kinds once there are more items, and a page of cards costs a few statements per kind it shows
