@@ -103,6 +103,12 @@ def test_bad_dates_are_a_message_next_to_the_field_and_422(testapp_en, site, arg
         assert error is not None and message in error.text
         assert response.html.find(id=f"resources-{field}")["aria-invalid"] == "true"
         assert "Une mallette" in response.text  # the list still renders, unfiltered by dates
+        shown = response.html.find(id=f"resources-{field}")["value"]
+        assert shown == "" or date.fromisoformat(shown)  # never a value type=date refuses
+        if not headers:  # folded on a phone, but open: there is something to correct
+            assert response.html.find("details", class_="filters-disclosure").has_attr("open")
+        if headers:  # the fragment brings the dates' fieldset along, out of band
+            assert response.html.find(id="resources-dates")["hx-swap-oob"] == "true"
 
 
 def test_audience_filter_is_multi_valued_and_grouped(testapp_en, site):

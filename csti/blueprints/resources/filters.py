@@ -84,6 +84,19 @@ class ResourceFilter(ContentFilter):
             f.start, f.end = start, end or start
         return f
 
+    def shown(self, name: str) -> str:
+        """The value of the ``from``/``to`` field: the date chosen, else what was typed when it is a
+        calendar date (an inverted range, a year out of range) — never what ``type=date`` refuses."""
+        if not self.errors:
+            if name == "from":
+                return self.start.isoformat() if self.start else ""
+            return self.end.isoformat() if self.end and self.end != self.start else ""
+        raw = self.raw_start if name == "from" else self.raw_end
+        try:
+            return raw if len(raw) == 10 and date.fromisoformat(raw) else ""
+        except ValueError:
+            return ""
+
     def error_message(self, name: str) -> str:
         code = self.errors.get(name)
         return str(DATE_ERRORS[code]) if code else ""
