@@ -195,8 +195,8 @@ def _files(app) -> set[Path]:
 
 def _add_photo(testapp, url, content, alt="Les panneaux montés", name="photo.png"):
     form = testapp.get(url).forms["photo-form"]
-    form["photo-photo" if "photo-photo" in form.fields else "photo"] = Upload(name, content, "image/png")
-    form["alt"] = alt
+    form["photo-photo"] = Upload(name, content, "image/png")
+    form["photo-alt"] = alt
     return form.submit(expect_errors=True)
 
 
@@ -256,8 +256,9 @@ def test_photos_are_limited_and_kept_to_the_editors(app, db, testapp_en, log_in,
 
 
 def test_deleting_a_resource_removes_its_photos_files(app, db, site):
-    from csti.blueprints.resources.photos import add_photo
     from PIL import Image
+
+    from csti.blueprints.resources.photos import add_photo
 
     resource = make(site, "Mallette")
     with app.test_request_context():

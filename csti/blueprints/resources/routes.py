@@ -58,7 +58,7 @@ class ResourceViews(ContentViews):
 
     def show_context(self, item) -> dict:
         video = parse_video(item.video_url) if item.video_url else None
-        return {**bookings.show_context(item), "photo_form": PhotoForm(formdata=None), "photos_max": PHOTOS_MAX,
+        return {**bookings.show_context(item), "photo_form": PhotoForm(formdata=None, prefix="photo"), "photos_max": PHOTOS_MAX,
                 "video": video, "video_service": SERVICE_NAMES.get(video.service) if video else None,
                 "audience_groups": _audience_groups(item),
                 "weight": format_decimal(item.weight_kg) if item.weight_kg is not None else ""}
@@ -96,7 +96,7 @@ def _editable(id) -> Resource:
 
 def _photos_answer(resource, form=None, status=200, message=None):
     """The photos section (htmx), else the page: with the form's errors (422) or back to it."""
-    form = form or PhotoForm(formdata=None)
+    form = form or PhotoForm(formdata=None, prefix="photo")
     if is_htmx():
         return render("resources/_photos.html", item=resource, photo_form=form, photos_max=PHOTOS_MAX,
                       photos_message=message, status=status)
@@ -109,7 +109,7 @@ def _photos_answer(resource, form=None, status=200, message=None):
 @login_required
 def add_photo(id):
     resource = _editable(id)
-    form = PhotoForm()
+    form = PhotoForm(prefix="photo")
     if photos.full(resource):
         form.photo.errors = [_("A resource has %(n)d photos at most: remove one first.", n=PHOTOS_MAX)]
         return _photos_answer(resource, form, 422)
