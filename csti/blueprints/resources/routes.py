@@ -50,9 +50,9 @@ class ResourceViews(ContentViews):
                                     .order_by(Actor.title, Actor.id).limit(OWNER_CHOICES_MAX)).all()
         return {"audience_groups": AUDIENCE_GROUPS, "owner_choices": owners}
 
-    def index(self):
-        response = super().index()
-        if self.filters().errors:
+    def list_page(self, endpoint, filters, stmt, params=None, **context):
+        response = super().list_page(endpoint, filters, stmt, params, **context)
+        if getattr(filters, "errors", None):
             response.status_code = 422  # the wrong date next to its field, the list as if none was given
         return response
 
