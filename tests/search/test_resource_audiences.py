@@ -21,3 +21,12 @@ def test_a_search_for_an_audience_finds_the_resources_for_it(db, occitanie):
     assert found(search("libraries")) == ["Mallette des étoiles"]
     assert found(search("école élémentaire")) == ["Mallette des étoiles"]
     assert found(search("tourisme")) == ["Jeu des volcans"]
+
+
+def test_changing_the_audiences_changes_what_finds_it(db, occitanie):
+    resource = _resource(db, occitanie, "Mallette des étoiles", ["tourism"])
+    assert found(search("bibliothèques")) == []
+    resource.audiences = ["libraries"]
+    db.session.commit()
+    assert found(search("bibliothèques")) == ["Mallette des étoiles"]
+    assert found(search("tourisme")) == []
