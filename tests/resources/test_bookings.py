@@ -360,7 +360,7 @@ def test_my_loans_and_my_requests_list_by_status(testapp_en, db, world):
     login(testapp_en, "bmanager@example.org")
     page = testapp_en.get("/me/requests")
     assert {a["id"] for a in page.html.select("article.booking-card")} == {f"booking-{asked}", f"booking-{accepted}"}
-    assert page.html.select_one("nav.view-switch a[aria-current=page]").text == "All"
+    assert page.html.select_one("nav.view-switch a[aria-current=page]").text == "All bookings"
     filtered = testapp_en.get("/me/requests", params={"status": "accepted"})
     assert [a["id"] for a in filtered.html.select("article.booking-card")] == [f"booking-{accepted}"]
     assert testapp_en.get("/me/loans").html.select("article.booking-card") == []

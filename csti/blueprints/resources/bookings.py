@@ -262,11 +262,12 @@ def accept(booking_id: int, user, answer: str = "") -> Booking:
 
 
 def _answer(booking, user, status, answer, kind) -> None:
+    action = "booking.accepted" if status == ACCEPTED else "booking.declined"
     booking.status = status
     booking.answer = (answer or "").strip()
     booking.answered_by_id = user.id
     booking.answered_at = utcnow()
-    AuditLog.record(user, f"booking.{status}", booking.resource, booking.resource.territory)
+    AuditLog.record(user, action, booking.resource, booking.resource.territory)
     if booking.requested_by is not None and booking.requested_by_id != user.id:
         _notify(booking.requested_by, kind, user, booking.resource, booking.answer)
 
@@ -280,8 +281,8 @@ def change(booking_id: int, user, status: str, answer: str = "") -> Booking:
         db.session.commit()
         booking = load(booking_id)
         if booking.status not in allowed:
-            raise BookingError(_("This loan is %(status)s: it cannot be changed so.",
-                                 status=str(booking.status_label).lower()), status=409)
+            raise BookingError(_("This loan's status is “%(status)s”: it cannot be changed so.",
+                                 status=booking.status_label), status=409)
         if status == DECLINED:
             _answer(booking, user, DECLINED, answer, "loan_declined")
         elif status == RETURNED:
