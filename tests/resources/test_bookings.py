@@ -190,6 +190,8 @@ def test_a_bad_request_is_refused_next_to_its_field_and_nothing_saved(case, test
                         borrower=borrower)
     assert response.status_int == 422, case
     assert _count(db) == before
+    if case == "not_theirs":
+        assert response.html.select_one("#borrower-error").text.strip() == "Choose one of your structures."
     if field:
         error = response.html.select_one(f"#{field}-error")
         assert error is not None and error.text.strip(), (case, response.text[:2000])

@@ -64,7 +64,7 @@ class BookingError(Exception):
 
 
 class BookingForm(Form):
-    borrower = SelectField(_l("Borrowing structure"), coerce=int,
+    borrower = SelectField(_l("Borrowing structure"), coerce=int, validate_choice=False,  # checked: check_request
                            validators=[InputRequired(message=_l("Choose the structure that borrows."))])
     starts_on = DateField(_l("First day"), validators=[InputRequired(message=_l("Give the first day.")), InYears()])
     ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Give the last day.")), InYears()])
