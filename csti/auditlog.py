@@ -63,6 +63,10 @@ ACTIONS = {
     "user.sanction_lifted": _l("Sanction lifted"),
     "actor.merge": _l("Structures merged"),
     "tag.merge": _l("Tags merged"),
+    "booking.accepted": _l("Loan request accepted"),
+    "booking.declined": _l("Loan request declined"),
+    "booking.cancelled": _l("Loan cancelled"),
+    "booking.returned": _l("Loan marked returned"),
 }
 _KIND_ACTIONS = {
     "approved": _l("%(kind)s approved"),

@@ -21,6 +21,7 @@ from .models.dossiers import Dossier
 from .models.events import Event
 from .models.groups import INVITATION, OPEN, WorkingGroup
 from .models.projects import Project
+from .models.resources import Booking, Resource
 from .models.sanctions import AccountSanction
 from .models.territories import (
     PUBLISH_ANIMATORS,
@@ -497,3 +498,41 @@ def _merge_actor(user, actor):
     """Merge this structure into another, or another into it: the animators of its territory
     (a merge needs it on both structures)."""
     return is_animator(user, actor.territory)
+
+
+# --- loans of resources (csti/blueprints/resources/bookings.py) -------------------------------
+# A confirmed member asks on behalf of one of their structures (checked with the form); the
+# managers of a structure that owns the resource answer and mark it returned; the member who
+# asked and the borrowing structure's managers cancel. A territory's animators moderate the
+# resource as a publication but do not lend a structure's property: they do not answer for it
+# (admins, let through above, may).
+@rule("request_loan", Resource)
+def _request_loan(user, resource):
+    return user.is_confirmed and resource.status == PUBLISHED
+
+
+def _lends(user, booking) -> bool:
+    """``user`` manages a structure that owns the booked resource."""
+    return _organises(user, booking.resource)
+
+
+@rule("answer_loan", Booking)
+def _answer_loan(user, booking):
+    return _lends(user, booking)
+
+
+@rule("return_loan", Booking)
+def _return_loan(user, booking):
+    return _lends(user, booking)
+
+
+@rule("cancel_loan", Booking)
+def _cancel_loan(user, booking):
+    return booking.requested_by_id == user.id or (booking.borrower is not None and booking.borrower.is_manager(user))
+
+
+@rule("view_loan", Booking)
+def _view_loan(user, booking):
+    """The owners' managers, the borrowing structure's team, the member who asked."""
+    return (_lends(user, booking) or booking.requested_by_id == user.id
+            or (booking.borrower is not None and booking.borrower.role_of(user) is not None))

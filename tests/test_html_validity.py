@@ -90,6 +90,12 @@ def _pages(app, site):
         ("sanctions", admin, "/sanctions", 200),  # a row with its lift form
         ("resources-filtered", anonymous, "/resources?from=2030-01-01&to=2030-01-05&audience=libraries&free=0", 200),
         ("resources-refused", anonymous, "/resources?from=2030-01-10&to=2030-01-01", 422),  # next to the date
+        # loans (tests/resources/test_bookings.py): the author manages the museum, lender and borrower
+        ("my-loans", author, "/me/loans", 200),  # answer forms
+        ("my-requests", author, "/me/requests", 200),
+        ("my-requests-empty", member, "/me/requests", 200),  # "belong to a structure", the link
+        ("booking", author, f"/booking/{site['booking_id']}", 200),
+        ("resource-calendar", anonymous, f"/resource/{site['resource_id']}/calendar", 200),  # days lent
     ]
     return pages + _type_pages(app, site, anonymous, author)
 
@@ -144,7 +150,7 @@ def _follows_and_notifications(db, site):
     for target in (author, db.session.scalar(select(Actor)), db.session.scalar(select(Tag)), project):
         follow(member, target)
     for kind in ("comment", "reply", "help", "approved", "rejected", "new_content", "content_update", "dossier_item",
-                 "taken_down"):
+                 "taken_down", "loan_request", "loan_accepted", "loan_declined", "loan_cancelled"):
         db.session.add(Notification(user_id=member.id, kind=kind, actor_id=author.id, content_id=project.id))
     # A deleted item's take-down: no item, its title and the reason in the note.
     db.session.add(Notification(user_id=member.id, kind="taken_down", actor_id=author.id, note="Un titre\nHors sujet"))
@@ -154,6 +160,31 @@ def _follows_and_notifications(db, site):
 
     db.session.add(Report(content_id=project.id, reporter_id=member.id, reason="Publicité <b>déguisée</b>"))
     db.session.commit()
+
+
+def _loans(db, site):
+    """The sample resource asked for by the museum that owns it (its manager, the author, sees the
+    request on both lists), and a loan accepted this month (days lent on the calendar)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from csti.blueprints.resources.bookings import today
+    from csti.models import Resource, User
+
+    author = db.session.scalar(select(User).where(User.email == site["author"]))
+    resource = db.session.scalar(select(Resource))
+    owner = resource.owners[0]
+    from csti.models.resources import Booking
+
+    start = today()
+    asked = Booking(resource_id=resource.id, borrower_id=owner.id, requested_by_id=author.id,
+                    starts_on=start + timedelta(days=40), ends_on=start + timedelta(days=44), message="Pour la rentrée.")
+    lent = Booking(resource_id=resource.id, borrower_id=owner.id, requested_by_id=author.id, status="accepted",
+                   starts_on=start, ends_on=start + timedelta(days=2), answer="D’accord.")
+    db.session.add_all([asked, lent])
+    db.session.commit()
+    site["booking_id"], site["resource_id"] = asked.id, resource.id
 
 
 def _readable(messages, files):
@@ -173,6 +204,7 @@ def test_pages_are_valid_html(app, factory, tmp_path):
 
     site = build(factory)
     _follows_and_notifications(factory.db, site)
+    _loans(factory.db, site)
     files = {}
     for name, client, url, status in _pages(app, site):
         response = client.get(url, status=status)

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from csti.models import Article, Content, Report, Tag, Territory
 from csti.models.actors import Actor
+from csti.models.resources import Booking, Resource
 from csti.models.sanctions import AccountSanction
 from tests.conftest import login
 
@@ -48,6 +50,10 @@ ALLOWED: dict[str, set[str]] = {
     "change the territory's settings": ANIMATORS,
     "read the territory's audit log": ANIMATORS,
     "read the site's audit log": {"admin"},
+    # loans of resources: the owning structure's managers (none of the roles here) and the admins;
+    # a territory's animators moderate the resource, they do not lend a structure's property
+    "accept a loan request": {"admin"},
+    "mark a loan returned": {"admin"},
 }
 
 
@@ -77,7 +83,6 @@ def world(db, factory, make_actor):
     sanctioned = factory.user(email="sanctioned@example.org", roles={t: "member"})
     db.session.add(report)
     db.session.flush()
-    from datetime import timedelta
 
     from csti.models.base import utcnow
 
@@ -87,8 +92,20 @@ def world(db, factory, make_actor):
     keep = make_actor(t, title="Muséum de Toulouse")
     proposed = make_actor(t, title="Fablab proposé", author=people["author"])
     duplicate = make_actor(t, title="Museum Toulouse")
+    lender = make_actor(t, title="Ludothèque prêteuse")
+    borrower = make_actor(t, title="École emprunteuse")
+    resource = Resource(title="Jeu de l'oie des planètes", territory=t, author=people["author"], lendable=True)
+    resource.owners = [lender]
+    resource.publish()
+    db.session.add(resource)
+    db.session.flush()
+    start = date.today() + timedelta(days=30)
+    request = Booking(resource_id=resource.id, borrower_id=borrower.id, starts_on=start, ends_on=start)
+    loan = Booking(resource_id=resource.id, borrower_id=borrower.id, starts_on=start + timedelta(days=5),
+                   ends_on=start + timedelta(days=6), status="accepted")
+    db.session.add_all([request, loan])
     db.session.commit()
-    return {"t": t, "people": people, "target": target, "target_of_both": target_of_both,
+    return {"t": t, "people": people, "booking_request": request.id, "booking_loan": loan.id, "target": target, "target_of_both": target_of_both,
             "proposed": proposed.id, "published": published.id, "pending": pending.id,
             "report": report.id, "sanction": sanction.id, "keep": keep.id, "duplicate": duplicate.id}
 
@@ -110,6 +127,11 @@ def _status(db, id):
 def _sanctions(db, user):
     db.session.rollback()
     return db.session.scalars(select(AccountSanction.kind).where(AccountSanction.user_id == user.id)).all()
+
+
+def _booking_status(db, id):
+    db.session.rollback()
+    return db.session.scalar(select(Booking.status).where(Booking.id == id))
 
 
 # action → (do(client, world), done(db, world) -> bool): what the request is and whether it took.
@@ -170,6 +192,12 @@ ACTIONS = {
             select(Territory.description).where(Territory.slug == "t"))) == "Le réseau de T, décrit par ses animateurs."),
     "read the territory's audit log": (lambda c, w: c.get("/t/t/audit", expect_errors=True), None),
     "read the site's audit log": (lambda c, w: c.get("/admin/audit", expect_errors=True), None),
+    "accept a loan request": (
+        lambda c, w: _post(c, f"/booking/{w['booking_request']}/accept", {"answer": "Oui"}),
+        lambda db, w: _booking_status(db, w["booking_request"]) == "accepted"),
+    "mark a loan returned": (
+        lambda c, w: _post(c, f"/booking/{w['booking_loan']}/return", {}),
+        lambda db, w: _booking_status(db, w["booking_loan"]) == "returned"),
 }
 
 assert set(ACTIONS) == set(ALLOWED), "every action of the table needs its request, and the reverse"

@@ -16,12 +16,13 @@ NONE, IMMEDIATE, DAILY, WEEKLY = "none", "immediate", "daily", "weekly"
 FREQUENCIES = (NONE, IMMEDIATE, DAILY, WEEKLY)
 DIGESTS = (DAILY, WEEKLY)
 
-FOLLOWS, COMMENTS, REGISTRATIONS, GROUPS = "follows", "comments", "registrations", "groups"
+FOLLOWS, COMMENTS, REGISTRATIONS, GROUPS, LOANS = "follows", "comments", "registrations", "groups", "loans"
 # Decisions on a member's publications: always mailed at once, not a choice.
 MODERATION = "moderation"
-CATEGORIES = (FOLLOWS, COMMENTS, REGISTRATIONS, GROUPS)  # the ones a member chooses for
+CATEGORIES = (FOLLOWS, COMMENTS, REGISTRATIONS, GROUPS, LOANS)  # the ones a member chooses for
 # Registrations to one's events: a daily digest (a popular event would otherwise send a mail per person).
-DEFAULTS = {FOLLOWS: WEEKLY, COMMENTS: IMMEDIATE, REGISTRATIONS: DAILY, GROUPS: IMMEDIATE}
+# Loans of resources (requests to answer, answers): at once, someone waits for them.
+DEFAULTS = {FOLLOWS: WEEKLY, COMMENTS: IMMEDIATE, REGISTRATIONS: DAILY, GROUPS: IMMEDIATE, LOANS: IMMEDIATE}
 FIXED = {MODERATION: IMMEDIATE}
 
 # kind → category; then kinds by their prefix (a feature adding "group_invited" needs no edit).
@@ -30,7 +31,7 @@ KIND_CATEGORIES = {
     "comment": COMMENTS, "reply": COMMENTS, "help": COMMENTS,
     "approved": MODERATION, "rejected": MODERATION, "taken_down": MODERATION,
 }
-PREFIX_CATEGORIES = {"group_": GROUPS, "registration_": REGISTRATIONS}
+PREFIX_CATEGORIES = {"group_": GROUPS, "registration_": REGISTRATIONS, "loan_": LOANS}
 
 
 def category_of(kind: str) -> str | None:

@@ -73,7 +73,8 @@ def test_the_settings_page_shows_the_defaults_and_saves(testapp_en, db, site):
     assert form["follows"].value == "weekly" and form["comments"].value == "immediate"
     assert form["groups"].value == "immediate" and form["registrations"].value == "daily"
     assert [legend.text for legend in page.html.select("fieldset legend")] == [
-        "What I follow", "Comments, replies and offers of help", "Registrations", "My groups"]
+        "What I follow", "Comments, replies and offers of help", "Registrations", "My groups",
+        "Loans of resources"]
     form["follows"], form["comments"] = "daily", "none"
     response = form.submit()
     assert response.status_int == 303
@@ -82,7 +83,7 @@ def test_the_settings_page_shows_the_defaults_and_saves(testapp_en, db, site):
     chosen = dict(db.session.execute(select(MailPreference.category, MailPreference.frequency)).all())
     assert chosen == {"follows": "daily", "comments": "none"}  # the defaults kept need no row
     assert preferences(site["reader"]) == {"follows": "daily", "comments": "none", "registrations": "daily",
-                                           "groups": "immediate"}
+                                           "groups": "immediate", "loans": "immediate"}
     again = testapp_en.get("/me/mail").forms["mail-preferences-form"]
     assert again["follows"].value == "daily" and again["comments"].value == "none"
 
@@ -92,7 +93,8 @@ def test_a_bad_value_is_refused_next_to_its_field_and_nothing_saved(testapp_en, 
     page = testapp_en.get("/me/mail")
     token = page.forms["mail-preferences-form"]["csrf_token"].value
     response = testapp_en.post("/me/mail", {"csrf_token": token, "follows": "hourly", "comments": "none",
-                                            "registrations": "none", "groups": "none"}, status=422)
+                                            "registrations": "none", "groups": "none",
+                                            "loans": "none"}, status=422)
     fieldset = response.html.select_one("fieldset.field-error")
     assert fieldset.legend.text == "What I follow" and fieldset.select_one(".error").text
     db.session.rollback()

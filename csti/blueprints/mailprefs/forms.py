@@ -19,9 +19,10 @@ class MailPreferencesForm(Form):
     comments = _radios("comments")
     registrations = _radios("registrations")
     groups = _radios("groups")
+    loans = _radios("loans")
 
     def choices(self) -> dict[str, str]:
         return {category: self[category].data for category in CATEGORIES}
 
 
-assert set(CATEGORIES) == {"follows", "comments", "registrations", "groups"}  # a new category needs its field
+assert set(CATEGORIES) == {"follows", "comments", "registrations", "groups", "loans"}  # a new category needs its field

@@ -77,6 +77,11 @@ SENTENCES = {
     "group_accepted": _l("%(who)s welcomed you in the working group “%(title)s”."),
     "group_meeting": _l("%(who)s planned a meeting of your working group: “%(title)s”."),
     "group_minutes": _l("%(who)s published the minutes of a meeting of your working group: “%(title)s”."),
+    # loans of resources (csti/blueprints/resources/bookings.py): the same sentences as on /notifications
+    "loan_request": _l("%(who)s asks to borrow “%(title)s”."),
+    "loan_accepted": _l("%(who)s accepted your request to borrow “%(title)s”."),
+    "loan_declined": _l("%(who)s declined your request to borrow “%(title)s”."),
+    "loan_cancelled": _l("%(who)s cancelled the loan of “%(title)s”."),
 }
 GENERIC_SENTENCE = _l("News from %(who)s about “%(title)s”.")
 CATEGORY_LABELS = {
@@ -85,6 +90,7 @@ CATEGORY_LABELS = {
     "registrations": _l("Registrations"),
     "groups": _l("My groups"),
     "moderation": _l("My publications"),
+    "loans": _l("Loans of resources"),
 }
 FREQUENCY_LABELS = {
     NONE: _l("Never by mail"),

@@ -21,6 +21,8 @@ HINTS = {
                         "you registered for withdrawn by its organisers. Your own registrations are always confirmed "
                         "by mail."),
     "groups": _l("The life of the groups you belong to."),
+    "loans": _l("Requests to borrow the resources your structures lend; the answers to your structures' requests, "
+                "and cancelled loans."),
 }
 
 

@@ -1,7 +1,388 @@
 """Loans of resources (``models.resources.Booking``): requests, answers, the availability
-calendar. (Filled by the bookings work of issue #16.)"""
+calendar, the notifications and mails.
+
+Who does what (``csti/policy.py``): a confirmed member asks on behalf of one of their structures
+(``request_loan``); the managers of a structure that owns the resource answer — accept or
+decline, then mark it returned (``answer_loan``, ``return_loan``); the member who asked and the
+managers of the borrowing structure cancel (``cancel_loan``). Admins may do everything. A
+territory's animators moderate the resource as a publication, but do not dispose of a
+structure's property: they do not answer for its owners.
+
+No two accepted bookings of one resource overlap, even when two managers accept overlapping
+requests at the same moment (two workers, two processes): ``accept`` starts a fresh write
+transaction whose first statement updates the resource's row — SQLite takes its database write
+lock (``BEGIN IMMEDIATE``), PostgreSQL the row's lock — and only then reads the accepted
+bookings that meet the dates, in SQL; the second acceptance waits for the first to commit, sees
+it and is refused (``BookingError``, 409)."""
+from __future__ import annotations
+
+import calendar as _calendar
+from datetime import date, timedelta
+
+from flask import request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+from wtforms import DateField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from ...bounds import InYears
+from ...database import write_intent
+from ...extensions import db
+from ...forms import Form
+from ...models import AuditLog, Notification
+from ...models.actors import Actor, ActorMember
+from ...models.base import utcnow
+from ...models.content import PUBLISHED
+from ...models.resources import (
+    ACCEPTED,
+    BLOCKING,
+    CANCELLED,
+    DECLINED,
+    MESSAGE_MAX,
+    REQUESTED,
+    RETURNED,
+    Booking,
+    Resource,
+)
+from ...policy import can
+
+# The longest loan one may ask for, and how far ahead.
+MAX_DAYS = 366
+MAX_AHEAD_DAYS = 2 * 366
+
+
+class BookingError(Exception):
+    """A request or an answer refused: ``message`` for the person, ``field`` the form field it is
+    about (None: the whole form), ``status`` the HTTP answer (422 bad input, 409 a conflict)."""
+
+    def __init__(self, message, field: str | None = None, status: int = 422):
+        super().__init__(str(message))
+        self.message, self.field, self.status = str(message), field, status
+
+
+class BookingForm(Form):
+    borrower = SelectField(_l("Borrowing structure"), coerce=int, validate_choice=False,  # checked: check_request
+                           validators=[InputRequired(message=_l("Choose the structure that borrows."))])
+    starts_on = DateField(_l("First day"), validators=[InputRequired(message=_l("Give the first day.")), InYears()])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Give the last day.")), InYears()])
+    message = TextAreaField(_l("Message to the owners"), validators=[Optional(), Length(max=MESSAGE_MAX)])
+
+
+class AnswerForm(Form):
+    answer = TextAreaField(_l("Message"), validators=[Optional(), Length(max=MESSAGE_MAX)])
+
+
+def today() -> date:
+    from datetime import datetime
+
+    from ...dates import local_zone
+
+    return datetime.now(local_zone()).date()
+
+
+# --- who ------------------------------------------------------------------------------------
+def my_structures(user) -> list[Actor]:
+    """The published structures ``user`` belongs to (any role), by name."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return db.session.scalars(select(Actor).join(ActorMember, ActorMember.actor_id == Actor.id).where(
+        ActorMember.user_id == user.id, Actor.status == PUBLISHED).order_by(Actor.title)).all()
+
+
+def managed_structure_ids(user) -> list[int]:
+    from ...models.actors import MANAGER
+
+    return db.session.scalars(select(ActorMember.actor_id).where(
+        ActorMember.user_id == user.id, ActorMember.role == MANAGER)).all()
+
+
+def member_structure_ids(user) -> list[int]:
+    return db.session.scalars(select(ActorMember.actor_id).where(ActorMember.user_id == user.id)).all()
+
+
+def owner_managers(resource) -> list:
+    """The people told of a request: the managers of the structures that own the resource."""
+    people = {}
+    for owner in resource.owners:
+        if isinstance(owner, Actor):
+            for person in owner.managers():
+                people[person.id] = person
+    return list(people.values())
+
+
+# --- the calendar ---------------------------------------------------------------------------
+def parse_month(value: str | None) -> date:
+    """``YYYY-MM`` → its first day; anything else: this month."""
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        if 1900 < year < 2200 and 1 <= month <= 12:
+            return date(year, month, 1)
+    except ValueError:
+        pass
+    return today().replace(day=1)
+
+
+def taken_days(resource_id: int, first: date, last: date) -> set[date]:
+    """The days of [first, last] held by an accepted or returned booking (one query)."""
+    rows = db.session.execute(select(Booking.starts_on, Booking.ends_on).where(
+        Booking.resource_id == resource_id, Booking.status.in_(BLOCKING),
+        Booking.starts_on <= last, Booking.ends_on >= first)).all()
+    days = set()
+    for start, end in rows:
+        day = max(start, first)
+        while day <= min(end, last):
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+def month_calendar(resource, month: date) -> dict:
+    """The month grid (weeks of days, Monday first) with the taken days, for ``_availability.html``."""
+    weeks = _calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    taken = taken_days(resource.id, weeks[0][0], weeks[-1][-1])
+    previous = (month - timedelta(days=1)).replace(day=1)
+    following = (month + timedelta(days=32)).replace(day=1)
+    return {"month": month, "weeks": weeks, "taken": taken, "today": today(),
+            "previous_month": previous.strftime("%Y-%m"), "next_month": following.strftime("%Y-%m"),
+            "taken_in_month": sum(1 for d in taken if d.month == month.month)}
+
+
+def booking_form(user, formdata=None) -> BookingForm | None:
+    structures = my_structures(user)
+    if not structures:
+        return None
+    form = BookingForm(formdata=formdata) if formdata is not None else BookingForm(formdata=None)
+    form.borrower.choices = [(s.id, s.title) for s in structures]
+    return form
 
 
 def show_context(resource) -> dict:
     """What the resource's page needs for its availability and loan request section."""
-    return {}
+    context = {"calendar": month_calendar(resource, parse_month(request.args.get("month")))}
+    user = current_user
+    if getattr(user, "is_authenticated", False):
+        context["may_request"] = can(user, "request_loan", resource)
+        context["booking_form"] = booking_form(user) if resource.lendable else None
+    return context
+
+
+# --- a request ------------------------------------------------------------------------------
+def overlapping(resource_id: int, start: date, end: date, exclude: int | None = None):
+    """The first accepted (or returned) booking of the resource that meets [start, end], or None."""
+    stmt = select(Booking).where(Booking.resource_id == resource_id, Booking.status.in_(BLOCKING),
+                                 Booking.starts_on <= end, Booking.ends_on >= start)
+    if exclude is not None:
+        stmt = stmt.where(Booking.id != exclude)
+    return db.session.scalars(stmt.order_by(Booking.starts_on).limit(1)).first()
+
+
+def check_request(resource, user, form: BookingForm) -> None:
+    """Raise ``BookingError`` (with its field) when the request cannot be made."""
+    if not resource.lendable:
+        raise BookingError(_("This resource is not lent: it is only presented."))
+    if form.borrower.data not in member_structure_ids(user) or form.borrower.data not in dict(form.borrower.choices):
+        raise BookingError(_("Choose one of your structures."), "borrower")
+    start, end = form.starts_on.data, form.ends_on.data
+    if start < today():
+        raise BookingError(_("The first day is past: choose today or a later day."), "starts_on")
+    if start > today() + timedelta(days=MAX_AHEAD_DAYS):
+        raise BookingError(_("Ask at most two years ahead."), "starts_on")
+    if end < start:
+        raise BookingError(_("The last day comes before the first day."), "ends_on")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise BookingError(_("A loan lasts at most a year."), "ends_on")
+    taken = overlapping(resource.id, start, end)
+    if taken is not None:
+        raise BookingError(_("The resource is already lent from %(start)s to %(end)s: choose other dates.",
+                             start=_day(taken.starts_on), end=_day(taken.ends_on)), "starts_on")
+
+
+def _day(value: date) -> str:
+    from ...dates import date_filter
+
+    return date_filter(value, "long")
+
+
+def request_loan(resource, user, form: BookingForm) -> Booking:
+    """Check and record a request; the owners' managers are notified. The caller commits (then
+    calls ``mail_pending``)."""
+    check_request(resource, user, form)
+    booking = Booking(resource_id=resource.id, borrower_id=form.borrower.data, requested_by_id=user.id,
+                      starts_on=form.starts_on.data, ends_on=form.ends_on.data, status=REQUESTED,
+                      message=(form.message.data or "").strip())
+    db.session.add(booking)
+    db.session.flush()
+    for person in owner_managers(resource):
+        if person.id != user.id:
+            _notify(person, "loan_request", user, resource, booking.message)
+    return booking
+
+
+# --- answers --------------------------------------------------------------------------------
+def lock_resource(resource_id: int) -> None:
+    """Open a fresh write transaction whose first statement updates the resource's row: SQLite's
+    write lock (``BEGIN IMMEDIATE``, see ``csti/database.py``), PostgreSQL's row lock. Every other
+    acceptance for this resource waits here until this transaction ends. Call it inside
+    ``write_intent()``; the caller commits or rolls back."""
+    db.session.commit()
+    table = Resource.__table__
+    db.session.execute(update(table).where(table.c.id == resource_id).values(lendable=table.c.lendable))
+
+
+def load(booking_id: int) -> Booking | None:
+    return db.session.scalar(select(Booking).where(Booking.id == booking_id)
+                             .options(selectinload(Booking.resource), selectinload(Booking.borrower))
+                             .execution_options(populate_existing=True))
+
+
+def accept(booking_id: int, user, answer: str = "") -> Booking:
+    """Accept a request, the resource's row locked, the overlap checked in SQL under the lock.
+    Raises ``BookingError`` (409) when it was answered meanwhile or its dates are taken: the
+    caller rolls back. Commits."""
+    with write_intent():
+        resource_id = db.session.scalar(select(Booking.resource_id).where(Booking.id == booking_id))
+        lock_resource(resource_id)
+        booking = load(booking_id)
+        if booking.status != REQUESTED:
+            raise BookingError(_("This request was answered already (%(status)s).", status=booking.status_label),
+                               status=409)
+        if not booking.resource.lendable:
+            raise BookingError(_("This resource is not lent: it is only presented."), status=409)
+        taken = overlapping(booking.resource_id, booking.starts_on, booking.ends_on, exclude=booking.id)
+        if taken is not None:
+            raise BookingError(_("Another loan was accepted for these dates (%(start)s – %(end)s): this request "
+                                 "cannot be accepted.", start=_day(taken.starts_on), end=_day(taken.ends_on)),
+                               status=409)
+        _answer(booking, user, ACCEPTED, answer, "loan_accepted")
+        db.session.commit()
+    return booking
+
+
+def _answer(booking, user, status, answer, kind) -> None:
+    action = "booking.accepted" if status == ACCEPTED else "booking.declined"
+    booking.status = status
+    booking.answer = (answer or "").strip()
+    booking.answered_by_id = user.id
+    booking.answered_at = utcnow()
+    AuditLog.record(user, action, booking.resource, booking.resource.territory)
+    if booking.requested_by is not None and booking.requested_by_id != user.id:
+        _notify(booking.requested_by, kind, user, booking.resource, booking.answer)
+
+
+def change(booking_id: int, user, status: str, answer: str = "") -> Booking:
+    """Decline (a request), cancel (a request or an accepted loan) or mark returned (an
+    accepted loan): the booking's row re-read in a write transaction, its status checked.
+    Raises ``BookingError`` (409) when the booking is no longer in a state for it. Commits."""
+    allowed = {DECLINED: (REQUESTED,), CANCELLED: (REQUESTED, ACCEPTED), RETURNED: (ACCEPTED,)}[status]
+    with write_intent():
+        db.session.commit()
+        booking = load(booking_id)
+        if booking.status not in allowed:
+            raise BookingError(_("This loan's status is “%(status)s”: it cannot be changed so.",
+                                 status=booking.status_label), status=409)
+        if status == DECLINED:
+            _answer(booking, user, DECLINED, answer, "loan_declined")
+        elif status == RETURNED:
+            booking.status = RETURNED
+            AuditLog.record(user, "booking.returned", booking.resource, booking.resource.territory)
+        else:
+            booking.status = CANCELLED
+            booking.answer = booking.answer or ""
+            AuditLog.record(user, "booking.cancelled", booking.resource, booking.resource.territory)
+            told = [booking.requested_by] if booking.requested_by is not None else []
+            told += owner_managers(booking.resource)
+            for person in {p.id: p for p in told}.values():
+                if person.id != user.id:
+                    _notify(person, "loan_cancelled", user, booking.resource, (answer or "").strip())
+        db.session.commit()
+    return booking
+
+
+# --- notifications and mails -----------------------------------------------------------------
+def _notify(person, kind: str, who, resource, note: str = "") -> None:
+    """A notification of the "loans" mail category. Those who want such mails at once get it by
+    ``mail_pending`` after the commit (the notification then counts as mailed); the others find
+    it in their digest or on the site."""
+    from ...models.mailprefs import IMMEDIATE, category_of
+    from ..mailprefs.operations import frequency_of
+
+    at_once = frequency_of(person, category_of(kind)) == IMMEDIATE and person.email_confirmed_at is not None
+    notification = Notification(user_id=person.id, kind=kind, actor_id=who.id, content_id=resource.id,
+                                note=note[:2000], mailed_at=utcnow() if at_once else None)
+    db.session.add(notification)
+    if at_once:
+        _pending().append((person.id, kind, who.id, resource.id, note))
+
+
+def _pending() -> list:
+    from flask import g
+
+    if "csti_loan_mails" not in g:
+        g.csti_loan_mails = []
+    return g.csti_loan_mails
+
+
+SUBJECTS = {
+    "loan_request": _l("%(who)s asks to borrow “%(title)s”"),
+    "loan_accepted": _l("Your request to borrow “%(title)s” is accepted"),
+    "loan_declined": _l("Your request to borrow “%(title)s” is declined"),
+    "loan_cancelled": _l("The loan of “%(title)s” is cancelled"),
+}
+
+
+def mail_pending() -> list:
+    """After the commit: mail each person told at once, in their own language
+    (``csti.mails.notify``). A mail server that fails does not undo anything: logged. Returns
+    the people not reached."""
+    from flask import g
+
+    from ...mails import notify
+    from ...models import User
+
+    pending, g.csti_loan_mails = list(_pending()), []
+    missed = []
+    for person_id, kind, who_id, resource_id, note in pending:
+        person, who = db.session.get(User, person_id), db.session.get(User, who_id)
+        resource = db.session.get(Resource, resource_id)
+        title = resource.title
+        subject = lambda kind=kind, who=who, title=title: str(SUBJECTS[kind]) % {  # noqa: E731
+            "who": who.name, "title": title}
+        url = url_for("resources.show", id=resource.id, slug=resource.slug, _external=True)
+        loans = url_for("resources.my_loans" if kind == "loan_request" else "resources.my_requests", _external=True)
+        if not notify(person, subject, "mail/loan.txt", kind=kind, who=who, resource=resource, note=note,
+                      url=url, loans_url=loans):
+            missed.append(person)
+    return missed
+
+
+# --- the lists ------------------------------------------------------------------------------
+def _listing(stmt):
+    return db.session.scalars(stmt.options(selectinload(Booking.resource), selectinload(Booking.borrower),
+                                           selectinload(Booking.requested_by))
+                              .order_by(Booking.starts_on, Booking.id)).all()
+
+
+def loans_of(user, status: str | None = None) -> list[Booking]:
+    """Bookings of the resources owned by the structures ``user`` manages (an admin too: only
+    their own structures')."""
+    from ...models.content import content_owner
+
+    owned = select(content_owner.c.content_id).where(content_owner.c.actor_id.in_(managed_structure_ids(user)))
+    stmt = select(Booking).where(Booking.resource_id.in_(owned))
+    if status:
+        stmt = stmt.where(Booking.status == status)
+    return _listing(stmt)
+
+
+def requests_of(user, status: str | None = None) -> list[Booking]:
+    """Bookings asked for by the structures ``user`` belongs to, or by ``user``."""
+    from sqlalchemy import or_
+
+    stmt = select(Booking).where(or_(Booking.borrower_id.in_(member_structure_ids(user)),
+                                     Booking.requested_by_id == user.id))
+    if status:
+        stmt = stmt.where(Booking.status == status)
+    return _listing(stmt)
