@@ -18,7 +18,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from csti.models import Article, Content, Report, Tag, Territory
+from csti.models import Article, Content, Dossier, DossierPartner, Report, Tag, Territory
 from csti.models.actors import Actor
 from csti.models.sanctions import AccountSanction
 from tests.conftest import login
@@ -48,6 +48,8 @@ ALLOWED: dict[str, set[str]] = {
     "change the territory's settings": ANIMATORS,
     "read the territory's audit log": ANIMATORS,
     "read the site's audit log": {"admin"},
+    # a public dossier presented on the partners' pages as a guide (issue #16)
+    "flag a dossier for partners": ANIMATORS,
 }
 
 
@@ -87,10 +89,14 @@ def world(db, factory, make_actor):
     keep = make_actor(t, title="Muséum de Toulouse")
     proposed = make_actor(t, title="Fablab proposé", author=people["author"])
     duplicate = make_actor(t, title="Museum Toulouse")
+    dossier = Dossier(title="Sorties astronomie", territory=t, author=people["author"])
+    dossier.publish()
+    db.session.add(dossier)
     db.session.commit()
     return {"t": t, "people": people, "target": target, "target_of_both": target_of_both,
             "proposed": proposed.id, "published": published.id, "pending": pending.id,
-            "report": report.id, "sanction": sanction.id, "keep": keep.id, "duplicate": duplicate.id}
+            "report": report.id, "sanction": sanction.id, "keep": keep.id, "duplicate": duplicate.id,
+            "dossier": dossier.id}
 
 
 def _token(client) -> str:
@@ -170,6 +176,10 @@ ACTIONS = {
             select(Territory.description).where(Territory.slug == "t"))) == "Le réseau de T, décrit par ses animateurs."),
     "read the territory's audit log": (lambda c, w: c.get("/t/t/audit", expect_errors=True), None),
     "read the site's audit log": (lambda c, w: c.get("/admin/audit", expect_errors=True), None),
+    "flag a dossier for partners": (
+        lambda c, w: _post(c, f"/dossier/{w['dossier']}/partners", {"partners": "libraries"}),
+        lambda db, w: (db.session.rollback() or db.session.scalar(
+            select(DossierPartner.code).where(DossierPartner.dossier_id == w["dossier"]))) == "libraries"),
 }
 
 assert set(ACTIONS) == set(ALLOWED), "every action of the table needs its request, and the reverse"
