@@ -43,6 +43,7 @@ ACTIONS = {
     "document.deleted": _l("Document deleted"),
     "dossier.deleted": _l("Dossier deleted"),
     "dossier.collaborator_added": _l("Dossier collaborator added"),
+    "dossier.partners_changed": _l("Dossier’s partner guides changed"),
     "event.registration_close": _l("Registrations closed"),
     "event.registration_open": _l("Registrations reopened"),
     "event.message": _l("Message sent to registrants"),
@@ -107,6 +108,7 @@ FIELDS = {
     "tags": _l("Tags"), "audiences": _l("Audiences"), "comments": _l("Comments"), "reactions": _l("Reactions"),
     "reports": _l("Reports"), "notifications": _l("Notifications"), "documents": _l("Documents"),
     "redirects": _l("Old addresses redirected"),
+    "partners": _l("Guide for the partners"),
     "summary": _l("Summary"), "website": _l("Website"), "email": _l("E-mail"), "phone": _l("Phone"),
     "siret": _l("SIRET"), "rna": _l("RNA"), "location": _l("Location"), "social": _l("Social networks"),
 }
@@ -303,6 +305,10 @@ def _value(field_name: str, value) -> str:
         from .sanctions import KIND_LABELS
 
         return str(KIND_LABELS.get(value, value))
+    if field_name == "partners" and isinstance(value, list):  # a dossier’s partners’ pages
+        from .models.audiences import PARTNERS
+
+        return ", ".join(str(PARTNERS.get(v, v)) for v in value) or "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if field_name.endswith("_at") and isinstance(value, str):  # an ISO date and time, stored in UTC

@@ -35,6 +35,7 @@ FIXED_ENDPOINTS = frozenset({
     "main.index", "territories.home",
     "tags.index", "tags.show", "tags.feed",
     "search.index",
+    "partners.index", "partners.show",  # not a content type's: blueprints/partners
 })
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary", "ETag", "Last-Modified")
 PLACEHOLDER = "\x00csrf\x00"

@@ -406,6 +406,13 @@ def _moderate_dossier(user, dossier):
     return not dossier.is_private and is_animator(user, dossier.territory)
 
 
+@rule("flag_partners", Dossier)
+def _flag_partners(user, dossier):
+    """Present a dossier as a guide on the partners' pages (/partners/<code>): the animators of
+    its territory (and the admins); the view refuses a dossier that is not public (422)."""
+    return is_animator(user, dossier.territory)
+
+
 # --- discussion -----------------------------------------------------------------------------
 @rule("comment", Content)
 def _comment(user, content):

@@ -31,6 +31,7 @@ def _pages(app, site):
     assert login(admin, site["admin"]).status_int == 303
     assert login(member, site["member"]).status_int == 303
     sanctioned = _sanctioned_member(app)
+    _partner_guide(app, site["dossier_id"])
     pages = [
         ("home", anonymous, "/", 200),
         ("territory", anonymous, site["territory"], 200),
@@ -96,6 +97,11 @@ def _pages(app, site):
         ("my-requests-empty", member, "/me/requests", 200),  # "belong to a structure", the link
         ("booking", author, f"/booking/{site['booking_id']}", 200),
         ("resource-calendar", anonymous, f"/resource/{site['resource_id']}/calendar", 200),  # days lent
+        ("partners", anonymous, "/partners", 200),
+        ("partners-libraries", anonymous, "/partners/libraries", 200),  # a guide and a resource
+        ("partners-filtered", anonymous, "/partners/libraries?territory=occitanie", 200),
+        ("partners-empty", anonymous, "/partners/companies", 200),
+        ("dossier-as-admin", admin, site["dossier"], 200),  # its guide badges, the partners' form
     ]
     return pages + _type_pages(app, site, anonymous, author)
 
@@ -117,6 +123,16 @@ def _sanctioned_member(app) -> int:
                                        lift_reason=""))
         db.session.commit()
         return user.id
+
+
+def _partner_guide(app, dossier_id) -> None:
+    """The sample dossier presented as a guide for libraries and tourism (the partners' pages)."""
+    from csti.extensions import db
+    from csti.models import DossierPartner
+
+    with app.app_context():
+        db.session.add_all([DossierPartner(dossier_id=dossier_id, code=code) for code in ("libraries", "tourism")])
+        db.session.commit()
 
 
 def _type_pages(app, site, anonymous, author):

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from csti.models import Article, Content, Report, Tag, Territory
+from csti.models import Article, Content, Dossier, DossierPartner, Report, Tag, Territory
 from csti.models.actors import Actor
 from csti.models.resources import Booking, Resource
 from csti.models.sanctions import AccountSanction
@@ -54,6 +54,8 @@ ALLOWED: dict[str, set[str]] = {
     # a territory's animators moderate the resource, they do not lend a structure's property
     "accept a loan request": {"admin"},
     "mark a loan returned": {"admin"},
+    # a public dossier presented on the partners' pages as a guide (issue #16)
+    "flag a dossier for partners": ANIMATORS,
 }
 
 
@@ -104,10 +106,14 @@ def world(db, factory, make_actor):
     loan = Booking(resource_id=resource.id, borrower_id=borrower.id, starts_on=start + timedelta(days=5),
                    ends_on=start + timedelta(days=6), status="accepted")
     db.session.add_all([request, loan])
+    dossier = Dossier(title="Sorties astronomie", territory=t, author=people["author"])
+    dossier.publish()
+    db.session.add(dossier)
     db.session.commit()
     return {"t": t, "people": people, "booking_request": request.id, "booking_loan": loan.id, "target": target, "target_of_both": target_of_both,
             "proposed": proposed.id, "published": published.id, "pending": pending.id,
-            "report": report.id, "sanction": sanction.id, "keep": keep.id, "duplicate": duplicate.id}
+            "report": report.id, "sanction": sanction.id, "keep": keep.id, "duplicate": duplicate.id,
+            "dossier": dossier.id}
 
 
 def _token(client) -> str:
@@ -198,6 +204,10 @@ ACTIONS = {
     "mark a loan returned": (
         lambda c, w: _post(c, f"/booking/{w['booking_loan']}/return", {}),
         lambda db, w: _booking_status(db, w["booking_loan"]) == "returned"),
+    "flag a dossier for partners": (
+        lambda c, w: _post(c, f"/dossier/{w['dossier']}/partners", {"partners": "libraries"}),
+        lambda db, w: (db.session.rollback() or db.session.scalar(
+            select(DossierPartner.code).where(DossierPartner.dossier_id == w["dossier"]))) == "libraries"),
 }
 
 assert set(ACTIONS) == set(ALLOWED), "every action of the table needs its request, and the reverse"
