@@ -73,7 +73,8 @@ def test_seed_bench_makes_a_site_that_answers(bench_app, tmp_path):
     client = bench_app.test_client()
     for url in ("/", "/t/occitanie", "/agenda?territory=bretagne", "/actors?territory=normandie&kind=fablab",
                 "/actors.geojson?territory=occitanie", "/articles", "/projects", "/dossiers", "/tags/astronomie",
-                "/search?q=astronomie", "/articles.atom", "/t/occitanie/agenda.ics"):
+                "/search?q=astronomie", "/articles.atom", "/t/occitanie/agenda.ics", "/resources",
+                "/resources?kind=kit&audience=libraries"):
         response = client.get(url)
         assert response.status_code == 200, url
     assert b"astronomie" in client.get("/search?q=astronomie").data.lower()

@@ -625,7 +625,7 @@ class Generator:
         by_kind = {}
         for _owner, kind, title, summary, *_rest in DEMO_RESOURCES:
             by_kind.setdefault(kind, []).append((title, summary))
-        by_kind["other"] = [("Ressource « {T} »", "Une ressource du réseau à découvrir.")]
+        by_kind["other"] = [("Ressource partagée du réseau", "Une ressource du réseau à découvrir.")]
         self.resources_for: dict[str, list[int]] = {}
         lendable_ids = []  # (resource id, kind, territory, author)
         for i in range(self.scale.resources):
