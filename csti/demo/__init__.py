@@ -161,7 +161,7 @@ def extend_seed(territories, users, lines):
     from importlib import import_module
 
     for module in ("csti.demo.actors", "csti.demo.events", "csti.demo.publishing", "csti.demo.groups",
-                   "csti.demo.dossiers", "csti.demo.images", "csti.demo.follows", "csti.demo.newsletters",
+                   "csti.demo.dossiers", "csti.demo.resources", "csti.demo.images", "csti.demo.follows", "csti.demo.newsletters",
                    "csti.demo.animation", "csti.demo.visits"):
         try:
             mod = import_module(module)

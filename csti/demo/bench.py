@@ -33,8 +33,10 @@ from ..text import fold, slugify
 from .actors import STREETS
 from .events import THEMES, TITLES, TRAININGS
 from .publishing import ANNOUNCEMENTS, COMMENTS, FEEDBACK, FORMATS, NEWS, PROJECTS, REPORTS, STEPS
+from .resources import LENGTHS
+from .resources import RESOURCES as DEMO_RESOURCES
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 DEFAULT_SEED = 2026
 BENCH_PASSWORD = "bench-csti-2026"
 MARKER_EMAIL = "bench-admin@csti.example"
@@ -50,6 +52,8 @@ class Scale:
     announcements: int = 10_000
     projects: int = 10_000
     dossiers: int = 5_000
+    resources: int = 10_000
+    bookings: int = 50_000
     members: int = 50_000
     follows: int = 500_000
     comments: int = 200_000
@@ -64,6 +68,8 @@ NATIONAL = Scale()
 SMALL = replace(Scale(**{f.name: max(1, getattr(NATIONAL, f.name) // 50) for f in fields(Scale)}),
                 territories=10, tags=120)
 SCALES = {"national": NATIONAL, "small": SMALL}
+# The content rows' kinds (their counts in ``Scale``), the instance's pages aside.
+CONTENT_KINDS = ("structures", "events", "articles", "announcements", "projects", "resources", "dossiers")
 
 # slug, name, departments (centre latitude, longitude, spread in degrees), map zoom
 TERRITORIES = [
@@ -177,6 +183,11 @@ PARAGRAPHS = [
 ]
 AUDIENCES = ["general_public", "children", "teenagers", "families", "school_groups", "students", "professionals",
              "seniors"]
+RESOURCE_KINDS = [("exhibition", 30), ("kit", 25), ("game", 12), ("video", 8), ("book", 12), ("equipment", 10),
+                  ("other", 3)]
+RESOURCE_AUDIENCES = ["nursery_school", "primary_school", "middle_school", "high_school", "higher_education",
+                      "libraries", "tourism", "companies", "third_places", "after_school"]
+LOAN_STATUSES = ["returned", "declined", "cancelled", "requested", "accepted"]
 EVENT_KINDS = [("talk", 20), ("workshop", 25), ("exhibition", 10), ("visit", 10), ("show", 6), ("meeting", 5),
                ("online", 6), ("training", 6), ("forum", 2), ("festival", 2), ("other", 3)]
 EXTRA_TITLES = {"training": [t for t, *_r in TRAININGS], "forum": ["Forum de la culture scientifique — {c}"],
@@ -241,8 +252,7 @@ class Generator:
         self.ids = {name: itertools.count(1) for name in ("user", "comment")}
         # Content ids interleaved across kinds, as on a site where everything is published over
         # the years (in blocks per kind, PostgreSQL's planner merge-joins through whole tables).
-        total = sum(getattr(scale, kind) for kind in (
-            "structures", "events", "articles", "announcements", "projects", "dossiers")) + len(PAGE_TITLES)
+        total = sum(getattr(scale, kind) for kind in CONTENT_KINDS) + len(PAGE_TITLES)
         self.content_ids = list(range(1, total + 1))
         random.Random(seed + 1).shuffle(self.content_ids)
         self.bodies = [self._markdown(p) for p in self._body_texts()]
@@ -336,7 +346,8 @@ class Generator:
     def run(self, log=print) -> dict[str, int]:
         steps = [("territories and communes", self.territories), ("members", self.members), ("tags", self.tags),
                  ("structures", self.structures), ("events", self.events), ("articles", self.articles),
-                 ("announcements", self.announcements), ("projects", self.projects), ("dossiers", self.dossiers),
+                 ("announcements", self.announcements), ("projects", self.projects),
+                 ("resources and loans", self.resources), ("dossiers", self.dossiers),
                  ("pages and featured items", self.pages), ("follows", self.follows),
                  ("comments and notifications", self.comments), ("reactions", self.reactions),
                  ("registrations", self.registrations)]
@@ -605,9 +616,100 @@ class Generator:
             if self.rng.random() < 0.6:
                 self._owners(cid, territory, 1)
 
+    def resources(self):
+        """Resources owned by structures, each with audiences among the school levels and partners,
+        then their loans: per lendable resource, one after the other on its own timeline over
+        ±1 year, so accepted (and returned) loans never overlap for one resource."""
+        kinds, weights = zip(*RESOURCE_KINDS, strict=True)
+        cum = list(itertools.accumulate(weights))
+        by_kind = {}
+        for _owner, kind, title, summary, *_rest in DEMO_RESOURCES:
+            by_kind.setdefault(kind, []).append((title, summary))
+        by_kind["other"] = [("Ressource partagée du réseau", "Une ressource du réseau à découvrir.")]
+        self.resources_for: dict[str, list[int]] = {}
+        lendable_ids = []  # (resource id, kind, territory, author)
+        for i in range(self.scale.resources):
+            territory = self.territory_rows[i % len(self.territory_rows)]
+            kind = self.rng.choices(kinds, cum_weights=cum)[0]
+            base, summary = self.rng.choice(by_kind[kind])
+            commune, _point = self._place(territory)
+            title = elide(f"{base} – {commune['name']}")
+            author = self._member(territory)
+            status = self._status()
+            cid = self._content("resource", title, territory, author, status, self._when(900), summary=summary)
+            lendable = kind != "video" and self.rng.random() < 0.9
+            free = self.rng.random() < 0.4
+            panels = self.rng.randint(6, 20) if kind == "exhibition" else None
+            self.rows.add("resource", {
+                "id": cid, "resource_kind": kind, "lendable": lendable, "is_free": free,
+                "price": "" if free else self.rng.choice(["50 € la semaine", "150 € la semaine", "300 € le mois"]),
+                "deposit": self.rng.choice(["", "200 €", "500 €", "1 000 €"]),
+                "insurance": "Assurance responsabilité civile de l'emprunteur." if lendable else "",
+                "conditions": "", "dimensions": f"{panels} panneaux de 80 × 200 cm" if panels else "",
+                "weight_kg": self.rng.randint(2, 300) if lendable else None, "panels": panels,
+                "transport": "", "setup_minutes": self.rng.choice([15, 30, 60, 120]) if lendable else None,
+                "video_url": "",
+            })
+            for code in self.rng.sample(AUDIENCES, self.rng.randint(0, 2)) + self.rng.sample(
+                    RESOURCE_AUDIENCES, self.rng.randint(1, 3)):
+                self.rows.add("content_audience", {"content_id": cid, "code": code})
+                if status == "published":
+                    self.resources_for.setdefault(code, []).append(cid)
+            self._owners(cid, territory, 1)
+            if lendable and status == "published":
+                lendable_ids.append((cid, kind, territory, author))
+        self.bookings(lendable_ids)
+
+    def bookings(self, resources):
+        if not resources:
+            return
+        left = self.scale.bookings
+        start, end = self.today - timedelta(days=365), self.today + timedelta(days=365)
+        # The mean step between two loans of one resource so that the count fits in two years.
+        per_resource = max(1.0, left / len(resources))
+        step = max(4, int(730 / per_resource))
+        cursors = {cid: start + timedelta(days=self.rng.randint(0, step)) for cid, *_r in resources}
+        next_id = itertools.count(1)
+        while left > 0:
+            added = 0
+            for cid, kind, territory, owner in resources:
+                if left <= 0:
+                    break
+                shortest, longest = LENGTHS.get(kind, LENGTHS["other"])
+                length = min(self.rng.randint(shortest, longest), max(1, step - 1))
+                # A gap of (step - length) on average, a little less: the timelines reach about a
+                # year ahead when the count is met.
+                starts = cursors[cid] + timedelta(days=self.rng.randint(0, max(0, int(1.8 * (step - length)))))
+                if starts > end:
+                    continue
+                ends = starts + timedelta(days=length - 1)
+                cursors[cid] = ends + timedelta(days=1)
+                if ends < self.today:
+                    status = self.rng.choices(LOAN_STATUSES, cum_weights=[70, 82, 92, 94, 100])[0]
+                elif starts <= self.today:
+                    status = self.rng.choices(LOAN_STATUSES, cum_weights=[0, 5, 10, 15, 100])[0]
+                else:
+                    status = self.rng.choices(LOAN_STATUSES, cum_weights=[0, 10, 20, 60, 100])[0]
+                asked = datetime.combine(starts - timedelta(days=self.rng.randint(7, 60)), time(9), tzinfo=UTC)
+                asked = min(asked, self.now)
+                answered = status in ("accepted", "returned", "declined")
+                borrowers = self.by_territory.get("actor", {}).get(territory["id"]) or self.published["actor"]
+                self.rows.add("booking", {
+                    "id": next(next_id), "resource_id": cid, "borrower_id": self.rng.choice(borrowers),
+                    "requested_by_id": self._member(territory), "starts_on": starts, "ends_on": ends,
+                    "status": status, "message": "Pour une semaine d'animations avec les écoles.",
+                    "answer": "Entendu." if answered else "", "answered_by_id": owner if answered else None,
+                    "answered_at": min(asked + timedelta(days=2), self.now) if answered else None,
+                    "created_at": asked, "updated_at": min(asked + timedelta(days=2), self.now) if answered else asked})
+                left -= 1
+                added += 1
+            if not added:  # every timeline is full: the rest would overlap
+                break
+
     def dossiers(self):
         pool = [cid for kind in ("actor", "event", "article", "project", "announcement")
                 for cid in self.published.get(kind, [])]
+        flagged = 0
         for i in range(self.scale.dossiers):
             territory = self.territory_rows[i % len(self.territory_rows)]
             private = self.rng.random() < 0.2
@@ -618,7 +720,17 @@ class Generator:
             cid = self._content("dossier", title, territory, author, "draft" if private else self._status(),
                                 self._when(500), summary="Une sélection de structures, d'événements et d'articles.")
             self.rows.add("dossier", {"id": cid, "is_private": private})
-            for position, item in enumerate(dict.fromkeys(self.rng.sample(pool, self.rng.randint(5, 15)))):
+            items = self.rng.sample(pool, self.rng.randint(5, 15))
+            # One public dossier in a hundred is presented on a partner's page (libraries, tourism),
+            # gathering resources made for that partner.
+            if not private and flagged * 100 <= i:  # the first public one of each hundred
+                partner = ("libraries", "tourism")[flagged % 2]
+                flagged += 1
+                made_for = self.resources_for.get(partner, [])
+                items = self.rng.sample(made_for, min(len(made_for), self.rng.randint(5, 15))) + items[:3]
+                self.rows.add("dossier_partner", {"dossier_id": cid, "code": partner, "flagged_by_id": 2,
+                                                  "created_at": self._when(100)})
+            for position, item in enumerate(dict.fromkeys(items)):
                 self.rows.add("dossier_item", {"dossier_id": cid, "content_id": item, "position": position,
                                                "note": "", "added_by_id": author, "created_at": self._when(300)})
 
@@ -794,7 +906,7 @@ def finish(engine) -> None:
         analyze(engine)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
-            for table in ("content", "user", "comment", "territory", "tag"):
+            for table in ("content", "user", "comment", "territory", "tag", "booking"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                                   f"(SELECT max(id) FROM \"{table}\"))"))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
