@@ -14,6 +14,15 @@ from csti.models.resources import Booking
 from tests.conftest import csrf_headers, login
 
 
+def _fr(app, text):
+    """``text`` as the French catalogue says it: the owner reads the site in French, her language."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    with app.test_request_context(), force_locale("fr"):
+        return _(text)
+
+
 @pytest.fixture
 def world(db, factory, make_actor):
     t = factory.territory(slug="t", name="Territoire T")
@@ -257,20 +266,21 @@ def test_the_owner_accepts_from_my_loans_without_js_and_the_requester_is_told(te
     assert start.isoformat() in [td["data-taken"] for td in taken]
 
 
-def test_the_owner_answers_inline_with_htmx(testapp_en, db, world):
+def test_the_owner_answers_inline_with_htmx(app, testapp_en, db, world):
     start = today() + timedelta(days=3)
     booking_id = _booking(db, world, start, start)
     login(testapp_en, "owner@example.org")
     response = _answer(testapp_en, booking_id, "decline", "Déjà réservée pour nous.", htmx=True)
     assert response.status_int == 200 and "<html" not in response.text
     card = response.html.select_one(f"#booking-{booking_id}")
-    assert card.select_one(".booking-status").text and "The request is declined." in card.text
+    assert card.select_one(".booking-status").text == _fr(app, "Declined")
+    assert _fr(app, "The request is declined.") in card.text
     assert _status(db, booking_id) == "declined"
     note = db.session.scalars(select(Notification).where(Notification.kind == "loan_declined")).one()
     assert note.user_id == world["people"]["borrower"].id and note.note == "Déjà réservée pour nous."
 
 
-def test_accepting_over_an_accepted_loan_is_refused_and_changes_nothing(testapp_en, db, world):
+def test_accepting_over_an_accepted_loan_is_refused_and_changes_nothing(app, testapp_en, db, world):
     start = today() + timedelta(days=3)
     first = _booking(db, world, start, start + timedelta(days=3))
     second = _booking(db, world, start + timedelta(days=3), start + timedelta(days=6), borrower=world["other_id"],
@@ -279,10 +289,12 @@ def test_accepting_over_an_accepted_loan_is_refused_and_changes_nothing(testapp_
     assert _answer(testapp_en, first, "accept").status_int == 303
     refused = _answer(testapp_en, second, "accept")
     assert refused.status_int == 409
-    assert "Another loan was accepted for these dates" in refused.text
+    taken = _fr(app, "Another loan was accepted for these dates (%(start)s – %(end)s): this request cannot be "
+                "accepted.").split(" (")[0]
+    assert taken in refused.text
     assert _status(db, second) == "requested"
     inline = _answer(testapp_en, second, "accept", htmx=True)
-    assert inline.status_int == 422 and "Another loan was accepted" in inline.text
+    assert inline.status_int == 422 and taken in inline.text
     assert _status(db, second) == "requested"
     assert not db.session.scalars(select(Notification).where(Notification.user_id == world["people"]["outsider"].id,
                                                              Notification.kind == "loan_accepted")).all()
