@@ -116,6 +116,7 @@ def build(f):
     return {
         "samples": {kind: (item.id, item.slug) for kind, item in made.items()},
         "project": f"/project/{project.id}-{project.slug}",
+        "resource": f"/resource/{made['resource'].id}-{made['resource'].slug}",
         "dossier": f"/dossier/{dossier.id}-{dossier.slug}", "dossier_id": dossier.id,
         "private_dossier": f"/dossier/{private.id}-{private.slug}", "article_id": article.id,
         "article": f"/article/{article.id}-{article.slug}",

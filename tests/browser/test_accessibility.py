@@ -20,11 +20,15 @@ def _pages(site):
                  "/forgot", "/no-such-page", "/actors", "/actors?kind=museum", site["actor"], "/agenda",
                  "/agenda?view=calendar", "/agenda?view=map", site["event"], "/trainings", site["training"],
                  "/articles", site["article"], "/announcements", site["announcement"],
-                 "/projects", site["project"], "/dossiers", site["dossier"]]
+                 "/projects", site["project"], "/dossiers", site["dossier"],
+                 # the resource centre (issue #16): a date refused next to its field, the calendar
+                 "/resources", "/resources?from=2030-01-10&to=2030-01-01", site["resource"], "/partners",
+                 "/partners/libraries"]
     author = ["/account", site["page"], site["actor"], "/actors/new", site["event"], "/events/new", "/articles/new",
               "/announcements/new", site["announcement"], site["project"], "/projects/new",
               site["dossier"], site["private_dossier"], "/me/dossiers", "/dossiers/new",
-              f"/content/{site['article_id']}/dossiers"]
+              f"/content/{site['article_id']}/dossiers",
+              site["resource"], "/resources/new", "/me/loans", "/me/requests"]  # the loan request form
     admin = ["/admin", site["roles"], "/moderation", "/welcome", "/me/feed", "/admin/audit", "/admin/stats"]
     # The animation pages (issue #15), as the territory's animator sees them.
     animator = [f"/content/{site['article_id']}/take-down", "/moderation/reports", "/sanctions",
