@@ -329,10 +329,11 @@ def seed(territories, users, lines):
         if owner is None or title in existing:
             continue
         details = dict(details)
+        how = (f"**Pour réserver** : choisissez vos dates sur cette page ; {owner.title} vous répond sous une semaine."
+               if details.get("lendable", True) else f"**À consulter** : {owner.title} la présente librement.")
         resource = Resource(title=title, resource_kind=kind, summary=summary, territory=owner.territory,
                             author=managers.get(owner.id) or _user(users, OWNERS[owner_title]),
-                            body=f"{summary}\n\n**Pour réserver** : choisissez vos dates sur cette page ; "
-                                 f"{owner.title} vous répond sous une semaine.", **details)
+                            body=f"{summary}\n\n{how}", **details)
         resource.owners = [owner]
         resource.audiences = audiences
         for tag in tags:
