@@ -107,7 +107,7 @@ FIELDS = {
     "team": _l("Team members"), "managers": _l("Managers"), "members": _l("Members"), "claims": _l("Membership requests"),
     "tags": _l("Tags"), "audiences": _l("Audiences"), "comments": _l("Comments"), "reactions": _l("Reactions"),
     "reports": _l("Reports"), "notifications": _l("Notifications"), "documents": _l("Documents"),
-    "redirects": _l("Old addresses redirected"),
+    "redirects": _l("Old addresses redirected"), "loans": _l("Loans requested"),
     "partners": _l("Guide for the partners"),
     "summary": _l("Summary"), "website": _l("Website"), "email": _l("E-mail"), "phone": _l("Phone"),
     "siret": _l("SIRET"), "rna": _l("RNA"), "location": _l("Location"), "social": _l("Social networks"),

@@ -34,6 +34,7 @@ from .models.audiences import ContentAudience
 from .models.discussion import Comment, Notification, Reaction, Report
 from .models.documents import Document
 from .models.newsletters import NewsletterItem
+from .models.resources import Booking
 from .models.search import SearchOutbox
 
 
@@ -146,6 +147,7 @@ def actor_counts(actor: Actor) -> dict:
         "claims": _count(select(ClaimRequest.id).where(ClaimRequest.actor_id == actor.id)),
         "comments": _count(select(Comment.id).where(Comment.content_id == actor.id)),
         "documents": _count(select(Document.id).where(Document.content_id == actor.id)),
+        "loans": _count(select(Booking.id).where(Booking.borrower_id == actor.id)),
     }
 
 
@@ -214,6 +216,8 @@ def _steps():
         ("reports", lambda d, k: _move(Report.__table__, "content_id", d, k)),
         ("notifications", lambda d, k: _move(Notification.__table__, "content_id", d, k)),
         ("documents", lambda d, k: _move(Document.__table__, "content_id", d, k)),
+        # the loans it asked for: deleting the duplicate would delete them (booking.borrower_id cascades)
+        ("loans", lambda d, k: _move(Booking.__table__, "borrower_id", d, k)),
         ("redirects", lambda d, k: _move(ContentRedirect.__table__, "content_id", d, k)),
     ]
 

@@ -19,6 +19,7 @@ from csti.models import (
     content_owner,
 )
 from csti.models.base import utcnow
+from csti.models.resources import Booking, Resource
 from csti.search import search
 
 
@@ -72,6 +73,16 @@ def duplicates(db, factory, make_actor, occitanie):
         Follow(follower_id=fan_of_both.id, content_id=keep.id),
         ClaimRequest(user_id=claimer.id, actor_id=dup.id, role="member"),
     ])
+    # A loan the duplicate borrows: deleting the duplicate must not delete it (nor free its dates).
+    lender = make_actor(occitanie, "Ludothèque prêteuse")
+    kit = Resource(title="Malle lunaire", territory=occitanie, lendable=True)
+    kit.owners = [lender]
+    kit.publish()
+    db.session.add(kit)
+    db.session.flush()
+    start = utcnow().date() + timedelta(days=20)
+    db.session.add(Booking(resource_id=kit.id, borrower_id=dup.id, requested_by_id=manager.id, starts_on=start,
+                           ends_on=start + timedelta(days=3), status="accepted"))
     db.session.commit()
     return dict(keep=keep, dup=dup, venue_event=venue_event, organised=organised,
                 organised_dup_only=organised_dup_only, dossier=dossier, other=other, manager=manager,
@@ -93,6 +104,7 @@ def test_merge_moves_everything_once_and_redirects(testapp_en, log_in, db, anima
     assert counts["Events it organises"] == "2"
     assert counts["Followers"] == "2" and counts["Dossier entries"] == "2"
     assert counts["Managers"] == "1" and counts["Members"] == "2" and counts["Membership requests"] == "1"
+    assert counts["Loans requested"] == "1"
     assert db.session.get(Actor, dup_id) is not None  # nothing done before the confirmation
 
     done = confirm.forms["actor-merge-confirm"].submit(status=303)
@@ -101,7 +113,8 @@ def test_merge_moves_everything_once_and_redirects(testapp_en, log_in, db, anima
     db.session.rollback()  # end the test's read transaction: see what the request committed
     assert db.session.get(Actor, dup_id) is None
     assert db.session.get(Event, d["venue_event"].id).venue_id == keep_id
-    owners = db.session.execute(select(content_owner.c.content_id, content_owner.c.actor_id)).all()
+    owners = db.session.execute(select(content_owner.c.content_id, content_owner.c.actor_id)
+                                .where(content_owner.c.actor_id.in_([keep_id, dup_id]))).all()
     assert sorted(owners) == sorted([(d["organised"].id, keep_id), (d["organised_dup_only"].id, keep_id)])
     assert sorted(db.session.scalars(select(Follow.follower_id).where(Follow.content_id == keep_id))) == sorted(
         [d["fan"].id, d["fan_of_both"].id])
@@ -112,6 +125,7 @@ def test_merge_moves_everything_once_and_redirects(testapp_en, log_in, db, anima
     assert team == {d["both"].id: "manager", d["manager"].id: "manager", d["member"].id: "member"}
     assert _count(db, select(ActorMember.id)) == 3
     assert db.session.scalar(select(ClaimRequest.actor_id)) == keep_id
+    assert db.session.execute(select(Booking.borrower_id, Booking.status)).all() == [(keep_id, "accepted")]
     keep = db.session.get(Actor, keep_id)
     assert keep.website == "https://quai.example" and keep.phone == "05 61 00 00 00"  # empty ones filled
     assert keep.title == "Quai des Savoirs"  # never overwritten

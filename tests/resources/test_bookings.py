@@ -1,4 +1,4 @@
-"""Loans of resources (csti/blueprints/resources/bookings.py, booking_routes.py): the calendar,
+"""Loans of resources (csti/blueprints/resources/bookings.py, routes.py): the calendar,
 the request form and its refusals, the answers and who may give them, notifications and mails,
 "My loans" and "My loan requests"."""
 from datetime import date, timedelta
@@ -426,3 +426,16 @@ def test_the_notifications_page_says_each_loan_sentence(testapp_en, db, world):
 
 def test_today_is_a_date():
     assert isinstance(today(), date)
+
+
+def test_answering_a_loan_deleted_meanwhile_is_a_404_not_a_500(app, db, world):
+    """The booking vanished (its resource or structure deleted) between the page and the answer."""
+    from csti.blueprints.resources import bookings
+    from csti.models.resources import DECLINED
+
+    owner = world["people"]["owner"]
+    for answer in (lambda: bookings.accept(999_999, owner), lambda: bookings.change(999_999, owner, DECLINED)):
+        with app.test_request_context(), pytest.raises(bookings.BookingError) as refused:
+            answer()
+        assert refused.value.status == 404
+        db.session.rollback()

@@ -12,4 +12,4 @@ register(
     nav_label=_l("Resources"), nav_order=45, structure_page=True, documents=True,
     card_facts="resources/_card_facts.html", card_skips=("photos", "bookings"))
 
-from . import booking_routes, routes  # noqa: E402,F401 (booking_routes imports routes first)
+from . import routes  # noqa: E402,F401

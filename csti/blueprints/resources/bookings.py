@@ -54,6 +54,10 @@ MAX_DAYS = 366
 MAX_AHEAD_DAYS = 2 * 366
 
 
+# A booking deleted (its resource or structure with it) between the page and the answer.
+GONE = _l("This loan no longer exists: its resource or structure was deleted.")
+
+
 class BookingError(Exception):
     """A request or an answer refused: ``message`` for the person, ``field`` the form field it is
     about (None: the whole form), ``status`` the HTTP answer (422 bad input, 409 a conflict)."""
@@ -244,8 +248,12 @@ def accept(booking_id: int, user, answer: str = "") -> Booking:
     caller rolls back. Commits."""
     with write_intent():
         resource_id = db.session.scalar(select(Booking.resource_id).where(Booking.id == booking_id))
+        if resource_id is None:
+            raise BookingError(GONE, status=404)
         lock_resource(resource_id)
         booking = load(booking_id)
+        if booking is None:
+            raise BookingError(GONE, status=404)
         if booking.status != REQUESTED:
             raise BookingError(_("This request was answered already (%(status)s).", status=booking.status_label),
                                status=409)
@@ -280,6 +288,8 @@ def change(booking_id: int, user, status: str, answer: str = "") -> Booking:
     with write_intent():
         db.session.commit()
         booking = load(booking_id)
+        if booking is None:
+            raise BookingError(GONE, status=404)
         if booking.status not in allowed:
             raise BookingError(_("This loan's status is “%(status)s”: it cannot be changed so.",
                                  status=booking.status_label), status=409)
