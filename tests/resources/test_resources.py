@@ -224,6 +224,7 @@ def test_editor_adds_and_removes_photos(app, db, testapp_en, log_in, site):
 @pytest.mark.parametrize("content, alt, message", [
     (b"GIF89a not really", "Une photo", "not an image we can read"),
     (image_bytes(), "", "This field is required."),
+    (image_bytes(), "   ", "This field is required."),  # blanks describe nothing
 ])
 def test_a_bad_photo_is_refused_next_to_its_field_and_nothing_written(app, db, testapp_en, log_in, site,
                                                                        content, alt, message):

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ...forms import Form, MultiCheckboxField
 from ...models.audiences import AUDIENCES, PARTNERS, SCHOOL_LEVELS
@@ -44,7 +44,7 @@ class PhotoForm(Form):
     """A photo added to a resource: the file and what it shows (required)."""
 
     photo = FileField(_l("Photo"), validators=[verify_image])
-    alt = StringField(_l("What the photo shows"), validators=[InputRequired(), Length(max=PHOTO_ALT_MAX)])
+    alt = StringField(_l("What the photo shows"), validators=[DataRequired(), Length(max=PHOTO_ALT_MAX)])  # not blanks
 
     def validate_photo(self, field):
         from ..content.images import uploaded
