@@ -23,6 +23,7 @@ from .models.groups import INVITATION, OPEN, WorkingGroup
 from .models.projects import Project
 from .models.resources import Booking, Resource
 from .models.sanctions import AccountSanction
+from .models.surveys import Survey
 from .models.territories import (
     PUBLISH_ANIMATORS,
     PUBLISH_CONTRIBUTORS,
@@ -543,3 +544,24 @@ def _view_loan(user, booking):
     """The owners' managers, the borrowing structure's team, the member who asked."""
     return (_lends(user, booking) or booking.requested_by_id == user.id
             or (booking.borrower is not None and booking.borrower.role_of(user) is not None))
+
+
+# --- evaluation surveys (csti/blueprints/surveys/) ---------------------------------------------
+# A confirmed member makes standalone surveys; a survey attached to an event, a project or a
+# resource is made by whoever may edit that item (its author, its structures' managers, its
+# territory's animators). A survey is managed — edited, published, its results read, exported
+# and its abusive texts hidden — by its organiser and by whoever may edit the item it evaluates.
+# Answering needs no account and no permission: only the survey being open (answering.py).
+@rule("create_survey", type(None))
+def _create_survey(user, _target):
+    return user.is_confirmed
+
+
+@rule("evaluate", Content)
+def _evaluate(user, content):
+    return user.is_confirmed and can(user, "edit", content)
+
+
+@rule("manage", Survey)
+def _manage_survey(user, survey):
+    return survey.owner_id == user.id or (survey.content is not None and can(user, "edit", survey.content))
