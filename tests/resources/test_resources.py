@@ -338,3 +338,22 @@ def test_form_saves_a_video_and_the_logistics(db, testapp_en, log_in, site):
     db.session.rollback()
     fresh = db.session.get(Resource, resource.id)
     assert (fresh.video_url, float(fresh.weight_kg), fresh.panels) == ("https://youtu.be/dQw4w9WgXcQ", 12.5, 6)
+
+
+def test_owner_choices_follow_writes_and_show_only_published_structures(testapp_en, site, make_actor):
+    """The owner select is remembered by the worker until the next write: a structure that
+    starts lending appears on the next list, one unpublished meanwhile disappears."""
+    def choices():
+        page = testapp_en.get("/resources")
+        return {o.get_text(strip=True) for o in page.html.select("#resources-structure option") if o.get("value")}
+
+    make(site, "Mallette", owner=site["museum"])
+    assert choices() == {"Muséum de Toulouse"}
+    assert choices() == {"Muséum de Toulouse"}  # remembered: same answer
+    fablab = make_actor(site["territory"], "Fablab de Rodez")
+    site["db"].session.commit()
+    make(site, "Imprimante 3D", owner=fablab)
+    assert choices() == {"Muséum de Toulouse", "Fablab de Rodez"}
+    fablab.status = "draft"
+    site["db"].session.commit()
+    assert choices() == {"Muséum de Toulouse"}
