@@ -89,7 +89,7 @@ def editable_content_ids(user):
 def managed_surveys(user):
     """The surveys ``user`` manages: made by them, or attached to an item they may edit — one
     query, with their items, newest first."""
-    return (select(Survey).options(joinedload(Survey.content))
+    return (select(Survey).options(joinedload(Survey.content).lazyload("*"))
             .where(or_(Survey.owner_id == user.id, Survey.content_id.in_(editable_content_ids(user))))
             .order_by(Survey.created_at.desc(), Survey.id.desc()).limit(MINE_MAX))
 
