@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from csti.blueprints.surveys.templates import TEMPLATES, create_survey
 from csti.models import Event
-from csti.models.base import utcnow
 from csti.models.surveys import QUESTIONS_MAX, Answer, Choice, Question, Response, Survey
 from tests.conftest import csrf_headers
 
@@ -30,8 +29,9 @@ def client(testapp_en, log_in, owner):
 
 
 def make_event(db, t, author, title="Atelier"):
-    from csti.blueprints.events.schedule import schedule
     from datetime import datetime
+
+    from csti.blueprints.events.schedule import schedule
 
     event = Event(title=title, event_kind="talk", territory=t, author=author)
     start = datetime.now().replace(microsecond=0) + timedelta(days=3)
