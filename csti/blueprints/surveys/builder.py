@@ -206,7 +206,7 @@ def apply_settings(survey, form: SettingsForm) -> None:
         setattr(survey, name, (getattr(form, name).data or "").strip())
     survey.opens_at = to_utc(form.opens_at.data) if form.opens_at.data else None
     survey.closes_at = to_utc(form.closes_at.data) if form.closes_at.data else None
-    if form.published.data and not survey.published:
+    if form.published.data:
         problems = publish_problems(survey)
         if problems:
             raise BuilderError(" ".join(problems), "published")
