@@ -32,6 +32,7 @@ def _pages(app, site):
     assert login(member, site["member"]).status_int == 303
     sanctioned = _sanctioned_member(app)
     _partner_guide(app, site["dossier_id"])
+    survey, question = _survey(app, site)
     pages = [
         ("home", anonymous, "/", 200),
         ("territory", anonymous, site["territory"], 200),
@@ -102,6 +103,14 @@ def _pages(app, site):
         ("partners-filtered", anonymous, "/partners/libraries?territory=occitanie", 200),
         ("partners-empty", anonymous, "/partners/companies", 200),
         ("dossier-as-admin", admin, site["dossier"], 200),  # its guide badges, the partners' form
+        # evaluation surveys (issue #17): the organiser's builder
+        ("my-surveys", author, "/surveys/", 200),
+        ("survey-new", author, f"/surveys/new?content={site['samples']['event'][0]}", 200),  # templates
+        ("survey-edit", author, f"/surveys/{survey}", 200),  # settings in two languages, every kind
+        ("survey-delete-question", author, f"/surveys/{survey}/questions/{question}/delete", 200),
+        ("survey-share", author, f"/surveys/{survey}/share", 200),  # link, QR code
+        ("survey-print", author, f"/surveys/{survey}/share?print=1", 200),
+        ("event-as-organiser", author, site["event"], 200),  # "Evaluate this action", its surveys
     ]
     return pages + _type_pages(app, site, anonymous, author)
 
@@ -123,6 +132,22 @@ def _sanctioned_member(app) -> int:
                                        lift_reason=""))
         db.session.commit()
         return user.id
+
+
+def _survey(app, site) -> tuple[int, int]:
+    """A survey in French and English on the sample event, by its author: (its id, a question's)."""
+    from csti.blueprints.surveys.templates import create_survey
+    from csti.extensions import db
+    from csti.models import Content, User
+    from csti.models.surveys import Question
+
+    with app.app_context():
+        author = db.session.query(User).filter_by(email=site["author"]).one()
+        event = db.session.get(Content, site["samples"]["event"][0])
+        survey = create_survey(author, template="complete", content=event, languages="fr,en")
+        survey.questions.append(Question(position=9, kind="short", text_fr="Votre ville ?", text_en="Your town?"))
+        db.session.commit()
+        return survey.id, survey.questions[0].id
 
 
 def _partner_guide(app, dossier_id) -> None:

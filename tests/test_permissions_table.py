@@ -17,12 +17,13 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from csti.models import Article, Content, Dossier, DossierPartner, Report, Tag, Territory
 from csti.models.actors import Actor
 from csti.models.resources import Booking, Resource
 from csti.models.sanctions import AccountSanction
+from csti.models.surveys import Question, Survey
 from tests.conftest import login
 
 ROLES = ("visitor", "member", "contributor", "author", "animator_elsewhere", "animator", "admin")
@@ -56,6 +57,9 @@ ALLOWED: dict[str, set[str]] = {
     "mark a loan returned": {"admin"},
     # a public dossier presented on the partners' pages as a guide (issue #16)
     "flag a dossier for partners": ANIMATORS,
+    # evaluation surveys (issue #17): a survey of an item is managed by whoever may edit the item
+    "add a question to a survey of an item": ANIMATORS | {"author"},
+    "evaluate an item (attach a survey to it)": ANIMATORS | {"author"},
 }
 
 
@@ -109,8 +113,11 @@ def world(db, factory, make_actor):
     dossier = Dossier(title="Sorties astronomie", territory=t, author=people["author"])
     dossier.publish()
     db.session.add(dossier)
+    from csti.blueprints.surveys.templates import create_survey
+
+    survey = create_survey(target, template="nps", content=resource)  # made by someone else since
     db.session.commit()
-    return {"t": t, "people": people, "booking_request": request.id, "booking_loan": loan.id, "target": target, "target_of_both": target_of_both,
+    return {"survey": survey.id, "resource": resource.id,"t": t, "people": people, "booking_request": request.id, "booking_loan": loan.id, "target": target, "target_of_both": target_of_both,
             "proposed": proposed.id, "published": published.id, "pending": pending.id,
             "report": report.id, "sanction": sanction.id, "keep": keep.id, "duplicate": duplicate.id,
             "dossier": dossier.id}
@@ -208,6 +215,14 @@ ACTIONS = {
         lambda c, w: _post(c, f"/dossier/{w['dossier']}/partners", {"partners": "libraries"}),
         lambda db, w: (db.session.rollback() or db.session.scalar(
             select(DossierPartner.code).where(DossierPartner.dossier_id == w["dossier"]))) == "libraries"),
+    "add a question to a survey of an item": (
+        lambda c, w: _post(c, f"/surveys/{w['survey']}/questions", {"new-kind": "short", "new-text_fr": "Et encore ?"}),
+        lambda db, w: (db.session.rollback() or db.session.scalar(
+            select(func.count(Question.id)).where(Question.survey_id == w["survey"]))) == 3),
+    "evaluate an item (attach a survey to it)": (
+        lambda c, w: _post(c, f"/surveys/new?content={w['resource']}", {"template": "nps", "languages": "fr"}),
+        lambda db, w: (db.session.rollback() or db.session.scalar(
+            select(func.count(Survey.id)).where(Survey.content_id == w["resource"]))) == 2),
 }
 
 assert set(ACTIONS) == set(ALLOWED), "every action of the table needs its request, and the reverse"

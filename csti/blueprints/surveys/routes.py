@@ -1,8 +1,294 @@
 """Routes of the surveys (issue #17). Sections: the organiser's builder (/surveys/…), the public
 answer page (/s/<token>), the results (/surveys/<id>/results…)."""
-from . import bp  # noqa: F401
+from flask import Response as HttpResponse
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...errors import fail
+from ...extensions import db
+from ...htmx import is_htmx, render
+from ...models.content import Content
+from ...models.surveys import Choice, Question, Survey
+from ...policy import can
+from . import bp
+from . import builder as b
+from .templates import TEMPLATES, create_survey
 
 # ---------------------------------------------------------------- builder (/surveys/…)
+
+
+def _managed(survey_id) -> Survey:
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        fail(404)
+    if not can(current_user, "manage", survey):
+        fail(403, _("Only the organiser of this survey and whoever may edit what it evaluates may change it."))
+    return survey
+
+
+def _question(survey, question_id) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or question.survey_id != survey.id:
+        fail(404)
+    return question
+
+
+def _choice(survey, choice_id) -> Choice:
+    choice = db.session.get(Choice, choice_id)
+    if choice is None or choice.question.survey_id != survey.id:
+        fail(404)
+    return choice
+
+
+@bp.app_template_global()
+def surveys_of_item(item) -> list:
+    """The surveys of an event, project or resource (for those who may evaluate it)."""
+    return b.item_surveys(item)
+
+
+@bp.get("/surveys/")
+@login_required
+def mine():
+    surveys = db.session.scalars(b.managed_surveys(current_user)).unique().all()
+    return render("surveys/mine.html", surveys=surveys, state=b.state, states=b.STATES)
+
+
+def _evaluated_content():
+    """The item of ``?content=`` the member may evaluate (404 if unseen or not evaluable, 403)."""
+    raw = request.args.get("content") or request.form.get("content")
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 12:
+        fail(404)
+    content = db.session.get(Content, int(raw))
+    if content is None or content.kind not in b.EVALUATED_KINDS or not can(current_user, "view", content):
+        fail(404)
+    if not can(current_user, "evaluate", content):
+        fail(403, _("Only whoever may edit this item may evaluate it."))
+    return content
+
+
+@bp.route("/surveys/new", methods=["GET", "POST"])
+@login_required
+def new():
+    content = _evaluated_content()
+    if content is None and not can(current_user, "create_survey"):
+        fail(403, _("Confirm your e-mail address before making a survey."))
+    form = b.NewSurveyForm()
+    if form.validate_on_submit():
+        title = (form.title.data or "").strip()
+        langs = form.languages.data
+        survey = create_survey(current_user, template=form.template.data or "", content=content, languages=langs,
+                               title_fr=title if "fr" in langs else "",
+                               title_en=title if langs == "en" else "")
+        db.session.commit()
+        flash(_("The survey is made. Check its questions, then publish it."), "success")
+        return redirect(url_for("surveys.edit", survey_id=survey.id), code=303)
+    status = 422 if form.errors else 200
+    return render("surveys/new.html", status=status, form=form, content=content, templates=TEMPLATES,
+                  descriptions=b.TEMPLATE_DESCRIPTIONS)
+
+
+def _edit_page(survey, status=200, settings=None, forms=None, error=None, focus=None):
+    """The edit page, or for htmx its list of questions; ``forms`` ({prefix: bound form}) keep
+    what was typed in a refused form, ``error`` ((prefix, field, message)) says what and where."""
+    forms = forms or {}
+    qforms = {q.id: forms.get(f"q{q.id}") or b.question_form(q) for q in survey.questions}
+    cforms = {c.id: forms.get(f"c{c.id}") or b.choice_form(c) for q in survey.questions for c in q.choices}
+    ncforms = {q.id: forms.get(f"nc{q.id}") or b.choice_form(question=q) for q in survey.questions}
+    context = dict(survey=survey, settings=settings or b.settings_form(survey), qforms=qforms, cforms=cforms,
+                   ncforms=ncforms, newform=forms.get("new") or b.question_form(), error=error, focus=focus,
+                   answers=b.answer_counts(survey), state=b.state(survey), states=b.STATES,
+                   langs=b.languages_of(survey), problems=b.publish_problems(survey) if not survey.published else [],
+                   responses=b.has_responses(survey), limits=dict(questions=b.QUESTIONS_MAX, choices=b.CHOICES_MAX))
+    if is_htmx() and request.method == "POST" and request.endpoint != "surveys.edit":
+        return render("surveys/_questions.html", status=status, **context)
+    return render("surveys/edit.html", status=status, **context)
+
+
+def _after(survey, anchor, message=None, focus=None):
+    db.session.commit()
+    if is_htmx():
+        if message:
+            flash(message, "success")
+        return _edit_page(survey, focus=focus or anchor)
+    if message:
+        flash(message, "success")
+    return redirect(url_for("surveys.edit", survey_id=survey.id, _anchor=anchor), code=303)
+
+
+def _refused(survey, error: b.BuilderError, prefix: str, form=None):
+    db.session.rollback()
+    if error.status != 422 or form is None:
+        fail(error.status, str(error))
+    db.session.refresh(survey)
+    if error.field and error.field in form:
+        form[error.field].errors = list(form[error.field].errors) + [str(error)]
+    return _edit_page(survey, 422, forms={prefix: form}, error=(prefix, error.field, str(error)), focus=prefix)
+
+
+@bp.route("/surveys/<int:survey_id>", methods=["GET", "POST"])
+@login_required
+def edit(survey_id):
+    survey = _managed(survey_id)
+    if request.method == "GET":
+        return _edit_page(survey)
+    form = b.settings_form(survey, request.form)
+    if not form.validate():
+        return _edit_page(survey, 422, settings=form, focus="settings")
+    try:
+        b.apply_settings(survey, form)
+    except b.BuilderError as error:
+        db.session.rollback()
+        db.session.refresh(survey)
+        form.published.errors = [str(error)]
+        return _edit_page(survey, 422, settings=form, focus="settings")
+    db.session.commit()
+    flash(_("The survey is saved."), "success")
+    return redirect(url_for("surveys.edit", survey_id=survey.id, _anchor="settings"), code=303)
+
+
+@bp.post("/surveys/<int:survey_id>/questions")
+@login_required
+def add_question(survey_id):
+    survey = _managed(survey_id)
+    form = b.question_form(formdata=request.form)
+    if not form.validate():
+        return _edit_page(survey, 422, forms={"new": form}, focus="new")
+    try:
+        question = b.add_question(survey, form)
+        db.session.flush()
+    except b.BuilderError as error:
+        return _refused(survey, error, "new", form)
+    return _after(survey, f"question-{question.id}", _("The question is added."))
+
+
+@bp.post("/surveys/<int:survey_id>/questions/<int:question_id>")
+@login_required
+def update_question(survey_id, question_id):
+    survey = _managed(survey_id)
+    question = _question(survey, question_id)
+    prefix = f"q{question.id}"
+    form = b.question_form(question, formdata=request.form)
+    if not form.validate():
+        return _edit_page(survey, 422, forms={prefix: form}, focus=prefix)
+    try:
+        b.update_question(question, form)
+    except b.BuilderError as error:
+        return _refused(survey, error, prefix, form)
+    return _after(survey, f"question-{question.id}", _("The question is saved."))
+
+
+@bp.route("/surveys/<int:survey_id>/questions/<int:question_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_question(survey_id, question_id):
+    survey = _managed(survey_id)
+    question = _question(survey, question_id)
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        return render("surveys/delete_question.html", survey=survey, question=question,
+                      answers=b.answer_counts(survey).get(question.id, 0))
+    b.delete_question(question)
+    return _after(survey, "questions", _("The question is deleted."))
+
+
+@bp.post("/surveys/<int:survey_id>/questions/<int:question_id>/<any(up, down):direction>")
+@login_required
+def move_question(survey_id, question_id, direction):
+    survey = _managed(survey_id)
+    question = _question(survey, question_id)
+    moved = b.move(survey.questions, question, -1 if direction == "up" else 1)
+    return _after(survey, f"question-{question.id}",
+                  (_("The question moved up.") if direction == "up" else _("The question moved down.")) if moved else None,
+                  focus=f"question-{question.id}-{direction}")
+
+
+@bp.post("/surveys/<int:survey_id>/questions/<int:question_id>/choices")
+@login_required
+def add_choice(survey_id, question_id):
+    survey = _managed(survey_id)
+    question = _question(survey, question_id)
+    prefix = f"nc{question.id}"
+    form = b.choice_form(question=question, formdata=request.form)
+    if not form.validate():
+        return _edit_page(survey, 422, forms={prefix: form}, focus=prefix)
+    try:
+        b.add_choice(question, form)
+    except b.BuilderError as error:
+        return _refused(survey, error, prefix, form)
+    return _after(survey, f"question-{question.id}", _("The choice is added."), focus=prefix)
+
+
+@bp.post("/surveys/<int:survey_id>/choices/<int:choice_id>")
+@login_required
+def update_choice(survey_id, choice_id):
+    survey = _managed(survey_id)
+    choice = _choice(survey, choice_id)
+    prefix = f"c{choice.id}"
+    form = b.choice_form(choice, formdata=request.form)
+    if not form.validate():
+        return _edit_page(survey, 422, forms={prefix: form}, focus=prefix)
+    try:
+        b.update_choice(choice, form)
+    except b.BuilderError as error:
+        return _refused(survey, error, prefix, form)
+    return _after(survey, f"question-{choice.question_id}", _("The choice is saved."))
+
+
+@bp.post("/surveys/<int:survey_id>/choices/<int:choice_id>/delete")
+@login_required
+def delete_choice(survey_id, choice_id):
+    survey = _managed(survey_id)
+    choice = _choice(survey, choice_id)
+    question_id = choice.question_id
+    try:
+        b.delete_choice(choice)
+    except b.BuilderError as error:
+        return _refused(survey, error, f"c{choice_id}")
+    return _after(survey, f"question-{question_id}", _("The choice is removed."), focus=f"nc{question_id}")
+
+
+@bp.post("/surveys/<int:survey_id>/choices/<int:choice_id>/<any(up, down):direction>")
+@login_required
+def move_choice(survey_id, choice_id, direction):
+    survey = _managed(survey_id)
+    choice = _choice(survey, choice_id)
+    b.move(choice.question.choices, choice, -1 if direction == "up" else 1)
+    return _after(survey, f"question-{choice.question_id}", focus=f"choice-{choice.id}-{direction}")
+
+
+def _public_link(survey) -> str:
+    return url_for("surveys.answer", token=survey.token, _external=True)
+
+
+@bp.get("/surveys/<int:survey_id>/share")
+@login_required
+def share(survey_id):
+    survey = _managed(survey_id)
+    return render("surveys/share.html", survey=survey, link=_public_link(survey), state=b.state(survey),
+                  states=b.STATES, printable=request.args.get("print") == "1")
+
+
+@bp.get("/surveys/<int:survey_id>/qr.svg")
+@login_required
+def qr(survey_id):
+    survey = _managed(survey_id)
+    response = HttpResponse(b.qr_svg(_public_link(survey)), mimetype="image/svg+xml")
+    if request.args.get("download") == "1":
+        response.headers["Content-Disposition"] = f'attachment; filename="survey-{survey.token}.svg"'
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.get("/s/<token>")
+def answer(token):  # PLACEHOLDER (removed at merge)
+    fail(404)
+
+
+@bp.get("/surveys/<int:survey_id>/results")
+def results(survey_id):  # PLACEHOLDER (removed at merge)
+    fail(404)
+
 
 # ---------------------------------------------------------------- public answers (/s/<token>)
 
