@@ -46,7 +46,7 @@ def add_responses(db, survey, rows, start=START):
         if comment:
             response.answers.append(Answer(question=by_code["comment"], text=comment, hidden=hidden))
         db.session.add(response)
-    survey.response_count += len(rows)
+    survey.response_count = (survey.response_count or 0) + len(rows)
     db.session.commit()
 
 

@@ -353,10 +353,11 @@ def network_indicators(territory, start, end) -> Indicators:
         func.sum(case((and_(nps, Answer.number >= 9), 1), else_=0)),
         func.sum(case((and_(nps, Answer.number <= 6), 1), else_=0)),
         func.sum(case((nps, 1), else_=0)))).one()
+    events = Event.__table__  # the table alone: the Event entity would join its content row again
     by_kind = db.session.execute(
-        answers(Content.kind, Event.event_kind, func.count(), func.avg(normalised_rating()))
-        .join(Content, Content.id == Survey.content_id).outerjoin(Event, Event.id == Content.id)
-        .where(satisfied).group_by(Content.kind, Event.event_kind)).all()
+        answers(Content.kind, events.c.event_kind, func.count(), func.avg(normalised_rating()))
+        .join(Content, Content.id == Survey.content_id).outerjoin(events, events.c.id == Content.id)
+        .where(satisfied).group_by(Content.kind, events.c.event_kind)).all()
     by_territory = db.session.execute(
         answers(Territory.name, func.count(), func.avg(normalised_rating()))
         .join(Territory, Territory.id == Survey.territory_id).where(satisfied)
