@@ -1,5 +1,6 @@
 """Known responses to a "complete" survey attached to an event (tests/surveys/test_results*.py):
 each figure of its results is computed by hand in the tests."""
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -8,6 +9,7 @@ from csti.blueprints.surveys.templates import create_survey
 from csti.models import Event
 from csti.models.surveys import Answer, Response
 
+_seq = itertools.count(1)
 START = datetime(2025, 5, 20, 8, tzinfo=UTC)
 
 # (satisfaction, learnt, heard_of, nps, comment, comment hidden)
@@ -31,7 +33,8 @@ class Known:
 def add_responses(db, survey, rows, start=START):
     by_code = {q.code: q for q in survey.questions}
     for n, (satisfaction, learnt, heard, nps, comment, hidden) in enumerate(rows):
-        response = Response(survey=survey, device_hash=f"device-{survey.id}-{n}", nonce=f"nonce-{survey.id}-{n}",
+        unique = next(_seq)
+        response = Response(survey=survey, device_hash=f"device-{unique}", nonce=f"nonce-{unique}",
                             locale="fr" if n % 2 == 0 else "en", submitted_at=start + timedelta(hours=n))
         if satisfaction is not None:
             response.answers.append(Answer(question=by_code["satisfaction"], number=satisfaction))
