@@ -141,3 +141,17 @@ def test_another_member_cannot_hide(known, db, factory, testapp, log_in):
     testapp.post(f"/surveys/{known.survey.id}/answers/{answer}/hide", headers=csrf_headers(page), status=403)
     db.session.rollback()
     assert not db.session.get(Answer, answer).hidden
+
+
+def test_an_animator_does_not_read_a_member_s_standalone_survey(db, factory, testapp, log_in):
+    from csti.blueprints.surveys.templates import create_survey
+
+    territory = factory.territory(slug="occitanie")
+    owner = factory.user(email="owner@example.org", roles={territory: "member"})
+    survey = create_survey(owner, template="nps", territory=territory)
+    db.session.commit()
+    log_in(testapp, factory.user(email="anim@example.org", roles={territory: "animator"}))
+    testapp.get(f"/surveys/{survey.id}/results", status=403)  # the network's figures only (stats page)
+    testapp.get(f"/surveys/{survey.id}/results.csv", status=403)
+    log_in(testapp, owner)
+    testapp.get(f"/surveys/{survey.id}/results", status=200)

@@ -282,11 +282,22 @@ class Compared:
 
 def managed_surveys(user) -> list[Survey]:
     """The surveys ``user`` may manage (``can(user, "manage", survey)``)."""
+    from ...models.actors import MANAGER, ActorMember
+    from ...models.content import content_owner
+    from ...models.territories import ROLE_ANIMATOR, Membership
     from ...policy import can
 
     query = select(Survey).options(selectinload(Survey.content))
     if not user.is_admin:
-        query = query.where(or_(Survey.owner_id == user.id, Survey.content_id.is_not(None)))
+        # The candidates in SQL (what ``_edit_content`` allows), then the policy's word on each.
+        animated = select(Membership.territory_id).where(Membership.user_id == user.id,
+                                                         Membership.role == ROLE_ANIMATOR)
+        managed = (select(content_owner.c.content_id)
+                   .join(ActorMember, ActorMember.actor_id == content_owner.c.actor_id)
+                   .where(ActorMember.user_id == user.id, ActorMember.role == MANAGER))
+        editable = select(Content.id).where(or_(Content.author_id == user.id, Content.territory_id.in_(animated),
+                                                Content.id.in_(managed)))
+        query = query.where(or_(Survey.owner_id == user.id, Survey.content_id.in_(editable)))
     return [s for s in db.session.scalars(query) if can(user, "manage", s)]
 
 
