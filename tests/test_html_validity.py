@@ -111,6 +111,11 @@ def _pages(app, site):
         ("survey-share", author, f"/surveys/{survey}/share", 200),  # link, QR code
         ("survey-print", author, f"/surveys/{survey}/share?print=1", 200),
         ("event-as-organiser", author, site["event"], 200),  # "Evaluate this action", its surveys
+        # survey results (tests/surveys/test_results.py): charts, tables, texts with Hide / Show again
+        ("survey-results", author, f"/surveys/{site['survey_id']}/results", 200),
+        ("survey-results-texts", author, f"/surveys/{site['survey_id']}/results?question={site['comment_id']}&page=2", 200),
+        ("survey-compare", author, "/surveys/compare", 200),
+        ("survey-compare-empty", member, "/surveys/compare", 200),
     ]
     return pages + _type_pages(app, site, anonymous, author)
 
@@ -228,6 +233,22 @@ def _loans(db, site):
     site["booking_id"], site["resource_id"] = asked.id, resource.id
 
 
+def _survey(db, site):
+    """A "complete" survey of the author's with known responses (a hidden comment among them)."""
+    from sqlalchemy import select
+
+    from csti.blueprints.surveys.templates import create_survey
+    from csti.models import User
+    from tests.surveys.results_data import ROWS, add_responses
+
+    author = db.session.scalar(select(User).where(User.email == site["author"]))
+    survey = create_survey(author, template="complete", languages="fr,en", title_fr="Votre avis")
+    survey.published = True
+    db.session.commit()
+    add_responses(db, survey, ROWS * 5)
+    site["survey_id"], site["comment_id"] = survey.id, survey.questions[-1].id
+
+
 def _readable(messages, files):
     lines = []
     for m in messages:
@@ -246,6 +267,7 @@ def test_pages_are_valid_html(app, factory, tmp_path):
     site = build(factory)
     _follows_and_notifications(factory.db, site)
     _loans(factory.db, site)
+    _survey(factory.db, site)
     files = {}
     for name, client, url, status in _pages(app, site):
         response = client.get(url, status=status)

@@ -256,3 +256,36 @@ def test_query_count_header_only_when_asked(app, db, database_url, testapp):
             from csti.extensions import db as _db
 
             _db.engine.dispose()
+
+
+def test_survey_results_run_as_many_queries_whatever_the_responses_and_questions(app, db, factory, testapp, log_in):
+    """A survey's results (and the statistics' evaluation figures) count in SQL: as many statements
+    for 5 responses to 5 questions as for 15 responses to 10 questions (texts on several pages)."""
+    from csti.blueprints.surveys.templates import create_survey
+    from tests.surveys.results_data import ROWS, add_responses, make_event
+
+    territory = factory.territory(slug="occitanie", name="Occitanie")
+    owner = factory.user(email="orga@example.org", roles={territory: "animator"})
+    survey = create_survey(owner, template="complete", content=make_event(db, territory, owner))
+    db.session.commit()
+    add_responses(db, survey, ROWS)
+    log_in(testapp, owner)
+    counter = QueryCounter(db.engine)
+    year = datetime.now().year
+    pages = [("results", f"/surveys/{survey.id}/results", {}),
+             ("results page 2", f"/surveys/{survey.id}/results?question={survey.questions[-1].id}&page=2", {}),
+             ("results summary", f"/surveys/{survey.id}/results?summary=1", HTMX),
+             ("results CSV", f"/surveys/{survey.id}/results.csv", {}),
+             ("compare", "/surveys/compare", {}),
+             ("territory stats", f"/t/occitanie/stats?from={year - 2}-01-01&to={year}-12-31", {})]
+    before = _counts(testapp, counter, pages)
+    more = create_survey(owner, template="complete")  # its questions, moved to the first survey
+    db.session.flush()
+    for question in list(more.questions):
+        question.survey_id = survey.id
+    db.session.commit()
+    db.session.refresh(survey)
+    add_responses(db, survey, ROWS * 10, start=datetime(2025, 6, 1))
+    after = _counts(testapp, counter, pages)
+    assert len(testapp.get(f"/surveys/{survey.id}/results").html.select(".survey-question")) == 10
+    assert before == after, f"queries grow with the responses and questions: {before} → {after}"

@@ -162,7 +162,7 @@ def extend_seed(territories, users, lines):
 
     for module in ("csti.demo.actors", "csti.demo.events", "csti.demo.publishing", "csti.demo.groups",
                    "csti.demo.dossiers", "csti.demo.resources", "csti.demo.images", "csti.demo.follows", "csti.demo.newsletters",
-                   "csti.demo.animation", "csti.demo.visits"):
+                   "csti.demo.animation", "csti.demo.visits", "csti.demo.surveys"):
         try:
             mod = import_module(module)
         except ModuleNotFoundError:

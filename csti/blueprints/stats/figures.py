@@ -336,6 +336,42 @@ def sections(territory, period: Period) -> list[Section]:
                          key=lambda row: (-row[1], row[0]))
     result.append(Section("follows", _("New follows by what is followed"), [_("Followed"), _("New follows")],
                           [list(row) for row in follow_rows], chart=follow_rows, chart_title=_("New follows")))
+    result += evaluation(territory, period)
+    return result
+
+
+def evaluation(territory, period: Period) -> list[Section]:
+    """The network's indicators of evaluation (issue #17): responses submitted in the period to
+    the surveys attached to an item (of the territory), satisfaction on a scale of 5 (a rating on
+    another scale brought to 5: ``surveys/results.py``) by event kind and by territory, the NPS."""
+    from ..surveys.results import network_indicators, one_decimal, signed
+
+    start, end = period.utc_bounds
+    found = network_indicators(territory, start, end)
+    summary = Section("evaluation", _("Evaluation of the actions"), [_("Figure"), _("Value")], [
+        [_("Actions evaluated (with at least one response in the period)"), found.actions],
+        [_("Responses"), found.responses],
+        [_("Average satisfaction (out of 5)"), one_decimal(found.satisfaction)],
+        [_("NPS score (from −100 to 100)"), signed(found.nps)],
+    ], notes=[_("Satisfaction is the average of the answers to the templates’ satisfaction question; "
+                "a scale other than 5 points is brought to 5 (its lowest answer is 1, its highest 5).")])
+
+    def label(content_kind, event_kind):
+        return str(EVENT_KINDS.get(event_kind, event_kind)) if event_kind else kind_label(content_kind)
+
+    kinds = sorted(((label(k, e), n, a) for k, e, n, a in found.by_kind), key=lambda row: row[0])
+    by_kind = Section("evaluation-kinds", _("Satisfaction by kind of action"),
+                      [_("Kind"), _("Answers"), _("Average satisfaction (out of 5)")],
+                      [[name, n, one_decimal(a)] for name, n, a in kinds],
+                      chart=[(name, round(a, 1)) for name, _n, a in kinds if a is not None],
+                      chart_title=_("Average satisfaction (out of 5) by kind of action"))
+    result = [summary, by_kind]
+    if territory is None:
+        result.append(Section("evaluation-territories", _("Satisfaction by territory"),
+                              [_("Territory"), _("Answers"), _("Average satisfaction (out of 5)")],
+                              [[name, n, one_decimal(a)] for name, n, a in found.by_territory],
+                              chart=[(name, round(a, 1)) for name, _n, a in found.by_territory if a is not None],
+                              chart_title=_("Average satisfaction (out of 5) by territory")))
     return result
 
 
