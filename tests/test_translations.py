@@ -61,3 +61,17 @@ def test_french_is_really_french():
     catalog = _catalog("fr")
     entry = catalog.get("Page not found")
     assert entry is not None and entry.string == "Page introuvable"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_translation_formats_without_error(locale):
+    """Jinja's newstyle gettext formats every string with ``%``, even with no argument: a bare
+    "%" that a translation adds ("100 %") is a 500 on the page that shows it. (A bare "%" of the
+    English text itself, "Fill rate (%)", is only ever used from Python.)"""
+    import re
+
+    bare = re.compile(r"%(?!\(\w+\)[sd]|%)")
+    wrong = [(m.id, m.string) for m in _catalog(locale) if m.id
+             for s in (m.string if isinstance(m.string, tuple) else (m.string,))
+             if s and len(bare.findall(s)) > len(bare.findall(m.id if isinstance(m.id, str) else m.id[0]))]
+    assert not wrong
