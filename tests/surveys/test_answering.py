@@ -299,3 +299,31 @@ def test_concurrent_replays_count_once(db, factory, app):
         thread.join()
     assert sorted(statuses) == [303, 409, 409, 409]
     assert _counts(db, survey) == (1, 6, 1)
+
+
+def test_the_device_cookie(db, factory, app):
+    survey = _survey(db, factory)
+    plain = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+    cookie = [c for c in plain.get(f"/s/{survey.token}").headers.getall("Set-Cookie")
+              if c.startswith(answering.DEVICE_COOKIE)][0]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/s/" in cookie and "Secure" not in cookie
+    secure = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "https"})
+    cookie = [c for c in secure.get(f"/s/{survey.token}").headers.getall("Set-Cookie")
+              if c.startswith(answering.DEVICE_COOKIE)][0]
+    assert "Secure" in cookie
+    # The hash depends on the survey: one cookie gives unrelated hashes on two surveys.
+    other = _survey(db, factory)
+    with app.test_request_context():
+        assert answering.device_hash("abc", survey) != answering.device_hash("abc", other)
+
+
+def test_the_per_ip_limit_on_every_survey(db, factory, app):
+    surveys = [_survey(db, factory) for _ in range(3)]
+    app.config["SURVEY_ANSWERS_PER_IP_ALL"] = 2
+    try:
+        for n, survey in enumerate(surveys):
+            client = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "10.0.0.11"})
+            _answer(client, db, survey, status=303 if n < 2 else 429)
+    finally:
+        app.config["SURVEY_ANSWERS_PER_IP_ALL"] = 120
+    assert [_counts(db, s)[0] for s in surveys] == [1, 1, 0]
