@@ -33,7 +33,8 @@ from ...models.surveys import LONG, LONG_MAX, MULTIPLE, NPS, RATING, SHORT, SHOR
 DEVICE_COOKIE = "csti_survey_device"
 DEVICE_COOKIE_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 NONCE_MAX_AGE = 24 * 3600
-HONEYPOT = "website"  # the field robots fill in
+HONEYPOT = "website"
+CHOICES_SHOWN = 50  # values of one field shown again after an error  # the field robots fill in
 # The survey's state for a visitor
 OPEN, NOT_YET, CLOSED = "open", "not_yet", "closed"
 
@@ -131,9 +132,10 @@ def validate(survey: Survey, form) -> Checked:
     checked = Checked()
     for question in survey.questions:
         name = field_name(question)
-        values = [v for v in form.getlist(name)]
+        values = form.getlist(name)
         present = [v.strip() for v in values if v.strip()]
-        checked.typed[question.id] = values
+        # Shown again in the form: a huge text is cut (its message says how long it was).
+        checked.typed[question.id] = [v[:2 * LONG_MAX] for v in values[:CHOICES_SHOWN]]
         error = None
         if question.kind in (RATING, NPS):
             error = _check_number(question, present, checked)
