@@ -177,6 +177,13 @@ class Config:
         self.LOGIN_SLOWDOWN_SECONDS = env_int("LOGIN_SLOWDOWN_MS", 1000) / 1000
         self.SIGNUP_MAX_PER_IP = env_int("SIGNUP_MAX_PER_IP", 10)
         self.SIGNUP_WINDOW_SECONDS = env_int("SIGNUP_WINDOW_SECONDS", 3600)
+        # Survey answers (/s/<token>): submissions per IP and survey, and per IP on all surveys,
+        # within the window (a classroom shares one IP: generous); a form sent sooner than
+        # SURVEY_MIN_FILL_SECONDS after it was opened is refused (a robot).
+        self.SURVEY_ANSWERS_PER_IP = env_int("SURVEY_ANSWERS_PER_IP", 30)
+        self.SURVEY_ANSWERS_PER_IP_ALL = env_int("SURVEY_ANSWERS_PER_IP_ALL", 120)
+        self.SURVEY_ANSWER_WINDOW_SECONDS = env_int("SURVEY_ANSWER_WINDOW_SECONDS", 600)
+        self.SURVEY_MIN_FILL_SECONDS = env_int("SURVEY_MIN_FILL_SECONDS", 2)
         self.REMEMBER_COOKIE_DURATION = env_int("REMEMBER_DAYS", 30) * 24 * 3600
         # Spam signals (csti/sanctions.py): the posts of a new member — an account younger than
         # NEW_MEMBER_DAYS or with fewer than NEW_MEMBER_MIN_PUBLISHED published items — wait for
@@ -235,6 +242,7 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL")
         self.MAIL_BACKEND = "locmem"
         self.PAGE_CACHE_MB = 0  # tests see every request rendered (tests/test_pagecache.py turns it on)
+        self.SURVEY_MIN_FILL_SECONDS = 0  # tests/surveys/test_answering.py sets it to test "too fast"
         self.SERVER_NAME = None
         self.PREFERRED_URL_SCHEME = "http"
         self.TRUSTED_HOSTS = None

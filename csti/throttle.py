@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 from .models.base import utcnow
@@ -18,10 +19,17 @@ class DatabaseStore:
         Runs in the caller's transaction (a writing one: BEGIN IMMEDIATE on SQLite)."""
         now = utcnow()
         counter = db.session.scalar(select(RateCounter).where(RateCounter.key == key).with_for_update())
-        if counter is None or counter.expires_at <= now:
-            if counter is None:
-                counter = RateCounter(key=key)
-                db.session.add(counter)
+        if counter is None:
+            # Two first hits of one key at once (PostgreSQL: FOR UPDATE locks no missing row):
+            # the loser of the insert reads and locks the winner's row instead of failing.
+            try:
+                with db.session.begin_nested():
+                    db.session.add(RateCounter(key=key, count=0, expires_at=now + timedelta(seconds=window)))
+            except IntegrityError:
+                pass
+            counter = db.session.scalar(select(RateCounter).where(RateCounter.key == key).with_for_update()
+                                        .execution_options(populate_existing=True))
+        if counter.expires_at <= now:
             counter.count = 0
             counter.expires_at = now + timedelta(seconds=window)
         counter.count += 1

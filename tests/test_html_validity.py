@@ -12,10 +12,13 @@ import pytest
 from flask import url_for
 from webtest import TestApp
 
+from csti.models import Content
+
 from . import samples
 from .conftest import isolated, login
 from .needs import VNU_JAR, missing, need_java, need_node_package
 from .sample_site import build
+from .surveys.pages import sample_surveys
 
 # htmx's attributes are not HTML's: the checker's only complaint about them is that it does not
 # know them. Anything else about an element carrying them is still reported.
@@ -116,6 +119,11 @@ def _pages(app, site):
         ("survey-results-texts", author, f"/surveys/{site['survey_id']}/results?question={site['comment_id']}&page=2", 200),
         ("survey-compare", author, "/surveys/compare", 200),
         ("survey-compare-empty", member, "/surveys/compare", 200),
+        # surveys (issue #17): the public answer page, its states and the thanks page
+        ("survey-answer", anonymous, site["survey"], 200),
+        ("survey-answer-fr-only", member, site["survey_fr"], 200),
+        ("survey-closed", anonymous, site["survey_closed"], 410),
+        ("survey-thanks", anonymous, site["survey"] + "/thanks", 200),
     ]
     return pages + _type_pages(app, site, anonymous, author)
 
@@ -265,6 +273,7 @@ def test_pages_are_valid_html(app, factory, tmp_path):
         missing(f"{VNU_JAR} is missing: run `make test-assets`")
 
     site = build(factory)
+    site.update(sample_surveys(factory.db, factory.db.session.get(Content, site["page_id"])))
     _follows_and_notifications(factory.db, site)
     _loans(factory.db, site)
     _survey(factory.db, site)

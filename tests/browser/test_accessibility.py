@@ -3,8 +3,11 @@ author and an admin see them. axe is injected into the page, which the site's CS
 test's browser contexts bypass the CSP (and only this test's)."""
 import pytest
 
+from csti.models import Content
+
 from ..needs import AXE, need_node_package
 from ..sample_site import build
+from ..surveys.pages import sample_surveys
 from .conftest import log_in
 from .test_console import _settled
 
@@ -23,7 +26,9 @@ def _pages(site):
                  "/projects", site["project"], "/dossiers", site["dossier"],
                  # the resource centre (issue #16): a date refused next to its field, the calendar
                  "/resources", "/resources?from=2030-01-10&to=2030-01-01", site["resource"], "/partners",
-                 "/partners/libraries"]
+                 "/partners/libraries",
+                 # surveys (issue #17): the public answer page, closed, thanks
+                 site["survey"], site["survey_closed"], site["survey"] + "/thanks"]
     author = ["/account", site["page"], site["actor"], "/actors/new", site["event"], "/events/new", "/articles/new",
               "/announcements/new", site["announcement"], site["project"], "/projects/new",
               site["dossier"], site["private_dossier"], "/me/dossiers", "/dossiers/new",
@@ -43,6 +48,7 @@ def test_pages_have_no_axe_violations(live, new_context):
     need_node_package("axe-core")
     with live.data() as f:
         site = build(f)
+        site.update(sample_surveys(f.db, f.db.session.get(Content, site["page_id"])))
     found = []
     for who, paths in _pages(site):
         page = new_context(bypass_csp=True).new_page()
