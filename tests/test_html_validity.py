@@ -241,7 +241,7 @@ def _loans(db, site):
     site["booking_id"], site["resource_id"] = asked.id, resource.id
 
 
-def _survey(db, site):
+def _survey_with_responses(db, site):
     """A "complete" survey of the author's with known responses (a hidden comment among them)."""
     from sqlalchemy import select
 
@@ -276,7 +276,7 @@ def test_pages_are_valid_html(app, factory, tmp_path):
     site.update(sample_surveys(factory.db, factory.db.session.get(Content, site["page_id"])))
     _follows_and_notifications(factory.db, site)
     _loans(factory.db, site)
-    _survey(factory.db, site)
+    _survey_with_responses(factory.db, site)
     files = {}
     for name, client, url, status in _pages(app, site):
         response = client.get(url, status=status)

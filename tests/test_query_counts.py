@@ -287,5 +287,5 @@ def test_survey_results_run_as_many_queries_whatever_the_responses_and_questions
     db.session.refresh(survey)
     add_responses(db, survey, ROWS * 10, start=datetime(2025, 6, 1))
     after = _counts(testapp, counter, pages)
-    assert len(testapp.get(f"/surveys/{survey.id}/results").html.select(".survey-question")) == 10
+    assert len(testapp.get(f"/surveys/{survey.id}/results").html.select(".survey-result")) == 10
     assert before == after, f"queries grow with the responses and questions: {before} → {after}"
