@@ -67,8 +67,11 @@ def upper_first(value) -> str:
     return text[:1].upper() + text[1:]
 
 
-def month_label(value):
-    return upper_first(babel_format_date(value, "LLLL y", locale=get_locale()))
+def month_label(value, capital=True):
+    """"November 2026" ("Novembre 2026" in French); ``capital=False`` within a sentence: the
+    month as the language writes it there ("novembre 2026")."""
+    label = babel_format_date(value, "LLLL y", locale=get_locale())
+    return upper_first(label) if capital else label
 
 
 def weekday_label(value, width="wide"):

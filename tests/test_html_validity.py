@@ -98,6 +98,7 @@ def _pages(app, site):
         # loans (tests/resources/test_bookings.py): the author manages the museum, lender and borrower
         ("my-loans", author, "/me/loans", 200),  # answer forms
         ("my-requests", author, "/me/requests", 200),
+        ("my-loans-filtered", author, "/me/loans?status=accepted&page=1", 200),  # one template for both lists
         ("my-requests-empty", member, "/me/requests", 200),  # "belong to a structure", the link
         ("booking", author, f"/booking/{site['booking_id']}", 200),
         ("resource-calendar", anonymous, f"/resource/{site['resource_id']}/calendar", 200),  # days lent

@@ -289,3 +289,55 @@ def test_survey_results_run_as_many_queries_whatever_the_responses_and_questions
     after = _counts(testapp, counter, pages)
     assert len(testapp.get(f"/surveys/{survey.id}/results").html.select(".survey-result")) == 10
     assert before == after, f"queries grow with the responses and questions: {before} → {after}"
+
+
+# --- "My loans" and "My loan requests" (csti/blueprints/resources/bookings.py) -----------------
+LOAN_PAGES = [
+    ("my loans", "/me/loans", {}),
+    ("my loans filtered", "/me/loans?status=requested", {}),
+    ("my loans fragment", "/me/loans", HTMX),
+    ("my requests", "/me/requests", {}),
+    ("my requests filtered", "/me/requests?status=accepted", {}),
+    ("my requests fragment", "/me/requests", HTMX),
+]
+
+
+def _add_loans(db, factory, make_actor, territory, person, count):
+    """``count`` bookings (every status), each of another resource owned by another structure and
+    borrowed by another structure, all of whose ``person`` manages (with other members): every
+    card shows its answer buttons, each permission reads its structures' members."""
+    from csti.models import Resource
+    from csti.models.resources import ACCEPTED, REQUESTED, Booking
+
+    start = datetime.now().date() + timedelta(days=10)
+    for _ in range(count):
+        n = next(_seq)
+        other = factory.user(email=f"membre{n}@example.org", name=f"Membre {n}", roles={territory: "member"})
+        lender = make_actor(territory, title=f"Prêteur {n}", managers=[person], members=[other])
+        borrower = make_actor(territory, title=f"Emprunteur {n}", managers=[person], members=[other])
+        resource = Resource(title=f"Exposition {n}", territory=territory, author=other, resource_kind="exhibition")
+        resource.owners = [lender]
+        resource.add_tag(TAG)
+        resource.publish()
+        db.session.add(resource)
+        db.session.flush()
+        db.session.add(Booking(resource_id=resource.id, borrower_id=borrower.id, requested_by_id=other.id,
+                               starts_on=start + timedelta(days=n), ends_on=start + timedelta(days=n + 1),
+                               status=ACCEPTED if n % 2 else REQUESTED, message=f"Pour la classe {n}"))
+    db.session.commit()
+
+
+def test_my_loans_and_requests_run_as_many_queries_for_more_bookings(db, factory, make_actor, testapp, log_in):
+    territory = factory.territory(slug="occitanie", name="Occitanie")
+    person = factory.user(email="gerante@example.org", name="Gérante", roles={territory: "member"})
+    _add_loans(db, factory, make_actor, territory, person, N)
+    log_in(testapp, person)
+    counter = QueryCounter(db.engine)
+    before = _counts(testapp, counter, LOAN_PAGES)
+    _add_loans(db, factory, make_actor, territory, person, 2 * N)
+    for url in ("/me/loans", "/me/requests"):  # 3N cards, each with its answer or cancel buttons
+        cards = testapp.get(url).html.select("article.booking-card")
+        assert len(cards) == 3 * N and all(card.select("form button") for card in cards), url
+    after = _counts(testapp, counter, LOAN_PAGES)
+    grew = {name: (before[name], after[name]) for name in before if after[name] != before[name]}
+    assert not grew, f"queries per page grow with the bookings shown (N={N} → {3 * N}): {grew}"

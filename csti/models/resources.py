@@ -12,7 +12,21 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, and_, exists, select, true
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    and_,
+    exists,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -117,6 +131,9 @@ class Booking(db.Model):
         Index("ix_booking_resource_id_status_starts_on", "resource_id", "status", "starts_on", "ends_on"),
         # "My requests" (a structure's) and "My loans" (an owner's, through the resource).
         Index("ix_booking_borrower_id_created_at", "borrower_id", "created_at"),
+        # Both days included: a loan of one day ends the day it starts, none ends before (the form
+        # says so next to the field; the database refuses it whatever writes it).
+        CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,7 +146,7 @@ class Booking(db.Model):
     status: Mapped[str] = mapped_column(String(12), default=REQUESTED)
     message: Mapped[str] = mapped_column(Text, default="", server_default="")  # the request's
     answer: Mapped[str] = mapped_column(Text, default="", server_default="")  # the owner's
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
     answered_at = mapped_column(UTCDateTime, nullable=True)
     created_at = mapped_column(UTCDateTime, default=utcnow)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

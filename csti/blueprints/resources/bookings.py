@@ -150,6 +150,7 @@ def month_calendar(resource, month: date) -> dict:
     previous = (month - timedelta(days=1)).replace(day=1)
     following = (month + timedelta(days=32)).replace(day=1)
     return {"month": month, "weeks": weeks, "taken": taken, "today": today(),
+            "previous": previous, "following": following,
             "previous_month": previous.strftime("%Y-%m"), "next_month": following.strftime("%Y-%m"),
             "taken_in_month": sum(1 for d in taken if d.month == month.month)}
 
@@ -369,30 +370,56 @@ def mail_pending() -> list:
 
 
 # --- the lists ------------------------------------------------------------------------------
-def _listing(stmt):
-    return db.session.scalars(stmt.options(selectinload(Booking.resource), selectinload(Booking.borrower),
-                                           selectinload(Booking.requested_by))
-                              .order_by(Booking.starts_on, Booking.id)).all()
+PER_PAGE = 20
+MAX_PAGE = 10_000
 
 
-def loans_of(user, status: str | None = None) -> list[Booking]:
-    """Bookings of the resources owned by the structures ``user`` manages (an admin too: only
-    their own structures')."""
+def listing_options() -> list:
+    """Loader options for a page of booking cards (``_booking.html``): the resource and who owns
+    it, the borrowing structure, who asked — and the structures' members, which the answer
+    buttons' permissions read (``policy``: ``answer_loan``, ``cancel_loan``). One query each per
+    page, whatever the number of bookings; what a card does not show (tags, audiences, the
+    structures' own owners) is not loaded."""
+    from sqlalchemy.orm import lazyload
+
+    from ...models import User
+
+    def structure(path):
+        return path.options(lazyload(Actor.tags), lazyload(Actor.owners), lazyload(Actor.audience_rows),
+                            lazyload(Actor.author), selectinload(Actor.members).lazyload(ActorMember.user))
+
+    return [selectinload(Booking.resource).options(
+                lazyload(Resource.tags), lazyload(Resource.audience_rows), lazyload(Resource.author),
+                lazyload(Resource.territory), structure(selectinload(Resource.owners.of_type(Actor)))),
+            structure(selectinload(Booking.borrower)),
+            selectinload(Booking.requested_by).lazyload(User.memberships)]
+
+
+def _listing(stmt, page: int):
+    from ...listing import paginate
+
+    stmt = stmt.options(*listing_options()).order_by(Booking.starts_on, Booking.id)
+    return paginate(stmt, Booking.id, min(max(page, 1), MAX_PAGE), PER_PAGE)
+
+
+def loans_of(user, status: str | None = None, page: int = 1):
+    """A page (``flask_sqlalchemy`` ``Pagination``) of the bookings of the resources owned by the
+    structures ``user`` manages (an admin too: only their own structures')."""
     from ...models.content import content_owner
 
     owned = select(content_owner.c.content_id).where(content_owner.c.actor_id.in_(managed_structure_ids(user)))
     stmt = select(Booking).where(Booking.resource_id.in_(owned))
     if status:
         stmt = stmt.where(Booking.status == status)
-    return _listing(stmt)
+    return _listing(stmt, page)
 
 
-def requests_of(user, status: str | None = None) -> list[Booking]:
-    """Bookings asked for by the structures ``user`` belongs to, or by ``user``."""
+def requests_of(user, status: str | None = None, page: int = 1):
+    """A page of the bookings asked for by the structures ``user`` belongs to, or by ``user``."""
     from sqlalchemy import or_
 
     stmt = select(Booking).where(or_(Booking.borrower_id.in_(member_structure_ids(user)),
                                      Booking.requested_by_id == user.id))
     if status:
         stmt = stmt.where(Booking.status == status)
-    return _listing(stmt)
+    return _listing(stmt, page)

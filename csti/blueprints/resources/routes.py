@@ -287,20 +287,30 @@ def _status_arg():
     return status if status in BOOKING_STATUSES else ""
 
 
+def _bookings_page(endpoint, listing, **context):
+    """"My loans" and "My loan requests": one template (``my_bookings.html``), a page of
+    booking cards filtered by status; the ``results`` block for htmx."""
+    status = _status_arg()
+    page = listing(current_user, status, request.args.get("page", 1, type=int))
+    return render("resources/my_bookings.html", block="results", page=page, endpoint=endpoint, chosen=status,
+                  statuses=BOOKING_STATUSES, answer_form=bookings.AnswerForm(formdata=None),
+                  page_url=lambda n: url_for(endpoint, status=status or None, page=n), **context)
+
+
 @bp.get("/me/loans")
 @login_required
 def my_loans():
-    status = _status_arg()
-    return render("resources/my_loans.html", block="results", bookings=bookings.loans_of(current_user, status),
-                  chosen=status, statuses=BOOKING_STATUSES, answer_form=bookings.AnswerForm(formdata=None),
-                  managed=bool(bookings.managed_structure_ids(current_user)))
+    return _bookings_page("resources.my_loans", bookings.loans_of, title=_("My loans"),
+                          intro=_("The requests to borrow the resources your structures lend, to answer, and "
+                                  "their loans."),
+                          other=("resources.my_requests", _("My loan requests")),
+                          empty=None if bookings.managed_structure_ids(current_user) else "not_manager")
 
 
 @bp.get("/me/requests")
 @login_required
 def my_requests():
-    status = _status_arg()
-    return render("resources/my_requests.html", block="results",
-                  bookings=bookings.requests_of(current_user, status), chosen=status, statuses=BOOKING_STATUSES,
-                  answer_form=bookings.AnswerForm(formdata=None),
-                  structures=bookings.my_structures(current_user))
+    return _bookings_page("resources.my_requests", bookings.requests_of, title=_("My loan requests"),
+                          intro=_("The resources your structures asked to borrow, and the owners' answers."),
+                          other=("resources.my_loans", _("My loans")),
+                          empty=None if bookings.my_structures(current_user) else "no_structure")
