@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from .databases import scratch_database
 from .test_migrations import flask_db
 
-BEFORE, REVISION = "5a6b7c8d9e0f", "7c8d9e0f1a2b"
+BEFORE, REVISION = "6b7c8d9e0f1a", "7c8d9e0f1a2b"
 REVERSED = ("INSERT INTO booking (id, resource_id, borrower_id, starts_on, ends_on, status, message, answer) "
             "VALUES (:id, 1, 1, '2030-05-10', '2030-05-09', 'requested', '', '')")
 
