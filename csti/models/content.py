@@ -108,8 +108,9 @@ class Content(db.Model):
     __table_args__ = (
         Index("ix_content_kind_status_published_at", "kind", "status", "published_at", "id"),
         Index("ix_content_kind_status_updated_at", "kind", "status", "updated_at"),  # active projects
-        # A kind's published items by title (the resources' list, A to Z) without sorting them all.
-        Index("ix_content_kind_status_sort_key", "kind", "status", "sort_key", "id"),
+        # A kind's published items by title (the resources' list, A to Z) without sorting them all, and
+        # counted from the index alone (members_only, which every list filters on, ends it).
+        Index("ix_content_kind_status_sort_key_public", "kind", "status", "sort_key", "id", "members_only"),
         Index("ix_content_kind_status_territory_id", "kind", "status", "territory_id", "published_at", "id"),
         Index("ix_content_status_territory_id", "status", "territory_id", "published_at"),
         Index("ix_content_id_status", "id", "status", "territory_id", "published_at"),

@@ -42,7 +42,7 @@ _owners_memo: dict = {}  # this worker's owner choices, for the data version the
 
 def owner_choices() -> list:
     """The published structures that own a published resource, by name (the first
-    ``OWNER_CHOICES_MAX``): walked in the order of ``ix_content_kind_status_sort_key``, each
+    ``OWNER_CHOICES_MAX``): walked in the order of ``ix_content_kind_status_sort_key_public``, each
     probed through its owner rows, and kept by this worker until the next write to the site's
     data (``DataVersion``: its number and time, so that a database emptied and filled again is
     not taken for the one read) — at national scale the walk costs tens of milliseconds, and
