@@ -6,12 +6,12 @@ photo count under the resource's lock."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from csti.blueprints.resources import bookings
 from csti.blueprints.resources.bookings import today
 from csti.extensions import db as _db
-from csti.models import Notification, Resource
+from csti.models import Notification, Resource, ResourcePhoto
 from csti.models.actors import ActorMember
 from csti.models.resources import Booking
 from tests.conftest import login
@@ -268,22 +268,20 @@ def test_the_photo_count_and_insert_hold_the_resources_lock(app, db, testapp_en,
     from tests.images import image_bytes
 
     steps = []
-    real_lock, real_count = bookings.lock_resource, photos.count
+    real_lock, real_count, real_add = bookings.lock_resource, photos.count, photos.add_photo
+    real_commit = _db.session.commit
     monkeypatch.setattr(bookings, "lock_resource", lambda rid: (real_lock(rid), steps.append("lock"))[0])
     monkeypatch.setattr(photos, "count", lambda rid: (steps.append("count"), real_count(rid))[1])
-
-    def committed(session):
-        steps.append("commit")
-
-    event.listen(_db.session, "after_commit", committed)
-    try:
-        login(testapp_en, "owner@example.org")
-        form = _page(testapp_en, editor).forms["photo-form"]
-        form["photo-photo"] = Upload("photo.png", image_bytes(), "image/png")
-        form["photo-alt"] = "Les panneaux"
-        response = form.submit(expect_errors=True)
-    finally:
-        event.remove(_db.session, "after_commit", committed)
+    monkeypatch.setattr(photos, "add_photo", lambda *a: (steps.append("insert"), real_add(*a))[1])
+    monkeypatch.setattr(_db.session, "commit", lambda: (steps.append("commit"), real_commit())[1])
+    login(testapp_en, "owner@example.org")
+    form = _page(testapp_en, editor).forms["photo-form"]
+    form["photo-photo"] = Upload("photo.png", image_bytes(), "image/png")
+    form["photo-alt"] = "Les panneaux"
+    response = form.submit(expect_errors=True)
     assert response.status_int == 303
     start = steps.index("lock")
-    assert steps[start:start + 3] == ["lock", "count", "commit"], steps
+    assert steps[start:start + 4] == ["lock", "count", "insert", "commit"], steps
+    db.session.rollback()
+    for photo in db.session.scalars(select(ResourcePhoto)):  # the files are shared by the session's tests
+        photos.remove_photo(photo)
