@@ -213,6 +213,7 @@ def take_down(item: Content, by, action: str, reason: str = "") -> TakenDown:
     done = TakenDown(item, action, reason, by)
     before = {"status": item.status}
     _tell_registrants(item, done)  # before a deletion takes the registrations with it
+    _tell_borrowers(item, done, by)  # and the loans of a resource, or of a structure
     if action == DELETE:
         after = {"status": None}
         cover = item.cover_image
@@ -252,6 +253,19 @@ def _tell_registrants(item: Content, done: TakenDown) -> None:
     db.session.add_all([Notification(user_id=user_id, kind="registration_withdrawn", actor_id=done.by_id,
                                      content_id=None, note=done.title)
                         for user_id in dict.fromkeys(users) if user_id != done.by_id])
+
+
+def _tell_borrowers(item: Content, done: TakenDown, by) -> None:
+    """A resource taken down: its requests waiting for an answer are declined (and, deleted, its
+    loans to come go with it); a structure deleted: the loans it asked for, and those of the
+    resources it alone lent. Whoever asked is told (``resources/bookings.py``)."""
+    from .blueprints.resources.bookings import withdraw_for_deletion, withdraw_loans
+    from .models import Resource
+
+    if done.action == DELETE:
+        withdraw_for_deletion(item, by)
+    elif isinstance(item, Resource):
+        withdraw_loans(item, by, "taken_down")
 
 
 def deleted_note(note: str) -> tuple[str, str]:

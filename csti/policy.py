@@ -14,7 +14,7 @@ Roles are per territory — member < contributor < animator — plus a global ad
 from __future__ import annotations
 
 from .models.accounts import User
-from .models.actors import Actor
+from .models.actors import MANAGER, Actor
 from .models.content import PUBLISHED, Content
 from .models.discussion import Comment
 from .models.dossiers import Dossier
@@ -536,14 +536,18 @@ def _return_loan(user, booking):
 
 @rule("cancel_loan", Booking)
 def _cancel_loan(user, booking):
-    return booking.requested_by_id == user.id or (booking.borrower is not None and booking.borrower.is_manager(user))
+    """The borrowers' side: the member who asked while still in the borrowing structure, its
+    managers. (The owners' managers cancel an accepted loan before it starts: ``answer_loan``,
+    ``bookings.change(as_owner=True)``.)"""
+    role = booking.borrower.role_of(user) if booking.borrower is not None else None
+    return role is not None and (booking.requested_by_id == user.id or role == MANAGER)
 
 
 @rule("view_loan", Booking)
 def _view_loan(user, booking):
-    """The owners' managers, the borrowing structure's team, the member who asked."""
-    return (_lends(user, booking) or booking.requested_by_id == user.id
-            or (booking.borrower is not None and booking.borrower.role_of(user) is not None))
+    """The owners' managers, the borrowing structure's team today (not the member who asked and
+    has left it since)."""
+    return _lends(user, booking) or (booking.borrower is not None and booking.borrower.role_of(user) is not None)
 
 
 # --- evaluation surveys (csti/blueprints/surveys/) ---------------------------------------------

@@ -107,8 +107,9 @@ def world(db, factory, make_actor):
     db.session.flush()
     start = date.today() + timedelta(days=30)
     request = Booking(resource_id=resource.id, borrower_id=borrower.id, starts_on=start, ends_on=start)
-    loan = Booking(resource_id=resource.id, borrower_id=borrower.id, starts_on=start + timedelta(days=5),
-                   ends_on=start + timedelta(days=6), status="accepted")
+    # a loan under way (begun yesterday): one is marked returned once it has started
+    loan = Booking(resource_id=resource.id, borrower_id=borrower.id, starts_on=date.today() - timedelta(days=1),
+                   ends_on=date.today() + timedelta(days=6), status="accepted")
     db.session.add_all([request, loan])
     dossier = Dossier(title="Sorties astronomie", territory=t, author=people["author"])
     dossier.publish()

@@ -163,3 +163,23 @@ class Booking(db.Model):
     @property
     def holds_dates(self) -> bool:
         return self.status in BLOCKING
+
+    @property
+    def has_started(self) -> bool:
+        """Its first day has come (the site's local date): it may be marked returned, its
+        owners may no longer cancel it."""
+        return self.starts_on <= local_today()
+
+    @property
+    def has_ended(self) -> bool:
+        """Its last day is past: the borrowers may no longer cancel it."""
+        return self.ends_on < local_today()
+
+
+def local_today() -> date:
+    """Today in the site's time zone (``csti/dates.py``)."""
+    from datetime import datetime
+
+    from ..dates import local_zone
+
+    return datetime.now(local_zone()).date()

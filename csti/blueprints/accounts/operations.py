@@ -269,12 +269,14 @@ def delete_account(user: User, keep_content: bool) -> None:
     """Delete ``user``. Published content is kept as "former member" or deleted with them.
     Unpublished drafts always go. One transaction: the caller commits."""
     from ...models import PUBLISHED
+    from ..resources.bookings import withdraw_for_deletion
 
     contents = db.session.scalars(db.select(Content).where(Content.author_id == user.id)).all()
     for content in contents:
         if keep_content and content.status == PUBLISHED:
             content.author_id = None
         else:
+            withdraw_for_deletion(content, None)  # a resource's borrowers, a structure's loans: told
             db.session.delete(content)
     AuditLog.record(None, "account.deleted", user_id=user.id, kept_content=keep_content)
     if user.avatar:

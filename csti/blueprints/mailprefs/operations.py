@@ -82,6 +82,8 @@ SENTENCES = {
     "loan_accepted": _l("%(who)s accepted your request to borrow “%(title)s”."),
     "loan_declined": _l("%(who)s declined your request to borrow “%(title)s”."),
     "loan_cancelled": _l("%(who)s cancelled the loan of “%(title)s”."),
+    # a resource no longer lent, taken down or deleted (bookings.withdraw_loans): deleted, its title in the note
+    "loan_withdrawn": _l("“%(title)s” is no longer lent (%(who)s): your request or loan of it is withdrawn."),
 }
 GENERIC_SENTENCE = _l("News from %(who)s about “%(title)s”.")
 CATEGORY_LABELS = {
@@ -260,7 +262,7 @@ def describe(notification, user) -> dict:
     who = notification.actor.name if notification.actor else _("A former member")
     title = content.title if content is not None else _("a deleted publication")
     quote = notification.note or ""
-    if notification.kind in ("taken_down", "registration_withdrawn") and content is None:  # the note keeps the title
+    if notification.kind in ("taken_down", "registration_withdrawn", "loan_withdrawn") and content is None:  # the note keeps the title
         from ...moderation import deleted_note
 
         title, quote = deleted_note(notification.note)

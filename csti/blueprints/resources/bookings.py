@@ -4,7 +4,9 @@ calendar, the notifications and mails.
 Who does what (``csti/policy.py``): a confirmed member asks on behalf of one of their structures
 (``request_loan``); the managers of a structure that owns the resource answer — accept or
 decline, then mark it returned (``answer_loan``, ``return_loan``); the member who asked and the
-managers of the borrowing structure cancel (``cancel_loan``). Admins may do everything. A
+managers of the borrowing structure cancel (``cancel_loan``; today's members: not one who left
+it) until the loan's last day; the owners' managers cancel an accepted loan before its first day
+(``change(as_owner=True)``). A loan is marked returned once started. Admins may do everything. A
 territory's animators moderate the resource as a publication, but do not dispose of a
 structure's property: they do not answer for its owners.
 
@@ -23,7 +25,7 @@ from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import false, select, update
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -46,6 +48,7 @@ from ...models.resources import (
     RETURNED,
     Booking,
     Resource,
+    local_today,
 )
 from ...policy import can
 
@@ -80,11 +83,7 @@ class AnswerForm(Form):
 
 
 def today() -> date:
-    from datetime import datetime
-
-    from ...dates import local_zone
-
-    return datetime.now(local_zone()).date()
+    return local_today()
 
 
 # --- who ------------------------------------------------------------------------------------
@@ -184,10 +183,15 @@ def overlapping(resource_id: int, start: date, end: date, exclude: int | None = 
     return db.session.scalars(stmt.order_by(Booking.starts_on).limit(1)).first()
 
 
+NO_OWNER = _l("This resource has no owner structure to answer loan requests: it cannot be borrowed for now.")
+
+
 def check_request(resource, user, form: BookingForm) -> None:
     """Raise ``BookingError`` (with its field) when the request cannot be made."""
     if not resource.lendable:
         raise BookingError(_("This resource is not lent: it is only presented."))
+    if not any(isinstance(owner, Actor) for owner in resource.owners):  # old data: nobody would answer
+        raise BookingError(NO_OWNER)
     if form.borrower.data not in member_structure_ids(user) or form.borrower.data not in dict(form.borrower.choices):
         raise BookingError(_("Choose one of your structures."), "borrower")
     start, end = form.starts_on.data, form.ends_on.data
@@ -258,6 +262,9 @@ def accept(booking_id: int, user, answer: str = "") -> Booking:
         if booking.status != REQUESTED:
             raise BookingError(_("This request was answered already (%(status)s).", status=booking.status_label),
                                status=409)
+        if booking.resource.status != PUBLISHED:
+            raise BookingError(_("This resource is not published any more: its loan requests cannot be accepted."),
+                               status=409)
         if not booking.resource.lendable:
             raise BookingError(_("This resource is not lent: it is only presented."), status=409)
         taken = overlapping(booking.resource_id, booking.starts_on, booking.ends_on, exclude=booking.id)
@@ -281,11 +288,16 @@ def _answer(booking, user, status, answer, kind) -> None:
         _notify(booking.requested_by, kind, user, booking.resource, booking.answer)
 
 
-def change(booking_id: int, user, status: str, answer: str = "") -> Booking:
+def change(booking_id: int, user, status: str, answer: str = "", as_owner: bool = False) -> Booking:
     """Decline (a request), cancel (a request or an accepted loan) or mark returned (an
     accepted loan): the booking's row re-read in a write transaction, its status checked.
-    Raises ``BookingError`` (409) when the booking is no longer in a state for it. Commits."""
-    allowed = {DECLINED: (REQUESTED,), CANCELLED: (REQUESTED, ACCEPTED), RETURNED: (ACCEPTED,)}[status]
+    The dates matter too: a loan is marked returned once it has started (before, it would hold
+    its dates for good); the borrowers cancel an accepted loan until its last day, the owners'
+    managers (``as_owner``: they may not cancel for the borrowers) only before its first day,
+    their message kept as the owners' answer. Raises ``BookingError`` (409) when the booking is
+    no longer in a state for it. Commits."""
+    allowed = {DECLINED: (REQUESTED,), CANCELLED: (ACCEPTED,) if as_owner else (REQUESTED, ACCEPTED),
+               RETURNED: (ACCEPTED,)}[status]
     with write_intent():
         db.session.commit()
         booking = load(booking_id)
@@ -294,6 +306,16 @@ def change(booking_id: int, user, status: str, answer: str = "") -> Booking:
         if booking.status not in allowed:
             raise BookingError(_("This loan's status is “%(status)s”: it cannot be changed so.",
                                  status=booking.status_label), status=409)
+        if status == RETURNED and booking.starts_on > today():
+            raise BookingError(_("This loan starts on %(start)s: it can be marked returned from that day.",
+                                 start=_day(booking.starts_on)), status=409)
+        if status == CANCELLED and booking.status == ACCEPTED:
+            if as_owner and booking.starts_on <= today():
+                raise BookingError(_("This loan has started: its owners can no longer cancel it. Mark it returned "
+                                     "once the resource is back."), status=409)
+            if booking.ends_on < today():
+                raise BookingError(_("This loan ended on %(end)s: it can no longer be cancelled.",
+                                     end=_day(booking.ends_on)), status=409)
         if status == DECLINED:
             _answer(booking, user, DECLINED, answer, "loan_declined")
         elif status == RETURNED:
@@ -301,7 +323,8 @@ def change(booking_id: int, user, status: str, answer: str = "") -> Booking:
             AuditLog.record(user, "booking.returned", booking.resource, booking.resource.territory)
         else:
             booking.status = CANCELLED
-            booking.answer = booking.answer or ""
+            if as_owner and (answer or "").strip():
+                booking.answer = answer.strip()
             AuditLog.record(user, "booking.cancelled", booking.resource, booking.resource.territory)
             told = [booking.requested_by] if booking.requested_by is not None else []
             told += owner_managers(booking.resource)
@@ -310,6 +333,98 @@ def change(booking_id: int, user, status: str, answer: str = "") -> Booking:
                     _notify(person, "loan_cancelled", user, booking.resource, (answer or "").strip())
         db.session.commit()
     return booking
+
+
+# --- a resource withdrawn from loans ------------------------------------------------------------
+WITHDRAWN_REASONS = {
+    "not_lent": _l("The resource is no longer lent."),
+    "taken_down": _l("The resource was taken down."),
+    "deleted": _l("The resource was deleted."),
+    "no_owner": _l("The structure that lent the resource was deleted."),
+    "borrower_deleted": _l("The borrowing structure was deleted."),
+}
+
+
+def withdraw_loans(resource, by, reason: str, deleting: bool = False) -> int:
+    """``resource`` stops being lent (no longer lendable, unpublished, archived, deleted, left
+    without owner): its requests waiting for an answer are declined, with the reason as the
+    owners' answer; its accepted loans not over yet are withdrawn too when it is deleted (they
+    go with it) and, those not started, when no owner is left to lend it. The members who asked
+    are told (kind
+    "loan_withdrawn", category "loans", mailed by ``mailprefs`` after the commit): a deleted
+    resource's notification names no item, its note starts with the title (as ``moderation.
+    take_down`` does). The caller commits. Returns how many bookings were withdrawn."""
+    if resource is None or resource.id is None:
+        return 0
+    # Accepted loans: a deleted resource's, not over yet (they go with it); a resource left
+    # without owner, those not started (one under way is in the borrower's hands).
+    accepted = ((Booking.ends_on >= today()) if deleting else (Booking.starts_on > today())
+                if reason == "no_owner" else false())
+    rows = db.session.scalars(select(Booking).where(
+        Booking.resource_id == resource.id,
+        (Booking.status == REQUESTED) | ((Booking.status == ACCEPTED) & accepted))).all()
+    text = str(WITHDRAWN_REASONS[reason])
+    by_id = getattr(by, "id", None)
+    told = {}
+    for booking in rows:
+        if not deleting:
+            booking.status = DECLINED if booking.status == REQUESTED else CANCELLED
+            booking.answer = text
+            booking.answered_by_id = by_id
+            booking.answered_at = utcnow()
+        if booking.requested_by_id is not None and booking.requested_by_id != by_id:
+            told[booking.requested_by_id] = True
+    db.session.add_all([Notification(user_id=user_id, kind="loan_withdrawn", actor_id=by_id,
+                                     content_id=None if deleting else resource.id,
+                                     note=f"{resource.title}\n{text}" if deleting else text)
+                        for user_id in told])
+    return len(rows)
+
+
+def withdraw_borrowed(structure, by) -> int:
+    """A structure about to be deleted takes its bookings with it (``borrower_id`` cascades): the
+    members who asked and the owners' managers of its requests and loans still to come are told
+    (kind "loan_cancelled", mailed by ``mailprefs``). The caller deletes and commits."""
+    rows = db.session.scalars(select(Booking).where(
+        Booking.borrower_id == structure.id, Booking.status.in_((REQUESTED, ACCEPTED)),
+        Booking.ends_on >= today())).all()
+    by_id = getattr(by, "id", None)
+    text = str(WITHDRAWN_REASONS["borrower_deleted"])
+    notes = {}
+    for booking in rows:
+        people = [booking.requested_by_id] + [p.id for p in owner_managers(booking.resource)]
+        for user_id in people:
+            if user_id is not None and user_id != by_id:
+                notes[(user_id, booking.resource_id)] = True
+    db.session.add_all([Notification(user_id=user_id, kind="loan_cancelled", actor_id=by_id, content_id=resource_id,
+                                     note=f"{text} ({structure.title})")
+                        for user_id, resource_id in notes])
+    return len(rows)
+
+
+def withdraw_owned(structure, by) -> int:
+    """A structure about to be deleted: the resources it alone owns are left without anyone to
+    lend them — their requests and loans still to come are withdrawn (``withdraw_loans``)."""
+    from ...models.content import content_owner
+
+    owned = db.session.scalars(select(Resource).join(content_owner, content_owner.c.content_id == Resource.id)
+                               .where(content_owner.c.actor_id == structure.id)).all()
+    count = 0
+    for resource in owned:
+        if not [o for o in resource.owners if o.id != structure.id]:
+            count += withdraw_loans(resource, by, "no_owner")
+    return count
+
+
+def withdraw_for_deletion(item, by) -> None:
+    """``item`` is about to be deleted (a moderator's or author's take-down, an account deleted
+    with its publications): a resource's borrowers, a structure's borrowers and lenders, are
+    told before the bookings go."""
+    if isinstance(item, Resource):
+        withdraw_loans(item, by, "deleted", deleting=True)
+    elif isinstance(item, Actor) and item.id is not None:
+        withdraw_borrowed(item, by)
+        withdraw_owned(item, by)
 
 
 # --- notifications and mails -----------------------------------------------------------------
@@ -415,11 +530,9 @@ def loans_of(user, status: str | None = None, page: int = 1):
 
 
 def requests_of(user, status: str | None = None, page: int = 1):
-    """A page of the bookings asked for by the structures ``user`` belongs to, or by ``user``."""
-    from sqlalchemy import or_
-
-    stmt = select(Booking).where(or_(Booking.borrower_id.in_(member_structure_ids(user)),
-                                     Booking.requested_by_id == user.id))
+    """A page of the bookings asked for by the structures ``user`` belongs to now (not those of a
+    structure they left, even the ones they asked for)."""
+    stmt = select(Booking).where(Booking.borrower_id.in_(member_structure_ids(user)))
     if status:
         stmt = stmt.where(Booking.status == status)
     return _listing(stmt, page)

@@ -42,6 +42,11 @@ def full(resource: Resource) -> bool:
     return len(resource.photos) >= PHOTOS_MAX
 
 
+def count(resource_id: int) -> int:
+    """The resource's photos, counted in SQL (after ``bookings.lock_resource``: under its lock)."""
+    return db.session.scalar(select(func.count(ResourcePhoto.id)).where(ResourcePhoto.resource_id == resource_id))
+
+
 @event.listens_for(Session, "before_flush")
 def _collect_removed(session, flush_context, instances):
     names, resource_ids = [], []

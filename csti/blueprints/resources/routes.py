@@ -5,9 +5,10 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import exists, select
+from sqlalchemy import exists, inspect, select
 from sqlalchemy.orm import aliased
 
+from ...database import write_intent
 from ...errors import fail
 from ...extensions import db
 from ...htmx import is_htmx, render
@@ -102,8 +103,20 @@ class ResourceViews(ContentViews):
         form.partners.data = [c for c in item.audiences if c in PARTNERS]
 
     def apply(self, item, form):
+        """The audiences and the video; a resource to lend needs an owner structure (its managers
+        answer the requests: without one, only admins could); one that stops being lent declines
+        the requests that wait (``bookings.withdraw_loans``)."""
+        if form.lendable.data and not form.owners.data:
+            form.owners.errors = [*form.owners.errors, _("A resource to lend needs at least one owner structure: "
+                                                         "its managers answer the loan requests. Choose one, or "
+                                                         "uncheck “It can be borrowed”.")]
+            return False
         item.audiences = (form.audiences.data or []) + (form.school_levels.data or []) + (form.partners.data or [])
         item.video_url = (form.video_url.data or "").strip()
+        if item.id is not None and not item.lendable:
+            history = inspect(item).attrs.lendable.history
+            if history.deleted and history.deleted[0]:
+                bookings.withdraw_loans(item, current_user._get_current_object(), "not_lent")
 
 
 views = ResourceViews(bp)
@@ -142,10 +155,20 @@ def _photos_answer(resource, form=None, status=200, message=None):
 def add_photo(id):
     resource = _editable(id)
     form = PhotoForm(prefix="photo")
-    if photos.full(resource):
+    # The count and the insert in one transaction that holds the resource's row lock: two uploads
+    # at once cannot both see 7 photos and make 10 (``photos.add_photo`` commits, or rolls back).
+    with write_intent():
+        bookings.lock_resource(resource.id)
+        return _add_photo_locked(resource, form)
+
+
+def _add_photo_locked(resource, form):
+    if photos.count(resource.id) >= PHOTOS_MAX:
+        db.session.rollback()
         form.photo.errors = [_("A resource has %(n)d photos at most: remove one first.", n=PHOTOS_MAX)]
         return _photos_answer(resource, form, 422)
     if not form.validate():
+        db.session.rollback()
         return _photos_answer(resource, form, 422)
     photos.add_photo(resource, form.photo.image, form.alt.data)
     db.session.refresh(resource)
@@ -230,6 +253,8 @@ def booking_page(booking_id):
 
 
 ACTIONS = {"accept": "answer_loan", "decline": "answer_loan", "cancel": "cancel_loan", "return": "return_loan"}
+# The owners' managers cancel too, an accepted loan before it starts (``bookings.change``).
+OWNERS_CANCEL = "answer_loan"
 DONE = {
     "accept": _l("The loan is accepted."),
     "decline": _l("The request is declined."),
@@ -242,8 +267,11 @@ DONE = {
 @login_required
 def answer(booking_id, action):
     booking = _booking_or_404(booking_id)
+    as_owner = False
     if not can(current_user, ACTIONS[action], booking):
-        fail(403)
+        if action != "cancel" or not can(current_user, OWNERS_CANCEL, booking):
+            fail(403)
+        as_owner = True
     form = bookings.AnswerForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
@@ -255,7 +283,7 @@ def answer(booking_id, action):
             booking = bookings.accept(booking.id, user, form.answer.data or "")
         else:
             status = {"decline": DECLINED, "cancel": CANCELLED, "return": RETURNED}[action]
-            booking = bookings.change(booking.id, user, status, form.answer.data or "")
+            booking = bookings.change(booking.id, user, status, form.answer.data or "", as_owner=as_owner)
     except bookings.BookingError as error:
         db.session.rollback()
         booking = bookings.load(booking_id)
