@@ -268,12 +268,6 @@ def _tell_borrowers(item: Content, done: TakenDown, by) -> None:
         withdraw_loans(item, by, "taken_down")
 
 
-def deleted_note(note: str) -> tuple[str, str]:
-    """(title, reason) of a deletion's notification note (``take_down``)."""
-    title, _sep, reason = (note or "").partition("\n")
-    return title, reason
-
-
 def _remove_files_after_commit(paths) -> None:
     """The deleted item's images go once the transaction commits (kept on a rollback)."""
     from .files_after_commit import remove_after_commit

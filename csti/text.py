@@ -59,3 +59,11 @@ def elide(text: str, *names: str) -> str:
 
         text = pattern.sub(shorten, text)
     return text
+
+
+def deleted_note(note: str) -> tuple[str, str]:
+    """(title, reason) of a deletion's notification note (``moderation.take_down`` writes the
+    deleted item's title, a newline, the reason). Here, not in moderation.py, so that the mails
+    read it without importing what moderation imports."""
+    title, _sep, reason = (note or "").partition("\n")
+    return title, reason

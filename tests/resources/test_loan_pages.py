@@ -11,10 +11,7 @@ from csti.blueprints.resources.bookings import PER_PAGE, today
 from csti.models.resources import Booking
 from tests.conftest import login
 
-from . import test_bookings
 from .test_bookings import _ask, _booking, _fr, _page, _post_not_lendable
-
-world = test_bookings.world  # the fixture: the owners, the school that borrows, the resource
 
 HTMX = {"HX-Request": "true"}
 

@@ -263,7 +263,7 @@ def describe(notification, user) -> dict:
     title = content.title if content is not None else _("a deleted publication")
     quote = notification.note or ""
     if notification.kind in ("taken_down", "registration_withdrawn", "loan_withdrawn") and content is None:  # the note keeps the title
-        from ...moderation import deleted_note
+        from ...text import deleted_note
 
         title, quote = deleted_note(notification.note)
     sentence = SENTENCES.get(notification.kind, GENERIC_SENTENCE)
