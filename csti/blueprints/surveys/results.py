@@ -281,23 +281,14 @@ class Compared:
 
 
 def managed_surveys(user) -> list[Survey]:
-    """The surveys ``user`` may manage (``can(user, "manage", survey)``)."""
-    from ...models.actors import MANAGER, ActorMember
-    from ...models.content import content_owner
-    from ...models.territories import ROLE_ANIMATOR, Membership
+    """The surveys ``user`` may manage: the candidates in SQL (``builder.editable_content_ids``,
+    what ``policy._edit_content`` allows), then the policy's word on each."""
     from ...policy import can
+    from .builder import editable_content_ids
 
     query = select(Survey).options(selectinload(Survey.content))
     if not user.is_admin:
-        # The candidates in SQL (what ``_edit_content`` allows), then the policy's word on each.
-        animated = select(Membership.territory_id).where(Membership.user_id == user.id,
-                                                         Membership.role == ROLE_ANIMATOR)
-        managed = (select(content_owner.c.content_id)
-                   .join(ActorMember, ActorMember.actor_id == content_owner.c.actor_id)
-                   .where(ActorMember.user_id == user.id, ActorMember.role == MANAGER))
-        editable = select(Content.id).where(or_(Content.author_id == user.id, Content.territory_id.in_(animated),
-                                                Content.id.in_(managed)))
-        query = query.where(or_(Survey.owner_id == user.id, Survey.content_id.in_(editable)))
+        query = query.where(or_(Survey.owner_id == user.id, Survey.content_id.in_(editable_content_ids(user))))
     return [s for s in db.session.scalars(query) if can(user, "manage", s)]
 
 
