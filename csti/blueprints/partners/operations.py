@@ -12,7 +12,7 @@ from ...models.dossiers import Dossier, DossierPartner
 from ...models.resources import Resource
 
 GUIDES_MAX = 30  # the guides a page shows (an animator's selection: a handful)
-PER_PAGE = 24  # resources a page
+PER_PAGE = 12  # resources a page (the whole list: the resource centre filtered for the audience)
 
 
 class NotFlaggable(Exception):
