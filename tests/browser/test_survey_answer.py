@@ -71,3 +71,26 @@ def test_errors_without_javascript(live, new_context):
     nonce = page.locator("input[name=nonce]").get_attribute("value")
     response = page.request.post(paths["survey"], form={"nonce": nonce, "website": ""})
     assert response.status == 422 and "This question needs an answer." in response.text()
+
+
+def test_the_share_page_shows_the_qr_code(live, page):
+    """The QR code is an image the browser draws (an SVG served alone needs its namespace), and
+    the link beside it is the survey's public address."""
+    from csti.blueprints.surveys.templates import create_survey
+    from csti.models import User
+
+    from .conftest import log_in
+
+    with live.data() as f:
+        f.user(email="organiser@example.org", name="Olga")
+    with live.db() as db:
+        owner = db.session.scalar(select(User).where(User.email == "organiser@example.org"))
+        survey = create_survey(owner, template="nps", languages="en")
+        db.session.commit()
+        survey_id, token = survey.id, survey.token
+    log_in(page, "organiser@example.org")
+    page.goto(f"/surveys/{survey_id}/share")
+    image = page.locator(".survey-qr img")
+    image.wait_for()
+    assert page.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) > 100
+    assert page.locator("#survey-link").input_value().endswith(f"/s/{token}")

@@ -6,6 +6,8 @@ Routes stay thin: the forms and the rules live here. Every change is refused wit
 is written, so a refused request saves nothing."""
 from __future__ import annotations
 
+import io
+
 import segno
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -311,5 +313,10 @@ def number_kind(question) -> bool:
 
 # --- the QR code ----------------------------------------------------------------------------
 def qr_svg(url: str) -> str:
-    """The QR code of ``url`` as an SVG document (segno), dark modules on white, with a margin."""
-    return segno.make(url, error="m").svg_inline(scale=8, border=4, dark="#000", light="#fff")
+    """The QR code of ``url`` as an SVG document (segno), dark modules on white, with a margin —
+    with its namespace: served alone (image/svg+xml, an <img>'s source), an <svg> without it is
+    not an image at all (``svg_inline`` leaves it out, for SVG inside HTML)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=8, border=4, dark="#000", light="#fff",
+                                   xmldecl=False, svgns=True)
+    return buffer.getvalue().decode("utf-8")
