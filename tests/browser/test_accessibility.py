@@ -4,10 +4,12 @@ test's browser contexts bypass the CSP (and only this test's)."""
 import pytest
 
 from csti.models import Content
+from csti.models.surveys import Survey
 
 from ..needs import AXE, need_node_package
 from ..sample_site import build
 from ..surveys.pages import sample_surveys
+from ..surveys.results_data import ROWS, add_responses
 from .conftest import log_in
 from .test_console import _settled
 
@@ -34,7 +36,10 @@ def _pages(site):
               site["dossier"], site["private_dossier"], "/me/dossiers", "/dossiers/new",
               f"/content/{site['article_id']}/dossiers",
               site["resource"], "/resources/new", "/me/loans", "/me/requests"]  # the loan request form
-    admin = ["/admin", site["roles"], "/moderation", "/welcome", "/me/feed", "/admin/audit", "/admin/stats"]
+    admin = ["/admin", site["roles"], "/moderation", "/welcome", "/me/feed", "/admin/audit", "/admin/stats",
+             # the organiser's pages of a survey (issue #17), with responses: builder, link, results
+             "/surveys/", f"/surveys/{site['survey_id']}", f"/surveys/{site['survey_id']}/share",
+             f"/surveys/{site['survey_id']}/results", "/surveys/compare", "/surveys/new"]
     # The animation pages (issue #15), as the territory's animator sees them.
     animator = [f"/content/{site['article_id']}/take-down", "/moderation/reports", "/sanctions",
                  f"/members/{site['member_id']}/sanction", "/tags/merge", "/actors/merge",
@@ -49,6 +54,8 @@ def test_pages_have_no_axe_violations(live, new_context):
     with live.data() as f:
         site = build(f)
         site.update(sample_surveys(f.db, f.db.session.get(Content, site["page_id"])))
+        survey = f.db.session.get(Survey, site["survey_id"])
+        add_responses(f.db, survey, ROWS)
     found = []
     for who, paths in _pages(site):
         page = new_context(bypass_csp=True).new_page()

@@ -19,5 +19,6 @@ def sample_surveys(db, content=None) -> dict:
         db.session.add(survey)
         db.session.flush()
         made[name] = f"/s/{survey.token}"
+        made[name + "_id"] = survey.id
     db.session.commit()
     return made
