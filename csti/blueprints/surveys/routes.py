@@ -125,6 +125,20 @@ def _after(survey, anchor, message=None, focus=None):
     return redirect(url_for("surveys.edit", survey_id=survey.id, _anchor=anchor), code=303)
 
 
+def _apply(survey, form, prefix: str, operation, anchor, message, focus=None):
+    """The builder's pattern: ``form`` checked, then ``operation()`` — the form's errors or the
+    operation's refusal next to the fields (422, nothing saved), else ``_after``. ``anchor`` may
+    be a function of what the operation returned (a new question's id)."""
+    if not form.validate():
+        return _edit_page(survey, 422, forms={prefix: form}, focus=prefix)
+    try:
+        done = operation()
+        db.session.flush()
+    except b.BuilderError as error:
+        return _refused(survey, error, prefix, form)
+    return _after(survey, anchor(done) if callable(anchor) else anchor, message, focus=focus)
+
+
 def _refused(survey, error: b.BuilderError, prefix: str, form=None):
     db.session.rollback()
     if error.status != 422 or form is None:
@@ -161,14 +175,8 @@ def edit(survey_id):
 def add_question(survey_id):
     survey = _managed(survey_id)
     form = b.question_form(formdata=request.form)
-    if not form.validate():
-        return _edit_page(survey, 422, forms={"new": form}, focus="new")
-    try:
-        question = b.add_question(survey, form)
-        db.session.flush()
-    except b.BuilderError as error:
-        return _refused(survey, error, "new", form)
-    return _after(survey, f"question-{question.id}", _("The question is added."))
+    return _apply(survey, form, "new", lambda: b.add_question(survey, form),
+                  lambda question: f"question-{question.id}", _("The question is added."))
 
 
 @bp.post("/surveys/<int:survey_id>/questions/<int:question_id>")
@@ -178,13 +186,8 @@ def update_question(survey_id, question_id):
     question = _question(survey, question_id)
     prefix = f"q{question.id}"
     form = b.question_form(question, formdata=request.form)
-    if not form.validate():
-        return _edit_page(survey, 422, forms={prefix: form}, focus=prefix)
-    try:
-        b.update_question(question, form)
-    except b.BuilderError as error:
-        return _refused(survey, error, prefix, form)
-    return _after(survey, f"question-{question.id}", _("The question is saved."))
+    return _apply(survey, form, prefix, lambda: b.update_question(question, form), f"question-{question.id}",
+                  _("The question is saved."))
 
 
 @bp.route("/surveys/<int:survey_id>/questions/<int:question_id>/delete", methods=["GET", "POST"])
@@ -217,13 +220,8 @@ def add_choice(survey_id, question_id):
     question = _question(survey, question_id)
     prefix = f"nc{question.id}"
     form = b.choice_form(question=question, formdata=request.form)
-    if not form.validate():
-        return _edit_page(survey, 422, forms={prefix: form}, focus=prefix)
-    try:
-        b.add_choice(question, form)
-    except b.BuilderError as error:
-        return _refused(survey, error, prefix, form)
-    return _after(survey, f"question-{question.id}", _("The choice is added."), focus=prefix)
+    return _apply(survey, form, prefix, lambda: b.add_choice(question, form), f"question-{question.id}",
+                  _("The choice is added."), focus=prefix)
 
 
 @bp.post("/surveys/<int:survey_id>/choices/<int:choice_id>")
@@ -233,13 +231,8 @@ def update_choice(survey_id, choice_id):
     choice = _choice(survey, choice_id)
     prefix = f"c{choice.id}"
     form = b.choice_form(choice, formdata=request.form)
-    if not form.validate():
-        return _edit_page(survey, 422, forms={prefix: form}, focus=prefix)
-    try:
-        b.update_choice(choice, form)
-    except b.BuilderError as error:
-        return _refused(survey, error, prefix, form)
-    return _after(survey, f"question-{choice.question_id}", _("The choice is saved."))
+    return _apply(survey, form, prefix, lambda: b.update_choice(choice, form), f"question-{choice.question_id}",
+                  _("The choice is saved."))
 
 
 @bp.post("/surveys/<int:survey_id>/choices/<int:choice_id>/delete")
