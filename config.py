@@ -178,10 +178,11 @@ class Config:
         self.SIGNUP_MAX_PER_IP = env_int("SIGNUP_MAX_PER_IP", 10)
         self.SIGNUP_WINDOW_SECONDS = env_int("SIGNUP_WINDOW_SECONDS", 3600)
         # Survey answers (/s/<token>): submissions per IP and survey, and per IP on all surveys,
-        # within the window (a classroom shares one IP: generous); a form sent sooner than
+        # within the window (a classroom or a venue's Wi-Fi shares one IP: an audience of a hundred
+        # answers within minutes); a form sent sooner than
         # SURVEY_MIN_FILL_SECONDS after it was opened is refused (a robot).
-        self.SURVEY_ANSWERS_PER_IP = env_int("SURVEY_ANSWERS_PER_IP", 30)
-        self.SURVEY_ANSWERS_PER_IP_ALL = env_int("SURVEY_ANSWERS_PER_IP_ALL", 120)
+        self.SURVEY_ANSWERS_PER_IP = env_int("SURVEY_ANSWERS_PER_IP", 100)
+        self.SURVEY_ANSWERS_PER_IP_ALL = env_int("SURVEY_ANSWERS_PER_IP_ALL", 300)
         self.SURVEY_ANSWER_WINDOW_SECONDS = env_int("SURVEY_ANSWER_WINDOW_SECONDS", 600)
         self.SURVEY_MIN_FILL_SECONDS = env_int("SURVEY_MIN_FILL_SECONDS", 2)
         self.REMEMBER_COOKIE_DURATION = env_int("REMEMBER_DAYS", 30) * 24 * 3600

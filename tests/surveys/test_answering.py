@@ -263,7 +263,7 @@ def test_rate_limit(db, factory, app):
         other_ip = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "10.0.0.10"})
         _answer(other_ip, db, survey)
     finally:
-        app.config["SURVEY_ANSWERS_PER_IP"] = 30
+        app.config["SURVEY_ANSWERS_PER_IP"] = 100
     assert _counts(db, survey)[0] == 4
 
 
@@ -325,5 +325,25 @@ def test_the_per_ip_limit_on_every_survey(db, factory, app):
             client = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "10.0.0.11"})
             _answer(client, db, survey, status=303 if n < 2 else 429)
     finally:
-        app.config["SURVEY_ANSWERS_PER_IP_ALL"] = 120
+        app.config["SURVEY_ANSWERS_PER_IP_ALL"] = 300
     assert [_counts(db, s)[0] for s in surveys] == [1, 1, 0]
+
+
+def test_a_post_without_the_cookie_sets_none(db, factory, app):
+    """A cross-site post (a SameSite=Lax cookie does not go with it) or refused cookies: the
+    answer counts, but the browser's own device token is not replaced by a new one."""
+    survey = _survey(db, factory)
+    client = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+    page = client.get(f"/s/{survey.token}")
+    client.reset()
+    response = client.post(f"/s/{survey.token}", _good(db, survey, _nonce(page)), status=303)
+    assert not [c for c in response.headers.getall("Set-Cookie") if c.startswith(answering.DEVICE_COOKIE)]
+
+
+def test_control_characters_in_a_text_are_dropped(db, factory, testapp_en):
+    """A NUL in a text (PostgreSQL refuses it in a string: it was a 500) is removed with the other
+    control characters; the answer is stored."""
+    survey = _survey(db, factory)
+    _answer(testapp_en, db, survey, comment="Bien\x00 vu\x07 !")
+    db.session.rollback()
+    assert db.session.scalar(select(Answer.text).where(Answer.text != "")) == "Bien vu !"

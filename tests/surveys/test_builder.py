@@ -356,3 +356,24 @@ def test_share_page_and_qr_code(db, client, owner):
 
 def test_user_menu_links_my_surveys(client):
     assert 'href="/surveys/"' in client.get("/").text
+
+
+def test_a_published_survey_stays_answerable(db, client, owner):
+    """Deleting the choices of a published survey's choice question down to one, or its only
+    question, is refused (422, nothing changed): participants could no longer answer."""
+    survey = new_survey(db, owner)
+    survey = survey_of(db, survey.id)
+    survey.questions.append(Question(position=0, kind="single", text_en="Which?", required=True,
+                                     choices=[Choice(position=0, label_en="A"), Choice(position=1, label_en="B")]))
+    survey.published = True
+    db.session.commit()
+    question = survey.questions[0]
+    token = csrf_headers(client.get(f"/surveys/{survey.id}"))["X-CSRFToken"]
+    page = client.post(f"/surveys/{survey.id}/choices/{question.choices[0].id}/delete", {"csrf_token": token},
+                       status=422)
+    assert "unanswerable" in page.text
+    page = client.post(f"/surveys/{survey.id}/questions/{question.id}/delete", {"csrf_token": token, "confirm": "yes"},
+                       status=422)
+    survey = survey_of(db, survey.id)
+    assert len(survey.questions) == 1 and len(survey.questions[0].choices) == 2
+    client.get("/surveys/new?content=%C2%B2", status=404)  # "²" is a digit to str.isdigit

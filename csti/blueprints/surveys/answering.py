@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from ...extensions import db
 from ...models.base import utcnow
 from ...models.surveys import LONG, LONG_MAX, MULTIPLE, NPS, RATING, SHORT, SHORT_MAX, SINGLE, Answer, Response, Survey
+from ...text import clean_text
 
 DEVICE_COOKIE = "csti_survey_device"
 DEVICE_COOKIE_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
@@ -186,7 +187,7 @@ def _check_choices(question, present, checked):
 def _check_text(question, values, checked):
     if len(values) > 1:
         return _("Write one answer only.")
-    text = (values[0] if values else "").replace("\r\n", "\n").strip()
+    text = clean_text(values[0] if values else "").strip()  # control characters (a NUL) out
     if not text:
         return _missing(question)
     limit = SHORT_MAX if question.kind == SHORT else LONG_MAX

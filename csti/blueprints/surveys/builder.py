@@ -201,6 +201,21 @@ def publish_problems(survey) -> list[str]:
     return problems
 
 
+def check_still_answerable(survey) -> None:
+    """A published survey stays answerable: a change that would leave it without a question, a
+    question without its words in one of its languages, or a choice question with fewer than two
+    choices is refused (``BuilderError``, 422: the caller rolls back). Reads the flushed state."""
+    if not survey.published:
+        return
+    db.session.flush()
+    db.session.expire_all()
+    problems = publish_problems(survey)
+    if problems:
+        raise BuilderError(_("The survey is published and participants answer it: this change would leave it "
+                             "unanswerable (%(problem)s) Unpublish it first, or change it otherwise.",
+                             problem=problems[0]))
+
+
 def apply_settings(survey, form: SettingsForm) -> None:
     """Save the settings; refused (``BuilderError`` on ``published``) when it may not be published."""
     survey.languages = form.languages.data

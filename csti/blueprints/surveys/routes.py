@@ -66,7 +66,7 @@ def _evaluated_content():
     raw = request.args.get("content") or request.form.get("content")
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:  # "²".isdigit() is True
         fail(404)
     content = db.session.get(Content, int(raw))
     if content is None or content.kind not in b.EVALUATED_KINDS or not can(current_user, "view", content):
@@ -134,6 +134,7 @@ def _apply(survey, form, prefix: str, operation, anchor, message, focus=None):
     try:
         done = operation()
         db.session.flush()
+        b.check_still_answerable(survey)
     except b.BuilderError as error:
         return _refused(survey, error, prefix, form)
     return _after(survey, anchor(done) if callable(anchor) else anchor, message, focus=focus)
@@ -198,7 +199,11 @@ def delete_question(survey_id, question_id):
     if request.method == "GET" or request.form.get("confirm") != "yes":
         return render("surveys/delete_question.html", survey=survey, question=question,
                       answers=b.answer_counts(survey).get(question.id, 0))
-    b.delete_question(question)
+    try:
+        b.delete_question(question)
+        b.check_still_answerable(survey)
+    except b.BuilderError as error:
+        return _refused(survey, error, f"q{question_id}")
     return _after(survey, "questions", _("The question is deleted."))
 
 
@@ -243,6 +248,7 @@ def delete_choice(survey_id, choice_id):
     question_id = choice.question_id
     try:
         b.delete_choice(choice)
+        b.check_still_answerable(survey)
     except b.BuilderError as error:
         return _refused(survey, error, f"c{choice_id}")
     return _after(survey, f"question-{question_id}", _("The choice is removed."), focus=f"nc{question_id}")
@@ -393,6 +399,7 @@ def _submit(survey, lang, device):
             return _answer_page(survey, lang, status=422, checked=checked,
                                 form_error=_("This form was sent very quickly after it was opened. "
                                              "Please check your answers and send it again."))
+        had_cookie = bool(device)
         device = device or answering.new_device_token()  # cookies refused: once per form load
         hashed = answering.device_hash(device, survey)
         if answering.already_answered(survey, hashed):
@@ -408,7 +415,9 @@ def _submit(survey, lang, device):
             return _answer_page(survey, lang, status=409,
                                 state="answered" if already.reason == "device" else "recorded")
     response = redirect(url_for("surveys.thanks", token=survey.token), code=303)
-    return _set_device_cookie(response, device)
+    # A post that came without the cookie (refused cookies, or a cross-site post, which a
+    # SameSite=Lax cookie does not go with) leaves the browser's own device token alone.
+    return _set_device_cookie(response, device) if had_cookie else response
 
 
 @bp.get("/s/<token>/thanks", endpoint="thanks")
@@ -421,11 +430,12 @@ def thanks(token):
 
 # ---------------------------------------------------------------- results
 # Results, CSV export, hiding abusive texts, the organiser's comparison (results.py).
-def _int_arg(name: str) -> int | None:
-    try:
-        return max(1, min(int(request.args.get(name, "")), 10_000))
-    except ValueError:
+def _int_arg(name: str, most: int = 2**31 - 1) -> int | None:
+    """A positive whole number of the query string (at most ``most``), None when absent or wrong."""
+    raw = request.args.get(name, "")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
         return None
+    return max(1, min(int(raw), most))
 
 
 @bp.get("/surveys/<int:survey_id>/results")
@@ -433,7 +443,7 @@ def _int_arg(name: str) -> int | None:
 def results(survey_id):
     survey = _managed(survey_id)
     locale = str(get_locale())
-    responses, questions = survey_results.survey_results(survey, _int_arg("question"), _int_arg("page") or 1, locale)
+    responses, questions = survey_results.survey_results(survey, _int_arg("question"), _int_arg("page", 10_000) or 1, locale)
     return render("surveys/results.html", block="summary" if request.args.get("summary") else None,
                   survey=survey, responses=responses, questions=questions, locale=locale,
                   generated_at=utcnow(), chart=bar_chart, **survey_results.FORMATS)
