@@ -20,6 +20,18 @@ from tests.conftest import isolated, login
 LENDER, LIBRARY = "Sciences en Garonne", "Médiathèque Émile-Zola – espace sciences"
 
 
+def _card(client, url, booking_id, **args):
+    """The booking's card in a paged list (``url`` filtered by ``args``), looked for page by page."""
+    for number in range(1, 20):
+        page = client.get(url, {**args, "page": number})
+        card = page.html.find(id=f"booking-{booking_id}")
+        if card is not None:
+            return card
+        if not page.html.select('a[rel="next"]'):
+            break
+    raise AssertionError(f"booking {booking_id} is on no page of {url}")
+
+
 def _browser(app, language):
     return TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": language})
 
@@ -93,7 +105,7 @@ def test_a_library_borrows_a_kit(app, demo, language):
     claire = _browser(app, language)
     assert login(claire, "claire.martin@csti.example", DEMO_PASSWORD).status_int in (302, 303)
     claire.get(f"/lang/{language}")
-    loans = claire.get("/me/loans")
+    loans = claire.get("/me/loans")  # requests waiting for an answer come first
     card = loans.html.find(id=f"booking-{booking.id}")
     assert card is not None and title in card.get_text()
     accept = next(f for f in loans.forms.values() if f.action.endswith(f"/booking/{booking.id}/accept"))
@@ -113,5 +125,5 @@ def test_a_library_borrows_a_kit(app, demo, language):
     again = sophie.get("/resources", {"kind": "kit", "structure": lender.id, "from": start.isoformat(),
                                       "to": end.isoformat()})
     assert title not in _cards(again)
-    mine = sophie.get("/me/requests")
-    assert _tr(app, "Accepted", language) in mine.html.find(id=f"booking-{booking.id}").get_text()
+    mine = _card(sophie, "/me/requests", booking.id, status="accepted")
+    assert _tr(app, "Accepted", language) in mine.get_text()

@@ -25,7 +25,7 @@ from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import false, select, update
+from sqlalchemy import case, false, select, update
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -513,7 +513,12 @@ def listing_options() -> list:
 def _listing(stmt, page: int):
     from ...listing import paginate
 
-    stmt = stmt.options(*listing_options()).order_by(Booking.starts_on, Booking.id)
+    # What needs an answer first (requests), then the loans to come by their first day, then those
+    # over, the latest first: a manager with years of loans sees today's work on page 1.
+    now = today()
+    stmt = stmt.options(*listing_options()).order_by(
+        case((Booking.status == REQUESTED, 0), else_=1), case((Booking.ends_on >= now, 0), else_=1),
+        case((Booking.ends_on >= now, Booking.starts_on), else_=None), Booking.starts_on.desc(), Booking.id)
     return paginate(stmt, Booking.id, min(max(page, 1), MAX_PAGE), PER_PAGE)
 
 
