@@ -70,6 +70,7 @@ ACTIONS = {
     "booking.returned": _l("Loan marked returned"),
     "survey.answer_hidden": _l("Survey answer hidden"),
     "survey.answer_shown": _l("Survey answer shown again"),
+    "survey.deleted": _l("Survey deleted"),
 }
 _KIND_ACTIONS = {
     "approved": _l("%(kind)s approved"),
@@ -111,7 +112,7 @@ FIELDS = {
     "reports": _l("Reports"), "notifications": _l("Notifications"), "documents": _l("Documents"),
     "redirects": _l("Old addresses redirected"), "loans": _l("Loans requested"),
     "partners": _l("Guide for the partners"),
-    "survey": _l("Survey (number)"),
+    "survey": _l("Survey (number)"), "responses": _l("Responses"),
     "summary": _l("Summary"), "website": _l("Website"), "email": _l("E-mail"), "phone": _l("Phone"),
     "siret": _l("SIRET"), "rna": _l("RNA"), "location": _l("Location"), "social": _l("Social networks"),
 }

@@ -6,8 +6,8 @@
   ends by itself at ``ends_at``; ``lift`` ends it early. Both are in the audit log.
 - ``hide_content`` takes every published item of a member (in the territories the sanction
   covers; all of them for an admin) out of sight in one guarded bulk update — published →
-  archived — and their visible comments (visible → hidden), and remembers their ids on the
-  sanction; ``restore_content`` (lifting) puts back exactly those still in that state.
+  archived — and their visible comments (visible → hidden) and published surveys (offline),
+  and remembers their ids on the sanction; ``restore_content`` (lifting) puts back exactly those still in that state.
 - ``spam_signal`` says why a new member's post should wait for review although they may publish.
 """
 from __future__ import annotations
@@ -189,7 +189,36 @@ def hide_content(sanction: AccountSanction, actor) -> int:
                            .values(status=HIDDEN).execution_options(synchronize_session="fetch"))
     sanction.hidden_content = sorted(set(sanction.hidden_content or []) | set(item_ids))
     sanction.hidden_comments = sorted(set(sanction.hidden_comments or []) | set(comment_ids))
-    return len(item_ids) + len(comment_ids)
+    survey_ids = _hide_surveys(sanction)
+    return len(item_ids) + len(comment_ids) + len(survey_ids)
+
+
+def _hide_surveys(sanction: AccountSanction) -> list[int]:
+    """The member's published surveys (those of the sanction's territory when an animator gave
+    it) go offline: their public link answers 404, their results stay with whoever manages them.
+    Publishing one again is refused until the sanction is lifted (``survey_withheld``)."""
+    from .models.surveys import Survey
+
+    surveys = select(Survey.id).where(Survey.owner_id == sanction.user_id, Survey.published.is_(True))
+    if sanction.territory_id is not None:
+        surveys = surveys.where(Survey.territory_id == sanction.territory_id)
+    ids = list(db.session.scalars(surveys))
+    if ids:
+        db.session.execute(update(Survey).where(Survey.id.in_(ids), Survey.published.is_(True))
+                           .values(published=False).execution_options(synchronize_session="fetch"))
+    sanction.hidden_surveys = sorted(set(sanction.hidden_surveys or []) | set(ids))
+    return ids
+
+
+def survey_withheld(survey) -> AccountSanction | None:
+    """The sanction, not lifted, that took ``survey`` offline (None if none did)."""
+    if survey.owner_id is None:
+        return None
+    for sanction in db.session.scalars(select(AccountSanction).where(
+            AccountSanction.user_id == survey.owner_id, AccountSanction.lifted_at.is_(None))):
+        if survey.id in (sanction.hidden_surveys or []):
+            return sanction
+    return None
 
 
 def restore_content(sanction: AccountSanction) -> int:
@@ -210,8 +239,16 @@ def restore_content(sanction: AccountSanction) -> int:
         result = db.session.execute(update(Comment).where(Comment.id.in_(ids), Comment.status == HIDDEN)
                                     .values(status=VISIBLE).execution_options(synchronize_session="fetch"))
         restored += result.rowcount or 0
+    ids = list(sanction.hidden_surveys or [])
+    if ids:
+        from .models.surveys import Survey
+
+        result = db.session.execute(update(Survey).where(Survey.id.in_(ids), Survey.published.is_(False))
+                                    .values(published=True).execution_options(synchronize_session="fetch"))
+        restored += result.rowcount or 0
     sanction.hidden_content = []
     sanction.hidden_comments = []
+    sanction.hidden_surveys = []
     return restored
 
 

@@ -112,6 +112,7 @@ def _pages(app, site):
         ("survey-new", author, f"/surveys/new?content={site['samples']['event'][0]}", 200),  # templates
         ("survey-edit", author, f"/surveys/{survey}", 200),  # settings in two languages, every kind
         ("survey-delete-question", author, f"/surveys/{survey}/questions/{question}/delete", 200),
+        ("survey-delete", author, f"/surveys/{survey}/delete", 200),
         ("survey-share", author, f"/surveys/{survey}/share", 200),  # link, QR code
         ("survey-print", author, f"/surveys/{survey}/share?print=1", 200),
         ("event-as-organiser", author, site["event"], 200),  # "Evaluate this action", its surveys

@@ -60,6 +60,7 @@ ALLOWED: dict[str, set[str]] = {
     # evaluation surveys (issue #17): a survey of an item is managed by whoever may edit the item
     "add a question to a survey of an item": ANIMATORS | {"author"},
     "evaluate an item (attach a survey to it)": ANIMATORS | {"author"},
+    "delete a survey of an item": ANIMATORS | {"author"},
 }
 
 
@@ -224,6 +225,9 @@ ACTIONS = {
         lambda c, w: _post(c, f"/surveys/new?content={w['resource']}", {"template": "nps", "languages": "fr"}),
         lambda db, w: (db.session.rollback() or db.session.scalar(
             select(func.count(Survey.id)).where(Survey.content_id == w["resource"]))) == 2),
+    "delete a survey of an item": (
+        lambda c, w: _post(c, f"/surveys/{w['survey']}/delete", {"confirm": "yes"}),
+        lambda db, w: (db.session.rollback() or db.session.get(Survey, w["survey"])) is None),
 }
 
 assert set(ACTIONS) == set(ALLOWED), "every action of the table needs its request, and the reverse"

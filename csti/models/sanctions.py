@@ -36,6 +36,8 @@ class AccountSanction(db.Model):
     # Ids of the content rows and comments this sanction hid (and lifting shows again).
     hidden_content: Mapped[list] = mapped_column(JSON, default=list)
     hidden_comments: Mapped[list] = mapped_column(JSON, default=list)
+    # Ids of the published surveys it took offline (their public link: 404 until lifted).
+    hidden_surveys: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     user = relationship("User", foreign_keys=[user_id])
     by = relationship("User", foreign_keys=[by_id])
@@ -58,4 +60,4 @@ class AccountSanction(db.Model):
 
     @property
     def hidden_count(self) -> int:
-        return len(self.hidden_content or []) + len(self.hidden_comments or [])
+        return len(self.hidden_content or []) + len(self.hidden_comments or []) + len(self.hidden_surveys or [])

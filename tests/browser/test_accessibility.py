@@ -39,7 +39,8 @@ def _pages(site):
     admin = ["/admin", site["roles"], "/moderation", "/welcome", "/me/feed", "/admin/audit", "/admin/stats",
              # the organiser's pages of a survey (issue #17), with responses: builder, link, results
              "/surveys/", f"/surveys/{site['survey_id']}", f"/surveys/{site['survey_id']}/share",
-             f"/surveys/{site['survey_id']}/results", "/surveys/compare", "/surveys/new"]
+             f"/surveys/{site['survey_id']}/results", "/surveys/compare", "/surveys/new",
+             f"/surveys/{site['survey_id']}/delete"]
     # The animation pages (issue #15), as the territory's animator sees them.
     animator = [f"/content/{site['article_id']}/take-down", "/moderation/reports", "/sanctions",
                  f"/members/{site['member_id']}/sanction", "/tags/merge", "/actors/merge",

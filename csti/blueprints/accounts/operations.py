@@ -267,23 +267,39 @@ def export_user_data(user: User) -> dict:
 
 def delete_account(user: User, keep_content: bool) -> None:
     """Delete ``user``. Published content is kept as "former member" or deleted with them.
-    Unpublished drafts always go. One transaction: the caller commits."""
+    Unpublished drafts always go; so do their surveys, but those of an item that stays when the
+    content is kept. One transaction: the caller commits."""
     from ...models import PUBLISHED
     from ..resources.bookings import withdraw_for_deletion
 
     contents = db.session.scalars(db.select(Content).where(Content.author_id == user.id)).all()
+    deleted = set()
     for content in contents:
         if keep_content and content.status == PUBLISHED:
             content.author_id = None
         else:
             withdraw_for_deletion(content, None)  # a resource's borrowers, a structure's loans: told
             db.session.delete(content)
+            deleted.add(content.id)
+    _drop_surveys(user, keep_content, deleted)
     AuditLog.record(None, "account.deleted", user_id=user.id, kept_content=keep_content)
     if user.avatar:
         from ...uploads import delete_upload
 
         delete_upload(user.avatar)
     db.session.delete(user)
+
+
+def _drop_surveys(user: User, keep_content: bool, deleted: set) -> None:
+    """The member's surveys go with them (answers included), but, when their content is kept, those
+    evaluating an item that stays: whoever may edit that item manages them from then on."""
+    from ...models.surveys import Survey
+
+    for survey in db.session.scalars(db.select(Survey).where(Survey.owner_id == user.id)).all():
+        if keep_content and survey.content_id is not None and survey.content_id not in deleted:
+            survey.owner_id = None
+        else:
+            db.session.delete(survey)
 
 
 # --- my content (docs/architecture.md §3, §7) ------------------------------------------------------

@@ -44,6 +44,7 @@ from ...models.surveys import (
     Survey,
 )
 from ...models.territories import ROLE_ANIMATOR, Membership
+from ...sanctions import survey_withheld
 from .templates import TEMPLATES
 
 EVALUATED_KINDS = ("event", "project", "resource")  # what a survey may be attached to
@@ -198,6 +199,9 @@ def publish_problems(survey) -> list[str]:
                 problems.append(_("Question %(n)d needs at least two choices.", n=n))
             elif any(not (getattr(c, f"label_{lang}") or "").strip() for c in q.choices for lang in langs):
                 problems.append(_("The choices of question %(n)d need their text in every language of the survey.", n=n))
+    if not survey.published and survey_withheld(survey) is not None:
+        problems.append(_("A sanction on the account of its organiser took this survey offline: it can be "
+                          "published again once the sanction is lifted."))
     return problems
 
 
@@ -228,6 +232,10 @@ def apply_settings(survey, form: SettingsForm) -> None:
         if problems:
             raise BuilderError(" ".join(problems), "published")
     survey.published = bool(form.published.data)
+
+
+def response_total(survey) -> int:
+    return db.session.scalar(select(func.count()).select_from(Response).where(Response.survey_id == survey.id)) or 0
 
 
 def has_responses(survey) -> bool:

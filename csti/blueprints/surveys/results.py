@@ -295,6 +295,8 @@ def managed_surveys(user) -> list[Survey]:
 def compare(user) -> list[Compared]:
     """The user's managed surveys side by side on the template codes, by date (the event's
     first date, else the survey's opening or creation)."""
+    from ...policy import can
+
     surveys = managed_surveys(user)
     if not surveys:
         return []
@@ -314,7 +316,8 @@ def compare(user) -> list[Compared]:
         satisfaction, promoters, detractors, nps_total, learnt_yes, learnt_total = figures.get(s.id, (None,) + (0,) * 5)
         when = first_dates.get(s.content_id) or s.opens_at or s.created_at
         result.append(Compared(
-            s, s.content.title if s.content is not None else s.title(), when, responses.get(s.id, 0),
+            s, s.content.title if s.content is not None and can(user, "view", s.content) else s.title(), when,
+            responses.get(s.id, 0),
             float(satisfaction) if satisfaction is not None else None,
             round(100 * (promoters - detractors) / nps_total) if nps_total else None,
             _percent(learnt_yes, learnt_total)))

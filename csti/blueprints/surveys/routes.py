@@ -57,7 +57,10 @@ def surveys_of_item(item) -> list:
 @bp.get("/surveys/")
 @login_required
 def mine():
-    surveys = db.session.scalars(b.managed_surveys(current_user)).unique().all()
+    # The SQL is the policy's, but for items kept for a working group's members: those are asked.
+    surveys = [s for s in db.session.scalars(b.managed_surveys(current_user)).unique()
+               if s.owner_id == current_user.id or s.content is None or not s.content.members_only
+               or can(current_user, "manage", s)]
     return render("surveys/mine.html", surveys=surveys, state=b.state, states=b.STATES)
 
 
@@ -142,9 +145,12 @@ def _apply(survey, form, prefix: str, operation, anchor, message, focus=None):
 
 def _refused(survey, error: b.BuilderError, prefix: str, form=None):
     db.session.rollback()
-    if error.status != 422 or form is None:
-        fail(error.status, str(error))
     db.session.refresh(survey)
+    if form is None:  # a removal refused: the message next to its choice or question (htmx swaps
+        # a 422 only — the page's re-rendered part, as for a form; without JS: its own status)
+        return _edit_page(survey, 422 if is_htmx() else error.status, error=(prefix, None, str(error)), focus=prefix)
+    if error.status != 422:
+        fail(error.status, str(error))
     if error.field and error.field in form:
         form[error.field].errors = list(form[error.field].errors) + [str(error)]
     return _edit_page(survey, 422, forms={prefix: form}, error=(prefix, error.field, str(error)), focus=prefix)
@@ -169,6 +175,23 @@ def edit(survey_id):
     db.session.commit()
     flash(_("The survey is saved."), "success")
     return redirect(url_for("surveys.edit", survey_id=survey.id, _anchor="settings"), code=303)
+
+
+@bp.route("/surveys/<int:survey_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(survey_id):
+    """Delete a survey with its questions and every response (asked first; audited, with the
+    number of responses lost)."""
+    survey = _managed(survey_id)
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        return render("surveys/delete.html", survey=survey, responses=b.response_total(survey))
+    title = survey.title(str(get_locale())) or _("Untitled survey")
+    AuditLog.record(current_user, "survey.deleted", survey, territory=survey.territory, survey=survey.id,
+                    title=title, responses=b.response_total(survey))
+    db.session.delete(survey)
+    db.session.commit()
+    flash(_("The survey “%(title)s” is deleted, with its responses.", title=title), "success")
+    return redirect(url_for("surveys.mine"), code=303)
 
 
 @bp.post("/surveys/<int:survey_id>/questions")
