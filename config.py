@@ -123,6 +123,11 @@ class Config:
         self.SEARCH_CACHE_MB = env_int("SEARCH_CACHE_MB", 8)
         # iCalendar feeds: written VEVENTs kept per worker (megabytes).
         self.ICAL_CACHE_MB = env_int("ICAL_CACHE_MB", 4)
+        # Linked instances (`flask csti sync run`): how long a source may take to answer
+        # (seconds), how much it may send, how many items one feed may hold.
+        self.SYNC_TIMEOUT = env_int("SYNC_TIMEOUT", 20)
+        self.SYNC_MAX_BYTES = env_int("SYNC_MAX_BYTES", 10 * 1024 * 1024)
+        self.SYNC_MAX_ITEMS = env_int("SYNC_MAX_ITEMS", 5000)
         # "whoosh" (embedded index in SEARCH_DIR) or "postgres" (full-text search in the
         # database: for several app servers; needs CSTI_DATABASE_URL on PostgreSQL).
         self.SEARCH_BACKEND = (env("SEARCH_BACKEND") or "whoosh").strip().lower()

@@ -323,3 +323,84 @@ def aggregate_visits_command():
     from .visits import aggregate_past_days
 
     click.echo(f"{aggregate_past_days()} days aggregated")
+
+
+@csti_cli.group("sync")
+def sync_cli():
+    """Linked instances: pull the items of another csti site or of an iCalendar feed."""
+
+
+@sync_cli.command("add")
+@click.argument("url")
+@click.option("--territory", "territory_slug", required=True, help="the local territory its items land in")
+@click.option("--name", default="", help="how its items credit it (default: its host name)")
+@click.option("--kind", type=click.Choice(["auto", "ical", "csti"]), default="auto")
+@with_appcontext
+def sync_add(url, territory_slug, name, kind):
+    """Link URL (an iCalendar feed, e.g. another csti site's …/agenda.ics) to a territory."""
+    from .sync import SyncError, add_source
+
+    try:
+        with write_intent():
+            source = add_source(url, territory_slug, name, kind)
+            db.session.commit()
+    except SyncError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    click.echo(f"linked source {source.id}: {source.url} -> {territory_slug}; run `flask csti sync run`")
+
+
+@sync_cli.command("list")
+@with_appcontext
+def sync_list():
+    """The linked sources, their last run and its result."""
+    from .models.sync import SyncSource
+    from .sync import describe
+
+    for source in db.session.scalars(select(SyncSource).order_by(SyncSource.id)):
+        click.echo(describe(source))
+
+
+@sync_cli.command("run")
+@click.option("--source", "source_id", type=int, default=None, help="only this source (its number)")
+@with_appcontext
+def sync_run(source_id):
+    """Pull every linked source (for cron); exits 1 when one failed (its error is kept)."""
+    from .models.sync import SyncSource
+    from .sync import run_all, run_source
+
+    with write_intent():
+        if source_id is not None:
+            source = db.session.get(SyncSource, source_id)
+            if source is None:
+                raise click.ClickException(f"no source {source_id}")
+            results = [(source, run_source(source))]
+        else:
+            results = run_all()
+    failed = 0
+    for source, counts in results:
+        if counts is None:
+            failed += 1
+            click.echo(f"source {source.id} ({source.url}) failed: {source.last_error}", err=True)
+        else:
+            click.echo(f"source {source.id} ({source.url}): " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if failed:
+        raise SystemExit(1)
+
+
+@sync_cli.command("remove")
+@click.argument("source_id", type=int)
+@click.option("--keep-items", is_flag=True, help="keep its items as local ones")
+@with_appcontext
+def sync_remove(source_id, keep_items):
+    """Unlink a source and delete the items it brought (unless --keep-items)."""
+    from .models.sync import SyncSource
+    from .sync import remove_source
+
+    with write_intent():
+        source = db.session.get(SyncSource, source_id)
+        if source is None:
+            raise click.ClickException(f"no source {source_id}")
+        removed = remove_source(source, keep_items)
+        db.session.commit()
+    click.echo(f"source {source_id} unlinked, {removed} items deleted")

@@ -349,7 +349,9 @@ class EventViews(ContentViews):
     no_territory_message = _l("Confirm your e-mail address before publishing an event.")
 
     def show_context(self, event) -> dict:
-        return _registration_context(event)
+        from ...sync import credit
+
+        return {**_registration_context(event), "origin": credit(event)}  # linked instances (§19)
 
     def prepare_form(self, form, event) -> None:
         """The organisers among the user's structures; the venues: recent ones, the user's

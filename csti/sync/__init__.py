@@ -1,0 +1,177 @@
+"""Linked instances (issue #18, docs/architecture.md §19): ``flask csti sync add URL`` links a
+feed to a territory, ``flask csti sync run`` (cron) pulls it.
+
+A run of one source is one transaction: the feed is fetched and read whole first (``fetch``,
+``ical.parse``), then every remote item is created or updated by its remote identity
+(``SyncedItem``: never a duplicate), unchanged ones (same digest) are left alone, and the upcoming
+items that left the feed are deleted — those already over are kept (a feed of upcoming dates drops
+them: that is not a deletion). A source that fails (unreachable, too slow, not 200, garbage)
+writes nothing but its error, logged and shown by ``sync list``."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..dates import to_local
+from ..extensions import db
+from ..models import Event, Territory
+from ..models.base import utcnow
+from ..models.sync import CSTI, ICAL, SyncedItem, SyncSource
+from .fetch import SyncError, check_url, fetch
+from .ical import RemoteEvent, parse
+
+log = logging.getLogger("csti.sync")
+
+__all__ = ["SyncError", "add_source", "credit", "remove_source", "run_all", "run_source"]
+
+
+def add_source(url: str, territory_slug: str, name: str = "", kind: str = "auto") -> SyncSource:
+    """Link ``url`` to the territory ``territory_slug`` (SyncError when it cannot be). The caller commits."""
+    url = check_url(url)
+    territory = db.session.scalar(select(Territory).where(Territory.slug == territory_slug))
+    if territory is None:
+        raise SyncError(f"no territory {territory_slug!r}")
+    if db.session.scalar(select(SyncSource.id).where(SyncSource.url == url)) is not None:
+        raise SyncError(f"{url} is already linked")
+    if kind == "auto":
+        kind = ICAL
+    if kind == CSTI:
+        raise SyncError("linking another csti instance through its API is not available yet: "
+                        "link its iCalendar agenda (…/agenda.ics) instead")
+    if kind != ICAL:
+        raise SyncError(f"unknown kind {kind!r} (ical)")
+    source = SyncSource(url=url, kind=kind, territory_id=territory.id, name=(name or urlsplit(url).hostname)[:200],
+                        active=True, last_error="", last_counts={})
+    db.session.add(source)
+    db.session.flush()
+    return source
+
+
+def remove_source(source: SyncSource, keep_items: bool = False) -> int:
+    """Unlink ``source``; its items are deleted (or, ``keep_items``, stay as local items). The caller commits."""
+    items = db.session.scalars(select(SyncedItem).where(SyncedItem.source_id == source.id)).all()
+    removed = 0
+    for item in items:
+        if not keep_items and item.content is not None:
+            db.session.delete(item.content)
+            removed += 1
+        db.session.delete(item)
+    db.session.delete(source)
+    return removed
+
+
+def run_all() -> list[tuple[SyncSource, dict | None]]:
+    """Run every active source; (source, counts) — counts None where it failed."""
+    results = []
+    for source_id in db.session.scalars(select(SyncSource.id).where(SyncSource.active.is_(True))
+                                        .order_by(SyncSource.id)).all():
+        source = db.session.get(SyncSource, source_id)
+        results.append((source, run_source(source)))
+    return results
+
+
+def run_source(source: SyncSource) -> dict | None:
+    """Pull ``source`` and commit; its counts, or None when it failed (its error kept)."""
+    source_id = source.id
+    try:
+        body, _type = fetch(source.url, "text/calendar, */*;q=0.5")
+        counts = apply_events(source, parse(body))
+    except SyncError as error:
+        db.session.rollback()
+        source = db.session.get(SyncSource, source_id)
+        source.last_run_at, source.last_error = utcnow(), str(error)[:2000]
+        db.session.commit()
+        log.warning("sync of %s (%s) failed: %s", source.url, source.id, error)
+        return None
+    source.last_run_at = source.last_ok_at = utcnow()
+    source.last_error, source.last_counts = "", counts
+    db.session.commit()
+    log.info("sync of %s (%s): %s", source.url, source.id, counts)
+    return counts
+
+
+def _digest(remote: RemoteEvent) -> str:
+    data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(remote).items()}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def apply_events(source: SyncSource, events: list[RemoteEvent]) -> dict:
+    """Create, update and remove ``source``'s events from ``events`` (the whole feed)."""
+    from ..blueprints.events.schedule import ScheduleError, schedule
+
+    limit = current_app.config.get("SYNC_MAX_ITEMS", 5000)
+    if len(events) > limit:
+        raise SyncError(f"the feed holds {len(events)} events, more than {limit}")
+    known = {item.remote_id: item for item in db.session.scalars(
+        select(SyncedItem).where(SyncedItem.source_id == source.id))}
+    counts = dict(created=0, updated=0, unchanged=0, removed=0, skipped=0)
+    seen = set()
+    for remote in events:
+        if remote.remote_id in seen:
+            counts["skipped"] += 1
+            continue
+        seen.add(remote.remote_id)
+        digest = _digest(remote)
+        item = known.get(remote.remote_id)
+        if item is not None and item.digest == digest and item.content is not None:
+            counts["unchanged"] += 1
+            continue
+        event = item.content if item is not None and item.content is not None else None
+        created = event is None
+        if created:
+            event = Event(territory_id=source.territory_id, author_id=None, event_kind="other")
+        event.title = remote.title
+        description = remote.description
+        event.summary = " ".join(description.split())[:300]
+        event.body = description
+        event.venue_name = remote.location[:200]
+        event.latitude, event.longitude = remote.latitude, remote.longitude
+        event.schedule_status = "cancelled" if remote.cancelled else "scheduled"
+        try:
+            schedule(event, remote.starts, remote.ends, remote.all_day)
+        except ScheduleError:
+            counts["skipped"] += 1
+            if created:
+                continue
+        if created:
+            event.publish()
+            db.session.add(event)
+            db.session.flush()
+            item = SyncedItem(source_id=source.id, remote_id=remote.remote_id, content_id=event.id)
+            db.session.add(item)
+            counts["created"] += 1
+        else:
+            counts["updated"] += 1
+        item.remote_url, item.digest = remote.url, digest
+    now = utcnow()
+    for remote_id, item in known.items():
+        if remote_id in seen:
+            continue
+        event = item.content
+        if event is None:
+            db.session.delete(item)
+        elif event.ends_at is not None and event.ends_at >= now - timedelta(hours=1):
+            db.session.delete(event)  # an upcoming date gone from the feed: deleted there
+            db.session.delete(item)
+            counts["removed"] += 1
+    db.session.flush()
+    return counts
+
+
+def credit(content) -> SyncedItem | None:
+    """Where ``content`` came from (its source and remote page), None for a local item."""
+    if content is None or content.id is None:
+        return None
+    return db.session.scalar(select(SyncedItem).where(SyncedItem.content_id == content.id))
+
+
+def describe(source: SyncSource) -> str:
+    when = to_local(source.last_ok_at).strftime("%Y-%m-%d %H:%M") if source.last_ok_at else "never"
+    state = f"FAILED: {source.last_error}" if source.last_error else f"ok {source.last_counts}"
+    return f"{source.id}\t{source.kind}\t{source.territory.slug}\t{source.url}\tlast ok {when}\t{state}"
