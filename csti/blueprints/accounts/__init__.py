@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from . import api_keys, routes  # noqa: E402,F401
+from . import routes  # noqa: E402,F401
