@@ -177,3 +177,13 @@ def test_deleting_the_account_deletes_its_keys(testapp_en, db, factory, log_in):
     assert form.submit().status_int == 303
     assert [k.name for k in _keys(db)] == ["Celle d’un autre"]  # the database's ON DELETE CASCADE
     assert db.session.get(User, user_id) is None
+
+
+def test_the_data_export_lists_the_keys_but_not_the_keys_themselves(testapp_en, db, factory, log_in):
+    user = factory.user()
+    row, key = create_key(user, "Agenda")
+    db.session.commit()
+    log_in(testapp_en, user)
+    response = testapp_en.get("/account/export.json")
+    assert [(k["name"], k["prefix"], k["revoked_at"]) for k in response.json["api_keys"]] == [("Agenda", key[:8], None)]
+    assert key not in response.text and row.key_hash not in response.text
