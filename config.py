@@ -190,6 +190,11 @@ class Config:
         self.SURVEY_ANSWERS_PER_IP_ALL = env_int("SURVEY_ANSWERS_PER_IP_ALL", 300)
         self.SURVEY_ANSWER_WINDOW_SECONDS = env_int("SURVEY_ANSWER_WINDOW_SECONDS", 600)
         self.SURVEY_MIN_FILL_SECONDS = env_int("SURVEY_MIN_FILL_SECONDS", 2)
+        # The read-only API (/api/v1, csti/apikeys.py): requests per API_RATE_WINDOW seconds from
+        # one IP address without a key, and with one API key (members create keys on their account).
+        self.API_RATE_ANON = env_int("API_RATE_ANON", 60)
+        self.API_RATE_KEY = env_int("API_RATE_KEY", 600)
+        self.API_RATE_WINDOW = env_int("API_RATE_WINDOW", 60)
         self.REMEMBER_COOKIE_DURATION = env_int("REMEMBER_DAYS", 30) * 24 * 3600
         # Spam signals (csti/sanctions.py): the posts of a new member — an account younger than
         # NEW_MEMBER_DAYS or with fewer than NEW_MEMBER_MIN_PUBLISHED published items — wait for

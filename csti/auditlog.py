@@ -58,6 +58,8 @@ ACTIONS = {
     "group.role_changed": _l("Working group role changed"),
     "group.member_removed": _l("Working group member removed"),
     "account.deleted": _l("Account deleted"),
+    "apikey.created": _l("API key created"),
+    "apikey.revoked": _l("API key revoked"),
     "user.suspended": _l("Member suspended"),
     "user.banned": _l("Member banned"),
     "user.content_hidden": _l("Member’s content hidden"),
@@ -113,6 +115,7 @@ FIELDS = {
     "redirects": _l("Old addresses redirected"), "loans": _l("Loans requested"),
     "partners": _l("Guide for the partners"),
     "survey": _l("Survey (number)"), "responses": _l("Responses"),
+    "prefix": _l("Start of the API key"),
     "summary": _l("Summary"), "website": _l("Website"), "email": _l("E-mail"), "phone": _l("Phone"),
     "siret": _l("SIRET"), "rna": _l("RNA"), "location": _l("Location"), "social": _l("Social networks"),
 }

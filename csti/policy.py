@@ -569,3 +569,10 @@ def _evaluate(user, content):
 @rule("manage", Survey)
 def _manage_survey(user, survey):
     return survey.owner_id == user.id or (survey.content is not None and can(user, "edit", survey.content))
+
+
+# --- API keys (csti/apikeys.py) -----------------------------------------------------------------
+@rule("create_api_key", type(None))
+def _create_api_key(user, _obj):
+    """A confirmed member creates API keys (for themselves: each member sees and revokes only their own)."""
+    return user.is_confirmed

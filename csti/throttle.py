@@ -1,7 +1,9 @@
 """Fixed-window counters shared by every worker: the database by default, Redis when
-``CSTI_REDIS_URL`` is set. Used for login rate limits (per IP and per account)."""
+``CSTI_REDIS_URL`` is set. Used for login rate limits (per IP and per account), sign-ups, survey
+answers and the API's requests (csti/apikeys.py)."""
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from flask import current_app
@@ -36,6 +38,13 @@ class DatabaseStore:
         db.session.flush()
         return counter.count
 
+    def seconds_left(self, key: str, window: int) -> int:
+        """Seconds until ``key``'s current window ends (``window`` when it has none)."""
+        counter = db.session.get(RateCounter, key)
+        if counter is None or counter.expires_at <= utcnow():
+            return window
+        return max(1, math.ceil((counter.expires_at - utcnow()).total_seconds()))
+
     def count(self, key: str) -> int:
         counter = db.session.get(RateCounter, key)
         if counter is None or counter.expires_at <= utcnow():
@@ -61,6 +70,10 @@ class RedisStore:
         pipe.expire(f"csti:rl:{key}", window, nx=True)
         count, _ = pipe.execute()
         return int(count)
+
+    def seconds_left(self, key: str, window: int) -> int:
+        ttl = self.client.ttl(f"csti:rl:{key}")
+        return int(ttl) if ttl and ttl > 0 else window
 
     def count(self, key: str) -> int:
         value = self.client.get(f"csti:rl:{key}")

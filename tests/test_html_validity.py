@@ -48,6 +48,8 @@ def _pages(app, site):
         ("forgot", anonymous, "/forgot", 200),
         ("not-found", anonymous, "/no-such-page", 404),
         ("account", author, "/account", 200),
+        ("api-keys", author, "/account/api-keys", 200),  # a used key and a revoke button (issue #18)
+        ("api-keys-empty", member, "/account/api-keys", 200),
         ("admin", admin, "/admin", 200),
         ("moderation", admin, "/moderation", 200),
         ("stats", admin, "/admin/stats", 200),  # SVG charts and their tables
@@ -259,6 +261,30 @@ def _survey_with_responses(db, site):
     site["survey_id"], site["comment_id"] = survey.id, survey.questions[-1].id
 
 
+def _api_key(db, site):
+    """The author has an API key, used a while ago."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from csti.apikeys import create_key
+    from csti.models import User
+    from csti.models.base import utcnow
+
+    row, _key = create_key(db.session.scalar(select(User).where(User.email == site["author"])), "Site du musée")
+    row.last_used_at = utcnow() - timedelta(hours=3)
+    db.session.commit()
+
+
+def _create_api_key(app, site):
+    """The answer to creating an API key: the key shown once (201)."""
+    client = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.0.5"})
+    assert login(client, site["author"]).status_int == 303
+    form = client.get("/account/api-keys").forms["api-key-form"]
+    form["name"] = "Agenda sur notre site"
+    return form.submit(status=201)
+
+
 def _readable(messages, files):
     lines = []
     for m in messages:
@@ -279,9 +305,11 @@ def test_pages_are_valid_html(app, factory, tmp_path):
     _follows_and_notifications(factory.db, site)
     _loans(factory.db, site)
     _survey_with_responses(factory.db, site)
+    _api_key(factory.db, site)
     files = {}
-    for name, client, url, status in _pages(app, site):
-        response = client.get(url, status=status)
+    pages = [(name, url, client.get(url, status=status)) for name, client, url, status in _pages(app, site)]
+    pages.append(("api-key-created", "POST /account/api-keys", _create_api_key(app, site)))  # shown once
+    for name, url, response in pages:
         assert response.content_type == "text/html", url
         path = tmp_path / f"{name}.html"
         path.write_bytes(response.body)

@@ -35,7 +35,8 @@ def _pages(site):
               "/announcements/new", site["announcement"], site["project"], "/projects/new",
               site["dossier"], site["private_dossier"], "/me/dossiers", "/dossiers/new",
               f"/content/{site['article_id']}/dossiers",
-              site["resource"], "/resources/new", "/me/loans", "/me/requests"]  # the loan request form
+              site["resource"], "/resources/new", "/me/loans", "/me/requests",  # the loan request form
+              "/account/api-keys"]  # a key and its revoke button (issue #18)
     admin = ["/admin", site["roles"], "/moderation", "/welcome", "/me/feed", "/admin/audit", "/admin/stats",
              # the organiser's pages of a survey (issue #17), with responses: builder, link, results
              "/surveys/", f"/surveys/{site['survey_id']}", f"/surveys/{site['survey_id']}/share",
@@ -57,6 +58,7 @@ def test_pages_have_no_axe_violations(live, new_context):
         site.update(sample_surveys(f.db, f.db.session.get(Content, site["page_id"])))
         survey = f.db.session.get(Survey, site["survey_id"])
         add_responses(f.db, survey, ROWS)
+        _api_key(f.db, site["author"])
     found = []
     for who, paths in _pages(site):
         page = new_context(bypass_csp=True).new_page()
@@ -70,3 +72,33 @@ def test_pages_have_no_axe_violations(live, new_context):
                 found.append(f"{path} ({who or 'visitor'}): {v['id']} [{v['impact']}] {v['help']}\n      "
                              + "\n      ".join(v["nodes"]))
     assert not found, f"{len(found)} accessibility violations:\n  " + "\n  ".join(found)
+
+
+def _api_key(db, email):
+    from sqlalchemy import select
+
+    from csti.apikeys import create_key
+    from csti.models import User
+
+    create_key(db.session.scalar(select(User).where(User.email == email)), "Site du musée")
+    db.session.commit()
+
+
+def _violations(page):
+    page.add_script_tag(path=str(AXE))
+    return [f"{v['id']} [{v['impact']}] {v['help']}: " + "; ".join(v["nodes"]) for v in page.evaluate(RUN_AXE)]
+
+
+def test_a_new_api_key_shown_once_has_no_axe_violations(live, new_context):
+    """The answer to creating an API key (a POST): the key in a read-only field, the warning."""
+    need_node_package("axe-core")
+    with live.data() as f:
+        email = f.user().email
+    page = new_context(bypass_csp=True).new_page()
+    log_in(page, email)
+    page.goto("/account/api-keys")
+    page.locator("#api-key-form input[name=name]").fill("Agenda sur notre site")
+    with page.expect_navigation():
+        page.locator("#api-key-form button[type=submit]").click()
+    assert page.locator("#new-api-key").input_value().startswith("csti_")
+    assert not _violations(page)

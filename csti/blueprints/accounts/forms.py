@@ -96,5 +96,11 @@ class DeleteForm(Form):
     ], validators=[DataRequired(message=_l("Choose what happens to your content."))])
 
 
+class ApiKeyForm(Form):
+    name = StringField(_l("Name of the key"), validators=[
+        DataRequired(message=_l("Give the key a name, to recognise it.")),
+        Length(max=100, message=_l("Give a name of 100 characters at most."))])
+
+
 class EmptyForm(Form):
     """CSRF only (buttons that POST)."""

@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ...extensions import db
 from ...mails import send_mail
-from ...models import STATUSES, AuditLog, Content, User
+from ...models import STATUSES, ApiKey, AuditLog, Content, User
 from ...models.base import utcnow
 from ...throttle import store
 
@@ -261,6 +261,12 @@ def export_user_data(user: User) -> dict:
                 "published_at": iso(c.published_at),
             }
             for c in contents
+        ],
+        # The API keys (docs/architecture.md §16): what the page lists; the keys themselves are not kept.
+        "api_keys": [
+            {"name": k.name, "prefix": k.prefix, "created_at": iso(k.created_at),
+             "last_used_at": iso(k.last_used_at), "revoked_at": iso(k.revoked_at)}
+            for k in db.session.scalars(db.select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id))
         ],
     }
 

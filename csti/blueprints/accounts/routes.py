@@ -427,3 +427,6 @@ def delete():
     db.session.commit()
     flash(_("Your account is deleted. Goodbye!"), "success")
     return redirect(url_for("main.index"), code=303)
+
+
+from . import api_keys  # noqa: E402,F401 — the API keys page (/account/api-keys) on the same blueprint
