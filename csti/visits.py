@@ -23,6 +23,7 @@ from sqlalchemy import delete, distinct, func, select
 
 from .extensions import db
 from .models.visits import ALL_TERRITORIES, NO_TERRITORY, VisitDay, VisitHash, VisitSalt
+from .security import FRAMEABLE_ENDPOINTS
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ def counted(response) -> bool:
         return False
     if request.endpoint in (None, "static") or request.blueprint in EXCLUDED_BLUEPRINTS:
         return False
+    if request.endpoint in FRAMEABLE_ENDPOINTS:
+        return False  # a widget shown in another site's page is not a visit to this one (§18)
     if is_htmx() or "prefetch" in (request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or ""):
         return False
     return not is_robot(request.headers.get("User-Agent") or "")
