@@ -2,7 +2,8 @@
 personal kept (docs/architecture.md §12).
 
 A page view is a GET answered 200 with an HTML page — not static files, feeds, JSON, iCal,
-htmx fragments, the administration, nor a prefetch — by a browser: a request without a
+htmx fragments, the administration, the widgets shown in other sites' pages (§18), nor a
+prefetch — by a browser: a request without a
 User-Agent or with a robot's (``crawlerdetect``, a maintained list) is not counted. Pages
 served from the page cache are counted too (this runs after every response, cached or not).
 
