@@ -181,3 +181,13 @@ def test_a_value_that_is_not_a_choice_does_not_reach_a_query(testapp):
     """Control characters, long values, a NUL: a 400, never a 500."""
     for query in ("tag=%00", "territory=" + "x" * 5000, "structure=%C2%B2", "tag=%FF%FE", "kind=%0A"):
         assert testapp.get(f"/embed/agenda?{query}", expect_errors=True).status_int in (200, 400), query
+
+
+def test_the_widget_links_to_the_site_s_own_list(testapp, occitanie, make_event, make_actor):
+    museum = make_actor(occitanie, "Muséum")
+    more = testapp.get("/embed/agenda?territory=occitanie&kind=talk").html.select_one(".embed-more a")
+    assert more["href"] == "/agenda?kind=talk&territory=occitanie" and more["target"] == "_blank"
+    assert testapp.get("/embed/news?kind=announcement").html.select_one(".embed-more a")["href"] == "/announcements"
+    assert testapp.get("/embed/news").html.select_one(".embed-more a")["href"] == "/articles"
+    assert testapp.get(f"/embed/news?structure={museum.id}").html.select_one(".embed-more a")["href"] == (
+        f"/actor/{museum.id}-{museum.slug}")

@@ -83,8 +83,9 @@ class WidgetForm(Form):
             del self.height
         elif not self.lang.data:
             self.lang.data = str(get_locale())  # the generator offers the page's language first
-        territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
-        self.territory.choices = [("", _("All territories"))] + [(t.slug, t.name) for t in territories]
+        if widget is None:  # the generator's select (a widget checks its one slug)
+            territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+            self.territory.choices = [("", _("All territories"))] + [(t.slug, t.name) for t in territories]
         self.kind.choices = ([("", _("Every kind"))] + [(k, str(label)) for k, label in EVENT_KINDS.items()]
                              + [("article", _("Articles (news)")), ("announcement", _("Announcements (news)"))])
         self.lang.choices = [(code, name) for code, name in (("fr", "Français"), ("en", "English"))

@@ -43,14 +43,16 @@ def _widget(widget: str):
 
 
 def _more_url(form) -> str:
-    """The site's own list of what the widget shows."""
+    """The site's own page of what the widget shows: a structure's page (its events and
+    publications), else the agenda or the list of the news' kind, with the same filters."""
+    if form.structure_obj is not None:
+        return form.structure_obj.url
     args = {"territory": form.territory_obj.slug if form.territory_obj else None,
             "tag": form.tag_obj.slug if form.tag_obj else None}
     if form.widget.data == "agenda":
-        return url_for("events.agenda", kind=form.kind.data or None,
-                       organiser=form.structure_obj.id if form.structure_obj else None, **args)
+        return url_for("events.agenda", kind=form.kind.data or None, **args)
     endpoint = "announcements.index" if form.kind.data == "announcement" else "articles.index"
-    return url_for(endpoint, structure=form.structure_obj.id if form.structure_obj else None, **args)
+    return url_for(endpoint, **args)
 
 
 @bp.get("/embed/agenda")
