@@ -191,3 +191,9 @@ def test_the_widget_links_to_the_site_s_own_list(testapp, occitanie, make_event,
     assert testapp.get("/embed/news").html.select_one(".embed-more a")["href"] == "/articles"
     assert testapp.get(f"/embed/news?structure={museum.id}").html.select_one(".embed-more a")["href"] == (
         f"/actor/{museum.id}-{museum.slug}")
+
+
+def test_parameters_the_widget_does_not_know_are_ignored(testapp, occitanie, make_event):
+    """A site may add its own (a campaign tag, a cache buster): only known ones are checked."""
+    make_event(occitanie, "Atelier")
+    assert titles(testapp.get("/embed/agenda?utm_source=musee&v=2&height=abc&widget=news")) == ["Atelier"]
