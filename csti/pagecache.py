@@ -36,6 +36,7 @@ FIXED_ENDPOINTS = frozenset({
     "tags.index", "tags.show", "tags.feed",
     "search.index",
     "partners.index", "partners.show",  # not a content type's: blueprints/partners
+    "embed.agenda", "embed.news",  # the widgets (blueprints/embed, docs/architecture.md §18)
 })
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary", "ETag", "Last-Modified")
 PLACEHOLDER = "\x00csrf\x00"

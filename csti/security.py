@@ -16,6 +16,9 @@ SCRIPT_URLS = ("HTMX_URL", "LEAFLET_JS_URL", "MARKERCLUSTER_JS_URL")
 STYLE_URLS = ("LEAFLET_CSS_URL", "MARKERCLUSTER_CSS_URL", "MARKERCLUSTER_DEFAULT_CSS_URL")
 # Leaflet's default tile subdomains (map.js does not change them): what "{s}" stands for.
 TILE_SUBDOMAINS = ("a", "b", "c")
+# The only pages another site may show in a frame: the embeddable widgets (docs/architecture.md
+# §18). Every other page — the "Embed" page that makes their code included — forbids it.
+FRAMEABLE_ENDPOINTS = frozenset({"embed.agenda", "embed.news"})
 _HOST = re.compile(r"(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d{1,5})?")
 # Characters a CSP path may hold as they are (RFC 3986 pchar without ";" "," and the quote).
 _PATH_SAFE = "/-._~!$&()*+=:@%"
@@ -74,11 +77,16 @@ def _policy(scripts: tuple, styles: tuple, tiles: str) -> str:
     ])
 
 
+def frameable() -> bool:
+    """Whether this response may be shown in another site's frame (a widget's page)."""
+    return request.endpoint in FRAMEABLE_ENDPOINTS
+
+
 def content_security_policy() -> str:
     cfg = current_app.config
     policy = _policy(tuple(cfg.get(k) for k in SCRIPT_URLS), tuple(cfg.get(k) for k in STYLE_URLS),
                      cfg.get("TILE_URL", ""))
-    frame_ancestors = "*" if request.endpoint and request.endpoint.startswith("embed.") else "'none'"
+    frame_ancestors = "*" if frameable() else "'none'"
     return f"{policy}; frame-ancestors {frame_ancestors}"
 
 
@@ -136,7 +144,7 @@ def set_security_headers(response):
     headers.setdefault("Content-Security-Policy", content_security_policy())
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    if not (request.endpoint or "").startswith("embed."):
+    if not frameable():
         headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
     if current_app.config.get("SESSION_COOKIE_SECURE"):

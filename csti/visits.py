@@ -2,7 +2,8 @@
 personal kept (docs/architecture.md §12).
 
 A page view is a GET answered 200 with an HTML page — not static files, feeds, JSON, iCal,
-htmx fragments, the administration, nor a prefetch — by a browser: a request without a
+htmx fragments, the administration, the widgets shown in other sites' pages (§18), nor a
+prefetch — by a browser: a request without a
 User-Agent or with a robot's (``crawlerdetect``, a maintained list) is not counted. Pages
 served from the page cache are counted too (this runs after every response, cached or not).
 
@@ -23,6 +24,7 @@ from sqlalchemy import delete, distinct, func, select
 
 from .extensions import db
 from .models.visits import ALL_TERRITORIES, NO_TERRITORY, VisitDay, VisitHash, VisitSalt
+from .security import FRAMEABLE_ENDPOINTS
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ def counted(response) -> bool:
         return False
     if request.endpoint in (None, "static") or request.blueprint in EXCLUDED_BLUEPRINTS:
         return False
+    if request.endpoint in FRAMEABLE_ENDPOINTS:
+        return False  # a widget shown in another site's page is not a visit to this one (§18)
     if is_htmx() or "prefetch" in (request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or ""):
         return False
     return not is_robot(request.headers.get("User-Agent") or "")

@@ -128,6 +128,14 @@ def _pages(app, site):
         ("survey-answer-fr-only", member, site["survey_fr"], 200),
         ("survey-closed", anonymous, site["survey_closed"], 410),
         ("survey-thanks", anonymous, site["survey"] + "/thanks", 200),
+        # embeddable widgets (issue #18): the Embed page, its refusals, the widgets and theirs
+        ("embed", anonymous, "/embed", 200),
+        ("embed-news", anonymous, "/embed?widget=news&territory=occitanie&tag=astronomie&color=%23ffcc00"
+                                  "&theme=dark&lang=en&images=off&height=400", 200),
+        ("embed-refused", anonymous, "/embed?territory=nowhere&limit=0&color=red", 400),
+        ("widget-agenda", anonymous, "/embed/agenda?color=%23c00", 200),
+        ("widget-news", anonymous, "/embed/news?theme=dark&lang=en", 200),
+        ("widget-refused", anonymous, "/embed/agenda?limit=0&lang=de", 400),
     ]
     return pages + _type_pages(app, site, anonymous, author)
 

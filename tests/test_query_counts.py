@@ -39,6 +39,9 @@ PAGES = [
     ("agenda calendar", "/agenda?view=calendar", {}),
     ("agenda GeoJSON", "/agenda.geojson", {}),
     ("agenda iCal", "/agenda.ics", {}),
+    ("agenda widget", "/embed/agenda?territory=occitanie&limit=50", {}),  # issue #18
+    ("news widget", "/embed/news?limit=50", {}),
+    ("news widget by tag", f"/embed/news?tag={TAG}&limit=50", {}),
     ("trainings", "/trainings", {}),
     ("directory", "/actors", {}),
     ("directory filtered", "/actors?territory=occitanie&kind=fablab", {}),

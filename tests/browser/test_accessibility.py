@@ -30,7 +30,10 @@ def _pages(site):
                  "/resources", "/resources?from=2030-01-10&to=2030-01-01", site["resource"], "/partners",
                  "/partners/libraries",
                  # surveys (issue #17): the public answer page, closed, thanks
-                 site["survey"], site["survey_closed"], site["survey"] + "/thanks"]
+                 site["survey"], site["survey_closed"], site["survey"] + "/thanks",
+                 # embeddable widgets (issue #18): the Embed page (and a refusal), the widgets
+                 "/embed", "/embed?widget=news&limit=0", "/embed/agenda?color=%23ffff00",
+                 "/embed/news?theme=dark&color=%23000080&lang=en", "/embed/agenda?limit=0"]
     author = ["/account", site["page"], site["actor"], "/actors/new", site["event"], "/events/new", "/articles/new",
               "/announcements/new", site["announcement"], site["project"], "/projects/new",
               site["dossier"], site["private_dossier"], "/me/dossiers", "/dossiers/new",

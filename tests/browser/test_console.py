@@ -9,7 +9,8 @@ pytestmark = pytest.mark.browser
 
 def _settled(page):
     """Wait for what the page loads after "load": htmx, and the maps with their markers."""
-    page.wait_for_function("window.htmx !== undefined")
+    if page.locator("script[src*=htmx]").count():  # not the widgets (/embed/…): no script there
+        page.wait_for_function("window.htmx !== undefined")
     if page.locator("[data-map]").count():
         page.wait_for_function("window.L !== undefined")
         page.locator("[data-map] .leaflet-tile-pane").first.wait_for(state="attached")

@@ -53,7 +53,7 @@ def _pages(live, site):
     visitor = ["/", site["territory"], *lists, "/agenda?view=calendar", "/agenda?view=map", "/tags", site["tag"],
                "/search?q=nuit", "/search?q=nuit&kind=event", site["event"], site["training"], site["article"],
                site["announcement"], site["project"], site["dossier"], site["actor"], site["page"],
-               "/login", "/register", "/forgot"]
+               "/login", "/register", "/forgot", "/embed", "/embed/agenda", "/embed/news?theme=dark"]
     animator = ["/events/new", "/articles/new", "/moderation", "/actors/moderation", "/account", "/me/content",
                 "/notifications", "/me/registrations", "/me/dossiers", site["roles"], site["event"],
                 "/page/new", f"/page/{site['page_id']}/edit",
