@@ -154,14 +154,14 @@ def test_theme_and_colour_are_classes_and_a_checked_stylesheet(testapp):
     ("color=%23ff0000;}body{display:none", "color", "Write the colour as #rgb or #rrggbb"),
     ("color=ff0000", "color", "Write the colour as #rgb or #rrggbb"),
     ("theme=blue", "theme", "Choose the light or the dark theme."),
-    ("lang=de", "lang", "Choose one of these languages: fr, en."),
+    ("lang=de", "lang", "Choisissez l’une de ces langues : fr, en."),  # not understood: the default language
     ("images=yes", "images", "Images are on or off."),
 ])
 def test_a_value_not_understood_is_a_400_saying_which_and_why(testapp, occitanie, make_event, query, field, message):
     make_event(occitanie, "Atelier")
     page = testapp.get(f"/embed/agenda?lang=en&{query}" if field != "lang" else f"/embed/agenda?{query}", status=400)
     problems = [li.text for li in page.html.select(".embed-errors li")]
-    assert len(problems) == 1 and problems[0].startswith(f"{field}: ") and message in problems[0], problems
+    assert len(problems) == 1 and problems[0].split(":")[0].strip() == field and message in problems[0], problems
     assert "Atelier" not in page.text  # nothing is guessed
     assert page.html.select_one("h1").text  # the widget's own page, in its frame
     assert page.headers["Content-Security-Policy"].endswith("frame-ancestors *")
@@ -172,7 +172,8 @@ def test_a_value_not_understood_is_a_400_saying_which_and_why(testapp, occitanie
 def test_every_problem_is_listed_in_the_widget_language(testapp):
     page = testapp.get("/embed/news?kind=talk&limit=100&color=blue", status=400)
     assert page.html.html["lang"] == "fr"
-    assert [li.text.split(":")[0] for li in page.html.select(".embed-errors li")] == ["kind", "limit", "color"]
+    assert [li.text.split(":")[0] for li in page.html.select(".embed-errors li")] == ["kind ", "limit ", "color "]
+    assert "Écrivez la couleur sous la forme #rgb ou #rrggbb" in page.html.select(".embed-errors li")[2].text
     english = testapp.get("/embed/news?kind=talk&lang=en", status=400)
     assert "The news shows articles or announcements: “talk” is not one of them." in english.text
 
