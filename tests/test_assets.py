@@ -63,3 +63,21 @@ def test_pages_carry_the_configured_hashes(tmp_path, monkeypatch):
         if name == "HTMX":
             continue
         assert f'href="{url}" integrity="{integrity}"' in html or f'src="{url}" integrity="{integrity}"' in html, name
+
+
+def test_no_merge_conflict_marker_is_left_in_the_tree():
+    """A merge left "<<<<<<<"/">>>>>>>" lines in csti.css once, unseen: no tracked file keeps one."""
+    import re
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True).stdout.split()
+    marker = re.compile(r"^(<{7} |>{7} |={7}$)", re.MULTILINE)
+    found = []
+    for name in files:
+        path = root / name
+        if path.suffix in {".py", ".html", ".css", ".js", ".md", ".txt", ".in", ".po", ".pot", ".cfg", ".toml"} \
+                and path.is_file() and marker.search(path.read_text(encoding="utf-8", errors="replace")):
+            found.append(name)
+    assert found == []
