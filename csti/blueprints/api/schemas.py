@@ -5,6 +5,7 @@ document cannot drift from what is sent."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -206,6 +207,7 @@ class Error(Out):
     error: ErrorBody
 
 
+@cache
 def page_of(item: type[BaseModel], name: str) -> type[BaseModel]:
     """The envelope of a list: ``data`` (a page of items), ``next`` (the URL of the next page or
     null), ``limit``."""
@@ -216,6 +218,7 @@ def page_of(item: type[BaseModel], name: str) -> type[BaseModel]:
                         limit=(int, ...))
 
 
+@cache
 def detail_of(item: type[BaseModel], name: str) -> type[BaseModel]:
     """An item as its own URL gives it: the list's fields and its text (``body_html``)."""
     from pydantic import create_model
@@ -223,6 +226,7 @@ def detail_of(item: type[BaseModel], name: str) -> type[BaseModel]:
     return create_model(name, __base__=item, body_html=(str, Field(description="Its text, sanitised HTML.")))
 
 
+@cache
 def one_of(item: type[BaseModel], name: str) -> type[BaseModel]:
     """The envelope of one item: ``{"data": item}``."""
     from pydantic import create_model
