@@ -276,3 +276,26 @@ def test_cors_no_cookies_and_head(site, testapp):
     assert set(preflight.headers["Access-Control-Allow-Methods"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
     head = testapp.head("/api/v1/events")
     assert head.status_int == 200 and head.body == b"" and head.headers["ETag"]
+
+
+# --- the documentation page -------------------------------------------------------------------------
+def test_documentation_page_links_live_examples_that_work(site, testapp_en):
+    from csti import search
+
+    search.drain()
+    page = testapp_en.get("/api")
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert page.html.h1.text == "Open data: the API"
+    links = [a["href"] for a in page.html.select("main a[href^='/api/v1/']")]
+    assert "/api/v1/openapi.json" in links and any(link.startswith("/api/v1/events?limit=2") for link in links)
+    for link in links:
+        if "start=tomorrow" in link:
+            assert_error(testapp_en.get(link, expect_errors=True), 400, "bad_parameter", "start")
+            continue
+        response = testapp_en.get(link)
+        assert response.headers["Content-Type"] == "application/json"
+        if "data" in response.json and "/openapi" not in link:
+            assert response.json["data"], f"{link} shows nothing on the sample site"
+    # Every page's footer leads there.
+    assert testapp_en.get("/").html.select_one("footer a[href='/api']").text == "Open data (API)"
+

@@ -30,7 +30,8 @@ def _pages(site):
                  "/resources", "/resources?from=2030-01-10&to=2030-01-01", site["resource"], "/partners",
                  "/partners/libraries",
                  # surveys (issue #17): the public answer page, closed, thanks
-                 site["survey"], site["survey_closed"], site["survey"] + "/thanks"]
+                 site["survey"], site["survey_closed"], site["survey"] + "/thanks",
+                 "/api"]  # the API's documentation (issue #18)
     author = ["/account", site["page"], site["actor"], "/actors/new", site["event"], "/events/new", "/articles/new",
               "/announcements/new", site["announcement"], site["project"], "/projects/new",
               site["dossier"], site["private_dossier"], "/me/dossiers", "/dossiers/new",

@@ -14,6 +14,7 @@ from ...bounds import parse_id
 from ...extensions import db
 from ...feeds import last_change
 from ...models import PUBLISHED, Content, EventOccurrence, Tag, Territory, content_owner, content_tag
+from ...models.announcements import local_today
 from ...models.redirects import TagRedirect
 from . import bp, schemas, serialize
 from .collections import COLLECTIONS, Collection, by_kind, keyset, load_options, published
@@ -310,6 +311,30 @@ def openapi():
 
 @bp.get("/api")
 def index():
-    from .collections import COMMON_FILTERS
+    """The documentation page, with live examples on this site's own data."""
+    from flask_babel import gettext as _
 
-    return render_template("api/index.html", collections=COLLECTIONS, common_filters=COMMON_FILTERS)
+    first_territory = db.session.scalar(select(Territory.slug).order_by(Territory.id).limit(1))
+    first_tag = db.session.scalar(_used_tags().with_only_columns(Tag.slug).order_by(Tag.slug).limit(1))
+    examples = [(_("the next two events"), url_for("api.events", limit=2, start=local_today().isoformat())),
+                (_("the museums and science centres"), url_for("api.structures", kind="museum", limit=5)),
+                (_("the latest articles"), url_for("api.articles", limit=2)),
+                (_("the territories"), url_for("api.territories"))]
+    if first_territory:
+        examples.append((_("the events of a territory"), url_for("api.events", territory=first_territory, limit=5)))
+    if first_tag:
+        examples.append((_("the items found by a search"), url_for("api.search", q=first_tag, limit=5)))
+    newest, title, first_date = _("newest first"), _("by slug"), _("by first date")
+    endpoints = [
+        (url_for("api.events"), _("Events"), first_date),
+        (url_for("api.structures"), _("Structures (the directory)"), newest),
+        (url_for("api.articles"), _("Articles"), newest),
+        (url_for("api.announcements"), _("Announcements"), newest),
+        (url_for("api.projects"), _("Projects"), newest),
+        (url_for("api.dossiers"), _("Public dossiers"), newest),
+        (url_for("api.resources"), _("Resources to borrow"), newest),
+        (url_for("api.territories"), _("Territories"), title),
+        (url_for("api.tags"), _("Tags in use"), title),
+        (url_for("api.search", q="science"), _("Search"), _("by relevance")),
+    ]
+    return render_template("api/index.html", examples=examples, endpoints=endpoints)
