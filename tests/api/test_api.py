@@ -299,3 +299,24 @@ def test_documentation_page_links_live_examples_that_work(site, testapp_en):
     # Every page's footer leads there.
     assert testapp_en.get("/").html.select_one("footer a[href='/api']").text == "Open data (API)"
 
+
+
+def test_logged_in_callers_see_only_public_items_too(site, testapp, db, log_in):
+    from csti.models import User
+
+    log_in(testapp, db.session.query(User).filter_by(email=site["admin"]).one())  # sees everything on the site
+    for name, hidden in site["hidden"].items():
+        assert hidden not in ids(testapp.get(f"/api/v1/{name}?limit=100"))
+        assert_error(testapp.get(f"/api/v1/{name}/{hidden}", expect_errors=True), 404, "not_found")
+
+
+def test_one_hook_for_rate_limits_and_keys(app):
+    from csti.blueprints.api.routes import _api_limits
+
+    assert app.before_request_funcs["api"] == [_api_limits]
+
+
+def test_api_answers_are_not_kept_by_the_page_cache(app):
+    from csti import pagecache
+
+    assert not {endpoint for endpoint in pagecache.endpoints() if endpoint.startswith("api.")}
