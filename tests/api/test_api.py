@@ -320,3 +320,18 @@ def test_api_answers_are_not_kept_by_the_page_cache(app):
     from csti import pagecache
 
     assert not {endpoint for endpoint in pagecache.endpoints() if endpoint.startswith("api.")}
+
+
+def test_workers_load_pydantic_with_the_first_api_answer_only(tmp_path):
+    """~12 MB per worker: the app starts, and serves its pages, without it (queries.py)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys\nfrom csti import create_app\n"
+            f"app = create_app('test', {{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.db'}})\n"
+            "print('pydantic' in sys.modules)\n")
+    root = Path(__file__).resolve().parent.parent.parent
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                            env={"CSTI_INSTANCE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)})
+    assert result.stdout.strip().splitlines()[-1] == "False"

@@ -7,12 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import noload, selectinload
 
 from ...models import (
     ACTOR_KINDS,
-    PUBLISHED,
     Actor,
     Announcement,
     Article,
@@ -28,6 +26,7 @@ from ...models.events import EVENT_KINDS
 from ...models.projects import PROJECT_STAGES
 from ...models.resources import RESOURCE_KINDS
 from . import schemas, serialize
+from .queries import NAMES, published  # noqa: F401  (published: what every query starts from)
 
 COMMON_FILTERS = ("territory", "tag", "updated_since", "limit", "cursor")
 
@@ -93,35 +92,11 @@ def _lean(attribute):
                                            noload(Content.audience_rows), noload(Content.territory))
 
 
-def published(model):
-    """A select of ``model``'s published, public items (private dossiers are drafts)."""
-    stmt = select(model).where(model.status == PUBLISHED, model.public_clause())
-    if model is Dossier:
-        stmt = stmt.where(Dossier.is_private.is_(False))
-    return stmt
-
-
 def load_options(collection: Collection) -> list:
     model = collection.model
     options = [noload(model.author), selectinload(model.tags), selectinload(model.audience_rows),
                _lean(model.owners), *collection.loads(model)]
     return options
-
-
-def keyset(stmt, column, id_column, ascending: bool, after: list | None):
-    """Order by ``column`` (nulls last) then id, and start after the cursor's ``(value, id)``:
-    never an OFFSET."""
-    direction = (lambda c: c.asc()) if ascending else (lambda c: c.desc())
-    stmt = stmt.order_by(direction(column).nulls_last(), direction(id_column))
-    if after is not None:
-        value, last_id = after
-        beyond = (lambda a, b: a > b) if ascending else (lambda a, b: a < b)
-        if value is None:
-            stmt = stmt.where(column.is_(None), beyond(id_column, last_id))
-        else:
-            stmt = stmt.where(or_(beyond(column, value), and_(column == value, beyond(id_column, last_id)),
-                                  column.is_(None)))
-    return stmt
 
 
 def _event_loads(model):
@@ -146,6 +121,9 @@ COLLECTIONS = {c.name: c for c in (
     Collection("resources", Resource, schemas.Resource, serialize.resource, RESOURCE_KINDS, "resource_kind",
                summary="The resource centre: exhibitions, kits, games… to borrow."),
 )}
+
+
+assert tuple(COLLECTIONS) == NAMES, "queries.NAMES routes the collections: keep it in step"
 
 
 def by_kind(kind: str) -> Collection | None:

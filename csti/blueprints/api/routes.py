@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from flask import current_app, render_template, request, url_for
@@ -16,9 +17,12 @@ from ...feeds import last_change
 from ...models import PUBLISHED, Content, EventOccurrence, Tag, Territory, content_owner, content_tag
 from ...models.announcements import local_today
 from ...models.redirects import TagRedirect
-from . import bp, schemas, serialize
-from .collections import COLLECTIONS, Collection, by_kind, keyset, load_options, published
+from . import bp
 from .params import CORS_HEADERS, ApiError, Args, bad, day_after, day_start, error_response, make_cursor, read_cursor
+from .queries import NAMES, keyset, published
+
+if TYPE_CHECKING:
+    from .collections import Collection
 
 MAX_SEARCH_PAGE = 500
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
@@ -98,6 +102,8 @@ def _page(stmt, limit: int, sort_value, list_name: str):
 
 @bp.get("/api/v1/territories")
 def territories():
+    from . import schemas, serialize  # pydantic: with the first answer (queries.py)
+
     args = Args(("updated_since", "limit", "cursor"))
     limit, since = args.limit(), args.datetime("updated_since")
     stmt = select(Territory)
@@ -112,6 +118,8 @@ def territories():
 
 @bp.get("/api/v1/territories/<id>")
 def territories_item(id):
+    from . import schemas, serialize
+
     Args(())
     row = db.session.get(Territory, _id(id))
     if row is None:
@@ -130,6 +138,8 @@ def _used_tags(since=None):
 
 @bp.get("/api/v1/tags")
 def tags():
+    from . import schemas, serialize
+
     args = Args(("updated_since", "limit", "cursor"))
     limit = args.limit()
     stmt = _used_tags(args.datetime("updated_since"))
@@ -140,6 +150,8 @@ def tags():
 
 @bp.get("/api/v1/tags/<id>")
 def tags_item(id):
+    from . import schemas, serialize
+
     Args(())
     row = db.session.scalar(_used_tags().where(Tag.id == _id(id)))
     if row is None:
@@ -202,6 +214,8 @@ def filtered(collection: Collection, args: Args):
 
 
 def items_of(collection: Collection, rows: list, detail: bool = False) -> list:
+    from . import serialize
+
     context = collection.prepare(rows) or {}
     schema = collection.detail_schema if detail else collection.schema
     out = []
@@ -213,7 +227,10 @@ def items_of(collection: Collection, rows: list, detail: bool = False) -> list:
     return out
 
 
-def list_view(collection: Collection):
+def list_view(name: str):
+    from .collections import COLLECTIONS, load_options
+
+    collection = COLLECTIONS[name]
     args = Args(collection.known)
     limit = args.limit()
     stmt = filtered(collection, args).options(*load_options(collection))
@@ -230,7 +247,10 @@ def list_view(collection: Collection):
     return page_response(collection.page_schema, items_of(collection, rows), limit, cursor)
 
 
-def item_view(collection: Collection, id):
+def item_view(name: str, id):
+    from .collections import COLLECTIONS, load_options
+
+    collection = COLLECTIONS[name]
     Args(())
     number = _id(id)
     row = db.session.scalar(published(collection.model).where(collection.model.id == number)
@@ -241,18 +261,21 @@ def item_view(collection: Collection, id):
     return json_response(collection.one_schema(data=items_of(collection, [row], detail=True)[0]))
 
 
-def _register(collection: Collection):
-    bp.add_url_rule(f"/api/v1/{collection.name}", collection.name, lambda: list_view(collection))
-    bp.add_url_rule(f"/api/v1/{collection.name}/<id>", f"{collection.name}_item", lambda id: item_view(collection, id))
+def _register(name: str):
+    bp.add_url_rule(f"/api/v1/{name}", name, lambda: list_view(name))
+    bp.add_url_rule(f"/api/v1/{name}/<id>", f"{name}_item", lambda id: item_view(name, id))
 
 
-for _collection in COLLECTIONS.values():
-    _register(_collection)
+for _name in NAMES:
+    _register(_name)
 
 
 # --- search ------------------------------------------------------------------------------------------
 @bp.get("/api/v1/search")
 def search():
+    from . import schemas
+    from .collections import COLLECTIONS
+
     args = Args(("q", "type", "territory", "tag", "limit", "cursor"))
     q = args.text("q", 200)
     if q is None:
@@ -277,6 +300,9 @@ def search():
 
 def _current_hits(hits) -> list:
     """The hits still published and public, with their current title, in the search's order."""
+    from . import schemas, serialize
+    from .collections import by_kind
+
     if not hits:
         return []
     rows = {row.id: row for row in db.session.execute(
