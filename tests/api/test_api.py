@@ -335,3 +335,13 @@ def test_workers_load_pydantic_with_the_first_api_answer_only(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
                             env={"CSTI_INSTANCE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)})
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_a_dossier_lists_its_public_items_with_notes(site, testapp):
+    dossier = testapp.get(f"/api/v1/dossiers/{site['dossier_id']}").json["data"]
+    entries = {entry["id"]: entry for entry in dossier["items"]}
+    event_id = site["samples"]["event"][0]
+    assert entries[event_id]["note"] == "La soirée idéale pour commencer."
+    assert entries[event_id]["api_url"].endswith(f"/api/v1/events/{event_id}")
+    assert site["article_id"] in entries and dossier["item_count"] == len(entries)
+    assert "items" not in testapp.get("/api/v1/dossiers").json["data"][0]  # the list leaves them out

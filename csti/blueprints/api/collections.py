@@ -46,6 +46,8 @@ class Collection:
     filters: tuple[str, ...] = ()  # its own filters beyond the common ones
     loads: Callable = lambda model: ()  # its own relations loaded with the page
     prepare: Callable = lambda items: None  # figures counted for the whole page
+    detail_base: type | None = None  # what its own URL adds (a dossier's items), else the list's schema
+    detail_fields: Callable = lambda item: {}
     summary: str = ""
 
     @property
@@ -80,7 +82,7 @@ _made: dict = {}
 def _envelopes(collection: Collection):
     if collection.name not in _made:
         title = collection.schema.__name__
-        detail = schemas.detail_of(collection.schema, f"{title}Detail")
+        detail = schemas.detail_of(collection.detail_base or collection.schema, f"{title}Detail")
         _made[collection.name] = (schemas.page_of(collection.schema, f"{title}Page"), detail,
                                   schemas.one_of(detail, f"{title}Response"))
     return _made[collection.name]
@@ -117,6 +119,7 @@ COLLECTIONS = {c.name: c for c in (
                loads=lambda model: (noload(Project.members),), summary="Projects looking for partners."),
     Collection("dossiers", Dossier, schemas.Dossier, serialize.dossier,
                loads=lambda model: (noload(Dossier.partner_rows), noload(Dossier.collaborators)),
+               detail_base=schemas.DossierWithItems, detail_fields=serialize.dossier_items,
                summary="Public dossiers (collections of items)."),
     Collection("resources", Resource, schemas.Resource, serialize.resource, RESOURCE_KINDS, "resource_kind",
                summary="The resource centre: exhibitions, kits, games… to borrow."),

@@ -223,6 +223,7 @@ def items_of(collection: Collection, rows: list, detail: bool = False) -> list:
         fields = serialize.common(item, collection.name) | collection.fields(item, context)
         if detail:
             fields["body_html"] = item.body_html or ""
+            fields |= collection.detail_fields(item)
         out.append(schema(**fields))
     return out
 

@@ -172,6 +172,19 @@ class Dossier(ContentOut):
     item_count: int = Field(description="Its published, public items.")
 
 
+class DossierEntry(Out):
+    id: int
+    type: str
+    title: str
+    url: str
+    api_url: str | None = Field(description="The item in the API (null for types it does not serve).")
+    note: str = Field(description="The curator's note.")
+
+
+class DossierWithItems(Dossier):
+    items: list[DossierEntry] = Field(description="Its published, public items, in the curators' order.")
+
+
 class Resource(ContentOut):
     type: Literal["resource"]
     kind: str = Field(description="exhibition, kit, game, video, book, equipment, other.")

@@ -147,6 +147,28 @@ def dossier(item, context) -> dict:
     return {"item_count": item.item_count or 0}
 
 
+def dossier_items(item) -> dict:
+    """A dossier's published, public items with the curators' notes: one statement."""
+    from ...models import Content, DossierItem
+    from .collections import by_kind
+
+    rows = db.session.execute(
+        select(DossierItem.note, Content.id, Content.kind, Content.title, Content.slug)
+        .join(Content, Content.id == DossierItem.content_id)
+        .where(DossierItem.dossier_id == item.id, Content.status == PUBLISHED, Content.public_clause())
+        .order_by(DossierItem.position, DossierItem.id))
+    entries = []
+    for note, content_id, kind, title, slug in rows:
+        model = Content.KINDS.get(kind)
+        if model is None or not model.view_endpoint:
+            continue
+        collection = by_kind(kind)
+        entries.append(schemas.DossierEntry(
+            id=content_id, type=kind, title=title, url=absolute(model.view_endpoint, id=content_id, slug=slug),
+            api_url=absolute(f"api.{collection.name}_item", id=content_id) if collection else None, note=note or ""))
+    return {"items": entries}
+
+
 def resource(item, context) -> dict:
     return {"kind": item.resource_kind, "lendable": bool(item.lendable), "is_free": bool(item.is_free),
             "price": item.price or "", "deposit": item.deposit or "", "dimensions": item.dimensions or "",
