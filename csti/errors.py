@@ -20,6 +20,24 @@ def _messages():
     }
 
 
+# (path prefix, handler(code, error) -> response): where errors are not pages (the API's JSON).
+_ANSWERED_UNDER: list = []
+
+
+def answer_under(prefix: str, handler) -> None:
+    """Errors of the requests whose path starts with ``prefix`` — unknown paths and wrong methods
+    too, which no blueprint sees — are answered by ``handler(code, error)`` (the API, §15)."""
+    if (prefix, handler) not in _ANSWERED_UNDER:
+        _ANSWERED_UNDER.append((prefix, handler))
+
+
+def _answered_under(code, error):
+    for prefix, handler in _ANSWERED_UNDER:
+        if request.path.startswith(prefix):
+            return handler(code, error)
+    return None
+
+
 def render_error(code, description=None):
     title, message = _messages().get(code, (str(code), ""))
     template = "errors/_error.html" if request.headers.get("HX-Request") == "true" else "errors/error.html"
@@ -29,6 +47,9 @@ def render_error(code, description=None):
 def init_app(app):
     @app.errorhandler(CSRFError)
     def _csrf(error):
+        special = _answered_under(400, error)
+        if special is not None:
+            return special
         return render_error(400, _("Your form has expired or was not sent by this site. "
                                    "Please reload the page and try again."))
 
@@ -36,6 +57,9 @@ def init_app(app):
     def _http(error):
         if error.code is None or error.code < 400:
             return error
+        special = _answered_under(error.code, error)
+        if special is not None:
+            return special
         custom = getattr(error, "csti_message", None)
         return render_error(error.code, custom)
 
@@ -45,6 +69,9 @@ def init_app(app):
             return _http(error)
         app.logger.exception("Unhandled error")
         db.session.rollback()
+        special = _answered_under(500, error)
+        if special is not None:
+            return special
         return render_error(500)
 
 

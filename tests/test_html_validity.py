@@ -42,6 +42,7 @@ def _pages(app, site):
         ("page", anonymous, site["page"], 200),
         ("page-as-author", author, site["page"], 200),  # with the tag editor
         ("tags", anonymous, "/tags", 200),
+        ("api-documentation", anonymous, "/api", 200),  # issue #18: the API's page, its live examples
         ("tag", anonymous, site["tag"], 200),
         ("login", anonymous, "/login", 200),
         ("register", anonymous, "/register", 200),

@@ -33,7 +33,8 @@ def _pages(site):
                  site["survey"], site["survey_closed"], site["survey"] + "/thanks",
                  # embeddable widgets (issue #18): the Embed page (and a refusal), the widgets
                  "/embed", "/embed?widget=news&limit=0", "/embed/agenda?color=%23ffff00",
-                 "/embed/news?theme=dark&color=%23000080&lang=en", "/embed/agenda?limit=0"]
+                 "/embed/news?theme=dark&color=%23000080&lang=en", "/embed/agenda?limit=0",
+                 "/api"]  # the API's documentation (issue #18)
     author = ["/account", site["page"], site["actor"], "/actors/new", site["event"], "/events/new", "/articles/new",
               "/announcements/new", site["announcement"], site["project"], "/projects/new",
               site["dossier"], site["private_dossier"], "/me/dossiers", "/dossiers/new",
