@@ -254,6 +254,7 @@ class TestConfig(Config):
         self.MAIL_BACKEND = "locmem"
         self.PAGE_CACHE_MB = 0  # tests see every request rendered (tests/test_pagecache.py turns it on)
         self.SURVEY_MIN_FILL_SECONDS = 0  # tests/surveys/test_answering.py sets it to test "too fast"
+        self.API_RATE_ANON = 100_000  # the API tests and its fuzz ask a lot; tests/apikeys set small limits
         self.SERVER_NAME = None
         self.PREFERRED_URL_SCHEME = "http"
         self.TRUSTED_HOSTS = None

@@ -42,7 +42,9 @@ KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary", "ETag", "Last-Mod
 PLACEHOLDER = "\x00csrf\x00"
 # Writes that no cached page shows: they do not make the pages out of date.
 IGNORED_TABLES = frozenset({"rate_counter", "search_outbox", "notification", "audit_log", "data_version",
-                            "user_session", "visit_day", "visit_hash", "visit_salt"})
+                            "user_session", "visit_day", "visit_hash", "visit_salt",
+                            "api_key",  # a key used (last_used_at): nothing public shows it
+                            "sync_source"})  # a linked source's last run; its items are content
 
 
 class PageCache:

@@ -56,23 +56,35 @@ LINK = {"Link": {"description": "<next page>; rel=\"next\", when there is one.",
 
 def _errors(*codes: int) -> dict:
     texts = {400: "A parameter is unknown, given twice or malformed (`error.parameter` names it).",
-             404: "No such published item.", 405: "Only GET, HEAD and OPTIONS.", 500: "Server error."}
-    return {str(code): _json("Error", texts[code]) for code in codes}
+             401: "The API key sent is malformed, unknown or revoked (`bad_api_key`).",
+             404: "No such published item.", 405: "Only GET, HEAD and OPTIONS.",
+             429: "Too many requests in the window (`rate_limited`): wait `Retry-After` seconds.",
+             500: "Server error."}
+    answers = {str(code): _json("Error", texts[code]) for code in codes}
+    if "429" in answers:
+        answers["429"]["headers"] = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "string"}}}
+    return answers
+
+
+# Every counted answer says the client's limit and what is left of it (csti/apikeys.py).
+RATE = {"X-RateLimit-Limit": {"description": "Requests allowed per window (higher with an API key).",
+                              "schema": {"type": "string"}},
+        "X-RateLimit-Remaining": {"description": "Requests left in this window.", "schema": {"type": "string"}}}
 
 
 def _list_operation(name: str, summary: str, ref: str, parameters: list) -> dict:
     return {"operationId": f"list_{name}", "summary": summary, "tags": [name], "parameters": parameters,
-            "responses": {"200": _json(ref, "One page of items.", HEADERS | LINK),
+            "responses": {"200": _json(ref, "One page of items.", HEADERS | LINK | RATE),
                           "304": {"description": "Not modified (If-None-Match, If-Modified-Since)."},
-                          **_errors(400, 500)}}
+                          **_errors(400, 401, 429, 500)}}
 
 
 def _item_operation(name: str, ref: str) -> dict:
     return {"operationId": f"get_{name}_item", "summary": f"One item of /api/v1/{name}", "tags": [name],
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": ID,
                             "description": "Its stable id."}],
-            "responses": {"200": _json(ref, "The item.", HEADERS),
-                          "304": {"description": "Not modified."}, **_errors(400, 404, 500)}}
+            "responses": {"200": _json(ref, "The item.", HEADERS | RATE),
+                          "304": {"description": "Not modified."}, **_errors(400, 401, 404, 429, 500)}}
 
 
 def _kind_parameter(collection) -> dict:
@@ -123,5 +135,9 @@ def document() -> dict:
                                 "Documentation: /api"},
         "servers": [{"url": request.host_url.rstrip("/")}],
         "paths": paths,
-        "components": {"schemas": top["$defs"]},
+        # A key is optional: it identifies a program and raises its rate limit (/account/api-keys).
+        "security": [{}, {"bearerKey": []}, {"headerKey": []}],
+        "components": {"schemas": top["$defs"], "securitySchemes": {
+            "bearerKey": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <key>"},
+            "headerKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}},
     }

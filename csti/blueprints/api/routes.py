@@ -11,6 +11,7 @@ from flask import current_app, render_template, request, url_for
 from sqlalchemy import exists, select
 
 from ... import search as search_service
+from ...apikeys import add_rate_headers, check_api_request
 from ...bounds import parse_id
 from ...extensions import db
 from ...feeds import last_change
@@ -31,8 +32,9 @@ ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 # --- around every request ---------------------------------------------------------------------------
 @bp.before_request
 def _api_limits():
-    # rate limits and API keys: csti/apikeys.py (wired at merge)
-    return None
+    """Rate limits and API keys (csti/apikeys.py, docs/architecture.md §16): a 401 for a bad key,
+    a 429 beyond the limit, else None and the request goes on."""
+    return check_api_request()
 
 
 @bp.after_request
@@ -44,8 +46,9 @@ def _cors(response):
             response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
             response.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since, Authorization, X-API-Key"
             response.headers["Access-Control-Max-Age"] = "86400"
-        response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Link"
-    return response
+        response.headers["Access-Control-Expose-Headers"] = ("ETag, Last-Modified, Link, Retry-After, "
+                                                             "X-RateLimit-Limit, X-RateLimit-Remaining")
+    return add_rate_headers(response)
 
 
 @bp.errorhandler(ApiError)

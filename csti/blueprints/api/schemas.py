@@ -214,6 +214,7 @@ class ErrorBody(Out):
     code: str = Field(description="bad_parameter, not_found, method_not_allowed, rate_limited, server_error…")
     message: str
     parameter: str | None = Field(default=None, description="The query parameter at fault, when there is one.")
+    retry_after: int | None = Field(default=None, description="rate_limited: the seconds to wait (as Retry-After).")
 
 
 class Error(Out):
