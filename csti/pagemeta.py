@@ -15,7 +15,7 @@ URL, its meta description, its Open Graph and Twitter card — written by ``_og.
 
 Absolute URLs come from ``url_for(..., _external=True)``: the configured server name, never a
 forged Host (``security.TrustedHostCheck``). Nothing here queries the database: the territories
-are the menu's (``templating.territories_for_switcher``, loaded once per request).
+are the menu's (``current_territories()``, loaded once per request), given by ``_og.html``.
 """
 from __future__ import annotations
 
@@ -64,15 +64,10 @@ def item_description(item, limit: int = DESCRIPTION_MAX) -> str:
     return excerpt(" · ".join(p for p in parts if p), limit)
 
 
-def _territory_slugs() -> set[str]:
-    from .templating import territories_for_switcher
-
-    return {t.slug for t in territories_for_switcher()}
-
-
-def canonical_url(item=None) -> str | None:
+def canonical_url(item=None, territories=()) -> str | None:
     """The page's canonical address (module docstring); None where there is no page to name
-    (an error answered before any view)."""
+    (an error answered before any view). ``territories``: the known ones (the menu's), a
+    ``territory`` filter naming another is dropped."""
     if item is not None and item.id is not None and item.view_endpoint:
         return url_for(item.view_endpoint, id=item.id, slug=item.slug, _external=True)
     endpoint = request.endpoint
@@ -83,7 +78,7 @@ def canonical_url(item=None) -> str | None:
         value = request.args.get(name, "").strip()
         if not _WORD.fullmatch(value) or name in args:
             continue
-        if name == "territory" and value not in _territory_slugs():
+        if name == "territory" and value not in {t.slug for t in territories}:
             continue
         args[name] = value
     page = request.args.get("page", "")
@@ -142,7 +137,7 @@ def for_item(item) -> PageMeta:
     )
 
 
-def for_page(title: str = "", description: str = "", territory=None) -> PageMeta:
+def for_page(title: str = "", description: str = "", territory=None, territories=()) -> PageMeta:
     from .markdown import plain_text
 
     site = current_app.config.get("SITE_NAME") or "csti"
@@ -153,17 +148,17 @@ def for_page(title: str = "", description: str = "", territory=None) -> PageMeta
     return PageMeta(
         title=site if request.endpoint == "main.index" or not title else title,
         description=text or str(SITE_DESCRIPTION),
-        url=canonical_url(),
+        url=canonical_url(territories=territories),
         type="website",
         image=getattr(theme, "logo", None),
     )
 
 
-def page_meta(item=None, title: str = "", description: str = "", territory=None) -> PageMeta:
-    """The template global ``_og.html`` reads."""
+def page_meta(item=None, title: str = "", description: str = "", territory=None, territories=()) -> PageMeta:
+    """The template global ``_og.html`` reads (``territories``: the menu's, loaded once per request)."""
     if item is not None:
         return for_item(item)
-    return for_page(_text(title), _text(description), territory)
+    return for_page(_text(title), _text(description), territory, territories)
 
 
 def _text(value) -> str:
