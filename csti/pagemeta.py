@@ -82,7 +82,7 @@ def canonical_url(item=None, territories=()) -> str | None:
             continue
         args[name] = value
     page = request.args.get("page", "")
-    if page.isdigit() and 1 < int(page) < 10**6:
+    if page.isdigit() and 1 < int(page) < 10**6 and "page" not in args:
         args["page"] = int(page)
     try:
         return url_for(endpoint, **args, _external=True)
