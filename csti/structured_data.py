@@ -334,5 +334,8 @@ def for_item(item, **state) -> dict | None:
 
 def json_ld(item, **state) -> Markup:
     """The template global: ``{{ json_ld(item, registration_is_open=…) }}`` in a page's
-    ``structured_data`` block."""
+    ``structured_data`` block (a value the page's context lacks counts as unknown)."""
+    from jinja2 import Undefined
+
+    state = {key: None if isinstance(value, Undefined) else value for key, value in state.items()}
     return script(for_item(item, **state))

@@ -2,6 +2,7 @@
 describe their item with the schema.org vocabulary — every type and property checked against the
 official vocabulary file —, with Google's required and recommended Event fields; text a member
 typed cannot leave the script element; no page runs a statement more for it."""
+import json
 import re
 from datetime import datetime, timedelta
 
@@ -297,3 +298,21 @@ def test_json_ld_costs_no_statement(app, site, testapp_en, monkeypatch):
     assert json_ld(testapp_en.get(site["event"])) == []
     without = [_statements(app, testapp_en, url) for url in urls]
     assert with_json_ld == without
+
+
+def test_a_page_without_the_registration_state_still_has_its_json_ld(app, site, db):
+    """A page rendered without the registration context (another view reusing the template)
+    says nothing of the places left rather than failing."""
+    from flask import render_template
+    from sqlalchemy import select
+
+    from csti.models import Event
+
+    with app.test_request_context("/"):
+        item = db.session.scalar(select(Event).where(Event.title.startswith("Nuit des étoiles")))
+        item.registration_mode, item.capacity = "site", 10
+        html = render_template("events/show.html", item=item)
+        db.session.rollback()
+    data = valid(json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)))
+    assert "remainingAttendeeCapacity" not in data
+    assert data["offers"]["availability"] == "https://schema.org/OutOfStock"
