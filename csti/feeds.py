@@ -23,7 +23,8 @@ from sqlalchemy import select
 
 from .text import clean_text
 
-FIXED_FEED_ENDPOINTS = frozenset({"tags.feed"})
+FIXED_FEED_ENDPOINTS = frozenset({"tags.feed",
+                                  "seo.robots", "seo.sitemap_index", "seo.sitemap_lists", "seo.sitemap"})
 
 
 def feed_endpoints() -> frozenset[str]:

@@ -37,6 +37,7 @@ FIXED_ENDPOINTS = frozenset({
     "search.index",
     "partners.index", "partners.show",  # not a content type's: blueprints/partners
     "embed.agenda", "embed.news",  # the widgets (blueprints/embed, docs/architecture.md §18)
+    "seo.robots", "seo.sitemap_index", "seo.sitemap_lists", "seo.sitemap",  # blueprints/seo (§17)
 })
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Vary", "ETag", "Last-Modified")
 PLACEHOLDER = "\x00csrf\x00"

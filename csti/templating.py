@@ -21,7 +21,9 @@ from .dates import (
 )
 from .extensions import db
 from .markdown import markdown_filter, plain_text
+from .pagemeta import page_meta
 from .policy import can
+from .structured_data import json_ld, website_json_ld
 
 HTMX_CONFIG = {
     "allowEval": False,
@@ -208,6 +210,9 @@ def init_app(app):
         **calendar_links(),
         attendance_modes=__import__("csti.models.events", fromlist=["ATTENDANCE_MODES"]).ATTENDANCE_MODES,
         social_networks=__import__("csti.models.actors", fromlist=["SOCIAL_NETWORKS"]).SOCIAL_NETWORKS,
+        page_meta=page_meta,  # _og.html: canonical URL, description, Open Graph (§17)
+        json_ld=json_ld,  # a page's structured_data block: schema.org JSON-LD (§17)
+        website_json_ld=website_json_ld,
     )
     app.jinja_env.filters.update(
         datetime=datetime_filter,

@@ -49,7 +49,8 @@ def test_page_shows_contact_address_map_and_members(testapp_en, museum):
     team = page.html.select_one(".people").get_text(" ", strip=True)
     assert "Anne Rouxel (Manager)" in team and "Yann Le Goff (Member)" in team
     assert page.html.find("a", href="/tags/astronomie") is not None
-    assert not page.html.find_all("script", src=False)
+    # No inline script: the JSON-LD (docs/architecture.md §17) is a data block, never run.
+    assert not page.html.find_all("script", src=False, type=lambda t: t != "application/ld+json")
 
 
 def test_anonymous_sees_no_edit_or_claim_button(testapp_en, museum):
