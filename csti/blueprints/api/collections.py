@@ -119,7 +119,7 @@ COLLECTIONS = {c.name: c for c in (
                loads=lambda model: (noload(Project.members),), summary="Projects looking for partners."),
     Collection("dossiers", Dossier, schemas.Dossier, serialize.dossier,
                loads=lambda model: (noload(Dossier.partner_rows), noload(Dossier.collaborators)),
-               detail_base=schemas.DossierWithItems, detail_fields=serialize.dossier_items,
+               detail_base=schemas.DossierWithItems, detail_fields=lambda item: serialize.dossier_items(item, by_kind),
                summary="Public dossiers (collections of items)."),
     Collection("resources", Resource, schemas.Resource, serialize.resource, RESOURCE_KINDS, "resource_kind",
                summary="The resource centre: exhibitions, kits, games… to borrow."),

@@ -147,10 +147,10 @@ def dossier(item, context) -> dict:
     return {"item_count": item.item_count or 0}
 
 
-def dossier_items(item) -> dict:
-    """A dossier's published, public items with the curators' notes: one statement."""
+def dossier_items(item, by_kind) -> dict:
+    """A dossier's published, public items with the curators' notes: one statement. ``by_kind``:
+    the collection serving a content type (``collections.by_kind``, passed: no import cycle)."""
     from ...models import Content, DossierItem
-    from .collections import by_kind
 
     rows = db.session.execute(
         select(DossierItem.note, Content.id, Content.kind, Content.title, Content.slug)
