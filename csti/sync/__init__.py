@@ -1,5 +1,6 @@
 """Linked instances (issue #18, docs/architecture.md §19): ``flask csti sync add URL`` links a
-feed to a territory, ``flask csti sync run`` (cron) pulls it.
+feed to a territory — another csti site's API (its events and articles) or any iCalendar feed —,
+``flask csti sync run`` (cron) pulls it.
 
 A run of one source is one transaction: the feed is fetched and read whole first (``fetch``,
 ``ical.parse``), then every remote item is created or updated by its remote identity
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -20,9 +21,10 @@ from sqlalchemy import select
 
 from ..dates import to_local
 from ..extensions import db
-from ..models import Event, Territory
+from ..models import Article, Event, Territory
 from ..models.base import utcnow
 from ..models.sync import CSTI, ICAL, SyncedItem, SyncSource
+from .csti_api import RemoteArticle, api_base, read_articles, read_events
 from .fetch import SyncError, check_url, fetch
 from .ical import RemoteEvent, parse
 
@@ -40,12 +42,13 @@ def add_source(url: str, territory_slug: str, name: str = "", kind: str = "auto"
     if db.session.scalar(select(SyncSource.id).where(SyncSource.url == url)) is not None:
         raise SyncError(f"{url} is already linked")
     if kind == "auto":
-        kind = ICAL
+        kind = ICAL if urlsplit(url).path.lower().endswith((".ics", ".ical", ".ifb")) else CSTI
     if kind == CSTI:
-        raise SyncError("linking another csti instance through its API is not available yet: "
-                        "link its iCalendar agenda (…/agenda.ics) instead")
-    if kind != ICAL:
-        raise SyncError(f"unknown kind {kind!r} (ical)")
+        url = api_base(url)
+        if db.session.scalar(select(SyncSource.id).where(SyncSource.url == url)) is not None:
+            raise SyncError(f"{url} is already linked")
+    elif kind != ICAL:
+        raise SyncError(f"unknown kind {kind!r} (ical, csti)")
     source = SyncSource(url=url, kind=kind, territory_id=territory.id, name=(name or urlsplit(url).hostname)[:200],
                         active=True, last_error="", last_counts={})
     db.session.add(source)
@@ -80,8 +83,13 @@ def run_source(source: SyncSource) -> dict | None:
     """Pull ``source`` and commit; its counts, or None when it failed (its error kept)."""
     source_id = source.id
     try:
-        body, _type = fetch(source.url, "text/calendar, */*;q=0.5")
-        counts = apply_events(source, parse(body))
+        if source.kind == CSTI:
+            # Everything is read before anything is written: a failure midway leaves all as it was.
+            events, articles = read_events(source.url), read_articles(source.url)
+            counts = _sum(apply_events(source, events, scope="event:"), apply_articles(source, articles))
+        else:
+            body, _type = fetch(source.url, "text/calendar, */*;q=0.5")
+            counts = apply_events(source, parse(body))
     except SyncError as error:
         db.session.rollback()
         source = db.session.get(SyncSource, source_id)
@@ -97,19 +105,28 @@ def run_source(source: SyncSource) -> dict | None:
 
 
 def _digest(remote: RemoteEvent) -> str:
-    data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(remote).items()}
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(vars(remote), sort_keys=True, default=str).encode()).hexdigest()
 
 
-def apply_events(source: SyncSource, events: list[RemoteEvent]) -> dict:
-    """Create, update and remove ``source``'s events from ``events`` (the whole feed)."""
+def _sum(*counts: dict) -> dict:
+    return {key: sum(c.get(key, 0) for c in counts) for key in counts[0]}
+
+
+def _known(source: SyncSource, scope: str) -> dict:
+    """The source's synced items whose remote id starts with ``scope`` ("" for all)."""
+    return {item.remote_id: item for item in db.session.scalars(
+        select(SyncedItem).where(SyncedItem.source_id == source.id)) if item.remote_id.startswith(scope)}
+
+
+def apply_events(source: SyncSource, events: list[RemoteEvent], scope: str = "") -> dict:
+    """Create, update and remove ``source``'s events (those of remote ids starting with
+    ``scope``) from ``events`` (the whole feed)."""
     from ..blueprints.events.schedule import ScheduleError, schedule
 
     limit = current_app.config.get("SYNC_MAX_ITEMS", 5000)
     if len(events) > limit:
         raise SyncError(f"the feed holds {len(events)} events, more than {limit}")
-    known = {item.remote_id: item for item in db.session.scalars(
-        select(SyncedItem).where(SyncedItem.source_id == source.id))}
+    known = _known(source, scope)
     counts = dict(created=0, updated=0, unchanged=0, removed=0, skipped=0)
     seen = set()
     for remote in events:
@@ -134,7 +151,7 @@ def apply_events(source: SyncSource, events: list[RemoteEvent]) -> dict:
         event.latitude, event.longitude = remote.latitude, remote.longitude
         event.schedule_status = "cancelled" if remote.cancelled else "scheduled"
         try:
-            schedule(event, remote.starts, remote.ends, remote.all_day)
+            schedule(event, remote.starts, remote.ends, remote.all_day, extra_starts=remote.extra_starts)
         except ScheduleError:
             counts["skipped"] += 1
             if created:
@@ -160,6 +177,47 @@ def apply_events(source: SyncSource, events: list[RemoteEvent]) -> dict:
             db.session.delete(event)  # an upcoming date gone from the feed: deleted there
             db.session.delete(item)
             counts["removed"] += 1
+    db.session.flush()
+    return counts
+
+
+def apply_articles(source: SyncSource, articles: list[RemoteArticle]) -> dict:
+    """Create, update and remove ``source``'s articles: each shows its title and summary, credits
+    the source and links the whole article there; one gone from the source is deleted here."""
+    known = _known(source, "article:")
+    counts = dict(created=0, updated=0, unchanged=0, removed=0, skipped=0)
+    seen = set()
+    for remote in articles:
+        if remote.remote_id in seen:
+            counts["skipped"] += 1
+            continue
+        seen.add(remote.remote_id)
+        digest = hashlib.sha256(json.dumps(vars(remote), sort_keys=True).encode()).hexdigest()
+        item = known.get(remote.remote_id)
+        if item is not None and item.digest == digest and item.content is not None:
+            counts["unchanged"] += 1
+            continue
+        article = item.content if item is not None and item.content is not None else None
+        if article is None:
+            article = Article(territory_id=source.territory_id, author_id=None)
+        article.title, article.summary, article.body = remote.title, remote.summary, remote.summary
+        article.article_kind = remote.kind
+        if article.id is None:
+            article.publish()
+            db.session.add(article)
+            db.session.flush()
+            item = SyncedItem(source_id=source.id, remote_id=remote.remote_id, content_id=article.id)
+            db.session.add(item)
+            counts["created"] += 1
+        else:
+            counts["updated"] += 1
+        item.remote_url, item.digest = remote.url, digest
+    for remote_id, item in known.items():
+        if remote_id not in seen:
+            if item.content is not None:
+                db.session.delete(item.content)
+                counts["removed"] += 1
+            db.session.delete(item)
     db.session.flush()
     return counts
 

@@ -31,6 +31,7 @@ class RemoteEvent:
     url: str = ""
     cancelled: bool = False
     tags: list[str] = field(default_factory=list)
+    extra_starts: list[datetime] = field(default_factory=list)  # the other dates, as long as the first
 
 
 def _local(value) -> tuple[datetime, bool]:

@@ -93,7 +93,7 @@ def test_a_feed_is_pulled_once_updated_and_its_deletions_followed(app, db, facto
     assert event.venue_name == "Observatoire, 31000 Toulouse"
     assert "<script>" not in event.body_html and "x()" not in event.body_html.replace("&lt;", "")
     page = testapp_en.get(f"/event/{event.id}").maybe_follow()
-    link = page.html.find("p", class_="event-origin").find("a")
+    link = page.html.find("p", class_="item-origin").find("a")
     assert link["href"] == "https://remote.example.org/event/1" and "Réseau voisin" in page.text
     assert "Nuit des étoiles" in testapp_en.get("/agenda").text
 
@@ -185,6 +185,6 @@ def test_two_instances_one_shows_the_others_events(app, db, factory, live, testa
     assert here.title == "Fête de la science à Brest" and here.summary.startswith("Trois jours de science.")
     assert here.starts_at == event.starts_at
     page = testapp_en.get(f"/event/{here.id}").maybe_follow()
-    link = page.html.find("p", class_="event-origin").find("a")
+    link = page.html.find("p", class_="item-origin").find("a")
     assert link["href"].startswith(f"{live.url}/event/{remote_id}")
-    assert "127.0.0.1" in page.html.find("p", class_="event-origin").text
+    assert "127.0.0.1" in page.html.find("p", class_="item-origin").text

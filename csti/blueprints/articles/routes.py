@@ -52,13 +52,16 @@ class ArticleViews(ContentViews):
         return {"formats": False}
 
     def show_context(self, item) -> dict:
-        """Published public minutes: the territory's animators may diffuse them in a newsletter."""
+        """Where it comes from (a linked source); published public minutes: the territory's animators may
+        diffuse them in a newsletter."""
         from ...policy import is_animator
+        from ...sync import credit
 
+        context = {"origin": credit(item)}  # pulled from a linked source (§19)
         if (item.is_minutes and item.is_published and not item.members_only and item.territory is not None
                 and current_user.is_authenticated and is_animator(current_user, item.territory)):
-            return {"diffuse_url": url_for("newsletters.new", territory=item.territory.slug, item=item.id)}
-        return {}
+            context["diffuse_url"] = url_for("newsletters.new", territory=item.territory.slug, item=item.id)
+        return context
 
     def prepare_form(self, form, item) -> None:
         from ...dates import date_filter
