@@ -28,6 +28,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
+from .bounds import parse_id
+
 DESCRIPTION_MAX = 200
 # The list filters kept in a canonical URL: those that name a section of the site.
 CANONICAL_FILTERS = ("territory", "kind")
@@ -81,9 +83,9 @@ def canonical_url(item=None, territories=()) -> str | None:
         if name == "territory" and value not in {t.slug for t in territories}:
             continue
         args[name] = value
-    page = request.args.get("page", "")
-    if page.isdigit() and 1 < int(page) < 10**6 and "page" not in args:
-        args["page"] = int(page)
+    page = parse_id(request.args.get("page"))  # "²".isdigit() is true, int("²") fails
+    if page and 1 < page < 10**6 and "page" not in args:
+        args["page"] = page
     try:
         return url_for(endpoint, **args, _external=True)
     except (BuildError, ValueError, TypeError):

@@ -150,3 +150,18 @@ def set_security_headers(response):
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+def without_cookies(response):
+    """The response sets no cookie (a widget in another site's frame, an API answer): Flask saves
+    the session after the request's hooks, only when it was modified (the site's sessions are never
+    permanent), so whatever the request touched (a remember-me cookie read, a locale looked up, a
+    token) is left unsaved, Flask-Login's remember cookie is neither set nor cleared, and any cookie
+    already on the response is dropped."""
+    from flask import session
+
+    session.pop("_remember", None)
+    session.modified = False
+    while "Set-Cookie" in response.headers:
+        response.headers.pop("Set-Cookie")
+    return response

@@ -45,7 +45,8 @@ class SyncedItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sync_source.id", ondelete="CASCADE"))
     remote_id: Mapped[str] = mapped_column(String(255))
-    content_id: Mapped[int] = mapped_column(ForeignKey("content.id", ondelete="CASCADE"), unique=True)
+    # NULL once a moderator deleted the item here: the row stays so that the next run does not bring it back.
+    content_id: Mapped[int | None] = mapped_column(ForeignKey("content.id", ondelete="SET NULL"), unique=True)
     remote_url: Mapped[str] = mapped_column(String(500), default="")
     digest: Mapped[str] = mapped_column(String(64), default="")
 

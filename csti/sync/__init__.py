@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select
 
+from ..bounds import year_in_range
 from ..dates import to_local
 from ..extensions import db
 from ..models import Article, Event, Territory
@@ -90,12 +91,16 @@ def run_source(source: SyncSource) -> dict | None:
         else:
             body, _type = fetch(source.url, "text/calendar, */*;q=0.5")
             counts = apply_events(source, parse(body))
-    except SyncError as error:
+    except Exception as error:  # noqa: BLE001 — whatever a source sends, the run fails alone, logged
         db.session.rollback()
         source = db.session.get(SyncSource, source_id)
-        source.last_run_at, source.last_error = utcnow(), str(error)[:2000]
+        message = str(error) if isinstance(error, SyncError) else f"unexpected {type(error).__name__}: {error}"
+        source.last_run_at, source.last_error = utcnow(), message[:2000]
         db.session.commit()
-        log.warning("sync of %s (%s) failed: %s", source.url, source.id, error)
+        if isinstance(error, SyncError):
+            log.warning("sync of %s (%s) failed: %s", source.url, source.id, error)
+        else:
+            log.exception("sync of %s (%s) failed", source.url, source.id)
         return None
     source.last_run_at = source.last_ok_at = utcnow()
     source.last_error, source.last_counts = "", counts
@@ -121,7 +126,7 @@ def _known(source: SyncSource, scope: str) -> dict:
 def apply_events(source: SyncSource, events: list[RemoteEvent], scope: str = "") -> dict:
     """Create, update and remove ``source``'s events (those of remote ids starting with
     ``scope``) from ``events`` (the whole feed)."""
-    from ..blueprints.events.schedule import ScheduleError, schedule
+    from ..blueprints.events.schedule import ScheduleError, expand, schedule
 
     limit = current_app.config.get("SYNC_MAX_ITEMS", 5000)
     if len(events) > limit:
@@ -136,13 +141,21 @@ def apply_events(source: SyncSource, events: list[RemoteEvent], scope: str = "")
         seen.add(remote.remote_id)
         digest = _digest(remote)
         item = known.get(remote.remote_id)
-        if item is not None and item.digest == digest and item.content is not None:
+        if item is not None and item.content is None:
+            counts["skipped"] += 1  # deleted here by a moderator: not brought back
+            continue
+        if item is not None and item.digest == digest:
             counts["unchanged"] += 1
             continue
-        event = item.content if item is not None and item.content is not None else None
-        created = event is None
-        if created:
-            event = Event(territory_id=source.territory_id, author_id=None, event_kind="other")
+        try:  # the dates first: an event refused here is left as it was, and tried again next time
+            expand(remote.starts, remote.ends, "none", None, list(remote.extra_starts))
+            if not all(year_in_range(d) for d in (remote.starts, remote.ends, *remote.extra_starts)):
+                raise ScheduleError("a date out of range")
+        except (ScheduleError, ValueError, OverflowError):
+            counts["skipped"] += 1
+            continue
+        created = item is None
+        event = Event(territory_id=source.territory_id, author_id=None, event_kind="other") if created else item.content
         event.title = remote.title
         description = remote.description
         event.summary = " ".join(description.split())[:300]
@@ -150,12 +163,7 @@ def apply_events(source: SyncSource, events: list[RemoteEvent], scope: str = "")
         event.venue_name = remote.location[:200]
         event.latitude, event.longitude = remote.latitude, remote.longitude
         event.schedule_status = "cancelled" if remote.cancelled else "scheduled"
-        try:
-            schedule(event, remote.starts, remote.ends, remote.all_day, extra_starts=remote.extra_starts)
-        except ScheduleError:
-            counts["skipped"] += 1
-            if created:
-                continue
+        schedule(event, remote.starts, remote.ends, remote.all_day, extra_starts=remote.extra_starts)
         if created:
             event.publish()
             db.session.add(event)
@@ -194,12 +202,13 @@ def apply_articles(source: SyncSource, articles: list[RemoteArticle]) -> dict:
         seen.add(remote.remote_id)
         digest = hashlib.sha256(json.dumps(vars(remote), sort_keys=True).encode()).hexdigest()
         item = known.get(remote.remote_id)
-        if item is not None and item.digest == digest and item.content is not None:
+        if item is not None and item.content is None:
+            counts["skipped"] += 1  # deleted here by a moderator: not brought back
+            continue
+        if item is not None and item.digest == digest:
             counts["unchanged"] += 1
             continue
-        article = item.content if item is not None and item.content is not None else None
-        if article is None:
-            article = Article(territory_id=source.territory_id, author_id=None)
+        article = item.content if item is not None else Article(territory_id=source.territory_id, author_id=None)
         article.title, article.summary, article.body = remote.title, remote.summary, remote.summary
         article.article_kind = remote.kind
         if article.id is None:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
 
+from ..bounds import year_in_range
 from ..dates import local_zone
 from ..text import clean_text
 from .fetch import SyncError, fetch
@@ -39,7 +40,11 @@ def _pages(base: str, path: str, params: dict) -> list[dict]:
     limit = current_app.config.get("SYNC_MAX_ITEMS", 5000)
     url = f"{base}/{path}?{urlencode(params)}"
     items: list[dict] = []
+    fetched = set()
     while url:
+        if url in fetched:
+            raise SyncError(f"{path}: a next page already read (a loop)")
+        fetched.add(url)
         body, _type = fetch(url, "application/json")
         try:
             page = json.loads(body)
@@ -71,11 +76,14 @@ def _when(value) -> datetime:
         raise SyncError("an event date that is not a date")
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as error:
+        if moment.tzinfo is None:
+            raise SyncError(f"an event date without its offset: {value!r}")
+        local = moment.astimezone(local_zone()).replace(tzinfo=None)
+    except (ValueError, OverflowError) as error:
         raise SyncError(f"an event date that is not a date: {value!r}") from error
-    if moment.tzinfo is None:
-        raise SyncError(f"an event date without its offset: {value!r}")
-    return moment.astimezone(local_zone()).replace(tzinfo=None)
+    if not year_in_range(local):
+        raise SyncError(f"an event date out of range: {value!r}")
+    return local
 
 
 def _url(item: dict) -> str:

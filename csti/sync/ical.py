@@ -76,7 +76,7 @@ def parse(body: bytes) -> list[RemoteEvent]:
                 ends = starts + component.get("DURATION").dt
             else:
                 ends = starts + (timedelta(hours=23, minutes=59) if all_day else timedelta(hours=1))
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, OverflowError):
             continue
         if ends < starts:
             ends = starts

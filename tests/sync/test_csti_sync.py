@@ -92,3 +92,12 @@ def test_an_answer_that_is_not_the_csti_api_changes_nothing(app, db, factory, fe
     db.session.rollback()
     assert db.session.scalar(select(func.count(Event.id))) == 0
     assert db.session.scalar(select(SyncSource.last_ok_at)) is None
+
+
+def test_a_next_page_that_loops_fails_the_run(app, db, factory, feed):  # noqa: F811
+    factory.territory(slug="occitanie", name="Occitanie")
+    base = feed.url.rsplit("/", 1)[0]
+    cli(app, "add", base, "--territory", "occitanie")
+    feed.body = _page([], f"{base}/api/v1/events?start=x")  # the same page, for ever
+    result = cli(app, "run")
+    assert result.exit_code == 1 and "loop" in result.output, result.output

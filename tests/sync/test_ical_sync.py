@@ -188,3 +188,43 @@ def test_two_instances_one_shows_the_others_events(app, db, factory, live, testa
     link = page.html.find("p", class_="item-origin").find("a")
     assert link["href"].startswith(f"{live.url}/event/{remote_id}")
     assert "127.0.0.1" in page.html.find("p", class_="item-origin").text
+
+
+def test_dates_out_of_range_are_skipped_not_a_crash(app, db, factory, feed):
+    factory.territory(slug="occitanie", name="Occitanie")
+    far = "\r\n".join(["BEGIN:VEVENT", "UID:far@remote", "SUMMARY:Dans très longtemps", "DTSTART:99991231T235959Z",
+                       "DTEND:99991231T235959Z", "END:VEVENT"])
+    long = "\r\n".join(["BEGIN:VEVENT", "UID:long@remote", "SUMMARY:Trop long", f"DTSTART:{SOON:%Y%m%dT%H%M%S}Z",
+                        "DURATION:P3000000D", "END:VEVENT"])
+    feed.body = calendar(far, long, vevent("ok@remote", "Nuit des étoiles", SOON))
+    cli(app, "add", feed.url, "--territory", "occitanie")
+    result = cli(app, "run")
+    assert result.exit_code == 0 and "created 1" in result.output, result.output  # the two others left out
+    assert titles(db) == ["Nuit des étoiles"]
+
+
+def test_a_refused_change_leaves_the_event_as_it_was_and_is_tried_again(app, db, factory, feed):
+    factory.territory(slug="occitanie", name="Occitanie")
+    feed.body = calendar(vevent("a@remote", "Nuit des étoiles", SOON))
+    cli(app, "add", feed.url, "--territory", "occitanie")
+    cli(app, "run")
+    feed.body = calendar(vevent("a@remote", "Nuit des étoiles (reportée)", SOON, hours=24 * 400))  # over a year
+    assert "skipped 1" in cli(app, "run").output
+    assert titles(db) == ["Nuit des étoiles"]  # nothing of the refused change
+    feed.body = calendar(vevent("a@remote", "Nuit des étoiles (reportée)", SOON + timedelta(days=7)))
+    assert "updated 1" in cli(app, "run").output
+    assert titles(db) == ["Nuit des étoiles (reportée)"]
+
+
+def test_an_item_a_moderator_deleted_here_does_not_come_back(app, db, factory, feed):
+    factory.territory(slug="occitanie", name="Occitanie")
+    feed.body = calendar(vevent("a@remote", "Nuit des étoiles", SOON), vevent("b@remote", "Atelier", SOON))
+    cli(app, "add", feed.url, "--territory", "occitanie")
+    cli(app, "run")
+    db.session.rollback()
+    db.session.delete(db.session.scalar(select(Event).where(Event.title == "Atelier")))
+    db.session.commit()
+    result = cli(app, "run")
+    assert "created 0" in result.output and "skipped 1" in result.output, result.output
+    assert titles(db) == ["Nuit des étoiles"]
+    assert db.session.scalar(select(func.count(SyncedItem.id))) == 2  # its row stays, without its item

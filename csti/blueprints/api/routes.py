@@ -18,6 +18,7 @@ from ...feeds import last_change
 from ...models import PUBLISHED, Content, EventOccurrence, Tag, Territory, content_owner, content_tag
 from ...models.announcements import local_today
 from ...models.redirects import TagRedirect
+from ...security import without_cookies
 from . import bp
 from .params import CORS_HEADERS, ApiError, Args, bad, day_after, day_start, error_response, make_cursor, read_cursor
 from .queries import NAMES, keyset, published
@@ -48,6 +49,7 @@ def _cors(response):
             response.headers["Access-Control-Max-Age"] = "86400"
         response.headers["Access-Control-Expose-Headers"] = ("ETag, Last-Modified, Link, Retry-After, "
                                                              "X-RateLimit-Limit, X-RateLimit-Remaining")
+        without_cookies(response)  # an API answer sets no cookie (§15); the /api page is a site page
     return add_rate_headers(response)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import ValidationError
 
+from ...bounds import parse_id
 from ...extensions import db
 from ...forms import Form
 from ...listing import printable
@@ -118,7 +119,7 @@ class WidgetForm(Form):
     def validate_structure(self, field):
         if not (field.data or "").strip():
             return
-        number = _whole(field.data, 1, 2**31 - 1)
+        number = parse_id(field.data)
         if number is not None:
             self.structure_obj = db.session.scalar(select(Actor).where(
                 Actor.id == number, Actor.status == PUBLISHED, Actor.public_clause()))

@@ -2,12 +2,13 @@
 page that makes their code (docs/architecture.md §18)."""
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request, session, url_for
+from flask import Response, current_app, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ...htmx import render
 from ...security import FRAMEABLE_ENDPOINTS as WIDGET_ENDPOINTS
+from ...security import without_cookies
 from ...theming import DEFAULT as DEFAULT_COLOR
 from . import bp
 from .appearance import accent_css
@@ -18,15 +19,9 @@ from .widgets import agenda_items, news_items
 @bp.after_request
 def _no_cookies(response):
     """A widget sets no cookie, whoever loads it and however (a page the site's visitors see
-    inside somebody else's: nothing to remember them by). Flask saves the session after these
-    hooks, only when it was modified (the site's sessions are never permanent): whatever the
-    page touched (a remember-me cookie read, a token) is left unsaved, Flask-Login's remember
-    cookie is neither set nor cleared, and any cookie already on the response is dropped."""
+    inside somebody else's: nothing to remember them by): ``security.without_cookies``."""
     if request.endpoint in WIDGET_ENDPOINTS or request.endpoint == "embed.accent":
-        session.pop("_remember", None)
-        session.modified = False
-        while "Set-Cookie" in response.headers:
-            response.headers.pop("Set-Cookie")
+        return without_cookies(response)
     return response
 
 

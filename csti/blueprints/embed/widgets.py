@@ -22,14 +22,20 @@ def agenda_items(form) -> list:
         kinds=[form.kind.data] if form.kind.data else [],
         structure=form.structure_obj.id if form.structure_obj else None)
     limit = form.limit_value
-    seen, rows = set(), []
-    for occurrence in db.session.scalars(filters.occurrences().limit(limit * 4)).unique():
-        if occurrence.event_id in seen:
-            continue
-        seen.add(occurrence.event_id)
-        rows.append((occurrence, occurrence.event))
-        if len(rows) == limit:
+    seen, rows, offset, batch = set(), [], 0, limit * 4
+    # Dates in batches until ``limit`` events (weekly clubs may fill a batch with their dates), 10 batches at most.
+    for _round in range(10):
+        found = db.session.scalars(filters.occurrences().offset(offset).limit(batch)).unique().all()
+        for occurrence in found:
+            if occurrence.event_id in seen:
+                continue
+            seen.add(occurrence.event_id)
+            rows.append((occurrence, occurrence.event))
+            if len(rows) == limit:
+                return rows
+        if len(found) < batch:
             break
+        offset += batch
     return rows
 
 
