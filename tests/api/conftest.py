@@ -24,3 +24,19 @@ def site(db, factory):
     pending = db.session.query(Article).filter_by(status="pending").one()
     made["pending_article"] = pending.id
     return made
+
+
+@pytest.fixture(autouse=True)
+def _own_search_index(app, tmp_path):
+    """Each API test searches an empty Whoosh index of its own (as tests/search do): the app's
+    index lives as long as the test session, and what earlier tests left in it (or a writer's lock)
+    is no concern of these tests."""
+    from csti.search import make_backend
+
+    previous = app.extensions.get("csti_search"), app.config["SEARCH_BACKEND"], app.config["SEARCH_DIR"]
+    app.config["SEARCH_BACKEND"], app.config["SEARCH_DIR"] = "whoosh", str(tmp_path / "search")
+    app.extensions["csti_search"] = make_backend(app, "whoosh")
+    yield
+    app.extensions["csti_search"], app.config["SEARCH_BACKEND"], app.config["SEARCH_DIR"] = previous
+    if app.extensions["csti_search"] is None:
+        app.extensions.pop("csti_search")
