@@ -109,7 +109,7 @@ def run_source(source: SyncSource) -> dict | None:
     return counts
 
 
-def _digest(remote: RemoteEvent) -> str:
+def _digest(remote) -> str:
     return hashlib.sha256(json.dumps(vars(remote), sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -123,18 +123,19 @@ def _known(source: SyncSource, scope: str) -> dict:
         select(SyncedItem).where(SyncedItem.source_id == source.id)) if item.remote_id.startswith(scope)}
 
 
-def apply_events(source: SyncSource, events: list[RemoteEvent], scope: str = "") -> dict:
-    """Create, update and remove ``source``'s events (those of remote ids starting with
-    ``scope``) from ``events`` (the whole feed)."""
-    from ..blueprints.events.schedule import ScheduleError, expand, schedule
+class _Skip(Exception):
+    """A remote item refused here (a date out of range…): left as it was, tried again next run."""
 
-    limit = current_app.config.get("SYNC_MAX_ITEMS", 5000)
-    if len(events) > limit:
-        raise SyncError(f"the feed holds {len(events)} events, more than {limit}")
+
+def _apply(source: SyncSource, remotes: list, scope: str, write, gone) -> dict:
+    """The bookkeeping both kinds share: each remote item once (by its remote id), created or
+    updated through ``write(remote, content or None) -> content`` only when its digest changed,
+    never brought back once deleted here by a moderator (a tombstone: ``content`` None); then
+    ``gone(item) -> bool`` for each known item the source no longer holds (True: it was removed)."""
     known = _known(source, scope)
     counts = dict(created=0, updated=0, unchanged=0, removed=0, skipped=0)
     seen = set()
-    for remote in events:
+    for remote in remotes:
         if remote.remote_id in seen:
             counts["skipped"] += 1
             continue
@@ -147,15 +148,46 @@ def apply_events(source: SyncSource, events: list[RemoteEvent], scope: str = "")
         if item is not None and item.digest == digest:
             counts["unchanged"] += 1
             continue
+        try:
+            content = write(remote, item.content if item is not None else None)
+        except _Skip:
+            counts["skipped"] += 1
+            continue
+        if item is None:
+            content.publish()
+            db.session.add(content)
+            db.session.flush()
+            item = SyncedItem(source_id=source.id, remote_id=remote.remote_id, content_id=content.id)
+            db.session.add(item)
+            counts["created"] += 1
+        else:
+            counts["updated"] += 1
+        item.remote_url, item.digest = remote.url, digest
+    for remote_id, item in known.items():
+        if remote_id not in seen and gone(item):
+            counts["removed"] += 1
+    db.session.flush()
+    return counts
+
+
+def apply_events(source: SyncSource, events: list[RemoteEvent], scope: str = "") -> dict:
+    """Create, update and remove ``source``'s events (those of remote ids starting with
+    ``scope``) from ``events`` (the whole feed)."""
+    from ..blueprints.events.schedule import ScheduleError, expand, schedule
+
+    limit = current_app.config.get("SYNC_MAX_ITEMS", 5000)
+    if len(events) > limit:
+        raise SyncError(f"the feed holds {len(events)} events, more than {limit}")
+
+    def write(remote: RemoteEvent, event: Event | None) -> Event:
         try:  # the dates first: an event refused here is left as it was, and tried again next time
             expand(remote.starts, remote.ends, "none", None, list(remote.extra_starts))
             if not all(year_in_range(d) for d in (remote.starts, remote.ends, *remote.extra_starts)):
                 raise ScheduleError("a date out of range")
-        except (ScheduleError, ValueError, OverflowError):
-            counts["skipped"] += 1
-            continue
-        created = item is None
-        event = Event(territory_id=source.territory_id, author_id=None, event_kind="other") if created else item.content
+        except (ScheduleError, ValueError, OverflowError) as error:
+            raise _Skip from error
+        if event is None:
+            event = Event(territory_id=source.territory_id, author_id=None, event_kind="other")
         event.title = remote.title
         description = remote.description
         event.summary = " ".join(description.split())[:300]
@@ -164,71 +196,42 @@ def apply_events(source: SyncSource, events: list[RemoteEvent], scope: str = "")
         event.latitude, event.longitude = remote.latitude, remote.longitude
         event.schedule_status = "cancelled" if remote.cancelled else "scheduled"
         schedule(event, remote.starts, remote.ends, remote.all_day, extra_starts=remote.extra_starts)
-        if created:
-            event.publish()
-            db.session.add(event)
-            db.session.flush()
-            item = SyncedItem(source_id=source.id, remote_id=remote.remote_id, content_id=event.id)
-            db.session.add(item)
-            counts["created"] += 1
-        else:
-            counts["updated"] += 1
-        item.remote_url, item.digest = remote.url, digest
+        return event
+
     now = utcnow()
-    for remote_id, item in known.items():
-        if remote_id in seen:
-            continue
+
+    def gone(item: SyncedItem) -> bool:
         event = item.content
         if event is None:
             db.session.delete(item)
         elif event.ends_at is not None and event.ends_at >= now - timedelta(hours=1):
             db.session.delete(event)  # an upcoming date gone from the feed: deleted there
             db.session.delete(item)
-            counts["removed"] += 1
-    db.session.flush()
-    return counts
+            return True
+        return False  # a past event stays, as it happened
+
+    return _apply(source, events, scope, write, gone)
 
 
 def apply_articles(source: SyncSource, articles: list[RemoteArticle]) -> dict:
     """Create, update and remove ``source``'s articles: each shows its title and summary, credits
     the source and links the whole article there; one gone from the source is deleted here."""
-    known = _known(source, "article:")
-    counts = dict(created=0, updated=0, unchanged=0, removed=0, skipped=0)
-    seen = set()
-    for remote in articles:
-        if remote.remote_id in seen:
-            counts["skipped"] += 1
-            continue
-        seen.add(remote.remote_id)
-        digest = hashlib.sha256(json.dumps(vars(remote), sort_keys=True).encode()).hexdigest()
-        item = known.get(remote.remote_id)
-        if item is not None and item.content is None:
-            counts["skipped"] += 1  # deleted here by a moderator: not brought back
-            continue
-        if item is not None and item.digest == digest:
-            counts["unchanged"] += 1
-            continue
-        article = item.content if item is not None else Article(territory_id=source.territory_id, author_id=None)
+
+    def write(remote: RemoteArticle, article: Article | None) -> Article:
+        if article is None:
+            article = Article(territory_id=source.territory_id, author_id=None)
         article.title, article.summary, article.body = remote.title, remote.summary, remote.summary
         article.article_kind = remote.kind
-        if article.id is None:
-            article.publish()
-            db.session.add(article)
-            db.session.flush()
-            item = SyncedItem(source_id=source.id, remote_id=remote.remote_id, content_id=article.id)
-            db.session.add(item)
-            counts["created"] += 1
-        else:
-            counts["updated"] += 1
-        item.remote_url, item.digest = remote.url, digest
-    for remote_id, item in known.items():
-        if remote_id not in seen:
-            if item.content is not None:
-                db.session.delete(item.content)
-                counts["removed"] += 1
-            db.session.delete(item)
-    db.session.flush()
-    return counts
+        return article
+
+    def gone(item: SyncedItem) -> bool:
+        removed = item.content is not None
+        if removed:
+            db.session.delete(item.content)
+        db.session.delete(item)
+        return removed
+
+    return _apply(source, articles, "article:", write, gone)
 
 
 def credit(content) -> SyncedItem | None:
