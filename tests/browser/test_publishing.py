@@ -52,12 +52,12 @@ def test_like_toggles_in_place(live, page):
     expect(button).to_have_attribute("aria-pressed", "false")
     button.click()
     expect(page.locator(f"#like-{article_id} button")).to_have_attribute("aria-pressed", "true")
-    expect(page.locator(f"#like-{article_id} .meta")).to_have_text("1 j'aime")
+    expect(page.locator(f"#like-{article_id} .meta")).to_have_text("1 j’aime")
     with live.db() as db:
         assert db.session.scalar(select(func.count(Reaction.id)).where(Reaction.content_id == article_id)) == 1
     page.locator(f"#like-{article_id} button").click()
     expect(page.locator(f"#like-{article_id} button")).to_have_attribute("aria-pressed", "false")
-    expect(page.locator(f"#like-{article_id} .meta")).to_have_text("0 j'aime")
+    expect(page.locator(f"#like-{article_id} .meta")).to_have_text("0 j’aime")
     assert page.evaluate("window.__marker") == 1, "the like toggled in place"
     with live.db() as db:
         assert db.session.scalar(select(func.count(Reaction.id)).where(Reaction.content_id == article_id)) == 0
