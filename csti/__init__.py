@@ -145,6 +145,9 @@ def register_extensions(app):
                 compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
+    from .catalogues import ensure_compiled
+
+    ensure_compiled(app)  # before Flask-Babel reads BABEL_TRANSLATION_DIRECTORIES
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
