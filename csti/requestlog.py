@@ -88,6 +88,7 @@ def configure_logging(log_format: str) -> None:
     if not ours:
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin, each start
 
 
 def logged_path() -> str:
