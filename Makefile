@@ -74,7 +74,7 @@ run: setup
 
 serve: setup
 	@echo "csti (gunicorn, $(WORKERS) workers) on http://$(HOST):$(PORT)/"
-	$(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
 
 # The benchmark: dataset (made once, reused), gunicorn with 2 workers, wrk; see bench/README.md.
 bench: deps translations
