@@ -123,3 +123,13 @@ def test_migration_heads_reads_the_line(tmp_path):
     (tmp_path / "c.py").write_text("revision = 'ccc'\ndown_revision = ('bbb', 'ddd')\n")
     (tmp_path / "d.py").write_text("revision = 'ddd'\ndown_revision = 'aaa'\n")
     assert migration_heads(tmp_path) == ("ccc",)
+
+
+def test_the_postgres_backend_counts_its_table(app, testapp, stamped, monkeypatch):
+    from csti.search import make_backend
+
+    if _db.engine.dialect.name != "postgresql":
+        pytest.skip("the PostgreSQL search backend needs PostgreSQL")
+    monkeypatch.setitem(app.extensions, "csti_search", make_backend(app, "postgres"))
+    report = _deep(testapp, 200)
+    assert report["checks"]["search"] == {"ok": True, "backend": "postgres", "documents": 0, "outbox": 0}

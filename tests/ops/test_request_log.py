@@ -119,3 +119,11 @@ def test_log_format_defaults_and_refuses_nonsense(make_app):  # noqa: F811
     assert make_app(LOG_FORMAT="JSON").config["LOG_FORMAT"] == "json"
     with pytest.raises(RuntimeError, match="CSTI_LOG_FORMAT"):
         make_app(LOG_FORMAT="xml")
+
+
+def test_the_client_address_is_the_one_after_proxy_fix(make_app, log_lines):  # noqa: F811
+    other = make_app(PROXY_FIX="1")
+    TestApp(isolated(other), extra_environ={"REMOTE_ADDR": "10.0.0.1"}).get(
+        "/healthz", headers={"X-Forwarded-For": "203.0.113.7"})
+    [line] = log_lines("csti.request")
+    assert line["remote_addr"] == "203.0.113.7"
