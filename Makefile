@@ -13,7 +13,7 @@ export FLASK_APP := wsgi
 # Flask's own search for one (from the current directory upwards) is turned off.
 export FLASK_SKIP_DOTENV := 1
 
-.PHONY: run test serve setup deps translations catalogs test-assets lint clean bench
+.PHONY: run test serve setup upgrade upgrade-data deps translations catalogs test-assets lint clean bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,12 +35,34 @@ catalogs: deps
 	$(BIN)/pybabel update -i csti/translations/messages.pot -d csti/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/python tools/finish_catalogs.py
 
-setup: deps translations
-	$(BIN)/flask db upgrade
+# The data steps of every start (`make run`, `make serve`) and of `make upgrade`: migrations, the
+# demo data when asked, the planner's statistics, and the search index rebuilt only when
+# `flask csti search-check` finds it missing or out of date (an exact one is left alone).
+define DATA_STEPS
+	@echo "== database: flask db upgrade"
+	@$(BIN)/flask db upgrade
 	$(if $(SEED_DEMO),$(BIN)/flask csti seed-demo --if-empty)
-	$(BIN)/flask csti analyze
-	@# An index older than the code (or none) is rebuilt; an exact one is left alone.
-	@$(BIN)/flask csti search-check > /dev/null 2>&1 || $(BIN)/flask csti reindex
+	@echo "== planner statistics: flask csti analyze"
+	@$(BIN)/flask csti analyze
+	@if $(BIN)/flask csti search-check > /dev/null 2>&1; then \
+	  echo "== search index: up to date, left alone"; \
+	else \
+	  echo "== search index: missing or out of date, rebuilding (flask csti reindex)"; \
+	  $(BIN)/flask csti reindex; \
+	fi
+endef
+
+setup: deps translations
+	$(DATA_STEPS)
+
+# After pulling a new version (app stopped or not): pinned dependencies, compiled catalogues,
+# migrations, statistics, search index if needed; then restart the app (see docs/deploy.md).
+upgrade: deps translations upgrade-data
+	@echo "== upgrade done: dependencies, catalogues, database at head, statistics, search index checked; restart the app"
+
+# The data steps alone (what the tests run on a scratch database).
+upgrade-data:
+	$(DATA_STEPS)
 
 # Development: `make run` loads the demo data into an empty database (its accounts' password is
 # public). Never with CSTI_ENV=production, and `make serve` never does: create the administrator
@@ -52,7 +74,7 @@ run: setup
 
 serve: setup
 	@echo "csti (gunicorn, $(WORKERS) workers) on http://$(HOST):$(PORT)/"
-	$(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
 
 # The benchmark: dataset (made once, reused), gunicorn with 2 workers, wrk; see bench/README.md.
 bench: deps translations

@@ -113,6 +113,10 @@ class Config:
         # its size (0 = off) and the longest a page is kept when no write makes it out of date.
         self.PAGE_CACHE_MB = env_int("PAGE_CACHE_MB", 8)
         self.PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+        # Logs: "json" (one object per line) or "text"; unset: json in production, text elsewhere.
+        self.LOG_FORMAT = env("LOG_FORMAT")
+        # /healthz?deep=1 fails when a data directory has less free space than this (megabytes).
+        self.HEALTH_MIN_FREE_MB = env_int("HEALTH_MIN_FREE_MB", 200)
         self.REDIS_URL = env("REDIS_URL")  # shared counters (rate limits) when set
         self.UPLOAD_DIR = env("UPLOAD_DIR")  # None: instance/uploads
         self.SEARCH_DIR = env("SEARCH_DIR")  # None: instance/search

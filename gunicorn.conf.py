@@ -19,7 +19,7 @@ from config import load_env_file  # noqa: E402
 
 load_env_file()
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WORKERS", "2"))
 preload_app = True
 

@@ -85,7 +85,10 @@ def _finish_config(app):
         raise RuntimeError("CSTI_DOCUMENT_DIR must not be inside CSTI_UPLOAD_DIR (served publicly at /media/)")
     _check_hosts(app.config)
     _warn_without_mail_server(app.config)
-    logging.basicConfig(level=logging.INFO)
+    from .requestlog import configure_logging, log_format
+
+    app.config["LOG_FORMAT"] = log_format(app)
+    configure_logging(app.config["LOG_FORMAT"])
 
 
 _SERVER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?|\[[0-9a-f:.]+\](?::[0-9]{1,5})?")
@@ -145,6 +148,9 @@ def register_extensions(app):
                 compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
+    from .catalogues import ensure_compiled
+
+    ensure_compiled(app)  # before Flask-Babel reads BABEL_TRANSLATION_DIRECTORIES
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -218,8 +224,11 @@ def register_blueprints(app):
 
 
 def register_request_hooks(app):
+    from . import requestlog
     from .database import reset_write_intent, set_write_intent
     from .security import set_security_headers
+
+    requestlog.init_app(app)  # its before_request runs first of all
 
     @app.before_request
     def _mark_writes():

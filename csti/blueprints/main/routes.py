@@ -59,6 +59,17 @@ def set_language(code):
 
 @bp.get("/healthz")
 def healthz():
+    """``ok`` once the database answers; ``?deep=1``: every dependency, as JSON (csti/health.py)."""
+    if request.args.get("deep") in ("1", "true", "yes"):
+        from flask import jsonify
+
+        from ...health import deep_health
+
+        report = deep_health()
+        response = jsonify(report)
+        response.status_code = 200 if report["status"] == "ok" else 503
+        response.headers["Cache-Control"] = "no-store"
+        return response
     db.session.execute(text("SELECT 1"))
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
 
