@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-WORKERS ?= 3
+WORKERS ?= 2
 DB ?= sqlite
 SCALE ?= national
 export FLASK_APP := wsgi
@@ -73,8 +73,10 @@ run: setup
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 serve: setup
-	@echo "csti (gunicorn, $(WORKERS) workers) on http://$(HOST):$(PORT)/"
-	$(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
+	@# HOST, PORT and WORKERS given to make (or in its environment) win; otherwise gunicorn.conf.py
+	@# reads them from the settings file (.env), with the same defaults (127.0.0.1, 5000, 2 workers).
+	$(BIN)/gunicorn -c gunicorn.conf.py $(if $(filter command line environment,$(origin WORKERS)),--workers $(WORKERS)) \
+	  $(if $(filter command line environment,$(origin HOST) $(origin PORT)),--bind $(HOST):$(PORT)) wsgi:app
 
 # The benchmark: dataset (made once, reused), gunicorn with 2 workers, wrk; see bench/README.md.
 bench: deps translations
