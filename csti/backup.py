@@ -162,9 +162,10 @@ def _add(tar: tarfile.TarFile, path: Path, name: str, members: dict) -> bool:
         return False
     with f:
         info = tarfile.TarInfo(name)
-        info.size = os.fstat(f.fileno()).st_size
-        info.mtime = int(os.fstat(f.fileno()).st_mtime)
-        info.mode = 0o600
+        stat = os.fstat(f.fileno())
+        # The file's own permissions (a proxy may serve UPLOAD_DIR as another user); the
+        # archive itself is 0600.
+        info.size, info.mtime, info.mode = stat.st_size, int(stat.st_mtime), stat.st_mode & 0o777
         reader = _Hashing(f)
         tar.addfile(info, reader)
     members[name] = {"size": info.size, "sha256": reader.sha.hexdigest()}
@@ -262,6 +263,8 @@ def _sha256(path: Path) -> str:
 def unpack(archive: Path, staging: Path) -> dict:
     """Extract ``archive`` into ``staging`` and check it against its manifest; return the
     manifest. BackupError for anything that is not an intact csti backup."""
+    if not hasattr(tarfile, "data_filter"):
+        raise BackupError("restore needs Python 3.11.4 or later (tarfile's extraction filters)")
     names = set()
     try:
         with tarfile.open(archive, "r:gz") as tar:
@@ -355,6 +358,9 @@ def _replace_postgresql(url, source: Path) -> None:
         with engine.connect() as conn:
             conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
             conn.exec_driver_sql("CREATE SCHEMA public")
+    except sa.exc.DBAPIError as error:
+        raise BackupError(f"cannot empty the database (its user must own it and its schema public): "
+                          f"{error.orig}") from None
     finally:
         engine.dispose()
     args, env = _libpq(url)

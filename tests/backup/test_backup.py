@@ -102,7 +102,9 @@ def rows(url) -> dict:
 
 
 def files(instance: Path) -> dict:
-    return {path.relative_to(instance).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+    """Each upload's and document's checksum and permissions."""
+    return {path.relative_to(instance).as_posix(): (hashlib.sha256(path.read_bytes()).hexdigest(),
+                                                    path.stat().st_mode & 0o777)
             for sub in ("uploads", "documents") for path in sorted((instance / sub).rglob("*")) if path.is_file()}
 
 
