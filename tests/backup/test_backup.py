@@ -28,7 +28,6 @@ from ..documents.files import pdf_bytes
 from ..factories import Factory
 from ..needs import ROOT
 
-pytestmark = pytest.mark.slow
 TITLE = "Observer les comètes depuis le Pic du Midi"
 
 
@@ -141,8 +140,33 @@ def manifest_for(kind, members: dict) -> bytes:
                                    for name, data in members.items()}}).encode()
 
 
-def test_backup_wipe_restore(tmp_path):
+def test_keep_deletes_the_older_archives_only(runner, tmp_path):
+    older = ["csti-backup-20240101-000000.tar.gz", "csti-backup-20240102-000000.tar.gz",
+             "csti-backup-20240102-000000-1.tar.gz"]
+    others = ["notes.txt", "csti-backup-latest.tar.gz"]
+    for name in older + others:
+        (tmp_path / name).write_bytes(b"old")
+    result = runner.invoke(args=["csti", "backup", "--dir", str(tmp_path), "--keep", "2"])
+    assert result.exit_code == 0, result.output
+    made = Path(result.stdout.strip().splitlines()[-1])
+    assert made.parent == tmp_path and made.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([older[-1], made.name, *others])
+    assert "deleted older backup" in result.stderr
+    assert runner.invoke(args=["csti", "backup", "--dir", str(tmp_path), "--keep", "0"]).exit_code != 0
+
+
+def test_postgresql_password_stays_off_the_command_line():
+    from csti.backup import _libpq
+
+    args, env = _libpq("postgresql+psycopg://csti:s3cr'et@db.example.org:5433/csti?sslmode=require")
+    assert not any("s3cr" in arg for arg in args) and env["PGPASSWORD"] == "s3cr'et"
+    assert args == ["--dbname=host='db.example.org' port='5433' user='csti' dbname='csti' sslmode='require'"]
+
+
+@pytest.mark.slow
+def test_backup_wipe_restore(tmp_path, monkeypatch):
     instance = tmp_path / "instance"
+    monkeypatch.setenv("CSTI_INSTANCE_DIR", str(instance))  # the in-process app's, as the commands'
     with scratch_database(tmp_path, "backup") as url:
         app = make_app(url, instance)
         build(app)
@@ -209,4 +233,16 @@ def test_backup_wipe_restore(tmp_path):
         mismatch = {member: b"not a database"}
         refused_in_process(tar_gz(tmp_path / "other.tar.gz", {**mismatch, "manifest.json": manifest_for(other, mismatch)}),
                            f"holds a {other} database")
+
+        # --force replaces a site that holds data: what was added since the backup goes.
+        with app.app_context():
+            from csti.models import Territory
+
+            db.session.add(Territory(slug="ajoutee", name="Ajoutée"))
+            db.session.commit()
+            db.session.remove()
+        (instance / "uploads" / "stray.webp").write_bytes(b"stray")
+        result = runner.invoke(args=["csti", "restore", "--force", str(archive)])
+        assert result.exit_code == 0, result.output
+        assert rows(url) == before_rows and files(instance) == before_files
         close(app)
