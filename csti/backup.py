@@ -187,6 +187,11 @@ def backup(directory=None, keep: int | None = None) -> tuple[Path, dict, list[Pa
     archives there. Return its path, its manifest and the archives deleted."""
     config = current_app.config
     directory = Path(directory or config["BACKUP_DIR"])
+    for _prefix, key in FILE_DIRS:
+        saved = Path(config[key]).resolve()
+        if directory.resolve() == saved or saved in directory.resolve().parents:
+            # UPLOAD_DIR is public (/media/), and an archive would hold the archives before it.
+            raise BackupError(f"the backup directory must not be inside {key} ({saved})")
     directory.mkdir(parents=True, exist_ok=True)
     url = config["SQLALCHEMY_DATABASE_URI"]
     kind = database_kind(url)

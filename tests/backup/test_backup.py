@@ -153,6 +153,9 @@ def test_keep_deletes_the_older_archives_only(runner, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([older[-1], made.name, *others])
     assert "deleted older backup" in result.stderr
     assert runner.invoke(args=["csti", "backup", "--dir", str(tmp_path), "--keep", "0"]).exit_code != 0
+    public = Path(runner.app.config["UPLOAD_DIR"]) / "backups"
+    result = runner.invoke(args=["csti", "backup", "--dir", str(public)])
+    assert result.exit_code != 0 and "must not be inside UPLOAD_DIR" in result.output and not public.exists()
 
 
 def test_postgresql_password_stays_off_the_command_line():
