@@ -197,6 +197,9 @@ def backup(directory=None, keep: int | None = None) -> tuple[Path, dict, list[Pa
     kind = database_kind(url)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     stamp = now.strftime("%Y%m%d-%H%M%S")
+    for stale in directory.glob(".csti-backup-*"):  # left by a run killed a day ago or more
+        if stale.is_dir() and stale.stat().st_mtime < now.timestamp() - 86400:
+            shutil.rmtree(stale, ignore_errors=True)
     work = Path(tempfile.mkdtemp(prefix=".csti-backup-", dir=directory))
     try:
         dump = work / DATABASE_MEMBERS[kind]
@@ -206,7 +209,8 @@ def backup(directory=None, keep: int | None = None) -> tuple[Path, dict, list[Pa
         members, counts = {}, {}
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as raw:
-            with tarfile.open(fileobj=raw, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+            with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6,
+                              format=tarfile.PAX_FORMAT) as tar:
                 _add(tar, dump, dump.name, members)
                 dump.unlink()
                 for prefix, key in FILE_DIRS:
@@ -285,7 +289,9 @@ def unpack(archive: Path, staging: Path) -> dict:
     except BackupError:
         raise
     except (tarfile.TarError, EOFError, OSError, ValueError) as error:
-        raise BackupError(f"refused: the archive is damaged or truncated ({error})") from None
+        # gzip.BadGzipFile is an OSError; so is a full disk, hence the last words.
+        raise BackupError(f"refused: the archive is damaged or truncated, or could not be extracted "
+                          f"({error})") from None
     try:
         manifest = json.loads((staging / "manifest.json").read_text())
     except (OSError, ValueError):
@@ -431,7 +437,11 @@ def restore(archive, force: bool = False, log=print) -> Restored:
         upgrade()
         db.engine.dispose()
         result.upgraded_from = revision or "empty"
-    from .search import reindex
+    from .search import SearchBusy, reindex
 
-    result.documents_indexed = reindex()
+    try:
+        result.documents_indexed = reindex()
+    except SearchBusy as error:
+        raise BackupError(f"restored, but the search index was not rebuilt ({error}): run "
+                          "`flask csti reindex`") from None
     return result
