@@ -120,6 +120,7 @@ class Config:
         self.REDIS_URL = env("REDIS_URL")  # shared counters (rate limits) when set
         self.UPLOAD_DIR = env("UPLOAD_DIR")  # None: instance/uploads
         self.SEARCH_DIR = env("SEARCH_DIR")  # None: instance/search
+        self.BACKUP_DIR = env("BACKUP_DIR")  # `flask csti backup`'s archives; None: instance/backups
         # A newsletter to this many recipients or fewer is sent right after the "Send" answer;
         # bigger ones (and what a mail server refused) by `flask csti send-newsletters` (cron). 0: cron only.
         self.NEWSLETTER_SEND_NOW_MAX = env_int("NEWSLETTER_SEND_NOW_MAX", 50)

@@ -79,6 +79,8 @@ def _finish_config(app):
         if not app.config.get(key):
             app.config[key] = str(instance / sub)
         Path(app.config[key]).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("BACKUP_DIR"):
+        app.config["BACKUP_DIR"] = str(instance / "backups")  # made by the first backup
     uploads, documents = (Path(app.config[k]).resolve() for k in ("UPLOAD_DIR", "DOCUMENT_DIR"))
     if documents == uploads or uploads in documents.parents:
         # /media/ (or the reverse proxy) serves UPLOAD_DIR to anybody: a draft's documents would leak.

@@ -196,6 +196,52 @@ def reindex_command():
     click.echo(f"search index rebuilt ({backend().name}): {count} documents in {time.monotonic() - started:.1f} s")
 
 
+@csti_cli.command("backup")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
+              help="where the archive goes (default: CSTI_BACKUP_DIR, else instance/backups)")
+@click.option("--keep", type=click.IntRange(1), default=None,
+              help="then delete the older archives of that directory beyond the newest N")
+@with_appcontext
+def backup_command(directory, keep):
+    """Write one archive of the database, the uploads and the documents (the site may keep
+    running); print its path. The search index is not saved: restore rebuilds it."""
+    from .backup import BackupError, backup
+
+    try:
+        path, manifest, deleted = backup(directory, keep)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    counts = manifest["files"]
+    click.echo(f"{manifest['database']} database, {counts['uploads']} uploads, {counts['documents']} documents",
+               err=True)
+    for old in deleted:
+        click.echo(f"deleted older backup {old}", err=True)
+    click.echo(str(path))
+
+
+@csti_cli.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="replace a site that already holds data or files")
+@with_appcontext
+def restore_command(archive, force):
+    """Restore an archive of `flask csti backup` into the configured database and directories,
+    migrate it to this version and rebuild the search index. Stop the site first. Refuses a
+    damaged or foreign archive, and a site holding data unless --force."""
+    from .backup import BackupError, restore
+
+    try:
+        result = restore(archive, force=force, log=lambda line: click.echo(line, err=True))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    manifest = result.manifest
+    click.echo(f"restored {archive} (made {manifest['created_at']} by csti {manifest['csti_version']}): "
+               f"{manifest['database']} database, {result.files['uploads']} uploads, "
+               f"{result.files['documents']} documents")
+    if result.upgraded_from:
+        click.echo(f"database upgraded from revision {result.upgraded_from}")
+    click.echo(f"search index rebuilt: {result.documents_indexed} documents")
+
+
 @csti_cli.command("search-check")
 @with_appcontext
 def search_check_command():
