@@ -136,8 +136,16 @@ def proxy(request, app_server, tmp_path_factory):
         stop(process)
 
 
-def app_saw(log, path):
-    return any(f" {path} HTTP/" in line for line in log.read_text().splitlines())
+def app_saw(log, path, since=0, wait=0.0):
+    """Whether gunicorn's access log, from byte `since` on, has a request for path (gunicorn
+    writes the line once the response is sent: wait up to `wait` seconds for it)."""
+    deadline = time.monotonic() + wait
+    while True:
+        if any(f" {path} HTTP/" in line for line in log.read_bytes()[since:].decode().splitlines()):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
 
 
 def test_pages_come_from_the_app(app_server, proxy):
@@ -146,15 +154,17 @@ def test_pages_come_from_the_app(app_server, proxy):
     status, headers, body = through("/")
     assert status == 200 and b"<html" in body
     assert headers["Content-Security-Policy"]  # the app's headers come through
-    assert app_saw(log, "/")
+    assert app_saw(log, "/", wait=5)
 
 
 def test_static_files_come_from_the_disk(app_server, proxy):
     _, _, log = app_server
     _, through = proxy
+    since = log.stat().st_size
     status, _, body = through("/static/css/csti.css")
     assert status == 200 and body == (ROOT / "csti" / "static" / "css" / "csti.css").read_bytes()
-    assert not app_saw(log, "/static/css/csti.css")
+    through("/healthz")  # a request the app logs after it: the log is written up to here
+    assert app_saw(log, "/healthz", since, wait=5) and not app_saw(log, "/static/css/csti.css", since)
 
 
 def test_uploads_are_served_at_media_by_the_proxy(app_server, proxy):
@@ -162,10 +172,13 @@ def test_uploads_are_served_at_media_by_the_proxy(app_server, proxy):
     name, through = proxy
     content = secrets.token_bytes(256)
     (root / "instance" / "uploads" / f"{name}.png").write_bytes(content)
+    since = log.stat().st_size
     status, headers, body = through(f"/media/{name}.png")
     assert status == 200 and body == content
     assert "sandbox" in headers["Content-Security-Policy"]
-    assert not app_saw(log, f"/media/{name}.png")
+    through("/healthz")
+    assert app_saw(log, "/healthz", since, wait=5)
+    assert not app_saw(log, f"/media/{name}.png", since)
     assert through(f"/media/{name}-missing.png")[0] == 404
 
 
