@@ -1,0 +1,357 @@
+"""XSS corpus (issue #19's hardening suite): the payloads of ``tests/security/inert.py`` are
+written through the real forms — every text field of every registered type's edit form, the
+profile, comments — then every page, fragment, feed, map, API answer, widget and e-mail that
+shows them is checked inert (no script, handler or dangerous URL made of them, no template
+evaluated).
+
+The site is built once for the module (``corpus_site``), the checks only read it: one test per
+surface, parametrised by type, so that a failure names the place.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+import webtest
+from flask import url_for
+from webtest import TestApp
+
+from csti import discover_blueprints, registry
+from csti.extensions import db as _db
+
+from .. import samples
+from ..conftest import _clean, isolated, login
+from ..factories import Factory
+from ..sample_site import build
+from .inert import FULL, MARK, SHORT, TAGS, URL, feed_live_parts, json_live_parts, live_parts
+
+discover_blueprints()  # the registry fills as the blueprints are imported: every type, at collection
+TYPES = samples.listed_types()
+KINDS = [t.kind for t in TYPES]
+PASSWORDLESS = {"csrf_token", "password", "password_confirm", "new_password"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_database():
+    """The module shares one site (``corpus_site`` cleans it at the end)."""
+    yield
+
+
+def _editable(field) -> str | None:
+    """Which payload a form field gets: "long", "short", "url", or None (not free text)."""
+    if field.name in PASSWORDLESS or field.attrs.get("readonly") is not None:
+        return None
+    if field.name == "tags":
+        return "tags"
+    if isinstance(field, webtest.forms.Textarea):
+        return "long"
+    if isinstance(field, (webtest.forms.Hidden, webtest.forms.Submit, webtest.forms.File,
+                          webtest.forms.Checkbox, webtest.forms.Radio, webtest.forms.Select)):
+        return None
+    kind = (field.attrs.get("type") or "text").lower()
+    return {"text": "short", "search": "short", "url": "url", "email": "short", "tel": "short"}.get(kind)
+
+
+CANDIDATES = {"long": (FULL, SHORT), "short": (SHORT,), "url": (URL,), "tags": (TAGS,)}
+
+
+def _main_form(page):
+    """The page's form with the most fields (the edit form, not the search box or logout)."""
+    forms = [f for f in page.forms.values() if (f.method or "").lower() == "post"]
+    return max(forms, key=lambda f: len(f.fields))
+
+
+def _submit(form):
+    buttons = {getattr(b, "_value", None) or b.attrs.get("value") for b in form.fields.get("action", [])}
+    for value in ("publish", "save", "submit"):
+        if value in buttons:
+            return form.submit("action", value=value, expect_errors=True)
+    return form.submit(expect_errors=True)
+
+
+def write_corpus(client, url) -> dict:
+    """Fill every free-text field of the form at ``url`` with the corpus and submit it; a field
+    the form refuses the payload of gets a shorter one, then its value back. Returns the fields
+    by what they kept: ``{"kept": [...], "refused": [...]}``."""
+    page = client.get(url)
+    form = _main_form(page)
+    originals, tries = {}, {}
+    for name, fields in form.fields.items():
+        for index, field in enumerate(fields):
+            kind = _editable(field)
+            if kind is None:
+                continue
+            originals[(name, index)] = field.value
+            tries[(name, index)] = list(CANDIDATES[kind])
+    refused = set()
+    for _attempt in range(4):
+        current = {}
+        for key, values in tries.items():
+            value = values[0] if values else originals[key]
+            form.set(key[0], value, index=key[1])
+            current[key] = value
+        response = _submit(form)
+        if response.status_int in (302, 303):
+            kept = sorted(name for (name, _i), value in current.items() if value != originals[(name, _i)])
+            return {"kept": kept, "refused": sorted(refused)}
+        assert response.status_int in (200, 400, 422), f"{url}: {response.status}"
+        invalid = {el.get("name") for el in response.html.select("[aria-invalid=true]")}
+        stepped = False
+        for key, values in tries.items():
+            if key[0] in invalid and values:
+                values.pop(0)
+                stepped = True
+                if not values:
+                    refused.add(key[0])
+        assert stepped, f"{url}: the form refused something else than the payloads: {invalid or response.text[:2000]}"
+        form = _main_form(response)
+    raise AssertionError(f"{url}: still refused after falling back to the original values")
+
+
+@pytest.fixture(scope="module")
+def corpus_site(app):
+    """The sample site (``tests/sample_site.py``) with the corpus written through the forms:
+    every listed type's sample edited by its author, the author's profile, a comment on each
+    item by a member; the mails this sends kept."""
+    mail = app.extensions["mailman"]
+    mail.outbox = []
+    with app.app_context():
+        site = build(Factory(_db))
+    author = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.1.1"})
+    member = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.1.2"})
+    assert login(author, site["author"]).status_int == 303
+    assert login(member, site["member"]).status_int == 303
+    written, shows = {}, {}
+    with app.test_request_context():
+        for content_type in TYPES:
+            id, slug = site["samples"][content_type.kind]
+            edit = samples.endpoint(app, content_type, "edit")
+            if edit:
+                written[content_type.kind] = write_corpus(author, url_for(edit, id=id))
+            shows[content_type.kind] = (id, url_for(content_type.model.view_endpoint, id=id, slug=slug))
+    with app.app_context():
+        from csti.models import Content, User
+
+        for _kind, (id, _url) in shows.items():  # edits a moderator would approve: published
+            item = _db.session.get(Content, id)
+            if item.status != "published":
+                item.publish()
+        _db.session.commit()
+        with app.test_request_context():  # the title changed: so did the slug
+            for kind, (id, _url) in list(shows.items()):
+                item = _db.session.get(Content, id)
+                shows[kind] = (id, url_for(item.view_endpoint, id=id, slug=item.slug))
+        author_id = _db.session.query(User.id).filter_by(email=site["author"]).scalar()
+        from csti.models import Tag
+
+        tag_slug = _db.session.query(Tag.slug).filter(Tag.name.startswith(MARK)).scalar()
+    written["profile"] = write_corpus(author, "/account")
+    comments = {}
+    for kind, (id, url) in shows.items():
+        page = member.get(url)
+        form = page.forms.get(f"comment-form-{id}")
+        if form is not None:
+            form["body"] = FULL
+            comments[kind] = form.submit(expect_errors=True).status_int
+    with app.app_context():
+        from csti.blueprints.mailprefs.operations import send_digests, send_immediate
+
+        send_immediate()
+        send_digests("daily")
+        send_digests("weekly")
+    urls = {kind: url for kind, (_id, url) in shows.items()}
+    data = {"site": site, "written": written, "urls": urls, "ids": {k: i for k, (i, _u) in shows.items()},
+            "comments": comments, "author_id": author_id, "tag": tag_slug, "mails": list(mail.outbox)}
+    yield data
+    mail.outbox = []
+    _clean(app)
+    app.extensions.pop("csti_throttle", None)
+
+
+@pytest.fixture(scope="module")
+def anonymous(app, corpus_site):
+    return TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.1.3"})
+
+
+@pytest.fixture(scope="module")
+def site_scripts(app):
+    return tuple(u for u in (app.config.get(k) for k in ("HTMX_URL", "LEAFLET_JS_URL", "MARKERCLUSTER_JS_URL")) if u)
+
+
+def _inert_html(response, site_scripts, where):
+    assert response.status_int == 200, where
+    assert MARK in response.text, f"{where}: the payload is not on the page — nothing checked"
+    found = live_parts(response.body, site_scripts)
+    assert not found, f"{where}: live payload:\n" + "\n".join(found)
+
+
+# --- the forms took the payloads ----------------------------------------------------------------
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_edit_form_takes_the_corpus(corpus_site, kind):
+    written = corpus_site["written"].get(kind)
+    if written is None:
+        pytest.skip(f"{kind}: no edit form")
+    assert "title" in written["kept"] or "name" in written["kept"], written
+    assert "tags" not in written["refused"], written
+    assert any(k in written["kept"] for k in ("body", "summary", "description", "bio")), written
+
+
+def test_the_profile_form_takes_the_corpus(corpus_site):
+    written = corpus_site["written"]["profile"]
+    assert {"name", "bio"} <= set(written["kept"]), written
+    assert "website" in written["refused"], "a javascript: website was accepted"
+
+
+# --- pages, fragments -------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", KINDS)
+def test_item_page_is_inert(corpus_site, anonymous, site_scripts, kind):
+    _inert_html(anonymous.get(corpus_site["urls"][kind]), site_scripts, corpus_site["urls"][kind])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_item_page_as_its_author_is_inert(app, corpus_site, site_scripts, kind):
+    author = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.1.4"})
+    login(author, corpus_site["site"]["author"])
+    url = corpus_site["urls"][kind]
+    _inert_html(author.get(url), site_scripts, f"{url} (as its author)")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_list_and_its_fragment_are_inert(app, corpus_site, anonymous, site_scripts, kind):
+    with app.test_request_context():
+        url = url_for(registry.get(kind).list_endpoint)
+    _inert_html(anonymous.get(url), site_scripts, url)
+    fragment = anonymous.get(url, headers={"HX-Request": "true"})
+    _inert_html(fragment, site_scripts, f"{url} (htmx)")
+
+
+@pytest.mark.parametrize("url", ["/", "/t/occitanie", "/search?q=zorglub", "/tags",
+                                 "/embed/agenda", "/embed/news", "/agenda?view=calendar", "/actors?view=list"])
+def test_shared_page_is_inert(corpus_site, anonymous, site_scripts, url):
+    _inert_html(anonymous.get(url), site_scripts, url)
+
+
+def test_tag_page_and_feed_are_inert(corpus_site, anonymous, site_scripts):
+    url = f"/tags/{corpus_site['tag']}"
+    _inert_html(anonymous.get(url), site_scripts, url)
+    feed = anonymous.get(url + ".atom")
+    assert feed.status_int == 200 and MARK.encode() in feed.body, url + ".atom"
+    found = feed_live_parts(feed.body)
+    assert not found, f"{url}.atom: live payload:\n" + "\n".join(found)
+
+
+def test_search_fragment_is_inert(corpus_site, anonymous, site_scripts):
+    _inert_html(anonymous.get("/search?q=zorglub", headers={"HX-Request": "true"}), site_scripts, "/search (htmx)")
+
+
+def test_profile_is_inert(corpus_site, anonymous, site_scripts):
+    url = f"/members/{corpus_site['author_id']}"
+    response = anonymous.get(url)
+    _inert_html(response, site_scripts, url)
+    assert "javascript:" not in response.text.lower(), "the refused website still shows"
+
+
+def test_member_pages_are_inert(app, corpus_site, site_scripts):
+    """What the author sees of their own writing and of the comments on it."""
+    author = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.1.5"})
+    login(author, corpus_site["site"]["author"])
+    for url in ("/me/content", "/account", "/notifications"):
+        response = author.get(url)
+        assert response.status_int == 200, url
+        found = live_parts(response.body, site_scripts)
+        assert not found, f"{url}: live payload:\n" + "\n".join(found)
+
+
+# --- feeds, maps, API ---------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", [t.kind for t in TYPES if t.feed_endpoint])
+def test_feed_is_inert(app, corpus_site, anonymous, kind):
+    with app.test_request_context():
+        url = url_for(registry.get(kind).feed_endpoint)
+    response = anonymous.get(url)
+    assert response.status_int == 200, url
+    if "calendar" in response.content_type:
+        text = response.text
+        assert MARK in text and "XSS49XSS" not in text, url
+        assert text.startswith("BEGIN:VCALENDAR") and text.rstrip().endswith("END:VCALENDAR"), url
+        # A payload's line breaks never start a property of their own (iCalendar injection).
+        assert not any(line.startswith(("BEGIN:VEVENT", "ATTACH", "X-ALT-DESC")) and MARK in line
+                       for line in text.splitlines()), url
+        return
+    assert MARK.encode() in response.body, f"{url}: the payload is not in the feed"
+    found = feed_live_parts(response.body)
+    assert not found, f"{url}: live payload:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("url", ["/actors.geojson", "/agenda.geojson"])
+def test_map_data_is_inert(corpus_site, anonymous, url):
+    response = anonymous.get(url)
+    assert response.status_int == 200, url
+    data = json.loads(response.body)
+    assert data["type"] == "FeatureCollection", url
+    assert MARK in response.text, f"{url}: the payload is not on the map"
+    found = json_live_parts(response.body)
+    assert not found, f"{url}: live payload:\n" + "\n".join(found)
+    assert response.headers["X-Content-Type-Options"] == "nosniff", url  # never read as HTML
+
+
+def _api_name(content_type):
+    from csti.blueprints.api.collections import COLLECTIONS
+
+    return next((name for name, c in COLLECTIONS.items() if c.model is content_type.model), None)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_api_answers_are_inert(corpus_site, anonymous, kind):
+    name = _api_name(registry.get(kind))
+    if name is None:
+        pytest.skip(f"{kind}: not in the API")
+    for url in (f"/api/v1/{name}/{corpus_site['ids'][kind]}", f"/api/v1/{name}", "/api/v1/search?q=zorglub"):
+        response = anonymous.get(url)
+        assert response.status_int == 200 and response.content_type == "application/json", url
+        assert MARK in response.text, f"{url}: the payload is not in the answer"
+        found = json_live_parts(response.body)
+        assert not found, f"{url}: live payload:\n" + "\n".join(found)
+
+
+# --- e-mails ----------------------------------------------------------------------------------------
+def test_mails_are_inert(corpus_site):
+    mails = corpus_site["mails"]
+    with_payload = [m for m in mails if MARK in m.body or any(MARK in a[0] for a in getattr(m, "alternatives", []))]
+    assert with_payload, f"no mail shows the payloads ({len(mails)} sent: {[m.subject for m in mails]})"
+    html_parts = [c for m in with_payload for c, t in getattr(m, "alternatives", []) if t == "text/html"]
+    assert html_parts, "no HTML mail shows the payloads — nothing checked"
+    for message in with_payload:
+        assert "XSS49XSS" not in message.body, message.subject
+        assert "\n" not in message.subject and "\r" not in message.subject, message.subject
+        for content, mimetype in getattr(message, "alternatives", []):
+            if mimetype == "text/html":
+                found = live_parts(content)
+                assert not found, f"mail {message.subject!r}: live payload:\n" + "\n".join(found)
+
+
+# --- the checks themselves can fail -------------------------------------------------------------
+@pytest.mark.parametrize("markup", [
+    "<p>ok</p><script>window.__xss=1</script>",
+    '<img src=x onerror="window.__xss=1">',
+    '<a href=" JavaScript:window.__xss=1">x</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>',
+    '<svg onload="window.__xss=1"></svg>',
+    '<iframe src="/"></iframe>',
+    '<script type="application/ld+json">{"name": "</script><script>window.__xss=1</script>',
+    "<p>XSS49XSS</p>",
+    '<p style="width:expression(window.__xss=1)">css</p>',
+])
+def test_the_checker_finds_what_a_payload_made_live(markup):
+    assert live_parts(f"<!doctype html><html><body>{markup}</body></html>")
+    assert live_parts(markup)
+
+
+def test_the_checker_lets_the_same_payloads_through_as_text():
+    from markupsafe import escape
+
+    from csti.markdown import render_markdown
+
+    assert not live_parts(f"<p>{escape(FULL)}</p>")
+    assert not live_parts(render_markdown(FULL))
+    assert not feed_live_parts(f'<feed xmlns="http://www.w3.org/2005/Atom"><content type="html">'
+                               f'{escape(render_markdown(FULL))}</content></feed>'.encode())
