@@ -21,6 +21,7 @@ EVALUATED = "XSS49XSS"
 CORPUS = [
     f"{MARK} <script>window.__xss=1</script>",
     '<img src=x onerror="window.__xss=1">',
+    "<img src=x onerror=alert(1)><body onload=confirm(1)>",
     '<svg onload="window.__xss=1"><circle r="1"/></svg>',
     "<svg><script>window.__xss=1</script></svg>",
     '<a href="javascript:window.__xss=1">clic</a>',
