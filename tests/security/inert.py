@@ -47,6 +47,9 @@ CORPUS = [
     '" onmouseover="window.__xss=1" x="',
     "</script><script>window.__xss=1</script>",
     "]]><script>window.__xss=1</script>",
+    '<div hx-on:load="window.__xss=1" hx-get="/logout" hx-trigger="load">htmx</div>',
+    '<a data-hx-on-click="window.__xss=1" hx-vals=\'js:{a: window.__xss=1}\'>htmx data</a>',
+    "[colon](javascript&colon;window.__xss=1)",
     SSTI,
     "{% raw %}{{ config }}{% endraw %} ${7*7} #{7*7}",
     "&lt;script&gt;window.__xss=1&lt;/script&gt; &amp;lt;b&amp;gt;",
@@ -117,6 +120,9 @@ def live_parts(markup: str | bytes, site_scripts: tuple[str, ...] = ()) -> list[
                 found.append(f"{name}= on <{tag}>: {snippet}")
             elif name in _URL_ATTRIBUTES and _DANGEROUS_SCHEMES.match(value or ""):
                 found.append(f"{name}={value!r} on <{tag}>")
+            elif name.removeprefix("data-").startswith("hx-") and (
+                    name.removeprefix("data-").startswith("hx-on") or "__xss" in value or "/logout" in value):
+                found.append(f"htmx attribute {name}={value!r} on <{tag}>")
             elif name == "style" and "__xss" in value:
                 found.append(f"style attribute on <{tag}>: {snippet}")
     return found

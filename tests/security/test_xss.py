@@ -108,6 +108,33 @@ def write_corpus(client, url) -> dict:
     raise AssertionError(f"{url}: still refused after falling back to the original values")
 
 
+def _survey_with_corpus(app, author, shows) -> dict:
+    """A survey on the sample event through the builder's forms: its settings and a question of
+    each kind with text written with the corpus; published. Its builder's, public and results URLs."""
+    form = author.get(f"/surveys/new?content={shows['event'][0]}").forms["new-survey"]
+    form["template"], form["languages"] = "complete", "fr,en"
+    builder = form.submit(status=303).location
+    survey_id = int(builder.rstrip("/").rsplit("/", 1)[1])
+    written = write_corpus(author, builder)
+    for kind in ("single", "short"):
+        form = author.get(builder).forms["add-question"]
+        form["new-kind"] = kind
+        form["new-text_fr"], form["new-text_en"] = SHORT, SHORT
+        for name in ("new-options_fr", "new-options_en", "new-help_fr", "new-help_en"):
+            if name in form.fields:
+                form[name] = FULL
+        assert form.submit(expect_errors=True).status_int == 303, kind
+    with app.app_context():
+        from csti.models.surveys import Survey
+
+        survey = _db.session.get(Survey, survey_id)
+        survey.published = True
+        _db.session.commit()
+        token = survey.token
+    return {"builder": builder, "public": f"/s/{token}", "results": f"/surveys/{survey_id}/results",
+            "written": written}
+
+
 @pytest.fixture(scope="module")
 def corpus_site(app):
     """The sample site (``tests/sample_site.py``) with the corpus written through the forms:
@@ -153,6 +180,7 @@ def corpus_site(app):
         if form is not None:
             form["body"] = FULL
             comments[kind] = form.submit(expect_errors=True).status_int
+    survey = _survey_with_corpus(app, author, shows)
     with app.app_context():
         from csti.blueprints.mailprefs.operations import send_digests, send_immediate
 
@@ -161,7 +189,7 @@ def corpus_site(app):
         send_digests("weekly")
     urls = {kind: url for kind, (_id, url) in shows.items()}
     data = {"site": site, "written": written, "urls": urls, "ids": {k: i for k, (i, _u) in shows.items()},
-            "comments": comments, "author_id": author_id, "tag": tag_slug, "mails": list(mail.outbox)}
+            "comments": comments, "survey": survey, "author_id": author_id, "tag": tag_slug, "mails": list(mail.outbox)}
     yield data
     mail.outbox = []
     _clean(app)
@@ -249,6 +277,16 @@ def test_profile_is_inert(corpus_site, anonymous, site_scripts):
     response = anonymous.get(url)
     _inert_html(response, site_scripts, url)
     assert "javascript:" not in response.text.lower(), "the refused website still shows"
+
+
+def test_survey_pages_are_inert(app, corpus_site, anonymous, site_scripts):
+    survey = corpus_site["survey"]
+    assert survey["written"]["kept"], survey["written"]
+    _inert_html(anonymous.get(survey["public"]), site_scripts, survey["public"])
+    author = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.1.6"})
+    login(author, corpus_site["site"]["author"])
+    for url in (survey["builder"], survey["results"]):
+        _inert_html(author.get(url), site_scripts, url)
 
 
 def test_member_pages_are_inert(app, corpus_site, site_scripts):
@@ -340,6 +378,8 @@ def test_mails_are_inert(corpus_site):
     '<script type="application/ld+json">{"name": "</script><script>window.__xss=1</script>',
     "<p>XSS49XSS</p>",
     '<p style="width:expression(window.__xss=1)">css</p>',
+    '<div hx-on:click="window.__xss=1">htmx</div>',
+    '<div hx-get="/logout" hx-trigger="load">htmx</div>',
 ])
 def test_the_checker_finds_what_a_payload_made_live(markup):
     assert live_parts(f"<!doctype html><html><body>{markup}</body></html>")
