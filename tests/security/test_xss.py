@@ -308,12 +308,18 @@ def test_feed_is_inert(app, corpus_site, anonymous, kind):
     response = anonymous.get(url)
     assert response.status_int == 200, url
     if "calendar" in response.content_type:
+        import icalendar
+
         text = response.text
         assert MARK in text and "XSS49XSS" not in text, url
-        assert text.startswith("BEGIN:VCALENDAR") and text.rstrip().endswith("END:VCALENDAR"), url
-        # A payload's line breaks never start a property of their own (iCalendar injection).
-        assert not any(line.startswith(("BEGIN:VEVENT", "ATTACH", "X-ALT-DESC")) and MARK in line
-                       for line in text.splitlines()), url
+        calendar = icalendar.Calendar.from_ical(response.body)
+        events = [c for c in calendar.walk("VEVENT")]
+        held = [e for e in events if MARK in str(e.get("SUMMARY", ""))]
+        assert len(held) == 1, f"{url}: the event holding the corpus is not one VEVENT"
+        # Its line breaks and colons stayed inside its texts: no property of their making.
+        assert MARK in str(held[0]["DESCRIPTION"]) and SHORT == str(held[0]["SUMMARY"]), url
+        assert not any(name.startswith(("X-ALT-DESC", "ATTACH", "URL")) and "__xss" in str(value)
+                       for event in events for name, value in event.property_items()), url
         return
     assert MARK.encode() in response.body, f"{url}: the payload is not in the feed"
     found = feed_live_parts(response.body)
@@ -395,3 +401,24 @@ def test_the_checker_lets_the_same_payloads_through_as_text():
     assert not live_parts(render_markdown(FULL))
     assert not feed_live_parts(f'<feed xmlns="http://www.w3.org/2005/Atom"><content type="html">'
                                f'{escape(render_markdown(FULL))}</content></feed>'.encode())
+
+
+# --- reflected: the corpus in the address -------------------------------------------------------
+REFLECTED = ["/search?q={p}", "/search?q={p}&kind={p}&tag={p}", "/actors?tag={p}&kind={p}&department={p}",
+             "/agenda?view={p}&from={p}&tag={p}", "/articles?kind={p}&page={p}", "/resources?audience={p}&from={p}",
+             "/embed?widget=news&territory={p}&tag={p}&color={p}&theme={p}&lang={p}", "/embed/news?color={p}&tag={p}",
+             "/tags/{p}", "/no-such-page/{p}", "/login?next={p}", "/search/suggest?q={p}"]
+
+
+@pytest.mark.parametrize("template", REFLECTED)
+def test_reflected_query_is_inert(corpus_site, anonymous, site_scripts, template):
+    from urllib.parse import quote
+
+    for payload in (SHORT, '"><svg onload=window.__xss=1>', "javascript:window.__xss=1", "{{7*7}}XSS{{7*7}}"):
+        url = template.format(p=quote(payload, safe=""))
+        response = anonymous.get(url, expect_errors=True)
+        assert response.status_int < 500, url
+        if response.content_type == "text/html":
+            found = live_parts(response.body, site_scripts)
+            assert not found, f"{url}: live payload:\n" + "\n".join(found)
+            assert "XSS49XSS" not in response.text and "49XSS49" not in response.text, url
