@@ -108,6 +108,29 @@ def write_corpus(client, url) -> dict:
     raise AssertionError(f"{url}: still refused after falling back to the original values")
 
 
+def _newsletter_with_corpus(app, site, shows) -> dict:
+    """A newsletter of the territory written by its animator through the compose form (subject,
+    editorial) with the corpus-holding article and event; queued and sent to one subscriber."""
+    animator = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.1.7"})
+    assert login(animator, site["animator"]).status_int == 303
+    items = "".join(f"&item={shows[k][0]}" for k in ("article", "event") if k in shows)
+    written = write_corpus(animator, f"/newsletters/new?territory=occitanie{items}")
+    with app.app_context():
+        from csti.blueprints.newsletters import operations as ops
+        from csti.models import NewsletterIssue, NewsletterSubscription, Territory
+
+        territory = _db.session.query(Territory).filter_by(slug="occitanie").one()
+        _db.session.add(NewsletterSubscription(territory=territory, email="lectrice@example.org", status="confirmed",
+                                               confirmed_at=territory.created_at))
+        issue = _db.session.query(NewsletterIssue).order_by(NewsletterIssue.id.desc()).first()
+        _db.session.commit()
+        with app.test_request_context():
+            queued = ops.queue(issue)
+        _db.session.commit()
+        ops.send_pending()
+        return {"written": written, "queued": queued, "items": len(issue.items)}
+
+
 def _survey_with_corpus(app, author, shows) -> dict:
     """A survey on the sample event through the builder's forms: its settings and a question of
     each kind with text written with the corpus; published. Its builder's, public and results URLs."""
@@ -181,6 +204,7 @@ def corpus_site(app):
             form["body"] = FULL
             comments[kind] = form.submit(expect_errors=True).status_int
     survey = _survey_with_corpus(app, author, shows)
+    newsletter = _newsletter_with_corpus(app, site, shows)
     with app.app_context():
         from csti.blueprints.mailprefs.operations import send_digests, send_immediate
 
@@ -189,7 +213,7 @@ def corpus_site(app):
         send_digests("weekly")
     urls = {kind: url for kind, (_id, url) in shows.items()}
     data = {"site": site, "written": written, "urls": urls, "ids": {k: i for k, (i, _u) in shows.items()},
-            "comments": comments, "survey": survey, "author_id": author_id, "tag": tag_slug, "mails": list(mail.outbox)}
+            "comments": comments, "survey": survey, "newsletter": newsletter, "author_id": author_id, "tag": tag_slug, "mails": list(mail.outbox)}
     yield data
     mail.outbox = []
     _clean(app)
@@ -358,6 +382,13 @@ def test_api_answers_are_inert(corpus_site, anonymous, kind):
 
 
 # --- e-mails ----------------------------------------------------------------------------------------
+def test_the_newsletter_took_the_corpus(corpus_site):
+    newsletter = corpus_site["newsletter"]
+    assert {"subject", "editorial"} & set(newsletter["written"]["kept"]), newsletter
+    assert newsletter["queued"] == 1 and newsletter["items"] == 2, newsletter
+    assert any(m.to == ["lectrice@example.org"] for m in corpus_site["mails"]), "the newsletter was not sent"
+
+
 def test_mails_are_inert(corpus_site):
     mails = corpus_site["mails"]
     with_payload = [m for m in mails if MARK in m.body or any(MARK in a[0] for a in getattr(m, "alternatives", []))]
