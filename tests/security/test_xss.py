@@ -313,15 +313,22 @@ def test_survey_pages_are_inert(app, corpus_site, anonymous, site_scripts):
         _inert_html(author.get(url), site_scripts, url)
 
 
-def test_member_pages_are_inert(app, corpus_site, site_scripts):
-    """What the author sees of their own writing and of the comments on it."""
-    author = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.1.5"})
-    login(author, corpus_site["site"]["author"])
-    for url in ("/me/content", "/account", "/notifications"):
-        response = author.get(url)
+@pytest.mark.parametrize("who, urls", [
+    ("author", ("/me/content", "/account", "/notifications")),  # their writing, the comments on it
+    ("member", ("/", "/me/feed", "/me/follows", "/notifications", "/me/dossiers")),  # what they follow
+    ("admin", ("/moderation", "/moderation/reports", "/admin/audit", "/t/occitanie/audit", "/admin/stats")),
+])
+def test_member_pages_are_inert(app, corpus_site, site_scripts, who, urls):
+    client = TestApp(isolated(app), extra_environ={"REMOTE_ADDR": "127.0.1.5"})
+    assert login(client, corpus_site["site"][who]).status_int == 303
+    shown = 0
+    for url in urls:
+        response = client.get(url)
         assert response.status_int == 200, url
+        shown += MARK in response.text
         found = live_parts(response.body, site_scripts)
-        assert not found, f"{url}: live payload:\n" + "\n".join(found)
+        assert not found, f"{url} (as {who}): live payload:\n" + "\n".join(found)
+    assert shown, f"none of {urls} shows the payload to the {who}"
 
 
 # --- feeds, maps, API ---------------------------------------------------------------------------
