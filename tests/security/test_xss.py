@@ -248,6 +248,43 @@ def test_the_edit_form_takes_the_corpus(corpus_site, kind):
     assert any(k in written["kept"] for k in ("body", "summary", "description", "bio")), written
 
 
+def _form_class(app, content_type):
+    """The WTForms class of the type's edit view: the views' ``form_class``, or for a view of
+    its own (structures) the ``<Model>Form`` of its module."""
+    import inspect
+    import sys
+
+    from flask_wtf import FlaskForm
+
+    view = inspect.unwrap(app.view_functions[samples.endpoint(app, content_type, "edit")])
+    owner = getattr(view, "__self__", None)
+    if owner is not None:
+        return owner.form_class
+    module = vars(sys.modules[view.__module__])
+    return next(v for v in module.values() if isinstance(v, type) and issubclass(v, FlaskForm)
+                and v.__name__ == f"{content_type.model.__name__}Form")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_text_field_of_the_form_class_got_the_corpus(app, corpus_site, kind):
+    """Each ``StringField``/``TextAreaField`` (URL, e-mail… are ones) of the type's form class was
+    found in the page and given a payload — kept or refused by its validators."""
+    from wtforms import StringField
+    from wtforms.fields.core import UnboundField
+
+    written = corpus_site["written"].get(kind)
+    if written is None:
+        pytest.skip(f"{kind}: no edit form")
+    form_class = _form_class(app, registry.get(kind))
+    text_fields = {name for name in dir(form_class)
+                   if isinstance(getattr(form_class, name), UnboundField)
+                   and issubclass(getattr(form_class, name).field_class, StringField)
+                   and name not in PASSWORDLESS}
+    assert text_fields, form_class
+    missed = text_fields - set(written["kept"]) - set(written["refused"])
+    assert not missed, f"{kind}: text fields of {form_class.__name__} the corpus never reached: {sorted(missed)}"
+
+
 def test_the_profile_form_takes_the_corpus(corpus_site):
     written = corpus_site["written"]["profile"]
     assert {"name", "bio"} <= set(written["kept"]), written
