@@ -86,14 +86,62 @@ class Server:
         return Path(self.log).read_text(errors="replace")[-6000:]
 
 
+DYING_CONFIG = """# gunicorn.conf.py, and a worker that dies right after committing some writes (tests only)
+import os, signal
+__file__ = {conf!r}
+exec(compile(open(__file__).read(), __file__, "exec"))
+_post_fork = post_fork
+TOKENS = {tokens!r}
+MODELS = ("Registration", "Booking")
+
+
+def post_fork(server, worker):
+    _post_fork(server, worker)
+    from flask import has_request_context, request
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    @event.listens_for(Session, "after_flush")
+    def _note(session, context):
+        if any(type(o).__name__ in MODELS for o in [*session.new, *session.dirty]):
+            session.info["resilience_write"] = True
+
+    @event.listens_for(Session, "after_commit")
+    def _die(session):
+        if not (session.info.pop("resilience_write", False) and has_request_context()):
+            return
+        for name in sorted(os.listdir(TOKENS)):
+            if request.path.endswith("/" + name.rsplit("-", 1)[0]):
+                try:
+                    os.remove(os.path.join(TOKENS, name))
+                except FileNotFoundError:
+                    continue
+                os.kill(os.getpid(), signal.SIGKILL)  # committed; the answer is never sent
+"""
+
+
+def dying_config(folder, **deaths) -> tuple[Path, Path]:
+    """A gunicorn config: ``gunicorn.conf.py``, plus workers that SIGKILL themselves just after
+    the commit of a registration or loan written by a request whose path ends with a key of
+    ``deaths`` (``register=3``: the first three). Returns (config, the folder of the deaths left)."""
+    tokens = Path(folder) / "deaths"
+    tokens.mkdir(exist_ok=True)
+    for action, count in deaths.items():
+        for n in range(count):
+            (tokens / f"{action}-{n}").touch()
+    config = Path(folder) / "gunicorn-dying.conf.py"
+    config.write_text(DYING_CONFIG.format(conf=str(ROOT / "gunicorn.conf.py"), tokens=str(tokens)))
+    return config, tokens
+
+
 @contextmanager
-def gunicorn(url, folder, workers: int = 2, **extra):
+def gunicorn(url, folder, workers: int = 2, config="gunicorn.conf.py", **extra):
     """Start gunicorn, wait until it answers, yield a Server; stop it (SIGTERM) at the end."""
     port = free_port()
     log = Path(folder) / f"gunicorn-{port}.log"
     env = server_env(url, folder, HOST="127.0.0.1", PORT=str(port), WORKERS=str(workers), **extra)
     with open(log, "w") as out:
-        process = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--timeout", "60",
+        process = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(config), "--timeout", "60",
                                     "--no-control-socket", "wsgi:app"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(process, port, log)
     try:

@@ -32,7 +32,7 @@ from sqlalchemy import text
 from ..databases import scratch_database
 from ..mailserver import Inbox, free_port
 from ..needs import ROOT
-from .server import BIN, client, csrf_token, gunicorn, make_app, server_env, session_cookie
+from .server import BIN, client, csrf_token, dying_config, gunicorn, make_app, server_env, session_cookie
 
 pytestmark = pytest.mark.slow
 
@@ -183,7 +183,10 @@ def test_workers_killed_during_registrations_and_loans_lose_and_double_nothing(t
 
             db.engine.dispose()
         journal, errors = Journal(), []
-        with gunicorn(url, tmp_path) as server:
+        # Besides the kills from outside (any moment), workers die just after committing: the
+        # first 3 registrations, 2 loan requests and 1 acceptance are written but never answered.
+        config, deaths = dying_config(tmp_path, register=3, book=2, accept=1)
+        with gunicorn(url, tmp_path, config=config) as server:
             stop = threading.Event()
             owner = threading.Thread(target=_run, args=(_owner, errors, journal, server, app, cookies[ids["owner"]],
                                                         ids, stop))
@@ -215,6 +218,8 @@ def test_workers_killed_during_registrations_and_loans_lose_and_double_nothing(t
         assert not journal.fivexx, journal.fivexx
         assert len(killed) >= 2, "the clients were done before the workers could be killed"
         assert not set(killed) & set(after)
+        assert not os.listdir(deaths), f"workers did not die after these commits: {os.listdir(deaths)}"
+        assert journal.answers["conn"] >= 6 and journal.answers[409] >= 3, journal.answers
         print(f"\nkill -9: {len(killed)} workers killed; answers {dict(journal.answers)}; "
               f"{len(journal.refused)} loan requests met an accepted loan")
 
