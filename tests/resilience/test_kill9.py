@@ -3,8 +3,9 @@ half-written. On the suite's database (SQLite, or PostgreSQL with ``CSTI_TEST_DA
 
 - Registrations and loan requests: a real gunicorn (``gunicorn.conf.py``, 2 workers) serves
   members registering to an event with few places and asking to borrow a resource, while an
-  owner accepts requests; workers are SIGKILLed meanwhile (gunicorn forks new ones). Clients
-  send again what failed by a connection error, as a person presses again. Then, in SQL: one
+  owner accepts requests; workers are SIGKILLed meanwhile (gunicorn forks new ones), at random
+  moments and just after committing a registration, a request or an acceptance (written, never
+  answered). Clients send again what failed by a connection error, as a person presses again. Then, in SQL: one
   registration per member, no more confirmed than places, the waiting list after the places in
   order of arrival, one request per member, no two accepted loans overlapping, no orphan row;
   and no answer was a 5xx.
