@@ -193,6 +193,7 @@ def test_workers_killed_during_registrations_and_loans_lose_and_double_nothing(t
                                                         ids, stop))
             owner.start()
             groups = [ids["members"][k::THREADS] for k in range(THREADS)]
+            started = time.monotonic()
 
             def members(group):
                 for user in group:
@@ -210,8 +211,10 @@ def test_workers_killed_during_registrations_and_loans_lose_and_double_nothing(t
                 time.sleep(0.5)
             for thread in threads:
                 thread.join(timeout=300)
+            clients_done = time.monotonic() - started
             stop.set()
             owner.join(timeout=300)
+            owner_done = time.monotonic() - started
             after = server.wait_workers(2)  # gunicorn replaced each killed worker
             log = server.log_text()
 
@@ -222,7 +225,8 @@ def test_workers_killed_during_registrations_and_loans_lose_and_double_nothing(t
         assert not os.listdir(deaths), f"workers did not die after these commits: {os.listdir(deaths)}"
         assert journal.answers["conn"] >= 6 and journal.answers[409] >= 3, journal.answers
         print(f"\nkill -9: {len(killed)} workers killed; answers {dict(journal.answers)}; "
-              f"{len(journal.refused)} loan requests met an accepted loan")
+              f"{len(journal.refused)} loan requests met an accepted loan; members done in {clients_done:.1f} s, "
+              f"the owner in {owner_done:.1f} s")
 
         with app.app_context():
             rows = [tuple(r) for r in db.session.execute(text(
