@@ -411,3 +411,19 @@ def test_answering_a_loan_deleted_meanwhile_is_a_404_not_a_500(app, db, world):
             answer()
         assert refused.value.status == 404
         db.session.rollback()
+
+
+def test_a_request_sent_again_is_recorded_once(testapp_en, db, world):
+    """The form sent a second time — a second click, or pressed again after a worker died before
+    answering (tests/resilience/test_kill9.py) — finds the first copy: 409, one request, one
+    notification. Other days, or after an answer, are a new request."""
+    login(testapp_en, "borrower@example.org")
+    start, end = today() + timedelta(days=30), today() + timedelta(days=32)
+    assert _ask(testapp_en, world, start.isoformat(), end.isoformat()).status_int == 303
+    again = _ask(testapp_en, world, start.isoformat(), end.isoformat())
+    assert again.status_int == 409
+    assert "already asked for these days" in again.html.select_one("#starts_on-error").text
+    assert _count(db) == 1
+    assert len(db.session.scalars(select(Notification)).all()) == 1
+    assert _ask(testapp_en, world, start.isoformat(), (end + timedelta(days=1)).isoformat()).status_int == 303
+    assert _count(db) == 2

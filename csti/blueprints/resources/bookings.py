@@ -186,6 +186,14 @@ def overlapping(resource_id: int, start: date, end: date, exclude: int | None = 
 NO_OWNER = _l("This resource has no owner structure to answer loan requests: it cannot be borrowed for now.")
 
 
+def same_request(resource_id: int, user_id: int, borrower_id: int, start: date, end: date):
+    """A request of ``user_id`` for the same resource, structure and days still waiting for its
+    answer, or None."""
+    return db.session.scalars(select(Booking.id).where(
+        Booking.resource_id == resource_id, Booking.requested_by_id == user_id, Booking.borrower_id == borrower_id,
+        Booking.starts_on == start, Booking.ends_on == end, Booking.status == REQUESTED).limit(1)).first()
+
+
 def check_request(resource, user, form: BookingForm) -> None:
     """Raise ``BookingError`` (with its field) when the request cannot be made."""
     if not resource.lendable:
@@ -203,6 +211,10 @@ def check_request(resource, user, form: BookingForm) -> None:
         raise BookingError(_("The last day comes before the first day."), "ends_on")
     if (end - start).days + 1 > MAX_DAYS:
         raise BookingError(_("A loan lasts at most a year."), "ends_on")
+    if same_request(resource.id, user.id, form.borrower.data, start, end) is not None:
+        # The same request sent again — a second click, or the form sent once more after the
+        # answer was lost (a worker killed, a dropped connection): one request, not two.
+        raise BookingError(_("You have already asked for these days: the owners will answer."), "starts_on", 409)
     taken = overlapping(resource.id, start, end)
     if taken is not None:
         raise BookingError(_("The resource is already lent from %(start)s to %(end)s: choose other dates.",
@@ -218,6 +230,7 @@ def _day(value: date) -> str:
 def request_loan(resource, user, form: BookingForm) -> Booking:
     """Check and record a request; the owners' managers are notified. The caller commits (then
     calls ``mail_pending``)."""
+    _lock_row(resource.id)  # two copies of one request at the same time: the second sees the first
     check_request(resource, user, form)
     booking = Booking(resource_id=resource.id, borrower_id=form.borrower.data, requested_by_id=user.id,
                       starts_on=form.starts_on.data, ends_on=form.ends_on.data, status=REQUESTED,
@@ -237,6 +250,12 @@ def lock_resource(resource_id: int) -> None:
     acceptance for this resource waits here until this transaction ends. Call it inside
     ``write_intent()``; the caller commits or rolls back."""
     db.session.commit()
+    _lock_row(resource_id)
+
+
+def _lock_row(resource_id: int) -> None:
+    """Lock the resource's row in the current transaction (PostgreSQL; on SQLite an unsafe
+    request's transaction already holds the write lock)."""
     table = Resource.__table__
     db.session.execute(update(table).where(table.c.id == resource_id).values(lendable=table.c.lendable))
 

@@ -229,7 +229,7 @@ def book(id):
             form[error.field].errors = [*target, error.message]
         else:
             form.form_errors.append(error.message)
-        return views.render_show(item, status=422, booking_form=form)
+        return views.render_show(item, status=error.status, booking_form=form)
     db.session.commit()
     bookings.mail_pending()
     flash(_("Your request is sent to the owners. You will find their answer in “My loan requests”."), "success")
