@@ -114,6 +114,7 @@ class Config:
         self.PAGE_CACHE_MB = env_int("PAGE_CACHE_MB", 8)
         self.PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
         self.REDIS_URL = env("REDIS_URL")  # shared counters (rate limits) when set
+        self.REDIS_PREFIX = env("REDIS_PREFIX", "csti:")  # before every key: sites sharing one Redis
         self.UPLOAD_DIR = env("UPLOAD_DIR")  # None: instance/uploads
         self.SEARCH_DIR = env("SEARCH_DIR")  # None: instance/search
         # A newsletter to this many recipients or fewer is sent right after the "Send" answer;
