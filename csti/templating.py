@@ -76,7 +76,13 @@ def lang_url(code):
 
 
 def media_url(path, external=False):
-    return url_for("main.media", path=path, _external=external) if path else None
+    """Where a stored image is fetched: the storage's public URL (S3 with CSTI_S3_PUBLIC_URL),
+    else /media/ (csti/storage.py)."""
+    if not path:
+        return None
+    from .storage import storage
+
+    return storage().url(path) or url_for("main.media", path=path, _external=external)
 
 
 def media_srcset(path) -> str:
@@ -87,7 +93,7 @@ def media_srcset(path) -> str:
     variants = image_info(path).variants
     if len(variants) < 2:
         return ""
-    return ", ".join(f"{url_for('main.media', path=p)} {w}w" for p, w in variants)
+    return ", ".join(f"{media_url(p)} {w}w" for p, w in variants)
 
 
 def media_size(path):
