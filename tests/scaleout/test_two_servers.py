@@ -7,12 +7,13 @@ declared shared. Through real HTTP:
     on A, the same cookie is dead on B;
 (b) a list B keeps in its page cache shows, at once, an article published on A (DataVersion), and
     B's search finds it (PostgreSQL search backend);
-(c) the cover uploaded on A is served by B (the shared upload directory);
+(c) the cover uploaded on A is served by B (the shared upload directory; or, second run, an
+    S3-compatible bucket, tests/scaleout/s3server.py);
 (d) failed logins, and anonymous API requests, from one IP split between A and B reach the limit
     together (Redis counters).
 
 Skipped unless CSTI_TEST_DATABASE_URL names a PostgreSQL server and Redis answers (CSTI_TEST_REDIS_URL,
-else 127.0.0.1:6379/15); the Redis keys get a prefix of their own, deleted at the end. About 10 s."""
+else 127.0.0.1:6379/15); the Redis keys get a prefix of their own, deleted at the end. About 8 s a run, two runs."""
 from __future__ import annotations
 
 import io
@@ -151,7 +152,8 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-def test_two_app_servers_share_sessions_pages_search_uploads_and_limits(tmp_path):
+@pytest.mark.parametrize("storage", ["shared-dir", "s3"])
+def test_two_app_servers_share_sessions_pages_search_uploads_and_limits(tmp_path, storage):
     import httpx
 
     redis_client = _redis()
@@ -169,10 +171,19 @@ def test_two_app_servers_share_sessions_pages_search_uploads_and_limits(tmp_path
             "CSTI_ENV": "default", "CSTI_DATABASE_URL": url, "CSTI_SECRET_KEY": "two-servers-" + prefix,
             "CSTI_SEARCH_BACKEND": "postgres", "CSTI_REDIS_URL": REDIS_URL, "CSTI_REDIS_PREFIX": prefix,
             "CSTI_PAGE_CACHE_MB": "4", "CSTI_PAGE_CACHE_SECONDS": "600",  # only a write makes a page new
-            "CSTI_UPLOAD_DIR": str(shared_uploads), "CSTI_MAIL_BACKEND": "locmem",
+            "CSTI_MAIL_BACKEND": "locmem",
             "CSTI_LOGIN_MAX_ATTEMPTS_IP": "3", "CSTI_LOGIN_SLOWDOWN_MS": "0",
             "CSTI_API_RATE_ANON": "5", "CSTI_API_RATE_WINDOW": "600",
         })
+        if storage == "s3":  # each server's UPLOAD_DIR stays its own (and empty)
+            from .s3server import ACCESS_KEY, SECRET_KEY, S3Server
+
+            s3 = stack.enter_context(S3Server())
+            env.update({"CSTI_STORAGE": "s3", "CSTI_S3_BUCKET": "csti", "CSTI_S3_ENDPOINT_URL": s3.url,
+                        "CSTI_S3_REGION": "us-east-1", "CSTI_S3_ACCESS_KEY": ACCESS_KEY,
+                        "CSTI_S3_SECRET_KEY": SECRET_KEY})
+        else:
+            env["CSTI_UPLOAD_DIR"] = str(shared_uploads)
         a = stack.enter_context(_server("a", tmp_path, env))
         b = stack.enter_context(_server("b", tmp_path, env))
         assert a != b
@@ -224,6 +235,12 @@ def test_two_app_servers_share_sessions_pages_search_uploads_and_limits(tmp_path
         image = anon.get(f"{b}{images[0]}")
         assert image.status_code == 200 and image.content[:4] == b"RIFF"  # WebP, written by A
         assert not list((tmp_path / "instance-b").rglob("*.webp"))  # nothing of it in B's own instance
+        if storage == "s3":
+            assert f"{images[0].removeprefix('/media/')}" in s3.keys() and image.content == \
+                s3.objects[("csti", images[0].removeprefix("/media/"))][0]
+            assert not list((tmp_path / "instance-a").rglob("*.webp"))
+        else:
+            assert (shared_uploads / images[0].removeprefix("/media/")).is_file()
 
         # (a) Logged out on A: the cookie copied before is dead on B too.
         kept = dict(member.cookies)
