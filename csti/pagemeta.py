@@ -105,7 +105,7 @@ class PageMeta:
 
     @property
     def image_url(self) -> str | None:
-        from .templating import media_url
+        from .storage import media_url
 
         return media_url(self.image, external=True)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, url_for
 
 
 def _clean(name: str) -> str | None:
@@ -155,3 +155,11 @@ def storage() -> LocalStorage | S3Storage:
     if found is None or found.kind != kind or (kind == "local" and str(found.root) != str(app.config["UPLOAD_DIR"])):
         found = app.extensions["csti_storage"] = make_storage(app.config)
     return found
+
+
+def media_url(path, external=False):
+    """Where a stored image is fetched: the storage's public URL (S3 with CSTI_S3_PUBLIC_URL),
+    else /media/."""
+    if not path:
+        return None
+    return storage().url(path) or url_for("main.media", path=path, _external=external)

@@ -82,7 +82,7 @@ def item_url(item) -> str:
 
 
 def media(path: str | None) -> str | None:
-    from .templating import media_url
+    from .storage import media_url
 
     return media_url(path, external=True)
 

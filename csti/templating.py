@@ -23,6 +23,7 @@ from .extensions import db
 from .markdown import markdown_filter, plain_text
 from .pagemeta import page_meta
 from .policy import can
+from .storage import media_url  # the templates' (csti/storage.py: /media/ or the bucket's public URL)
 from .structured_data import json_ld, website_json_ld
 
 HTMX_CONFIG = {
@@ -73,16 +74,6 @@ def hx_headers():
 
 def lang_url(code):
     return url_for("main.set_language", code=code, next=request.full_path.rstrip("?"))
-
-
-def media_url(path, external=False):
-    """Where a stored image is fetched: the storage's public URL (S3 with CSTI_S3_PUBLIC_URL),
-    else /media/ (csti/storage.py)."""
-    if not path:
-        return None
-    from .storage import storage
-
-    return storage().url(path) or url_for("main.media", path=path, _external=external)
 
 
 def media_srcset(path) -> str:

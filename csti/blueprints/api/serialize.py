@@ -21,7 +21,7 @@ def absolute(endpoint: str, **values) -> str:
 
 
 def image(path: str | None, alt: str = "") -> schemas.Image | None:
-    from ...templating import media_url
+    from ...storage import media_url
 
     return schemas.Image(url=media_url(path, external=True), alt=alt or "") if path else None
 
