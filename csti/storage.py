@@ -133,18 +133,24 @@ class S3Storage:
         return f"{self.public_url}/{self._key(name)}" if self.public_url else None
 
 
-def make_storage(config) -> LocalStorage | S3Storage:
+def check_config(config) -> str:
+    """The storage's kind; RuntimeError (the app does not start) for a wrong or incomplete setting."""
     kind = (config.get("STORAGE") or "local").strip().lower()
-    if kind == "local":
+    if kind not in ("local", "s3"):
+        raise RuntimeError(f"CSTI_STORAGE={kind!r}: expected local or s3")
+    missing = [f"CSTI_S3_{k}" for k in ("BUCKET", "ENDPOINT_URL") if kind == "s3" and not config.get(f"S3_{k}")]
+    if missing:
+        raise RuntimeError(f"CSTI_STORAGE=s3 needs {', '.join(missing)}")
+    return kind
+
+
+def make_storage(config) -> LocalStorage | S3Storage:
+    if check_config(config) == "local":
         return LocalStorage(config["UPLOAD_DIR"])
-    if kind == "s3":
-        missing = [f"CSTI_S3_{k}" for k in ("BUCKET", "ENDPOINT_URL") if not config.get(f"S3_{k}")]
-        if missing:
-            raise RuntimeError(f"CSTI_STORAGE=s3 needs {', '.join(missing)}")
+    else:
         return S3Storage(config["S3_BUCKET"], config["S3_ENDPOINT_URL"], config.get("S3_ACCESS_KEY"),
                          config.get("S3_SECRET_KEY"), config.get("S3_REGION"), config.get("S3_PREFIX") or "",
                          config.get("S3_PUBLIC_URL"))
-    raise RuntimeError(f"CSTI_STORAGE={kind!r}: expected local or s3")
 
 
 def storage() -> LocalStorage | S3Storage:

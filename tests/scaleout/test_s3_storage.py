@@ -2,6 +2,7 @@
 the site lands in the bucket (with its narrower copies) and nowhere on the local disk, the page shows
 it, /media/ serves it (or redirects to CSTI_S3_PUBLIC_URL, which the CSP then allows), and removing
 it deletes the objects. The client is the real MinIO SDK; the server tests/scaleout/s3server.py."""
+import os
 import re
 from pathlib import Path
 
@@ -95,3 +96,39 @@ def test_storage_settings_are_checked(app):
         make_storage({"STORAGE": "s3", "S3_ENDPOINT_URL": "http://127.0.0.1:9"})
     with pytest.raises(RuntimeError, match="expected local or s3"):
         make_storage({"STORAGE": "ftp", "UPLOAD_DIR": "/tmp"})
+    from csti import create_app
+
+    with pytest.raises(RuntimeError, match="CSTI_S3_ENDPOINT_URL"):
+        create_app("test", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "STORAGE": "s3",
+                            "S3_BUCKET": "b"})
+
+
+def test_a_site_on_local_disk_never_imports_the_s3_client(tmp_path):
+    """Workers of a site on local disk do not pay for the S3 client: a page with an image and
+    /media/ are served without importing minio."""
+    import subprocess
+    import sys
+
+    from ..needs import ROOT
+
+    code = """
+import sys
+from csti import create_app
+from csti.extensions import db
+app = create_app("test", {"SQLALCHEMY_DATABASE_URI": sys.argv[1]})
+with app.app_context():
+    db.create_all()
+    from PIL import Image
+    from csti.uploads import store_image
+    path = store_image(Image.new("RGB", (600, 400)), "covers")
+client = app.test_client()
+assert client.get("/media/" + path).status_code == 200
+assert client.get("/").status_code == 200
+print("minio" in sys.modules)
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSTI_")}
+    env["CSTI_INSTANCE_DIR"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-c", code, f"sqlite:///{tmp_path}/x.db"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "False"
