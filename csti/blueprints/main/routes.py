@@ -76,7 +76,7 @@ def media(path):
     if store.kind == "local":
         response = send_from_directory(current_app.config["UPLOAD_DIR"], path, max_age=7 * 24 * 3600)
     elif store.url(path):
-        response = redirect(store.url(path), code=301)
+        response = redirect(store.url(path), code=302)  # the public URL may change one day
     else:
         stream = store.open(path)
         if stream is None:
