@@ -118,7 +118,20 @@ class Config:
         # /healthz?deep=1 fails when a data directory has less free space than this (megabytes).
         self.HEALTH_MIN_FREE_MB = env_int("HEALTH_MIN_FREE_MB", 200)
         self.REDIS_URL = env("REDIS_URL")  # shared counters (rate limits) when set
+        self.REDIS_PREFIX = env("REDIS_PREFIX", "csti:")  # before every key: sites sharing one Redis
         self.UPLOAD_DIR = env("UPLOAD_DIR")  # None: instance/uploads
+        # Uploaded images (csti/storage.py): "local" (UPLOAD_DIR; a shared mount for several app
+        # servers) or "s3" (a bucket of S3-compatible storage: AWS, MinIO, Garage, Scaleway…).
+        self.STORAGE = (env("STORAGE") or "local").strip().lower()
+        self.S3_BUCKET = env("S3_BUCKET")
+        self.S3_ENDPOINT_URL = env("S3_ENDPOINT_URL")  # e.g. https://s3.fr-par.scw.cloud
+        self.S3_REGION = env("S3_REGION")
+        self.S3_ACCESS_KEY = env("S3_ACCESS_KEY")
+        self.S3_SECRET_KEY = env("S3_SECRET_KEY")
+        self.S3_PREFIX = env("S3_PREFIX", "")  # before every object's name, e.g. "csti/"
+        # Where the bucket can be read by anybody (a public bucket, a CDN): pages link there;
+        # unset, /media/ reads each image from the bucket and sends it.
+        self.S3_PUBLIC_URL = env("S3_PUBLIC_URL")
         self.SEARCH_DIR = env("SEARCH_DIR")  # None: instance/search
         self.BACKUP_DIR = env("BACKUP_DIR")  # `flask csti backup`'s archives; None: instance/backups
         # A newsletter to this many recipients or fewer is sent right after the "Send" answer;

@@ -86,6 +86,9 @@ def _finish_config(app):
         # /media/ (or the reverse proxy) serves UPLOAD_DIR to anybody: a draft's documents would leak.
         raise RuntimeError("CSTI_DOCUMENT_DIR must not be inside CSTI_UPLOAD_DIR (served publicly at /media/)")
     _check_hosts(app.config)
+    from .storage import check_config
+
+    check_config(app.config)
     _warn_without_mail_server(app.config)
     from .requestlog import configure_logging, log_format
 

@@ -105,7 +105,9 @@ class PageMeta:
 
     @property
     def image_url(self) -> str | None:
-        return url_for("main.media", path=self.image, _external=True) if self.image else None
+        from .storage import media_url
+
+        return media_url(self.image, external=True)
 
     @property
     def image_size(self) -> tuple[int | None, int | None]:

@@ -58,10 +58,11 @@ def _tile_sources(template: str) -> list[str]:
 
 
 @lru_cache(maxsize=8)
-def _policy(scripts: tuple, styles: tuple, tiles: str) -> str:
+def _policy(scripts: tuple, styles: tuple, tiles: str, media: str = "") -> str:
     script_src = {"'self'"} | {s for s in (_source(u, path=True) for u in scripts) if s}
     style_src = {"'self'"} | {s for s in (_source(u, path=True) for u in styles) if s}
-    img_src = {"'self'", "data:", *_tile_sources(tiles)}
+    # ``media``: where uploaded images are linked to when not served by /media/ (CSTI_S3_PUBLIC_URL).
+    img_src = {"'self'", "data:", *_tile_sources(tiles), *filter(None, [_source(media, path=False)])}
     return "; ".join([
         "default-src 'self'",
         "script-src " + " ".join(sorted(script_src)),
@@ -85,7 +86,8 @@ def frameable() -> bool:
 def content_security_policy() -> str:
     cfg = current_app.config
     policy = _policy(tuple(cfg.get(k) for k in SCRIPT_URLS), tuple(cfg.get(k) for k in STYLE_URLS),
-                     cfg.get("TILE_URL", ""))
+                     cfg.get("TILE_URL", ""),
+                     cfg.get("S3_PUBLIC_URL") or "" if (cfg.get("STORAGE") or "local") == "s3" else "")
     frame_ancestors = "*" if frameable() else "'none'"
     return f"{policy}; frame-ancestors {frame_ancestors}"
 

@@ -82,7 +82,9 @@ def item_url(item) -> str:
 
 
 def media(path: str | None) -> str | None:
-    return absolute("main.media", path=path) if path else None
+    from .storage import media_url
+
+    return media_url(path, external=True)
 
 
 def when(value: datetime | None, date_only: bool = False) -> str | None:

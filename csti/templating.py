@@ -23,6 +23,7 @@ from .extensions import db
 from .markdown import markdown_filter, plain_text
 from .pagemeta import page_meta
 from .policy import can
+from .storage import media_url  # the templates' (csti/storage.py: /media/ or the bucket's public URL)
 from .structured_data import json_ld, website_json_ld
 
 HTMX_CONFIG = {
@@ -75,10 +76,6 @@ def lang_url(code):
     return url_for("main.set_language", code=code, next=request.full_path.rstrip("?"))
 
 
-def media_url(path, external=False):
-    return url_for("main.media", path=path, _external=external) if path else None
-
-
 def media_srcset(path) -> str:
     """The ``srcset`` of a stored image: its narrower copies and itself ("" when it has none,
     an upload older than the variants: ``src`` alone then)."""
@@ -87,7 +84,7 @@ def media_srcset(path) -> str:
     variants = image_info(path).variants
     if len(variants) < 2:
         return ""
-    return ", ".join(f"{url_for('main.media', path=p)} {w}w" for p, w in variants)
+    return ", ".join(f"{media_url(p)} {w}w" for p, w in variants)
 
 
 def media_size(path):

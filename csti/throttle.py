@@ -59,28 +59,32 @@ class DatabaseStore:
 
 
 class RedisStore:
-    def __init__(self, url: str):
+    """Counters under ``<prefix>rl:<key>`` (``CSTI_REDIS_PREFIX``, "csti:" by default: several
+    sites, or a test, can share one Redis database without counting each other's hits)."""
+
+    def __init__(self, url: str, prefix: str = "csti:"):
         import redis
 
         self.client = redis.Redis.from_url(url)
+        self.prefix = f"{prefix}rl:"
 
     def hit(self, key: str, window: int) -> int:
         pipe = self.client.pipeline()
-        pipe.incr(f"csti:rl:{key}")
-        pipe.expire(f"csti:rl:{key}", window, nx=True)
+        pipe.incr(f"{self.prefix}{key}")
+        pipe.expire(f"{self.prefix}{key}", window, nx=True)
         count, _ = pipe.execute()
         return int(count)
 
     def seconds_left(self, key: str, window: int) -> int:
-        ttl = self.client.ttl(f"csti:rl:{key}")
+        ttl = self.client.ttl(f"{self.prefix}{key}")
         return int(ttl) if ttl and ttl > 0 else window
 
     def count(self, key: str) -> int:
-        value = self.client.get(f"csti:rl:{key}")
+        value = self.client.get(f"{self.prefix}{key}")
         return int(value) if value else 0
 
     def reset(self, key: str) -> None:
-        self.client.delete(f"csti:rl:{key}")
+        self.client.delete(f"{self.prefix}{key}")
 
     def purge(self) -> int:
         return 0  # Redis expires keys itself
@@ -91,6 +95,6 @@ def store():
     cached = app.extensions.get("csti_throttle")
     if cached is None:
         url = app.config.get("REDIS_URL")
-        cached = RedisStore(url) if url else DatabaseStore()
+        cached = RedisStore(url, app.config.get("REDIS_PREFIX") or "csti:") if url else DatabaseStore()
         app.extensions["csti_throttle"] = cached
     return cached

@@ -1,7 +1,8 @@
 """Image uploads: verified by Pillow, size-limited, re-encoded (which drops any payload
-and metadata), stored under ``CSTI_UPLOAD_DIR``."""
+and metadata), stored by csti/storage.py (``CSTI_UPLOAD_DIR``, or an S3-compatible bucket)."""
 from __future__ import annotations
 
+import io
 import uuid
 import warnings
 from functools import lru_cache
@@ -83,43 +84,46 @@ def store_image(image: Image.Image, folder: str, max_size=(1600, 1600), square: 
         image.thumbnail(max_size)
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if "transparency" in image.info or image.mode in ("P", "LA") else "RGB")
+    from .storage import LocalStorage, storage
+
     relative = f"{folder}/{uuid.uuid4().hex}.webp"
-    root = Path(root or current_app.config["UPLOAD_DIR"])
-    target = root / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
+    store = LocalStorage(root) if root else storage()
     written = []
     try:
-        image.save(target, "WEBP", quality=85)
-        written.append(target)
+        store.save(relative, _webp(image, 85), "image/webp")
+        written.append(relative)
         for width in sorted(widths or (), reverse=True):
             if width >= image.width:
                 continue
             height = max(1, round(image.height * width / image.width))
-            smaller = image.resize((width, height), Image.LANCZOS)
-            path = root / variant_path(relative, width)
-            smaller.save(path, "WEBP", quality=82)
-            written.append(path)
+            name = variant_path(relative, width)
+            store.save(name, _webp(image.resize((width, height), Image.LANCZOS), 82), "image/webp")
+            written.append(name)
     except Exception:
-        for path in written:  # nothing half-written: a full disk leaves no stray file
-            path.unlink(missing_ok=True)
+        for name in written:  # nothing half-written: a full disk leaves no stray file
+            try:
+                store.delete(name)
+            except Exception:  # noqa: BLE001 - the first error is the one to tell
+                pass
         raise
     return relative
 
 
-def _resolve(relative: str) -> Path | None:
-    root = Path(current_app.config["UPLOAD_DIR"]).resolve()
-    path = (root / relative).resolve()
-    return path if root in path.parents else None
+def _webp(image: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "WEBP", quality=quality)
+    return out.getvalue()
 
 
 def delete_upload(relative: str | None) -> None:
     """Remove a stored image and its narrower copies."""
+    from .storage import storage
+
     if not relative:
         return
+    store = storage()
     for name in (relative, *(variant_path(relative, w) for w in ALL_VARIANT_WIDTHS)):
-        path = _resolve(name)
-        if path is not None and path.is_file():
-            path.unlink()
+        store.delete(name)
     _image_info.cache_clear()
 
 
@@ -134,17 +138,20 @@ class ImageInfo(NamedTuple):
 
 
 @lru_cache(maxsize=4096)
-def _image_info(root: str, relative: str) -> ImageInfo:
-    path = _resolve(relative)
-    if path is None or not path.is_file():
+def _image_info(where: str, relative: str) -> ImageInfo:
+    from .storage import storage
+
+    store = storage()
+    stream = store.open(relative)
+    if stream is None:
         return ImageInfo(None, None, ())
     try:
-        with Image.open(path) as image:  # reads the header only
+        with stream, Image.open(stream) as image:  # reads the header only
             width, height = image.size
     except (OSError, ValueError, Image.DecompressionBombError):
         return ImageInfo(None, None, ())
     variants = [(variant_path(relative, w), w) for w in ALL_VARIANT_WIDTHS
-                if w < width and (path.parent / Path(variant_path(relative, w)).name).is_file()]
+                if w < width and store.exists(variant_path(relative, w))]
     return ImageInfo(width, height, (*variants, (relative, width)))
 
 
@@ -153,4 +160,7 @@ def image_info(relative: str | None) -> ImageInfo:
     remembered per process: a stored path never changes, a deleted one is forgotten."""
     if not relative:
         return ImageInfo(None, None, ())
-    return _image_info(str(current_app.config["UPLOAD_DIR"]), relative)
+    config = current_app.config
+    where = config["UPLOAD_DIR"] if (config.get("STORAGE") or "local") == "local" else \
+        f"s3:{config.get('S3_ENDPOINT_URL')}/{config.get('S3_BUCKET')}/{config.get('S3_PREFIX') or ''}"
+    return _image_info(where, relative)

@@ -821,11 +821,13 @@ def apply(result: Preview, territory, user) -> dict:
 
 # --- pending uploads: kept on disk between the preview and the confirmation ----------------
 def _pending_dir():
+    """In ``DOCUMENT_DIR`` (private, and shared by every app server, docs/architecture.md §22): the
+    confirmation may reach another server than the preview did."""
     from pathlib import Path
 
     from flask import current_app
 
-    path = Path(current_app.instance_path) / "imports"
+    path = Path(current_app.config["DOCUMENT_DIR"]) / "pending-imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -21,7 +21,9 @@ def absolute(endpoint: str, **values) -> str:
 
 
 def image(path: str | None, alt: str = "") -> schemas.Image | None:
-    return schemas.Image(url=absolute("main.media", path=path), alt=alt or "") if path else None
+    from ...storage import media_url
+
+    return schemas.Image(url=media_url(path, external=True), alt=alt or "") if path else None
 
 
 def structure_ref(actor) -> schemas.StructureRef:

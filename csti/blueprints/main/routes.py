@@ -1,4 +1,4 @@
-from flask import abort, current_app, redirect, request, send_from_directory, session, url_for
+from flask import abort, current_app, redirect, request, send_file, send_from_directory, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
@@ -76,7 +76,23 @@ def healthz():
 
 @bp.get("/media/<path:path>")
 def media(path):
-    """Uploaded files (a reverse proxy can serve CSTI_UPLOAD_DIR directly instead)."""
-    response = send_from_directory(current_app.config["UPLOAD_DIR"], path, max_age=7 * 24 * 3600)
+    """Uploaded files (a reverse proxy can serve CSTI_UPLOAD_DIR directly instead). On S3-compatible
+    storage (csti/storage.py): a redirect to CSTI_S3_PUBLIC_URL when set (links written into texts
+    keep working), else the object read through the app."""
+    from ...storage import _clean, storage
+
+    store = storage()
+    if store.kind != "local" and _clean(path) is None:
+        abort(404)
+    if store.kind == "local":
+        response = send_from_directory(current_app.config["UPLOAD_DIR"], path, max_age=7 * 24 * 3600)
+    elif store.url(path):
+        response = redirect(store.url(path), code=302)  # the public URL may change one day
+    else:
+        stream = store.open(path)
+        if stream is None:
+            abort(404)
+        response = send_file(stream, mimetype="image/webp" if path.endswith(".webp") else None,
+                             download_name=path.rsplit("/", 1)[-1], max_age=7 * 24 * 3600, etag=False)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
