@@ -30,6 +30,7 @@ from csti.models.projects import Project, ProjectNeed
 from csti.models.resources import Booking, Resource, ResourcePhoto
 from csti.models.sanctions import AccountSanction
 from csti.models.surveys import Answer, Response
+from csti.models.tags import Tag
 
 from .. import sample_site
 from ..documents import files
@@ -138,7 +139,8 @@ def build(factory) -> World:
         "registration": registration.id if registration else 0, "booking": booking.id,
         "survey": survey.id, "question": question.id, "choice": choice.id if choice else 0,
         "answer": response.id, "issue": issue.id, "key": key.id, "document": document.id,
-        "photo": photo.id if photo else 0, "sanction": sanction.id, "membership": membership.id,
+        "photo": photo.id if photo else 0, "territory": occitanie.id,
+        "tag": db.session.scalar(db.select(Tag.id).where(Tag.slug == "astronomie")), "sanction": sanction.id, "membership": membership.id,
     }
     ids.update({f"user:{role}": uid for role, uid in users.items()})
     return World(users=users, ids=ids,
@@ -194,7 +196,10 @@ ARGUMENTS = {
     ("api", "id"): _i("article"),  # each /api/v1/<kind>/<id> is filled by fill_api below
 }
 API_IDS = {"announcements": "announcement", "articles": "article", "dossiers": "dossier", "events": "event",
-           "projects": "project", "resources": "resource", "structures": "actor"}
+           "projects": "project", "resources": "resource", "structures": "actor", "tags": "tag",
+           "territories": "territory"}
+# Query strings a route needs to answer at all (the words searched, the colour of a widget).
+QUERIES = {"api.search": "?q=ciel", "embed.accent": "?color=%23336699", "search.suggest": "?q=ciel"}
 
 _ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
 
@@ -226,16 +231,16 @@ def fill(rule, world: World, **override) -> str:
         values[name] = spec(world)
     if seg == "api" and "id" in rule.arguments:
         kind = rule.rule.split("/")[3]
-        values["id"] = (str(world.ids[API_IDS[kind]]) if kind in API_IDS
-                        else world.slugs["territory"] if kind == "territories" else world.slugs["tag"])
-    if rule.endpoint.endswith(".show") and "slug" in rule.arguments:
+        values["id"] = str(world.ids[API_IDS.get(kind, kind)])
+    if rule.endpoint.endswith(".show") and "slug" in rule.arguments and "id" in rule.arguments:
         values["slug"] = "x"  # any slug: the page redirects to the right one
     values.update({k: str(v) for k, v in override.items()})
+    query = QUERIES.get(rule.endpoint, "")
     url = rule.rule
     for name in rule.arguments:
         url = re.sub(r"<(?:[^<>:]+:)?" + re.escape(name) + r">", values[name], url)
         url = re.sub(r"<any\([^)]*\):" + re.escape(name) + r">", values[name], url)
-    return url
+    return url + query
 
 
 def snapshot(db) -> dict:
