@@ -256,5 +256,21 @@ def snapshot(db) -> dict:
     return state
 
 
+def fingerprint(db) -> tuple:
+    """One query: the row count of every table and the data version (bumped by every ORM write of
+    a shown table, csti/pagecache.py) — what ``snapshot`` is taken again for when it moves."""
+    from sqlalchemy import func, select
+
+    columns = [select(func.count()).select_from(t).scalar_subquery().label(f"n{i}")
+               for i, t in enumerate(db.metadata.sorted_tables)]
+    from csti.models.cache import DataVersion
+
+    columns.append(select(DataVersion.value).where(DataVersion.id == 1).scalar_subquery().label("version"))
+    db.session.rollback()
+    row = tuple(db.session.execute(select(*columns)).one())
+    db.session.rollback()
+    return row
+
+
 def changes(before: dict, after: dict) -> list[str]:
     return [name for name in before if before[name] != after.get(name)]
