@@ -10,11 +10,12 @@ structure).
 
 For every role (``world.ROLES``) and every GET route: allowed → 2xx/3xx (not a redirection to
 the login page); refused → 400/401/403/404/410 or the login page (an unconfirmed account: the
-redirection back with a message, ``sessions.refuse_unconfirmed``), and none of the private items' titles
-in the body; never a 5xx. For every unsafe route and every role the table refuses: the request
-WITH a valid CSRF token is refused the same way (any 4xx) and the database is unchanged. Allowed
-unsafe requests are not sent (they would change the site the next ones are checked on): the
-feature suites and tests/test_permissions_table.py do them.
+redirection back with a message, ``sessions.refuse_unconfirmed``), and none of the private
+items' titles in the body — nor in any page a visitor is answered; a 409 is the item's state,
+not a role's; never a 5xx. For every unsafe route and every role the table refuses: the request
+WITH a valid CSRF token (as htmx) is refused the same way (any 4xx) and the database is
+unchanged. Allowed unsafe requests are not sent (they would change the site the next ones are
+checked on): the feature suites and tests/test_permissions_table.py do them.
 
 Public pages and mailed links are requested by four and two roles (``GET_ROLES``); the database is
 snapshotted after each route that sent an unsafe request, and after any other whose row counts or
@@ -315,6 +316,13 @@ def _judge(response, expected, world, role) -> str | None:
         return f"server error {response.status}"
     if expected is None:
         return None
+    if role in ("anonymous", "suspended") and status < 300:
+        # whatever the page (a list, a feed, a map, the search, the API), a visitor never reads
+        # the title of a draft, a pending item, a group's minutes or a private dossier
+        body = response.body.decode("utf-8", "replace")
+        shown = [title for title in world.private_titles if title in body]
+        if shown:
+            return f"shows {shown} to a visitor"
     if status == 409:
         return None  # the item's state (a draft cannot be taken down, one is in the team already): not a role's
     if expected:
