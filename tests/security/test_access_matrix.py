@@ -174,7 +174,11 @@ VARIANTS = {
     "dossiers.show": ("private_dossier",), "dossiers.edit": ("private_dossier",),
     "actors.show": ("pending_actor",), "actors.edit": ("pending_actor",),
     "discussion.comment": ("minutes", "pending"), "content.take_down": ("minutes", "draft"),
+    "documents.download": ("minutes_document", "draft_document"),
+    "documents.preview": ("minutes_document", "draft_document"),
 }
+# A variant that is not the item itself: the item the policy is asked about.
+VARIANT_OBJECTS = {"minutes_document": "minutes", "draft_document": "draft"}
 
 
 # GET routes that change one's own data, as they should: the language chosen is remembered on the
@@ -271,7 +275,7 @@ def test_roles_routes_objects(app, db, factory, log_in):
             else (entry, entry)
         cases = [(w.fill(rule, world), None)]
         for name in VARIANTS.get(rule.endpoint, ()):
-            cases.append((w.fill(rule, world, **{_id_arg(rule): world.ids[name]}), name))
+            cases.append((w.fill(rule, world, **{_id_arg(rule): world.ids[name]}), VARIANT_OBJECTS.get(name, name)))
         sent = False
         for url, obj_name in cases:
             for role in w.ROLES:

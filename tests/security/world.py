@@ -124,6 +124,8 @@ def build(factory) -> World:
     db.session.add_all([issue, key])
     db.session.flush()
     document = attach_document(article, files.pdf_bytes(), "Programme", "programme.pdf", author)
+    kept = {name: attach_document(item, files.pdf_bytes(), "Programme", "programme.pdf", author)
+            for name, item in (("minutes", minutes), ("draft", draft))}  # the documents of private items
     photo = db.session.scalar(db.select(ResourcePhoto).where(ResourcePhoto.resource_id == resource.id))
     sanction = db.session.scalar(db.select(AccountSanction).where(AccountSanction.user_id == suspended.id))
     membership = db.session.scalar(db.select(Membership).where(Membership.user_id == users["member"]))
@@ -140,6 +142,7 @@ def build(factory) -> World:
         "survey": survey.id, "question": question.id, "choice": choice.id if choice else 0,
         "answer": response.id, "issue": issue.id, "key": key.id, "document": document.id,
         "photo": photo.id if photo else 0, "territory": occitanie.id,
+        **{f"{name}_document": doc.id for name, doc in kept.items()},
         "tag": db.session.scalar(db.select(Tag.id).where(Tag.slug == "astronomie")), "sanction": sanction.id, "membership": membership.id,
     }
     ids.update({f"user:{role}": uid for role, uid in users.items()})
