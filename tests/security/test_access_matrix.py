@@ -49,7 +49,6 @@ EXPECTED = {
     **{e: PUBLIC for e in (
         "main.index", "main.healthz", "main.set_language", "main.media", "static",
         "actors.index", "actors.export_csv", "actors.geojson", "events.structure_ics",
-        "admin.index_never",  # (placeholder removed below)
         "events.agenda", "events.agenda_geojson", "events.agenda_ics", "events.trainings", "events.event_ics",
         "events.territory_ics", "events.tag_ics",
         "announcements.index", "announcements.feed", "articles.index", "articles.feed", "articles.formats",
@@ -164,7 +163,6 @@ EXPECTED = {
     # pages are editorial: animators (for their territory) and admins write them — not their authors
     "pages.create": ANIMATORS_ANYWHERE, "pages.edit": ("roles", {"animator", "admin"}),
 }
-EXPECTED.pop("admin.index_never")
 
 # Routes that show or change one item, tried on each state of the item too: endpoint -> names
 # of world.ids (the first, the route's default object, is tried anyway).
