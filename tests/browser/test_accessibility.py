@@ -112,7 +112,8 @@ def test_pages_have_no_axe_violations(live, new_context):
                     found.append(f"{path} in {lang} ({who or 'visitor'}): {v['id']} [{v['impact']}] {v['help']}"
                                  "\n      " + "\n      ".join(v["nodes"]))
     assert checked > 150, checked  # every page, twice
-    assert not found, f"{len(found)} accessibility violations:\n  " + "\n  ".join(found)
+    assert not found, (f"{len(found)} accessibility violations or pages not in their language:\n  "
+                       + "\n  ".join(found))
 
 
 def _api_key(db, email):
