@@ -3,10 +3,13 @@
 The pages are rendered with WebTest on a small complete site, written to files and checked in
 one run of the checker (it starts a JVM: once is enough). Every listed type's list, page (as
 anybody and as its author) and forms are derived from the registry, on the type's sample
-(``tests/samples.py``); the other pages are listed here."""
+(``tests/samples.py``); the other pages are listed here. Every page is rendered in French,
+then again in English (each client switched by ``/lang/en``, the account's locale for those
+logged in), and both checked in the same run."""
 import json
 import re
 import subprocess
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import url_for
@@ -23,6 +26,14 @@ from .surveys.pages import sample_surveys
 # htmx's attributes are not HTML's: the checker's only complaint about them is that it does not
 # know them. Anything else about an element carrying them is still reported.
 IGNORED = [re.compile(r"^Attribute “hx-[a-z-]+” not allowed on element “[a-z0-9]+” at this point\.$")]
+HTMX_ONLY = r"^Attribute “hx-[a-z-]+” not allowed on element “[a-z0-9]+” at this point\.$"
+LANGUAGES = ("fr", "en")
+# The header's search button is on every page but the widgets: a translated string, the proof
+# that a page is really in its language (its <html lang> alone is not).
+SEARCH_BUTTON = {"fr": ">Rechercher</button>", "en": ">Search</button>"}
+# Pages in one language whatever the visitor's: a survey only in French is answered in French,
+# its interface too (blueprints/surveys/routes.py, _answer_page).
+ONE_LANGUAGE = {"survey-answer-fr-only": "fr"}
 
 
 def _pages(app, site):
@@ -294,6 +305,32 @@ def _create_api_key(app, site):
     return form.submit(status=201)
 
 
+def _assert_language(name, url, lang, html):
+    """The page says it is in ``lang`` and is: the widgets (``/embed/<widget>``) are in the
+    language their URL asks for (French by default), whatever the visitor's."""
+    if url.startswith("/embed/"):
+        asked = parse_qs(urlsplit(url).query).get("lang", [""])[0]
+        assert re.search(r'<html lang="([a-z]+)"', html)[1] == (asked if asked in LANGUAGES else "fr"), name
+        return
+    lang = ONE_LANGUAGE.get(name.rsplit(".", 1)[0], lang)
+    assert re.search(r'<html lang="([a-z]+)"', html)[1] == lang, name
+    other = next(code for code in LANGUAGES if code != lang)
+    assert SEARCH_BUTTON[lang] in html and SEARCH_BUTTON[other] not in html, f"{name} ({url}) is not in {lang}"
+
+
+def test_only_htmx_attributes_are_ignored():
+    """The checker's one known exception stays exactly the htmx attributes: nothing else is
+    filtered out, whatever a page needs."""
+    assert [p.pattern for p in IGNORED] == [HTMX_ONLY]
+    (pattern,) = IGNORED
+    assert pattern.match("Attribute “hx-post” not allowed on element “form” at this point.")
+    for message in ("Attribute “data-x” not allowed on element “form” at this point.",
+                    "Attribute “hx-post” not allowed on element “form” at this point. Also: an error.",
+                    "Bad value “x” for attribute “hx-get” on element “a”.",
+                    "Element “div” not allowed as child of element “ul” in this context."):
+        assert not pattern.match(message), message
+
+
 def _readable(messages, files):
     lines = []
     for m in messages:
@@ -316,10 +353,18 @@ def test_pages_are_valid_html(app, factory, tmp_path):
     _survey_with_responses(factory.db, site)
     _api_key(factory.db, site)
     files = {}
-    pages = [(name, url, client.get(url, status=status)) for name, client, url, status in _pages(app, site)]
-    pages.append(("api-key-created", "POST /account/api-keys", _create_api_key(app, site)))  # shown once
-    for name, url, response in pages:
+    listed, pages = _pages(app, site), []
+    for lang in LANGUAGES:
+        if lang != "fr":  # French is the default: the other languages are chosen as a visitor does
+            for client in {id(c): c for _name, c, _url, _status in listed}.values():
+                assert client.get(f"/lang/{lang}").status_int == 303
+        pages += [(f"{name}.{lang}", url, lang, client.get(url, status=status))
+                  for name, client, url, status in listed]
+        # shown once; the author's account is in the language by now (its locale)
+        pages.append((f"api-key-created.{lang}", "POST /account/api-keys", lang, _create_api_key(app, site)))
+    for name, url, lang, response in pages:
         assert response.content_type == "text/html", url
+        _assert_language(name, url, lang, response.text)
         path = tmp_path / f"{name}.html"
         path.write_bytes(response.body)
         files[path.as_uri()] = f"{name} ({url})"

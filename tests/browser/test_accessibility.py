@@ -1,6 +1,13 @@
 """axe-core (WCAG 2.1 A and AA rules) finds no violation on each kind of page, as a visitor, an
 author and an admin see them. axe is injected into the page, which the site's CSP forbids: this
-test's browser contexts bypass the CSP (and only this test's)."""
+test's browser contexts bypass the CSP (and only this test's).
+
+Every page is checked in French, then in English in the same browser context (switched by
+``/lang/en`` as a visitor does: the account's locale for those logged in); each page says it is
+in its language and is (its header's search button). The widgets are in the language their URL
+asks for, whoever looks: checked once."""
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from csti.models import Content
@@ -18,6 +25,28 @@ pytestmark = pytest.mark.browser
 RUN_AXE = """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
   .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
       nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(1).join(' '))})))"""
+
+
+LANGUAGES = ("fr", "en")
+SEARCH_BUTTON = {"fr": "Rechercher", "en": "Search"}  # in the header of every page but the widgets
+
+
+def _widget(path):
+    return path.startswith("/embed/")
+
+
+def _check_language(page, path, lang):
+    """The page's <html lang> is ``lang`` and its interface is in it; a widget's is the one its
+    URL asks for (French by default)."""
+    if _widget(path):
+        asked = parse_qs(urlsplit(path).query).get("lang", [""])[0]
+        lang = asked if asked in LANGUAGES else "fr"
+    found = page.locator("html").get_attribute("lang")
+    if found != lang:
+        return [f"{path}: <html lang={found!r}>, expected {lang!r}"]
+    if not _widget(path) and page.locator(".header-search button[type=submit]", has_text=SEARCH_BUTTON[lang]).count() != 1:
+        return [f"{path}: the header's search button is not in {lang}"]
+    return []
 
 
 def _pages(site):
@@ -63,19 +92,28 @@ def test_pages_have_no_axe_violations(live, new_context):
         survey = f.db.session.get(Survey, site["survey_id"])
         add_responses(f.db, survey, ROWS)
         _api_key(f.db, site["author"])
-    found = []
+    found, checked = [], 0
     for who, paths in _pages(site):
         page = new_context(bypass_csp=True).new_page()
         if who:
             log_in(page, who)
-        for path in paths:
-            page.goto(path)
-            _settled(page)
-            page.add_script_tag(path=str(AXE))
-            for v in page.evaluate(RUN_AXE):
-                found.append(f"{path} ({who or 'visitor'}): {v['id']} [{v['impact']}] {v['help']}\n      "
-                             + "\n      ".join(v["nodes"]))
-    assert not found, f"{len(found)} accessibility violations:\n  " + "\n  ".join(found)
+        for lang in LANGUAGES:
+            if lang != "fr":  # French by default; then the visitor's switch
+                page.goto(f"/lang/{lang}?next=/")
+            for path in paths:
+                if lang != "fr" and _widget(path):
+                    continue  # the same widget whatever the visitor's language
+                page.goto(path)
+                _settled(page)
+                found += [f"{problem} ({who or 'visitor'})" for problem in _check_language(page, path, lang)]
+                page.add_script_tag(path=str(AXE))
+                checked += 1
+                for v in page.evaluate(RUN_AXE):
+                    found.append(f"{path} in {lang} ({who or 'visitor'}): {v['id']} [{v['impact']}] {v['help']}"
+                                 "\n      " + "\n      ".join(v["nodes"]))
+    assert checked > 150, checked  # every page, twice
+    assert not found, (f"{len(found)} accessibility violations or pages not in their language:\n  "
+                       + "\n  ".join(found))
 
 
 def _api_key(db, email):
