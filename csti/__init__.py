@@ -78,7 +78,9 @@ def _finish_config(app):
     for key, sub in (("UPLOAD_DIR", "uploads"), ("SEARCH_DIR", "search"), ("DOCUMENT_DIR", "documents")):
         if not app.config.get(key):
             app.config[key] = str(instance / sub)
-        Path(app.config[key]).mkdir(parents=True, exist_ok=True)
+        # Documents are private (served by the app to those who may see them): the directory is
+        # made for its owner alone, out of reach of the proxy's user who reads the uploads.
+        Path(app.config[key]).mkdir(mode=0o700 if key == "DOCUMENT_DIR" else 0o777, parents=True, exist_ok=True)
     if not app.config.get("BACKUP_DIR"):
         app.config["BACKUP_DIR"] = str(instance / "backups")  # made by the first backup
     uploads, documents = (Path(app.config[k]).resolve() for k in ("UPLOAD_DIR", "DOCUMENT_DIR"))

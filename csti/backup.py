@@ -182,6 +182,10 @@ def archives(directory: Path) -> list[Path]:
     return [path for _, path in sorted(found)]
 
 
+def uploads_in_bucket() -> bool:
+    return (current_app.config.get("STORAGE") or "local") == "s3"
+
+
 def backup(directory=None, keep: int | None = None) -> tuple[Path, dict, list[Path]]:
     """Write one archive into ``directory`` (BACKUP_DIR by default); keep the newest ``keep``
     archives there. Return its path, its manifest and the archives deleted."""
@@ -192,9 +196,12 @@ def backup(directory=None, keep: int | None = None) -> tuple[Path, dict, list[Pa
         if directory.resolve() == saved or saved in directory.resolve().parents:
             # UPLOAD_DIR is public (/media/), and an archive would hold the archives before it.
             raise BackupError(f"the backup directory must not be inside {key} ({saved})")
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # archives hold the password hashes
     url = config["SQLALCHEMY_DATABASE_URI"]
     kind = database_kind(url)
+    # Uploaded images kept in an S3 bucket (CSTI_STORAGE=s3) are not copied into the archive: the
+    # bucket is backed up where it lives (the provider's versioning or replication).
+    in_bucket = uploads_in_bucket()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     stamp = now.strftime("%Y%m%d-%H%M%S")
     for stale in directory.glob(".csti-backup-*"):  # left by a run killed a day ago or more
@@ -214,11 +221,15 @@ def backup(directory=None, keep: int | None = None) -> tuple[Path, dict, list[Pa
                 _add(tar, dump, dump.name, members)
                 dump.unlink()
                 for prefix, key in FILE_DIRS:
+                    if prefix == "uploads" and in_bucket:
+                        continue  # in the S3 bucket: not in the archive (docs/architecture.md §21)
                     counts[prefix] = sum(_add(tar, path, f"{prefix}/{name}", members)
                                          for name, path in _files(Path(config[key]), SKIPPED.get(prefix, ())))
                 manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "csti_version": csti_version(),
                             "revision": revision, "database": kind, "created_at": now.isoformat(),
                             "files": counts, "members": members}
+                if in_bucket:
+                    manifest["uploads_in_bucket"] = True
                 data = json.dumps(manifest, indent=2, sort_keys=True).encode()
                 info = tarfile.TarInfo("manifest.json")
                 info.size, info.mtime, info.mode = len(data), int(now.timestamp()), 0o600
@@ -385,8 +396,12 @@ def _replace_postgresql(url, source: Path) -> None:
     finally:
         engine.dispose()
     args, env = _libpq(url)
-    _run([_tool("pg_restore"), "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction",
-          "--no-password", *args, str(source)], env)
+    try:
+        _run([_tool("pg_restore"), "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction",
+              "--no-password", *args, str(source)], env)
+    except BackupError as error:
+        raise BackupError(f"{error} — the database was emptied before: fix the cause and run "
+                          f"restore --force again (the archive is untouched)") from None
 
 
 def _replace_files(staged: Path, root: Path) -> int:
@@ -435,6 +450,9 @@ def restore(archive, force: bool = False, log=print) -> Restored:
             _replace_postgresql(url, dump)
         result = Restored(manifest)
         for prefix, key in FILE_DIRS:
+            if prefix == "uploads" and manifest.get("uploads_in_bucket"):
+                result.files[prefix] = 0  # they stayed in the bucket: the upload directory is left alone
+                continue
             result.files[prefix] = _replace_files(staging / prefix, Path(config[key]))
         db.engine.dispose()
     finally:

@@ -212,8 +212,9 @@ def backup_command(directory, keep):
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     counts = manifest["files"]
-    click.echo(f"{manifest['database']} database, {counts['uploads']} uploads, {counts['documents']} documents",
-               err=True)
+    uploads = ("uploads in the S3 bucket (not in the archive: back the bucket up where it lives)"
+               if manifest.get("uploads_in_bucket") else f"{counts['uploads']} uploads")
+    click.echo(f"{manifest['database']} database, {uploads}, {counts['documents']} documents", err=True)
     for old in deleted:
         click.echo(f"deleted older backup {old}", err=True)
     click.echo(str(path))
@@ -237,6 +238,8 @@ def restore_command(archive, force):
     click.echo(f"restored {archive} (made {manifest['created_at']} by csti {manifest['csti_version']}): "
                f"{manifest['database']} database, {result.files['uploads']} uploads, "
                f"{result.files['documents']} documents")
+    if manifest.get("uploads_in_bucket"):
+        click.echo("uploaded images: in the S3 bucket, not in this archive (the bucket keeps them)")
     if result.upgraded_from:
         click.echo(f"database upgraded from revision {result.upgraded_from}")
     click.echo(f"search index rebuilt: {result.documents_indexed} documents")

@@ -7,6 +7,7 @@ transaction handling is switched off and we emit ``BEGIN`` ourselves — ``BEGIN
 when the unit of work writes, so the write lock is taken before the read. Writers then wait
 (``busy_timeout``) instead of failing with "database is locked".
 """
+import os
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -49,14 +50,31 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def _owner_only(database: str | None) -> None:
+    """The SQLite file (and its -wal, -shm) readable by its owner alone: the reverse proxy's user is
+    in the site's group to serve the uploads (docs/deploy.md), and must not read password hashes."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    for path in (database, database + "-wal", database + "-shm"):
+        try:
+            st = os.stat(path)
+            if st.st_mode & 0o077 and st.st_uid == os.getuid():
+                os.chmod(path, st.st_mode & 0o700)
+        except OSError:
+            continue  # not there yet (created by this connection), or not ours
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int = 30000) -> None:
     """Attach the recipe's listeners to one SQLite engine (idempotent)."""
     if getattr(engine, "_csti_configured", False):
         return
     engine._csti_configured = True
 
+    database = engine.url.database
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, connection_record):
+        _owner_only(database)
         # Let SQLAlchemy / us emit BEGIN, not the driver.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

@@ -126,7 +126,7 @@ def check_redis() -> dict | None:
         if client is None:
             import redis
 
-            client = redis.Redis.from_url(current_app.config["REDIS_URL"])
+            client = redis.Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=2)
         return {"ok": bool(client.ping())}
     except Exception as error:  # noqa: BLE001
         log.warning("health check redis failed: %s", error)

@@ -100,6 +100,11 @@ def logged_path() -> str:
             value = args.get(name)
             if isinstance(value, str) and value:
                 path = path.replace(value, "…")
+    # The path is percent-decoded: a %0A would start a forged line in a text log. Control
+    # characters are written as escapes (\n, \x1b) in both formats.
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        path = "".join(c.encode("unicode_escape").decode("ascii") if ord(c) < 0x20 or ord(c) == 0x7F else c
+                       for c in path)
     return path
 
 

@@ -65,7 +65,8 @@ class RedisStore:
     def __init__(self, url: str, prefix: str = "csti:"):
         import redis
 
-        self.client = redis.Redis.from_url(url)
+        # A Redis that stops answering fails a request in seconds, never holds a worker for ever.
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         self.prefix = f"{prefix}rl:"
 
     def hit(self, key: str, window: int) -> int:

@@ -249,3 +249,25 @@ def test_backup_wipe_restore(tmp_path, monkeypatch):
         assert result.exit_code == 0, result.output
         assert rows(url) == before_rows and files(instance) == before_files
         close(app)
+
+
+def test_uploads_in_a_bucket_are_not_archived_nor_wiped(runner, tmp_path):
+    """With CSTI_STORAGE=s3 the images live in the bucket: the archive says so (its manifest, the
+    command's summary) instead of counting an upload directory nothing reads."""
+    app = runner.app
+    uploads = Path(app.config["UPLOAD_DIR"])
+    (uploads / "covers").mkdir(parents=True, exist_ok=True)
+    (uploads / "covers" / "stale.webp").write_bytes(b"left from local days")
+    app.config["STORAGE"] = "s3"
+    try:
+        result = runner.invoke(args=["csti", "backup", "--dir", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        assert "uploads in the S3 bucket" in result.stderr
+        archive = Path(result.stdout.strip().splitlines()[-1])
+        with tarfile.open(archive) as tar:
+            names = tar.getnames()
+            manifest = json.load(tar.extractfile("manifest.json"))
+        assert manifest["uploads_in_bucket"] is True and "uploads" not in manifest["files"]
+        assert not any(name.startswith("uploads/") for name in names)
+    finally:
+        app.config["STORAGE"] = "local"

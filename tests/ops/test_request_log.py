@@ -127,3 +127,22 @@ def test_the_client_address_is_the_one_after_proxy_fix(make_app, log_lines):  # 
         "/healthz", headers={"X-Forwarded-For": "203.0.113.7"})
     [line] = log_lines("csti.request")
     assert line["remote_addr"] == "203.0.113.7"
+
+
+def test_a_newline_in_the_path_never_starts_a_forged_line(testapp):
+    """The path is logged percent-decoded: %0A must be written as an escape in the text format
+    (the JSON format escapes it anyway), never as a line of the attacker's choosing."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(TextFormatter())
+    logger = logging.getLogger("csti.request")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        testapp.get("/no-such-page%0A2026-12-04 INFO csti.request [x] GET /admin 200%1B[2J", expect_errors=True)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+    written = stream.getvalue()
+    assert written.count("\n") == 1 and "\x1b" not in written
+    assert "/no-such-page\\n2026-12-04 INFO" in written and "\\x1b[2J" in written

@@ -841,8 +841,11 @@ def store_pending(data: bytes, territory_id: int, user_id: int) -> str:
     import time
 
     for old in _pending_dir().iterdir():  # uploads previewed and never confirmed
-        if old.suffix in (".csv", ".json") and old.stat().st_mtime < time.time() - PENDING_MAX_AGE:
-            old.unlink(missing_ok=True)
+        try:  # another worker or server (a shared directory) may be deleting it too
+            if old.suffix in (".csv", ".json") and old.stat().st_mtime < time.time() - PENDING_MAX_AGE:
+                old.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue
     token = secrets.token_urlsafe(16)
     (_pending_dir() / f"{token}.csv").write_bytes(data)
     (_pending_dir() / f"{token}.json").write_text(json.dumps({"territory": territory_id, "user": user_id}))
