@@ -132,6 +132,8 @@ class Config:
         # Where the bucket can be read by anybody (a public bucket, a CDN): pages link there;
         # unset, /media/ reads each image from the bucket and sends it.
         self.S3_PUBLIC_URL = env("S3_PUBLIC_URL")
+        # Seconds a request to the bucket may wait for an answer (connecting: 3 at most), one retry.
+        self.S3_TIMEOUT = env("S3_TIMEOUT", "10")
         self.SEARCH_DIR = env("SEARCH_DIR")  # None: instance/search
         self.BACKUP_DIR = env("BACKUP_DIR")  # `flask csti backup`'s archives; None: instance/backups
         # A newsletter to this many recipients or fewer is sent right after the "Send" answer;

@@ -8,7 +8,8 @@ path, a host or a software version; the migration revision is the only identifie
   PostgreSQL backend — ``search_document`` counted; both — the outbox backlog (rows waiting);
 - disk: the free megabytes of the instance, upload and document directories, failing under
   ``CSTI_HEALTH_MIN_FREE_MB``;
-- redis (when ``CSTI_REDIS_URL`` is set): PING.
+- redis (when ``CSTI_REDIS_URL`` is set): PING;
+- storage (when ``CSTI_STORAGE=s3``): the bucket exists and answers (within ``CSTI_S3_TIMEOUT``).
 """
 from __future__ import annotations
 
@@ -133,9 +134,24 @@ def check_redis() -> dict | None:
         return {"ok": False, "error": type(error).__name__}
 
 
+def check_storage() -> dict | None:
+    if (current_app.config.get("STORAGE") or "local").strip().lower() != "s3":
+        return None
+    from .storage import storage
+
+    try:
+        return {"ok": storage().ping()}
+    except Exception as error:  # noqa: BLE001
+        log.warning("health check storage failed: %s", error)
+        return {"ok": False, "error": type(error).__name__}
+
+
 def deep_health() -> dict:
     checks = {"database": check_database(), "search": check_search(), "disk": check_disk()}
     redis_check = check_redis()
     if redis_check is not None:
         checks["redis"] = redis_check
+    storage_check = check_storage()
+    if storage_check is not None:
+        checks["storage"] = storage_check
     return {"status": "ok" if all(check["ok"] for check in checks.values()) else "fail", "checks": checks}

@@ -123,7 +123,10 @@ def delete_upload(relative: str | None) -> None:
         return
     store = storage()
     for name in (relative, *(variant_path(relative, w) for w in ALL_VARIANT_WIDTHS)):
-        store.delete(name)
+        try:
+            store.delete(name)
+        except OSError:  # the storage is down: the others are still tried, the caller goes on
+            current_app.logger.warning("could not remove the file %s", name, exc_info=True)
     _image_info.cache_clear()
 
 
@@ -163,4 +166,8 @@ def image_info(relative: str | None) -> ImageInfo:
     config = current_app.config
     where = config["UPLOAD_DIR"] if (config.get("STORAGE") or "local") == "local" else \
         f"s3:{config.get('S3_ENDPOINT_URL')}/{config.get('S3_BUCKET')}/{config.get('S3_PREFIX') or ''}"
-    return _image_info(where, relative)
+    try:
+        return _image_info(where, relative)
+    except OSError:  # the storage does not answer: size unknown this time (not remembered)
+        current_app.logger.warning("could not read the image %s", relative, exc_info=True)
+        return ImageInfo(None, None, ())

@@ -58,7 +58,7 @@ def test_deep_health_ok(app, testapp, stamped, search_index, factory):
     assert checks["search"]["ok"] and checks["search"]["backend"] == "whoosh"
     assert checks["search"]["documents"] == 0 and checks["search"]["outbox"] == 0
     assert checks["disk"]["ok"] and checks["disk"]["uploads"]["free_mb"] > 0
-    assert set(checks) <= {"database", "search", "disk", "redis"}
+    assert set(checks) <= {"database", "search", "disk", "redis", "storage"}
     assert ("redis" in checks) == bool(app.config.get("REDIS_URL"))
     # Nothing of the machine: no directory, no host.
     text = testapp.get("/healthz?deep=1").text
@@ -133,3 +133,30 @@ def test_the_postgres_backend_counts_its_table(app, testapp, stamped, monkeypatc
     monkeypatch.setitem(app.extensions, "csti_search", make_backend(app, "postgres"))
     report = _deep(testapp, 200)
     assert report["checks"]["search"] == {"ok": True, "backend": "postgres", "documents": 0, "outbox": 0}
+
+
+def test_the_s3_bucket_is_checked(app, testapp, stamped, search_index, monkeypatch):
+    """CSTI_STORAGE=s3: the bucket answers (ok), is missing or does not answer (fail, 503)."""
+    from tests.scaleout.s3server import ACCESS_KEY, SECRET_KEY, S3Server
+
+    def use(url, bucket="csti"):
+        for key, value in (("STORAGE", "s3"), ("S3_BUCKET", bucket), ("S3_ENDPOINT_URL", url),
+                           ("S3_REGION", "us-east-1"), ("S3_ACCESS_KEY", ACCESS_KEY),
+                           ("S3_SECRET_KEY", SECRET_KEY), ("S3_TIMEOUT", "1")):
+            monkeypatch.setitem(app.config, key, value)
+        app.extensions.pop("csti_storage", None)
+
+    try:
+        with S3Server() as server:
+            use(server.url)
+            report = _deep(testapp, 200)
+            assert report["checks"]["storage"] == {"ok": True}
+            assert server.url.split("//")[1] not in testapp.get("/healthz?deep=1").text
+            use(server.url, bucket="missing")
+            assert _deep(testapp, 503)["checks"]["storage"] == {"ok": False}
+        use("http://127.0.0.1:9")  # nothing listens
+        report = _deep(testapp, 503)
+        assert report["status"] == "fail" and report["checks"]["storage"]["ok"] is False
+        assert report["checks"]["storage"]["error"] == "OSError"
+    finally:
+        app.extensions.pop("csti_storage", None)

@@ -8,6 +8,7 @@ server refuses a request without an AWS Signature V4 naming the expected access 
 from __future__ import annotations
 
 import threading
+import time
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -26,6 +27,8 @@ class S3Server:
         self.objects: dict[tuple[str, str], tuple[bytes, dict]] = {}
         self.buckets = set(buckets)
         self.requests: list[tuple[str, str]] = []
+        self.failing = False  # True: every request answers 500 (a bucket down behind its proxy)
+        self.delay = 0.0  # seconds each request waits before its answer (a slow bucket)
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -44,6 +47,10 @@ class S3Server:
     def app(self, environ, start_response):
         request = Request(environ)
         self.requests.append((request.method, request.path))
+        if self.delay:
+            time.sleep(self.delay)
+        if self.failing:
+            return _error(500, "InternalError")(environ, start_response)
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("AWS4-HMAC-SHA256 ") or f"Credential={ACCESS_KEY}/" not in auth:
             return _error(403, "AccessDenied")(environ, start_response)

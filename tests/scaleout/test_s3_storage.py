@@ -132,3 +132,103 @@ print("minio" in sys.modules)
                             timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_the_client_waits_briefly_and_retries_once(app, s3):
+    """Not the SDK's defaults (300 s to connect and to read, 5 retries): a worker is never held
+    past gunicorn's 30 s by a slow bucket."""
+    from csti.storage import storage
+
+    with app.app_context():
+        http = storage().client._http
+    timeout, retries = http.connection_pool_kw["timeout"], http.connection_pool_kw["retries"]
+    assert (timeout.connect_timeout, timeout.read_timeout) == (3, 10)
+    assert retries.total == 1 and 500 in retries.status_forcelist
+    app.config["S3_TIMEOUT"] = "0.5"
+    app.extensions.pop("csti_storage", None)
+    with app.app_context():
+        timeout = storage().client._http.connection_pool_kw["timeout"]
+    assert (timeout.connect_timeout, timeout.read_timeout) == (0.5, 0.5)
+
+
+def test_a_failing_bucket_gives_pages_without_sizes_not_errors(app, db, factory, testapp_en, s3):
+    """The bucket answers 500: the page still renders (no srcset, and that answer is not
+    remembered), /media/ answers 503, removing the cover commits and every copy is tried."""
+    import time
+
+    from csti.storage import storage
+
+    article = _publish_with_cover(testapp_en, factory, db)
+    cover, stem = article.cover_image, article.cover_image.removesuffix(".webp")
+    s3.failing = True
+    start = time.monotonic()
+    page = testapp_en.get(f"/article/{article.id}").maybe_follow()
+    assert page.status_int == 200 and time.monotonic() - start < 5
+    assert f'src="/media/{cover}"' in page.text and "480w" not in page.text
+    assert testapp_en.get(f"/media/{cover}", status=503)
+    with app.test_request_context():
+        for call in (lambda: storage().open(cover), lambda: storage().exists(cover),
+                     lambda: storage().delete(cover), lambda: storage().save("covers/x.webp", b"x", "image/webp")):
+            with pytest.raises(OSError):
+                call()
+    s3.failing = False  # back: the sizes are read again (the failure was not cached)
+    assert f"/media/{stem}-480w.webp 480w" in testapp_en.get(f"/article/{article.id}").maybe_follow().text
+
+    s3.failing = True
+    s3.requests.clear()
+    form = testapp_en.get(f"/article/{article.id}/edit").forms["article-form"]
+    form["cover_remove"] = True
+    assert form.submit("action", value="publish").status_int == 303
+    db.session.rollback()
+    assert db.session.get(Article, article.id).cover_image is None  # committed
+    deleted = {path for method, path in s3.requests if method == "DELETE"}
+    assert deleted == {f"/csti/site/{name}" for name in
+                       (cover, f"{stem}-160w.webp", f"{stem}-480w.webp", f"{stem}-960w.webp")}
+
+
+def test_an_unreachable_bucket_is_an_error_of_its_own_not_a_500(app, db, factory, testapp_en, s3):
+    """Nothing listens on the endpoint's port, or the bucket is slower than CSTI_S3_TIMEOUT: the
+    page renders within a few seconds. Costs about 2 s (two attempts of 0.5 s, and a refusal)."""
+    import time
+
+    article = _publish_with_cover(testapp_en, factory, db)
+    app.config.update(S3_ENDPOINT_URL="http://127.0.0.1:9", S3_TIMEOUT="0.5")  # discard port: refused
+    app.extensions.pop("csti_storage", None)
+    start = time.monotonic()
+    assert testapp_en.get(f"/article/{article.id}").maybe_follow().status_int == 200
+    assert testapp_en.get(f"/media/{article.cover_image}", status=503)
+    assert time.monotonic() - start < 5
+    app.config["S3_ENDPOINT_URL"] = s3.url
+    app.extensions.pop("csti_storage", None)
+    s3.delay = 2
+    start = time.monotonic()
+    assert testapp_en.get(f"/media/{article.cover_image}", status=503)
+    assert time.monotonic() - start < 1.9
+
+
+def test_control_characters_in_a_media_path_are_refused_and_keys_quoted(app, testapp_en, s3):
+    app.config["S3_PUBLIC_URL"] = "https://cdn.example.org/bucket/"
+    app.extensions.pop("csti_storage", None)
+    for bad in ("a%0Ab.webp", "covers/a%0Db.webp", "covers/a%09b.webp", "covers/a%7Fb.webp", "a%00b.webp"):
+        assert testapp_en.get(f"/media/{bad}", status=404)
+    moved = testapp_en.get("/media/covers/a%3Fb%23c%20d.webp", status=302)
+    assert moved.headers["Location"] == "https://cdn.example.org/bucket/site/covers/a%3Fb%23c%20d.webp"
+
+
+def test_s3_urls_must_be_absolute(app):
+    from csti.storage import check_config
+
+    good = {"STORAGE": "s3", "S3_BUCKET": "b", "S3_ENDPOINT_URL": "https://s3.example.org"}
+    assert check_config(good) == "s3"
+    assert check_config({**good, "S3_PUBLIC_URL": "http://cdn.example.org/x/"}) == "s3"
+    for key, value in (("S3_PUBLIC_URL", "cdn.example.org"), ("S3_PUBLIC_URL", "//cdn.example.org"),
+                       ("S3_PUBLIC_URL", "ftp://cdn.example.org"), ("S3_PUBLIC_URL", "https://"),
+                       ("S3_ENDPOINT_URL", "s3.example.org"), ("S3_ENDPOINT_URL", "https:///x"),
+                       ("S3_TIMEOUT", "soon"), ("S3_TIMEOUT", "0")):
+        with pytest.raises(RuntimeError, match=f"CSTI_{key}="):
+            check_config({**good, key: value})
+    from csti import create_app
+
+    with pytest.raises(RuntimeError, match="CSTI_S3_PUBLIC_URL='cdn.example.org': expected an absolute URL"):
+        create_app("test", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], **good,
+                            "S3_PUBLIC_URL": "cdn.example.org"})

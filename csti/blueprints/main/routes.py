@@ -89,7 +89,11 @@ def media(path):
     elif store.url(path):
         response = redirect(store.url(path), code=302)  # the public URL may change one day
     else:
-        stream = store.open(path)
+        try:
+            stream = store.open(path)
+        except OSError:  # the bucket does not answer
+            current_app.logger.warning("could not read %s from the storage", path, exc_info=True)
+            abort(503)
         if stream is None:
             abort(404)
         response = send_file(stream, mimetype="image/webp" if path.endswith(".webp") else None,
