@@ -19,6 +19,14 @@ from types import ModuleType
 from csti import registry
 
 
+def load_all_types() -> None:
+    """Import every feature package, so that every content type is registered (as create_app
+    does): a module listing the types at collection must not depend on what was imported before."""
+    from csti import discover_blueprints
+
+    discover_blueprints()
+
+
 def listed_types() -> list[registry.ContentType]:
     """The registered types with a public list: the ones the shared tests need a sample of."""
     return [t for t in registry.all() if t.list_endpoint]

@@ -16,9 +16,13 @@ from .. import samples
 from ..images import image_bytes
 from ..sample_site import build
 
+# Every type is registered when its blueprint is imported: load them all now, so that this list is
+# the same whether the module runs alone or after others that happened to import more of them.
+samples.load_all_types()
 EDITABLE = [t.kind for t in samples.listed_types()]
 FORM_IDS = {"event": "event-form", "article": "article-form", "announcement": "announcement-form",
-            "project": "project-form", "dossier": "dossier-form", "actor": "actor-form"}
+            "project": "project-form", "dossier": "dossier-form", "actor": "actor-form",
+            "group": "group-form", "resource": "resource-form"}
 
 
 def files(app, folder="covers") -> set[str]:

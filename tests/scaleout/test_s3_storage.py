@@ -52,12 +52,14 @@ def _publish_with_cover(testapp, factory, db):
 
 
 def test_an_upload_goes_to_the_bucket_is_shown_served_and_deleted(app, db, factory, testapp_en, s3):
+    local = Path(app.config["UPLOAD_DIR"])  # the session's: other tests' images may be there already
+    before = set(local.rglob("*"))
     article = _publish_with_cover(testapp_en, factory, db)
     cover = article.cover_image
     assert cover and cover.startswith("covers/")
     stem = cover.removesuffix(".webp")
     assert s3.keys() == {f"site/{cover}", f"site/{stem}-480w.webp", f"site/{stem}-960w.webp"}
-    assert not list(Path(app.config["UPLOAD_DIR"]).rglob("*.webp"))  # nothing on the local disk
+    assert set(local.rglob("*")) == before  # nothing written on the local disk
     data, headers = s3.objects[("csti", f"site/{cover}")]
     assert data[:4] == b"RIFF" and headers["Content-Type"] == "image/webp"
 
