@@ -13,6 +13,9 @@ __all__ = ["SearchOutbox"]
 
 class SearchOutbox(db.Model):
     __tablename__ = "search_outbox"
+    # A drain deletes the ids it read: an id must never be given again (SQLite reuses the largest
+    # id + 1 without AUTOINCREMENT, and a slow drain would delete a newer change unapplied).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     content_id: Mapped[int] = mapped_column(index=True)  # no FK: the row outlives a deleted item

@@ -252,3 +252,22 @@ def test_a_failing_index_never_fails_a_request(testapp, db, log_in, factory, sea
     assert [op for _id, op in outbox(db)] == ["index"]  # kept for the next drain
     assert drain() == 1
     assert found(search("etoiles")) == ["Nuit des étoiles"]
+
+
+def test_an_outbox_id_is_never_given_again(db, no_drain, occitanie):
+    """A drain deletes the ids it read once the index is committed. Were an emptied outbox to give
+    a new change one of those ids, a slow drain would delete it unapplied (a CI run saw the index
+    left stale that way on SQLite, which reuses the largest id + 1 without AUTOINCREMENT)."""
+    article = Article(title="Volcans", territory=occitanie)
+    db.session.add(article)
+    db.session.commit()
+    with Session(db.engine) as session:
+        read = session.scalars(select(SearchOutbox.id)).all()
+        session.execute(SearchOutbox.__table__.delete())
+        session.commit()
+    assert read
+    article.title = "Volcans d’Auvergne"
+    db.session.commit()
+    with Session(db.engine) as session:
+        new = session.scalars(select(SearchOutbox.id)).all()
+    assert new and min(new) > max(read)
