@@ -74,3 +74,32 @@ def test_homes_show_active_projects_and_open_announcements(testapp_en, db, facto
         assert "Projet terminé" not in projects.text
         announcements = page.html.find(id="announcements-title").parent
         assert "Appel ouvert" in announcements.text and "Appel clos" not in announcements.text
+
+
+def test_instance_home_counts_are_kept_until_the_data_changes(testapp_en, db, factory):
+    """The members and items per territory (two GROUP BY over whole tables) are computed once and
+    kept (csti/datacache.py) — for members too — and computed again after any write."""
+    from sqlalchemy import event
+
+    territory = factory.territory(slug="bzh", name="Bretagne")
+    factory.user(email="one@example.org", roles={territory: "member"})
+    _publish(db, Article(title="Actu bretonne", territory=territory, body="x"))
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        first = testapp_en.get("/")
+        grouped = [s for s in statements if "GROUP BY" in s and "territory_id" in s]
+        statements.clear()
+        again = testapp_en.get("/")
+        regrouped = [s for s in statements if "GROUP BY" in s and "territory_id" in s]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(grouped) == 2 and regrouped == []
+    assert "1 member" in first.text and "1 member" in again.text
+
+    factory.user(email="two@example.org", roles={territory: "member"})
+    assert "2 members" in testapp_en.get("/").text

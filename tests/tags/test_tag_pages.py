@@ -42,3 +42,48 @@ def test_tag_page_and_feed_list_every_published_kind(testapp_en, db, factory):
 def test_unknown_tag_is_404(testapp_en, db):
     assert testapp_en.get("/tags/nothing-here", status=404).status_int == 404
     assert testapp_en.get("/tags/nothing-here.atom", status=404).status_int == 404
+
+
+def test_common_and_rare_tags_page_alike_whichever_way_the_page_is_read(testapp_en, db, factory):
+    """A tag on most items reads its first page by walking the newest items (EXISTS), a rare
+    tag or a deep page by sorting the tag's items: same order, same pages, same total."""
+    from datetime import timedelta
+
+    from sqlalchemy import event
+
+    from csti.models.base import utcnow
+
+    territory = factory.territory()
+    start = utcnow() - timedelta(days=60)
+    for i in range(30):
+        tags = (["commun"] if i < 25 else []) + (["rare"] if i % 10 == 0 else [])
+        item = _publish(db, Article(title=f"Article {i:02d}", territory=territory, body="x"), tags)
+        item.published_at = start + timedelta(days=i)  # a distinct date each: a known order
+    _publish(db, Article(title="Brouillon commun", territory=territory), ["commun"], status="draft")
+    db.session.commit()
+    statements = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        first = testapp_en.get("/tags/commun")
+        walked = any("EXISTS" in s for s in statements)
+        statements.clear()
+        second = testapp_en.get("/tags/commun?page=2")
+        sorted_deep = not any("EXISTS" in s for s in statements)
+        statements.clear()
+        rare = testapp_en.get("/tags/rare")
+        sorted_rare = not any("EXISTS" in s for s in statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert walked and sorted_deep and sorted_rare
+
+    def titles(page):
+        return [a.text for a in page.html.select("#results h3 a")]
+
+    assert titles(first) == [f"Article {i:02d}" for i in range(24, 4, -1)]
+    assert titles(second) == [f"Article {i:02d}" for i in range(4, -1, -1)]
+    assert titles(rare) == ["Article 20", "Article 10", "Article 00"]
+    assert "Page 1 of 2" in " ".join(first.html.select_one("nav.pagination").text.split())

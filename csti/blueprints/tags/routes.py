@@ -1,8 +1,9 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
+from ...datacache import remember
 from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
@@ -29,28 +30,39 @@ def index():
     return render("tags/index.html", rows=rows)
 
 
-def _tagged(slug):
+def _tagged(slug, rows: int = PER_PAGE):
+    """The tag and a select of its public published items, newest first, for reading the first
+    ``rows`` of them; the number of such items (kept until the data changes, csti/datacache.py)."""
     tag = db.session.scalar(select(Tag).where(Tag.slug == Tag.normalize(slug)))
     if tag is None:
         merged_into = tag_redirect(slug)  # a merged tag: its address leads to the one kept
         if merged_into is None:
             fail(404)
         abort(redirect(url_for(request.endpoint, **{**request.args.to_dict(), "slug": merged_into.slug}), code=301))
-    query = (
-        select(Content).join(content_tag, content_tag.c.content_id == Content.id)
-        # Published implies a date; said, PostgreSQL's backward scan of the date index starts
-        # after the undated drafts (NULLs come first there) instead of reading them all.
-        .where(content_tag.c.tag_id == tag.id, Content.status == PUBLISHED, Content.public_clause(),
-               Content.published_at.is_not(None))
-        .order_by(Content.published_at.desc(), Content.id.desc())
-    )
-    return tag, query
+    # Published implies a date; said, PostgreSQL's backward scan of the date index starts after
+    # the undated drafts (NULLs come first there) instead of reading them all.
+    shown = (Content.status == PUBLISHED, Content.public_clause(), Content.published_at.is_not(None))
+    tagged = select(Content).join(content_tag, content_tag.c.content_id == Content.id).where(
+        content_tag.c.tag_id == tag.id, *shown)
+    total = remember(("tag-items", tag.id), lambda: db.session.scalar(
+        select(func.count()).select_from(tagged.with_only_columns(Content.id).subquery())))
+    everything = remember("public-items", lambda: db.session.scalar(select(func.count(Content.id)).where(*shown)))
+    # Two ways to the page: read all the tag's items and sort them (costs its ``total``), or walk
+    # every item newest first and keep the tagged ones (costs ``rows`` / the tag's share of all
+    # items). A common tag's first pages: the walk (56 000 items of 205 000: 0.6 ms instead of
+    # 270 ms at national scale); a rare tag, or deep pages: the sort.
+    if total and rows * everything < total * total:
+        query = select(Content).where(
+            exists().where(content_tag.c.content_id == Content.id, content_tag.c.tag_id == tag.id), *shown)
+    else:
+        query = tagged
+    return tag, query.order_by(Content.published_at.desc(), Content.id.desc()), total
 
 
 @bp.get("/tags/<slug>.atom")
 def feed(slug):
     """Everything published with the tag, every kind, newest first."""
-    tag, query = _tagged(slug)
+    tag, query, _total = _tagged(slug, rows=50)
     return atom(f"#{tag.name}", first(query.options(*feed_options(Content)), Content.id, 50),
                 url_for("tags.feed", slug=tag.slug, _external=True),
                 page_url=url_for("tags.show", slug=tag.slug, _external=True))
@@ -58,9 +70,10 @@ def feed(slug):
 
 @bp.get("/tags/<slug>")
 def show(slug):
-    tag, query = _tagged(slug)
-    page = paginate(query.options(*card_options(Content)), Content.id,
-                    min(max(request.args.get("page", 1, type=int), 1), 10_000), PER_PAGE)
+    number = min(max(request.args.get("page", 1, type=int), 1), 10_000)
+    tag, query, total = _tagged(slug, rows=number * PER_PAGE)
+    page = paginate(query.options(*card_options(Content)), Content.id, number, PER_PAGE, count=False)
+    page.total = total
     return render("tags/show.html", block="results", tag=tag, page=page,
                   page_url=lambda n: url_for("tags.show", slug=tag.slug, page=n))
 

@@ -1,0 +1,70 @@
+"""Figures that every visitor sees alike and that cost more than the page around them (the
+instance home's member and content counts per territory…), computed once per worker and kept
+until the data changes — for members too, whom the page cache never serves
+(docs/architecture.md §26).
+
+Correctness is the page cache's (csti/pagecache.py): every transaction that writes bumps
+``DataVersion`` in the same transaction, so a value computed at an older version is never used
+again, by any worker or app server; the version is read once per request. A lifetime bounds
+what changes with time alone. Off when ``DATA_CACHE`` is false (then every call computes).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+
+from flask import current_app, g, has_request_context
+
+_lock = threading.Lock()
+_entries: dict[Hashable, tuple[tuple, float, object]] = {}  # key -> (version, expires, value)
+MAX_ENTRIES = 256  # a few keys per territory; beyond, the oldest entries go
+
+
+def _read_version() -> tuple:
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models.cache import DataVersion
+
+    # With when it was bumped: a database emptied and written again (tests, a restore) may
+    # count up to the same number, never at the same instant.
+    row = db.session.execute(select(DataVersion.value, DataVersion.changed_at).where(DataVersion.id == 1)).first()
+    return tuple(row) if row else (0, None)
+
+
+def data_version() -> tuple:
+    """The site's data version, read once per request (csti/pagecache.py)."""
+    if not has_request_context():
+        return _read_version()
+    version = g.get("csti_data_version")
+    if version is None:
+        version = g.csti_data_version = _read_version()
+    return version
+
+
+def remember(key: Hashable, compute: Callable[[], object], seconds: float = 300.0):
+    """``compute()``'s value under ``key``, computed again once the data changed or after
+    ``seconds``. The value must not hold ORM objects (they belong to one session): plain
+    numbers, strings, tuples, dicts."""
+    if not current_app.config.get("DATA_CACHE", True):
+        return compute()
+    version = data_version()
+    cache_key = (current_app.import_name, id(current_app), key)
+    now = time.monotonic()
+    with _lock:
+        entry = _entries.get(cache_key)
+    if entry is not None and entry[0] == version and entry[1] > now:
+        return entry[2]
+    value = compute()
+    with _lock:
+        if len(_entries) >= MAX_ENTRIES:
+            for old in sorted(_entries, key=lambda k: _entries[k][1])[: MAX_ENTRIES // 4]:
+                del _entries[old]
+        _entries[cache_key] = (version, now + seconds, value)
+    return value
+
+
+def clear() -> None:
+    with _lock:
+        _entries.clear()
