@@ -5,11 +5,8 @@ import contextvars
 import http.cookiejar
 import itertools
 import os
-import uuid
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 from webtest import TestApp
 
 from csti import create_app
@@ -18,32 +15,16 @@ from csti.extensions import db as _db
 from csti.models import Actor
 from csti.models.actors import MANAGER
 
+from .databases import scratch_database
 from .factories import Factory
 
-PG_URL = os.environ.get("CSTI_TEST_DATABASE_URL")
 _seq = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-        return
-    url = make_url(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-                   if PG_URL.startswith("postgresql://") else PG_URL)
-    name = f"csti_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.dispose()
+    with scratch_database(tmp_path_factory.mktemp("db"), "test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

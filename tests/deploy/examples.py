@@ -4,7 +4,6 @@ find its target, so an example that changes shape fails here rather than being t
 import os
 import re
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
@@ -17,12 +16,6 @@ OPENSSL = shutil.which("openssl")
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 SITE = "csti.example.org"
 APP_ADDRESS = "127.0.0.1:5000"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def replace(text: str, old: str, new: str, *, regex=False) -> str:

@@ -11,14 +11,13 @@ import http.client
 import os
 import secrets
 import ssl
-import subprocess
-import sys
 import time
 
 import pytest
 
 from ..databases import scratch_database
 from ..needs import ROOT
+from ..servers import free_port, gunicorn_command, running
 from ..test_migrations import flask_db
 from .examples import (
     CADDY,
@@ -26,7 +25,6 @@ from .examples import (
     OPENSSL,
     SITE,
     caddy_env,
-    free_port,
     render_caddyfile,
     render_nginx,
     self_signed_certificate,
@@ -55,29 +53,6 @@ def fetch(port, path, *, tls=False, source="127.0.0.1", host=SITE, headers=None)
         conn.close()
 
 
-def wait_until(check, what, process, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{what} exited with {process.returncode}")
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"{what} did not answer within {seconds} s")
-
-
-def stop(process):
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory):
     """gunicorn as in production; yields (root, app port, its access log)."""
@@ -96,14 +71,9 @@ def app_server(tmp_path_factory):
                     "CSTI_PROXY_FIX": "1", "CSTI_SECRET_KEY": secrets.token_hex(16), "CSTI_DATABASE_URL": url,
                     "CSTI_INSTANCE_DIR": str(root / "instance"), "CSTI_API_RATE_ANON": str(RATE)})
         log = work / "gunicorn-access.log"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", str(log), "wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(work / "gunicorn.err", "w"))
-        try:
-            wait_until(lambda: fetch(port, "/healthz")[0] == 200, "gunicorn", process)
+        with running(gunicorn_command("--access-logfile", str(log)), "gunicorn",
+                     lambda: fetch(port, "/healthz")[0] == 200, log=work / "gunicorn.err", env=env, stop_within=15):
             yield root, port, log
-        finally:
-            stop(process)
 
 
 @pytest.fixture(scope="module", params=["nginx", "caddy"])
@@ -124,16 +94,13 @@ def proxy(request, app_server, tmp_path_factory):
             pytest.skip("caddy is not installed")
         conf = render_caddyfile(root, work, app_port=app_port, port=port)
         command, env, tls = [CADDY, "run", "--adapter", "caddyfile", "--config", str(conf)], caddy_env(work), False
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=open(work / "proxy.err", "w"))
 
     def through(path, **kwargs):
         return fetch(port, path, tls=tls, **kwargs)
 
-    try:
-        wait_until(lambda: through("/healthz")[0] == 200, request.param, process)
+    with running(command, request.param, lambda: through("/healthz")[0] == 200, log=work / "proxy.err", env=env,
+                 stop_within=15):
         yield request.param, through
-    finally:
-        stop(process)
 
 
 def app_saw(log, path, since=0, wait=0.0):

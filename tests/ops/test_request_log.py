@@ -3,6 +3,7 @@ the log (docs/architecture.md §20)."""
 import io
 import json
 import logging
+from contextlib import contextmanager
 
 import pytest
 from webtest import TestApp
@@ -32,6 +33,22 @@ def log_lines():
     yield read
     root.removeHandler(handler)
     root.setLevel(level)
+
+
+@contextmanager
+def text_log():
+    """Yield a stream that receives what ``csti.request`` logs meanwhile, through the text formatter."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(TextFormatter())
+    logger = logging.getLogger("csti.request")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
 
 
 def test_a_request_logs_one_json_line_and_echoes_its_id(testapp, log_lines):
@@ -100,17 +117,8 @@ def test_an_unhandled_error_is_logged_with_its_traceback_and_request_id(make_app
 
 
 def test_the_text_format_names_the_request_id(testapp):
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(TextFormatter())
-    logger = logging.getLogger("csti.request")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
+    with text_log() as stream:
         testapp.get("/healthz", headers={"X-Request-ID": "text-1"})
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(logging.NOTSET)
     assert "[text-1]" in stream.getvalue() and "GET /healthz 200" in stream.getvalue()
 
 
@@ -132,17 +140,8 @@ def test_the_client_address_is_the_one_after_proxy_fix(make_app, log_lines):  # 
 def test_a_newline_in_the_path_never_starts_a_forged_line(testapp):
     """The path is logged percent-decoded: %0A must be written as an escape in the text format
     (the JSON format escapes it anyway), never as a line of the attacker's choosing."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(TextFormatter())
-    logger = logging.getLogger("csti.request")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
+    with text_log() as stream:
         testapp.get("/no-such-page%0A2026-12-04 INFO csti.request [x] GET /admin 200%1B[2J", expect_errors=True)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(logging.NOTSET)
     written = stream.getvalue()
     assert written.count("\n") == 1 and "\x1b" not in written
     assert "/no-such-page\\n2026-12-04 INFO" in written and "\\x1b[2J" in written

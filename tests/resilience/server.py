@@ -4,17 +4,18 @@ or measure them), a logged-in HTTP client per member (a session cookie signed wi
 key, as the login form would set it), a CSRF token read from a page."""
 import os
 import re
-import signal
-import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from ..mailserver import free_port
+from .. import concurrency
 from ..needs import ROOT
+from ..servers import free_port, gunicorn_command, running
 
 SECRET = "resilience-secret"
 BIN = Path(sys.executable).parent
@@ -22,11 +23,7 @@ BIN = Path(sys.executable).parent
 
 def make_app(url, folder, **overrides):
     """The test process's own app on the same database, files and key as the server."""
-    os.environ["CSTI_INSTANCE_DIR"] = str(folder)
-    from csti import create_app
-
-    return create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": str(Path(folder) / "uploads"),
-                               "SEARCH_DIR": str(Path(folder) / "search"), "SECRET_KEY": SECRET, **overrides})
+    return concurrency.make_app(url, folder, **{"SECRET_KEY": SECRET, **overrides})
 
 
 def server_env(url, folder, **extra):
@@ -63,6 +60,32 @@ def rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for {pid}")
+
+
+class Answers:
+    """The answers concurrent clients got, counted under a lock: ``answers`` by outcome (a
+    status), and ``wrong``, what was said of the answers out of what was expected (the first
+    ``keep`` of them)."""
+
+    def __init__(self, keep: int | None = None):
+        self.lock = threading.Lock()
+        self.answers = Counter()
+        self.wrong = []
+        self.keep = keep
+
+    def count(self, outcome, wrong=None):
+        with self.lock:
+            self.answers[outcome] += 1
+            if wrong is not None and (self.keep is None or len(self.wrong) < self.keep):
+                self.wrong.append(wrong)
+
+
+def noting_errors(target, errors, *args):
+    """Run ``target(*args)`` (in a client thread); what it raises is appended to ``errors``, for the test to report."""
+    try:
+        target(*args)
+    except BaseException as error:  # noqa: BLE001 — reported by the test
+        errors.append(f"{target.__name__}: {error!r}")
 
 
 class Server:
@@ -140,47 +163,22 @@ def gunicorn(url, folder, workers: int = 2, config="gunicorn.conf.py", **extra):
     port = free_port()
     log = Path(folder) / f"gunicorn-{port}.log"
     env = server_env(url, folder, HOST="127.0.0.1", PORT=str(port), WORKERS=str(workers), **extra)
-    with open(log, "w") as out:
-        process = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(config), "--timeout", "60",
-                                    "--no-control-socket", "wsgi:app"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(process, port, log)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"gunicorn exited {process.returncode}:\n{server.log_text()}")
-            try:
-                if httpx.get(server.base + "/robots.txt", timeout=5).status_code < 500:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"gunicorn did not answer:\n{server.log_text()}")
-            time.sleep(0.2)
+    base = f"http://127.0.0.1:{port}"
+    command = gunicorn_command("--timeout", "60", "--no-control-socket", config=config)
+    with running(command, "gunicorn", lambda: httpx.get(base + "/robots.txt", timeout=5).status_code < 500,
+                 log=log, env=env, seconds=90, pause=0.2, stop_within=30) as process:
+        server = Server(process, port, log)
         server.wait_workers(workers)
         yield server
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def session_cookie(app, user: int) -> tuple[str, str]:
     """(name, value) of a session cookie logging the user of id ``user`` in (a server-side session opened in the
     database, its id signed into Flask's cookie), as the login form sets it. Commits."""
-    from csti.database import write_intent
     from csti.extensions import db
-    from csti.models import User
-    from csti.sessions import open_session
 
+    [session_id] = concurrency.open_sessions(app, [user]).values()
     with app.app_context():
-        with write_intent():
-            session_id = open_session(db.session.get(User, user))
-            db.session.commit()
         value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": session_id, "_fresh": True})
         db.session.remove()
     return app.config["SESSION_COOKIE_NAME"], value

@@ -30,10 +30,22 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
+from ..concurrency import crowded_event
 from ..databases import scratch_database
 from ..mailserver import Inbox, free_port
 from ..needs import ROOT
-from .server import BIN, client, csrf_token, dying_config, gunicorn, make_app, server_env, session_cookie
+from .server import (
+    BIN,
+    Answers,
+    client,
+    csrf_token,
+    dying_config,
+    gunicorn,
+    make_app,
+    noting_errors,
+    server_env,
+    session_cookie,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -48,9 +60,8 @@ def _prepare_site(url, folder):
     """An event with CAPACITY places and a waiting list, a lendable resource of a structure
     whose manager answers, MEMBERS confirmed members of a borrowing school; returns ids."""
     from csti.blueprints.actors.operations import add_member
-    from csti.blueprints.events.schedule import schedule
     from csti.extensions import db
-    from csti.models import Actor, Event, Resource, Territory, User
+    from csti.models import Actor, Resource, Territory, User
     from csti.models.actors import MANAGER, MEMBER
     from csti.models.base import utcnow
 
@@ -58,11 +69,7 @@ def _prepare_site(url, folder):
     with app.app_context():
         db.create_all()
         territory = Territory(slug="occitanie", name="Occitanie")
-        event = Event(title="Atelier très demandé", territory=territory, registration_mode="site",
-                      capacity=CAPACITY, waiting_list=True)
-        start = datetime.now().replace(second=0, microsecond=0) + timedelta(days=10)
-        schedule(event, start, start + timedelta(hours=2))
-        event.publish()
+        event = crowded_event(territory, CAPACITY)
         owner = User(email="owner@example.org", name="Prêteuse", password_hash="!", email_confirmed_at=utcnow())
         lender = Actor(title="Muséum", territory=territory, actor_kind="association")
         add_member(lender, owner, MANAGER)
@@ -87,20 +94,15 @@ def _prepare_site(url, folder):
     return app, ids
 
 
-class Journal:
-    """Every answer the clients got: a status, or "conn" for a connection error."""
+class Journal(Answers):
+    """Every answer the clients got: a status, or "conn" for a connection error; the 5xx ones are wrong."""
 
     def __init__(self):
-        self.lock = threading.Lock()
-        self.answers = Counter()
-        self.fivexx = []
+        super().__init__()
         self.refused = set()  # members whose loan request met an accepted loan
 
     def note(self, method, path, outcome):
-        with self.lock:
-            self.answers[outcome] += 1
-            if isinstance(outcome, int) and outcome >= 500:
-                self.fivexx.append(f"{method} {path} → {outcome}")
+        self.count(outcome, f"{method} {path} → {outcome}" if isinstance(outcome, int) and outcome >= 500 else None)
 
 
 def _send(journal, http, method, path, **kwargs) -> httpx.Response:
@@ -168,13 +170,6 @@ def _owner(journal, server, app, cookie, ids, stop):
             time.sleep(0.05)
 
 
-def _run(target, errors, *args):
-    try:
-        target(*args)
-    except BaseException as error:  # noqa: BLE001 — reported by the test
-        errors.append(f"{target.__name__}: {error!r}")
-
-
 def test_workers_killed_during_registrations_and_loans_lose_and_double_nothing(tmp_path):
     with scratch_database(tmp_path, "kill9") as url:
         app, ids = _prepare_site(url, tmp_path)
@@ -189,7 +184,7 @@ def test_workers_killed_during_registrations_and_loans_lose_and_double_nothing(t
         config, deaths = dying_config(tmp_path, register=3, book=2, accept=1)
         with gunicorn(url, tmp_path, config=config) as server:
             stop = threading.Event()
-            owner = threading.Thread(target=_run, args=(_owner, errors, journal, server, app, cookies[ids["owner"]],
+            owner = threading.Thread(target=noting_errors, args=(_owner, errors, journal, server, app, cookies[ids["owner"]],
                                                         ids, stop))
             owner.start()
             groups = [ids["members"][k::THREADS] for k in range(THREADS)]
@@ -199,7 +194,7 @@ def test_workers_killed_during_registrations_and_loans_lose_and_double_nothing(t
                 for user in group:
                     _member(journal, server, cookies[user], ids, ids["members"].index(user))
 
-            threads = [threading.Thread(target=_run, args=(members, errors, group)) for group in groups]
+            threads = [threading.Thread(target=noting_errors, args=(members, errors, group)) for group in groups]
             for thread in threads:
                 thread.start()
             killed = []
@@ -219,7 +214,7 @@ def test_workers_killed_during_registrations_and_loans_lose_and_double_nothing(t
             log = server.log_text()
 
         assert not errors, "\n".join(errors) + "\n" + log
-        assert not journal.fivexx, journal.fivexx
+        assert not journal.wrong, journal.wrong
         assert len(killed) >= 2, "the clients were done before the workers could be killed"
         assert not set(killed) & set(after)
         assert not os.listdir(deaths), f"workers did not die after these commits: {os.listdir(deaths)}"

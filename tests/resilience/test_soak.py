@@ -9,7 +9,6 @@ import random
 import re
 import threading
 import time
-from collections import Counter
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -17,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from ..databases import scratch_database
-from .server import client, csrf_token, gunicorn, make_app, rss_kb, session_cookie
+from .server import Answers, client, csrf_token, gunicorn, make_app, noting_errors, rss_kb, session_cookie
 
 pytestmark = pytest.mark.slow
 
@@ -79,20 +78,20 @@ def _dataset(url, folder):
     return app, ids
 
 
-class Tally:
+class Tally(Answers):
     def __init__(self):
-        self.lock = threading.Lock()
-        self.answers = Counter()
-        self.unexpected = []
-        self.requests = 0
+        super().__init__(keep=50)
+
+    @property
+    def requests(self) -> int:
+        with self.lock:
+            return self.answers.total()
 
     def note(self, what, response, expected=(200, 301, 302, 303, 304)):
-        with self.lock:
-            self.requests += 1
-            self.answers[response.status_code] += 1
-            if response.status_code not in expected and len(self.unexpected) < 50:
-                self.unexpected.append(f"{what} {response.request.method} {response.request.url} → "
-                                       f"{response.status_code}")
+        wrong = None
+        if response.status_code not in expected:
+            wrong = f"{what} {response.request.method} {response.request.url} → {response.status_code}"
+        self.count(response.status_code, wrong)
 
 
 def _links(html: str) -> list[str]:
@@ -213,13 +212,6 @@ def _member(tally, server, stop, cookie, seed, published):
                     tally.note("edit", answer, expected=(303,))
 
 
-def _run(target, errors, *args):
-    try:
-        target(*args)
-    except BaseException as error:  # noqa: BLE001 — reported by the test
-        errors.append(f"{target.__name__}: {error!r}")
-
-
 def test_a_soak_of_mixed_reads_and_writes_answers_without_errors_or_growth(tmp_path):
     with scratch_database(tmp_path, "soak") as url:
         app, ids = _dataset(url, tmp_path)
@@ -233,9 +225,9 @@ def test_a_soak_of_mixed_reads_and_writes_answers_without_errors_or_growth(tmp_p
                       CSTI_ICAL_CACHE_MB="1") as server:
             workers = server.wait_workers(2)
             published = {}  # member → the articles they published (and may edit)
-            threads = [threading.Thread(target=_run, args=(_visitor, errors, tally, server, stop, n))
+            threads = [threading.Thread(target=noting_errors, args=(_visitor, errors, tally, server, stop, n))
                        for n in range(VISITORS)]
-            threads += [threading.Thread(target=_run, args=(_member, errors, tally, server, stop, cookie, n,
+            threads += [threading.Thread(target=noting_errors, args=(_member, errors, tally, server, stop, cookie, n,
                                                               published.setdefault(n, [])))
                         for n, cookie in enumerate(cookies)]
             started = time.monotonic()
@@ -262,8 +254,8 @@ def test_a_soak_of_mixed_reads_and_writes_answers_without_errors_or_growth(tmp_p
               f"{tally.requests - requests_warm} after the warm-up), answers {dict(sorted(tally.answers.items()))}, "
               f"{sum(map(len, published.values()))} articles published; worker RSS (KiB) after warm-up {before}, at the end {after}; every 5 s {samples}")
         assert not errors, "\n".join(errors)
-        assert not [s for s in tally.answers if s >= 500], (tally.answers, tally.unexpected, log)
-        assert not tally.unexpected, tally.unexpected
+        assert not [s for s in tally.answers if s >= 500], (tally.answers, tally.wrong, log)
+        assert not tally.wrong, tally.wrong
         assert sorted(alive) == sorted(workers), f"a worker died: {workers} → {alive}\n{log}"
         assert "Traceback" not in log, log
         assert any(published.values()), "no member could publish"

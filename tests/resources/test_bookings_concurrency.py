@@ -5,28 +5,16 @@ acceptance wins, the others answer 409 and change nothing — on SQLite and on P
 token). Each worker widens the window between the overlap check and the write (a pause after the
 check): without the resource's lock every one of them would see no accepted loan and accept."""
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
+from ..concurrency import logged_in_client, make_app, open_sessions, ready_then_wait, run_together
 from ..databases import scratch_database
-from ..needs import ROOT
 
 WORKERS = 4
-
-
-def _app(url, folder):
-    os.environ["CSTI_INSTANCE_DIR"] = str(folder)
-    from csti import create_app
-
-    return create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": str(Path(folder) / "uploads"),
-                               "SEARCH_DIR": str(Path(folder) / "search")})
 
 
 def work(url, folder, name, user_id, booking_id):
@@ -34,7 +22,6 @@ def work(url, folder, name, user_id, booking_id):
     every worker is ready, accepts its own request."""
     from csti.blueprints.resources import bookings
     from csti.extensions import db
-    from csti.models import User
 
     real = bookings.overlapping
 
@@ -44,26 +31,13 @@ def work(url, folder, name, user_id, booking_id):
         return found
 
     bookings.overlapping = slow_overlapping
-    app = _app(url, folder)
-    folder = Path(folder)
-    with app.app_context():
-        from csti.database import write_intent
-        from csti.sessions import open_session
-
-        with write_intent():
-            session_id = open_session(db.session.get(User, int(user_id)))
-            db.session.commit()
-        db.session.remove()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
+    app = make_app(url, folder)
+    [session_id] = open_sessions(app, [int(user_id)]).values()
+    client = logged_in_client(app, session_id)
     page = client.get("/me/loans")
     assert page.status_code == 200, page.status_code
     token = json.loads(re.search(r"hx-headers='([^']+)'", page.get_data(as_text=True)).group(1))["X-CSRFToken"]
-    (folder / f"ready-{name}").touch()
-    while not (folder / "go").exists():
-        time.sleep(0.005)
+    ready_then_wait(folder, name)
     response = client.post(f"/booking/{booking_id}/accept", data={"csrf_token": token, "answer": "D'accord."})
     text = response.get_data(as_text=True)
     with app.app_context():
@@ -86,7 +60,7 @@ def test_overlapping_acceptances_at_the_same_time_exactly_one_wins(tmp_path):
     from csti.models.resources import Booking
 
     with scratch_database(tmp_path, "bookings") as url:
-        app = _app(url, tmp_path)
+        app = make_app(url, tmp_path)
         with app.app_context():
             db.create_all()
             territory = Territory(slug="occitanie", name="Occitanie")
@@ -113,24 +87,8 @@ def test_overlapping_acceptances_at_the_same_time_exactly_one_wins(tmp_path):
             db.session.remove()
             db.engine.dispose()
 
-        code = "import sys; from tests.resources.test_bookings_concurrency import work; work(*sys.argv[1:])"
-        workers = [subprocess.Popen(
-            [sys.executable, "-c", code, url, str(tmp_path), str(n), str(owner_id), str(booking_id)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for n, booking_id in enumerate(booking_ids)]
-        deadline = time.monotonic() + 120
-        while len(list(tmp_path.glob("ready-*"))) < WORKERS and time.monotonic() < deadline:
-            if any(w.poll() not in (None, 0) for w in workers):
-                break
-            time.sleep(0.01)
-        (tmp_path / "go").touch()
-        outputs = [(w, *w.communicate(timeout=180)) for w in workers]
-
-        failures = [f"worker exit {w.returncode}:\n{err[-3000:]}" for w, _out, err in outputs if w.returncode]
-        assert not failures, "\n".join(failures)
-        for _w, _out, err in outputs:
-            assert "database is locked" not in err and "Traceback" not in err, err[-3000:]
-        answers = [json.loads(out.strip().splitlines()[-1]) for _w, out, _err in outputs]
+        answers = run_together("tests.resources.test_bookings_concurrency", url, tmp_path,
+                               [(owner_id, booking_id) for booking_id in booking_ids])
 
         with app.app_context():
             db.session.remove()

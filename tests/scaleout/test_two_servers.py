@@ -19,10 +19,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -30,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.databases import PG_URL, scratch_database
-from tests.needs import ROOT
+from tests.servers import free_port, gunicorn_command, running
 from tests.test_migrations import flask_db
 
 REDIS_URL = os.environ.get("CSTI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -49,12 +45,6 @@ def _redis():
     except redis.exceptions.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_URL}")
     return client
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _seed(url, instance):
@@ -84,39 +74,16 @@ def _seed(url, instance):
 
 @contextmanager
 def _server(name, tmp_path, env):
-    port = _free_port()
+    import httpx
+
+    port = free_port()
     instance = tmp_path / f"instance-{name}"
     instance.mkdir()
-    log = open(tmp_path / f"{name}.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-        env={**env, "HOST": "127.0.0.1", "PORT": str(port), "WORKERS": "1", "CSTI_INSTANCE_DIR": str(instance)},
-        stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"server {name} exited:\n{(tmp_path / f'{name}.log').read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"server {name} did not answer:\n{(tmp_path / f'{name}.log').read_text()[-3000:]}")
-            time.sleep(0.1)
+    env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "WORKERS": "1", "CSTI_INSTANCE_DIR": str(instance)}
+    with running(gunicorn_command(), f"server {name}", lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200,
+                 log=tmp_path / f"{name}.log", env=env):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def _form(html: str, form_id: str | None = None, action: str | None = None) -> dict:
