@@ -176,9 +176,19 @@ def count_of(stmt) -> int:
     for all the articles at national scale), so the figure is kept until the data changes
     (csti/datacache.py), keyed by the statement and its parameters — alike for every visitor."""
     counting = select(func.count()).select_from(stmt.order_by(None).subquery())
-    compiled = counting.compile(dialect=db.engine.dialect)
-    key = ("count", str(compiled), repr(sorted(compiled.params.items())))
-    return remember(key, lambda: db.session.scalar(counting))
+    return remember(_statement_key("count", counting), lambda: db.session.scalar(counting))
+
+
+def rows_of(stmt) -> list[tuple]:
+    """The rows of ``stmt`` as plain tuples, kept until the data changes like ``count_of``: for
+    the aggregates that every visitor sees alike (a list's facet counts, the tag cloud)."""
+    kept = remember(_statement_key("rows", stmt), lambda: tuple(tuple(row) for row in db.session.execute(stmt)))
+    return list(kept)  # the caller's own list: the kept one never changes
+
+
+def _statement_key(kind: str, stmt) -> tuple:
+    compiled = stmt.compile(dialect=db.engine.dialect)
+    return kind, str(compiled), repr(sorted(compiled.params.items()))
 
 
 def first(stmt, key, limit: int) -> list:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 
 from ...extensions import db
-from ...listing import multi, published
+from ...listing import multi, published, rows_of
 from ...models import Tag, Territory, content_tag
 from ...models.actors import ACTOR_KINDS, Actor
 from ...models.audiences import AUDIENCES, ContentAudience
@@ -113,24 +113,23 @@ class ActorFilter:
 
         def counts(column, skip, base=None):
             stmt = self.where(select(column, func.count(Actor.id)).select_from(base or Actor), skip=skip)
-            return dict(db.session.execute(stmt.group_by(column)).all())
+            return dict(rows_of(stmt.group_by(column)))
 
         kind_counts = counts(Actor.actor_kind, "kind")
         dept_counts = counts(Actor.department, "department")
-        territory_counts = dict(db.session.execute(
+        territory_counts = dict(rows_of(
             self.where(select(Territory.slug, func.count(Actor.id)).select_from(Actor)
                        .join(Territory, Territory.id == Actor.territory_id), skip="territory")
-            .group_by(Territory.slug)).all())
+            .group_by(Territory.slug)))
         territory_names = dict(db.session.execute(select(Territory.slug, Territory.name)).all())
-        audience_counts = dict(db.session.execute(
+        audience_counts = dict(rows_of(
             self.where(select(ContentAudience.code, func.count(Actor.id)).select_from(Actor)
                        .join(ContentAudience, ContentAudience.content_id == Actor.id), skip="audience")
-            .group_by(ContentAudience.code)).all())
+            .group_by(ContentAudience.code)))
         tag_stmt = self.where(select(Tag.slug, Tag.name, func.count(Actor.id)).select_from(Actor)
                               .join(content_tag, content_tag.c.content_id == Actor.id)
                               .join(Tag, Tag.id == content_tag.c.tag_id), skip="tag").group_by(Tag.slug, Tag.name)
-        tag_rows = db.session.execute(
-            tag_stmt.order_by(func.count(Actor.id).desc(), Tag.slug).limit(TAG_FACET_SIZE)).all()
+        tag_rows = rows_of(tag_stmt.order_by(func.count(Actor.id).desc(), Tag.slug).limit(TAG_FACET_SIZE))
         if self.tags:  # a ticked theme stays listed (to untick it), even when it is not among the first
             shown = {slug for slug, _name, _n in tag_rows}
             missing = [t for t in self.tags if t not in shown]

@@ -1,3 +1,5 @@
+from collections import namedtuple
+
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -8,7 +10,7 @@ from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
 from ...htmx import render
-from ...listing import card_options, feed_options, first, paginate
+from ...listing import card_options, feed_options, first, paginate, rows_of
 from ...merges import MergeError, merge_tags, tag_by_slug, tag_counts, tag_redirect
 from ...models import PUBLISHED, Content, Tag, content_tag
 from ...policy import can
@@ -16,18 +18,21 @@ from . import bp
 from .forms import TagMergeForm
 
 PER_PAGE = 20
+TagName = namedtuple("TagName", "slug name")
 
 
 @bp.get("/tags")
 def index():
-    rows = db.session.execute(
-        select(Tag, func.count(content_tag.c.content_id).label("n"))
+    """The 200 most used tags: a count over every tagged item (seconds at national scale), kept
+    until the data changes (csti/datacache.py)."""
+    rows = rows_of(
+        select(Tag.slug, Tag.name, func.count(content_tag.c.content_id).label("n"))
         .join(content_tag, content_tag.c.tag_id == Tag.id)
         .join(Content, Content.id == content_tag.c.content_id)
         .where(Content.status == PUBLISHED, Content.public_clause())
-        .group_by(Tag.id).order_by(func.count(content_tag.c.content_id).desc(), Tag.slug).limit(200)
-    ).all()
-    return render("tags/index.html", rows=rows)
+        .group_by(Tag.id, Tag.slug, Tag.name).order_by(func.count(content_tag.c.content_id).desc(), Tag.slug).limit(200)
+    )
+    return render("tags/index.html", rows=[(TagName(slug, name), n) for slug, name, n in rows])
 
 
 def _tagged(slug, rows: int = PER_PAGE):
