@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from markupsafe import Markup
 from sqlalchemy import select
 
 from . import registry
+from .datacache import remember
 from .extensions import db
 from .listing import card_options, published
 from .models import PUBLISHED, Content
@@ -59,3 +61,18 @@ def home_sections(territory=None, limit=6) -> dict:
                                                for i in items]))
     data["home_sections"] = sections
     return data
+
+
+def sections_html(territory=None) -> Markup:
+    """The home's sections as HTML, rendered once per territory and language and kept until the
+    data changes (csti/datacache.py), within the page cache's lifetime (upcoming events move
+    with the clock). Nothing in them depends on who looks (no per-visitor link, button or
+    token: tests/test_homes.py checks it), so members get them ready-made too."""
+    from flask import current_app, render_template
+    from flask_babel import get_locale
+
+    def build() -> str:
+        return str(render_template("macros/_home_sections.html", territory=territory, **home_sections(territory)))
+
+    key = ("home-sections", territory.id if territory is not None else None, str(get_locale()))
+    return Markup(remember(key, build, seconds=current_app.config.get("PAGE_CACHE_SECONDS", 60)))

@@ -103,3 +103,25 @@ def test_instance_home_counts_are_kept_until_the_data_changes(testapp_en, db, fa
 
     factory.user(email="two@example.org", roles={territory: "member"})
     assert "2 members" in testapp_en.get("/").text
+
+
+def test_home_sections_are_rendered_once_for_everybody_and_again_after_a_change(testapp_en, db, factory):
+    """The sections (featured, upcoming, latest…) are kept as HTML (homes.sections_html): the
+    same for a member and a visitor — nothing of the visitor's in them — and a publication
+    shows at once, on the instance home and on its territory's."""
+    territory = factory.territory(slug="bzh", name="Bretagne")
+    factory.user(email="member@example.org", name="Marie Membre", roles={territory: "member"})
+    _publish(db, Article(title="Première actu", territory=territory, body="x"))
+
+    def sections(page):
+        return "".join(str(s) for s in page.html.select("section.home-section"))
+
+    anonymous = {url: sections(testapp_en.get(url)) for url in ("/", "/t/bzh")}
+    login(testapp_en, "member@example.org")
+    member = {url: sections(testapp_en.get(url)) for url in ("/", "/t/bzh")}
+    assert member == anonymous and "Première actu" in anonymous["/"] and "Première actu" in anonymous["/t/bzh"]
+    assert "Marie Membre" not in member["/"] and "csrf" not in member["/"]
+
+    _publish(db, Article(title="Seconde actu", territory=territory, body="x"))
+    for url in ("/", "/t/bzh"):
+        assert "Seconde actu" in sections(testapp_en.get(url))

@@ -30,6 +30,13 @@ TAG = "astronomie"
 
 # (name, URL, headers): the pages that are no type's own list or feed (derived from the registry
 # by ``type_pages``): the homes, the lists' variants, the tags, the search, the feeds of a place.
+@pytest.fixture(autouse=True)
+def _every_statement(app, monkeypatch):
+    """Every statement counted: none saved by the figures kept until the data changes
+    (csti/datacache.py), which would make a second visit cheaper than the first."""
+    monkeypatch.setitem(app.config, "DATA_CACHE", False)
+
+
 PAGES = [
     ("instance home", "/", {}),
     ("territory home", "/t/occitanie", {}),
@@ -210,9 +217,7 @@ def _counts(testapp, counter, pages):
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member"])
-def test_list_pages_run_as_many_queries_for_more_items(app, db, factory, testapp, log_in, who, monkeypatch):
-    # Every statement counted, none saved by the figures kept until the data changes.
-    monkeypatch.setitem(app.config, "DATA_CACHE", False)
+def test_list_pages_run_as_many_queries_for_more_items(app, db, factory, testapp, log_in, who):
     site = Site(db, factory)
     site.add(N)
     if who == "member":

@@ -14,11 +14,11 @@ from . import bp
 def index():
     territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
     members, contents = remember("home-counts", _territory_counts)
-    from ...homes import home_sections
+    from ...homes import sections_html
     from ...theming import accents_version
 
     return render("main/index.html", territories=territories, members=members, contents=contents,
-                  accents_version=accents_version(territories), **_member_blocks(), **home_sections())
+                  accents_version=accents_version(territories), **_member_blocks(), home_sections_html=sections_html())
 
 
 def _territory_counts() -> tuple[dict, dict]:

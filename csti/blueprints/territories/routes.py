@@ -54,7 +54,7 @@ def accents():
 
 @bp.get("/t/<slug>")
 def home(slug):
-    from ...homes import home_sections
+    from ...homes import sections_html
 
     territory = get_territory(slug)
     member_count = db.session.scalar(
@@ -67,7 +67,7 @@ def home(slug):
     ).all()
     membership = current_user.membership_in(territory) if current_user.is_authenticated else None
     return render("territories/home.html", territory=territory, member_count=member_count,
-                  animators=animators, membership=membership, **home_sections(territory))
+                  animators=animators, membership=membership, home_sections_html=sections_html(territory))
 
 
 @bp.post("/t/<slug>/join")
