@@ -169,7 +169,8 @@ def test_empty_feed_explains_following(testapp_en, factory, log_in):
     assert "/tags" in hrefs and "/actors" in hrefs and "/welcome" in hrefs
 
 
-def test_feed_queries_do_not_grow(testapp_en, db, world, log_in):
+def test_feed_queries_do_not_grow(app, testapp_en, db, world, log_in, monkeypatch):
+    monkeypatch.setitem(app.config, "DATA_CACHE", False)  # every statement counted (csti/datacache.py)
     log_in(testapp_en, world["reader"])
     counter = QueryCounter(db.engine)
     before = counter.measure(testapp_en, "/me/feed", {})
@@ -389,3 +390,45 @@ def test_welcome_offers_to_join_the_other_territories(testapp_en, db, factory, l
     assert response.status_int == 303 and response.location.endswith("/welcome")
     db.session.rollback()
     assert db.session.query(Membership).filter_by(user_id=user.id, territory_id=far.id).count() == 1
+
+
+def test_the_feed_read_among_the_newest_items_is_the_whole_feeds_head(app, db, world, monkeypatch):
+    """``latest`` and ``feed_page`` look among the RECENT_WINDOW newest items first (a walk, with
+    EXISTS tests) and read the whole feed only when the window does not fill the page: the same
+    items, in the same order, with the same total, whatever the window."""
+    from sqlalchemy import event
+
+    from csti.blueprints.myfeed import domain
+
+    territory, casemate = world["territory"], world["casemate"]
+    base = utcnow() - timedelta(days=1)
+    for n in range(24):  # followed and unfollowed items interleaved, a minute apart
+        if n % 3:
+            _item(db, Article, territory, world["other"], f"Suivi {n:02d}", when=base - timedelta(minutes=n),
+                  owners=[casemate] if n % 2 else [], tags=[] if n % 2 else ["robotique"])
+        else:
+            _item(db, Article, territory, world["other"], f"Ailleurs {n:02d}", when=base - timedelta(minutes=n))
+    reader = world["reader"]
+
+    def read(window):
+        monkeypatch.setattr(domain, "RECENT_WINDOW", window)
+        statements = []
+        listen = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            with app.test_request_context():
+                found = {"latest": [i.title for i in domain.latest(reader, 5)]}
+                for number in (1, 2, 4):
+                    page = domain.feed_page(reader, [], number, 5)
+                    found[number] = ([i.title for i in page.items], page.total)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        return found, any("EXISTS" in s for s in statements)
+
+    whole, walked_whole = read(10_000)  # fewer items than that: no window, the whole feed
+    small, walked_small = read(12)  # the first pages from the window, the fourth from the whole feed
+    assert not walked_whole and walked_small
+    assert small == whole
+    assert whole["latest"] == ["Tout à la fois", "Projet robotique", "Nouvelles de la Casemate",
+                               "Article de Camille", "Suivi 01"]
+    assert whole[4] == (["Suivi 17", "Suivi 19", "Suivi 20", "Suivi 22", "Suivi 23"], 20)

@@ -4,10 +4,9 @@ from flask import request, url_for
 from flask_login import current_user, login_required
 
 from ...htmx import render
-from ...listing import multi, paginate
-from ...models import Content
+from ...listing import multi
 from . import bp
-from .domain import feed_query, feed_types, reasons, structure_suggestions, tag_suggestions, territory_suggestions
+from .domain import feed_page, feed_types, reasons, structure_suggestions, tag_suggestions, territory_suggestions
 
 PER_PAGE = 20
 MAX_PAGE = 10_000
@@ -22,7 +21,7 @@ def index():
     types = feed_types()
     kinds = multi(request.args, "kind", [t.kind for t in types])
     number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-    page = paginate(feed_query(user, kinds), Content.id, number, PER_PAGE)
+    page = feed_page(user, kinds, number, PER_PAGE)
     return render("myfeed/index.html", block="results", page=page, why=reasons(user, page.items),
                   types=types, kinds=kinds, follows_url=follows_url(),
                   page_url=lambda n: url_for("myfeed.index", page=n, kind=kinds or None))
