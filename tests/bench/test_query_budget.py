@@ -4,7 +4,6 @@ measures — the same list, ``bench/run.py``'s ``page_list`` — requested anony
 as the benchmark's member through the test client, and each page's ``X-Query-Count`` at most the
 small scale's budget. Not timed: the render-time budget is checked by the benchmark itself
 (``bench/run.py --check-budgets``)."""
-import importlib.util
 import json
 import os
 import re
@@ -18,19 +17,11 @@ from csti import create_app
 from csti.extensions import db as _db
 from csti.querycount import HEADER
 
-ROOT = Path(__file__).resolve().parents[2]
+from . import ROOT, bench_run
+
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 pytestmark = pytest.mark.slow  # about a minute: the dataset is generated
-
-
-def _bench_run():
-    if "bench_run" not in sys.modules:  # its dataclasses look their module up in sys.modules
-        spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["bench_run"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["bench_run"]
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +59,7 @@ def _login(client, member):
 
 
 def test_pages_stay_within_their_sql_budget(bench_app, bench_site):
-    run = _bench_run()
+    run = bench_run()
     budgets = json.loads((ROOT / "bench" / "budgets.json").read_text())["small"]["pages"]
     _folder, url = bench_site
     anonymous, member_client = bench_app.test_client(), bench_app.test_client()
