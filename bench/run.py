@@ -610,6 +610,19 @@ def budgets_from(result: dict) -> dict:
                       f"commit {result['git']['commit']}", "pages": pages}
 
 
+def write_budgets(budgets: dict) -> None:
+    """bench/budgets.json, a line per page (a change to a budget is a one-line diff)."""
+    lines = ["{"]
+    for i, (scale, entry) in enumerate(budgets.items()):
+        lines += [f"  {json.dumps(scale)}: {{", f"    \"source\": {json.dumps(entry['source'], ensure_ascii=False)},",
+                  '    "pages": {']
+        pages = list(entry["pages"].items())
+        lines += [f"      {json.dumps(name, ensure_ascii=False)}: {json.dumps(by_pass)}"
+                  + ("," if j < len(pages) - 1 else "") for j, (name, by_pass) in enumerate(pages)]
+        lines += ["    }", "  }" + ("," if i < len(budgets) - 1 else "")]
+    BUDGETS.write_text("\n".join(lines + ["}"]) + "\n")
+
+
 def budget_lines(rows: list[dict], scale: str) -> list[str]:
     if not any(r["over"] is not None for r in rows):
         return [f"No budgets for the {scale} scale in bench/budgets.json (`--write-budgets` makes them)."]
@@ -782,7 +795,7 @@ def main(argv=None):
     budgets = load_budgets()
     if args.write_budgets:
         budgets[args.scale] = budgets_from(result)
-        BUDGETS.write_text(json.dumps(budgets, indent=2, ensure_ascii=False) + "\n")
+        write_budgets(budgets)
         print(f"written: {BUDGETS.relative_to(ROOT)} ({args.scale})")
     result["budgets"] = check_budgets(result, budgets)
     RESULTS.mkdir(parents=True, exist_ok=True)
