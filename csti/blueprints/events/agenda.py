@@ -114,8 +114,11 @@ class EventFilter:
 
     # --- the time window ---------------------------------------------------------------
     def window(self, today: date | None = None) -> tuple[datetime | None, datetime | None]:
-        """(from, to) in UTC: occurrences overlapping it are shown."""
-        now = utcnow()
+        """(from, to) in UTC: occurrences overlapping it are shown. "Now" is the minute begun: a
+        date that ended less than a minute ago may still show (as long as the page cache keeps a
+        page), and the list's count, keyed by its parameters, is counted once a minute at most
+        (listing.count_of)."""
+        now = utcnow().replace(second=0, microsecond=0)
         today = today or now.astimezone(local_zone()).date()
 
         def day_start(d):
