@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Hashable
 
 from flask import current_app, g, has_request_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 _lock = threading.Lock()
 _entries: dict[Hashable, tuple[tuple, float, object]] = {}  # key -> (version, expires, value)
@@ -63,6 +65,13 @@ def remember(key: Hashable, compute: Callable[[], object], seconds: float = 300.
                 del _entries[old]
         _entries[cache_key] = (version, now + seconds, value)
     return value
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_version(session) -> None:
+    """A commit may have bumped the version: what the request reads next is read anew."""
+    if has_request_context():
+        g.pop("csti_data_version", None)
 
 
 def clear() -> None:

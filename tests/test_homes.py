@@ -125,3 +125,26 @@ def test_home_sections_are_rendered_once_for_everybody_and_again_after_a_change(
     _publish(db, Article(title="Seconde actu", territory=territory, body="x"))
     for url in ("/", "/t/bzh"):
         assert "Seconde actu" in sections(testapp_en.get(url))
+
+
+def test_a_request_that_writes_reads_the_kept_figures_anew(app, db, factory):
+    """The data version is read once per request, and again after a commit of that request:
+    what it renders after its own write is never the figure kept from before it."""
+    from flask import g
+
+    from csti.datacache import remember
+    from csti.models import Article
+
+    territory = factory.territory(slug="bzh", name="Bretagne")
+    with app.test_request_context("/"):
+        calls = []
+
+        def compute():
+            calls.append(1)
+            return len(calls)
+
+        assert remember("test-figure", compute) == 1 and remember("test-figure", compute) == 1
+        db.session.add(Article(title="Écrite pendant la requête", territory=territory, body="x"))
+        db.session.commit()
+        assert "csti_data_version" not in g
+        assert remember("test-figure", compute) == 2
