@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
-from flask import current_app, g, has_request_context
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -39,9 +39,11 @@ def data_version() -> tuple:
     """The site's data version, read once per request (csti/pagecache.py)."""
     if not has_request_context():
         return _read_version()
-    version = g.get("csti_data_version")
+    # On the request, not on ``g``: an application context (and its ``g``) may outlive a
+    # request — the tests', or a CLI command's around several test requests.
+    version = getattr(request, "_csti_data_version", None)
     if version is None:
-        version = g.csti_data_version = _read_version()
+        version = request._csti_data_version = _read_version()
     return version
 
 
@@ -71,7 +73,7 @@ def remember(key: Hashable, compute: Callable[[], object], seconds: float = 300.
 def _forget_version(session) -> None:
     """A commit may have bumped the version: what the request reads next is read anew."""
     if has_request_context():
-        g.pop("csti_data_version", None)
+        request._csti_data_version = None
 
 
 def clear() -> None:

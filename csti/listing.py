@@ -187,8 +187,13 @@ def rows_of(stmt) -> list[tuple]:
 
 
 def _statement_key(kind: str, stmt) -> tuple:
-    compiled = stmt.compile(dialect=db.engine.dialect)
-    return kind, str(compiled), repr(sorted(compiled.params.items()))
+    """The statement's structure (SQLAlchemy's own cache key, cheaper than compiling it) and
+    its parameters' values."""
+    cache_key = stmt._generate_cache_key()
+    if cache_key is None:  # a construct SQLAlchemy does not cache: the compiled text then
+        compiled = stmt.compile(dialect=db.engine.dialect)
+        return kind, str(compiled), repr(sorted(compiled.params.items()))
+    return kind, cache_key.key, repr([p.effective_value for p in cache_key.bindparams])
 
 
 def first(stmt, key, limit: int) -> list:

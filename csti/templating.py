@@ -1,4 +1,5 @@
 """Template globals and filters."""
+import collections
 import json
 
 from flask import current_app, request, url_for
@@ -101,28 +102,35 @@ def role_label(role):
     return {"member": _("member"), "contributor": _("contributor"), "animator": _("animator")}.get(role, role)
 
 
+FooterLink = collections.namedtuple("FooterLink", "url title")
+
+
 def footer_pages():
     """The footer's pages: those linked in it (``in_footer`` on the original page), each
     shown in the visitor's language when a translation has it, else as the page for every
-    language, else as the original (models/pages.py)."""
+    language, else as the original (models/pages.py). Their links, kept per language until the
+    data changes (csti/datacache.py): every page shows them."""
+    from .datacache import remember
+
+    locale = str(get_locale() or "")
+    return remember(("footer-pages", locale), lambda: _footer_links(locale))
+
+
+def _footer_links(locale: str) -> tuple:
     from .models import PUBLISHED, Page
 
-    cache = getattr(request, "_csti_footer_pages", None)
-    if cache is None:
-        locale = str(get_locale() or "")
-        linked = select(Page.id).where(Page.in_footer.is_(True), Page.translation_of_id.is_(None))
-        pages = db.session.scalars(select(Page).where(
-            Page.status == PUBLISHED, Page.id.in_(linked) | Page.translation_of_id.in_(linked)).order_by(Page.id)).all()
-        groups: dict[int, list] = {}
-        for page in pages:
-            groups.setdefault(page.translation_of_id or page.id, []).append(page)
+    linked = select(Page.id).where(Page.in_footer.is_(True), Page.translation_of_id.is_(None))
+    pages = db.session.scalars(select(Page).where(
+        Page.status == PUBLISHED, Page.id.in_(linked) | Page.translation_of_id.in_(linked)).order_by(Page.id)).all()
+    groups: dict[int, list] = {}
+    for page in pages:
+        groups.setdefault(page.translation_of_id or page.id, []).append(page)
 
-        def rank(page):
-            return (page.language != locale, page.language != "", page.translation_of_id is not None)
+    def rank(page):
+        return (page.language != locale, page.language != "", page.translation_of_id is not None)
 
-        cache = sorted((min(group, key=rank) for group in groups.values()), key=lambda page: page.sort_key)
-        request._csti_footer_pages = cache
-    return cache
+    chosen = sorted((min(group, key=rank) for group in groups.values()), key=lambda page: page.sort_key)
+    return tuple(FooterLink(page.url, page.title) for page in chosen)
 
 
 def actor_role_label(role):
