@@ -113,6 +113,9 @@ class Config:
         # its size (0 = off) and the longest a page is kept when no write makes it out of date.
         self.PAGE_CACHE_MB = env_int("PAGE_CACHE_MB", 8)
         self.PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+        # Figures every visitor sees alike (list totals, facets, home sections), kept per worker
+        # until a write (csti/datacache.py); off only to count every statement (tests).
+        self.DATA_CACHE = env_bool("DATA_CACHE", True)
         # Logs: "json" (one object per line) or "text"; unset: json in production, text elsewhere.
         self.LOG_FORMAT = env("LOG_FORMAT")
         # /healthz?deep=1 fails when a data directory has less free space than this (megabytes).
