@@ -239,5 +239,7 @@ def init_app(app):
     def _inject():
         return {
             "site_name": current_app.config["SITE_NAME"],
-            "current_user": current_user,
+            # The user itself, not Flask-Login's proxy: a page reads it hundreds of times
+            # (the header, can() for each button), each read through the proxy a context lookup.
+            "current_user": current_user._get_current_object(),
         }

@@ -67,6 +67,20 @@ def _fresh_database(request):
         app.extensions.pop("csti_throttle", None)
 
 
+@pytest.fixture(autouse=True)
+def _data_cache(request):
+    """Tests marked ``statements`` count SQL statements: every one runs, none is saved by the
+    figures kept until the data changes (csti/datacache.py), which would make a second visit
+    cheaper than the first. Elsewhere the data cache is on, as in production."""
+    if request.node.get_closest_marker("statements") is None or "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    app.config["DATA_CACHE"] = False
+    yield
+    app.config["DATA_CACHE"] = True
+
+
 @pytest.fixture
 def db(app):
     with app.app_context():

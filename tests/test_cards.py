@@ -13,6 +13,8 @@ from csti.blueprints.events.schedule import schedule
 from csti.models import Dossier, Event
 from csti.registry import HomeSection
 
+pytestmark = pytest.mark.statements  # counts SQL statements: the data cache is off (tests/conftest.py)
+
 TITLE = "Zythologie des comètes"
 
 

@@ -24,19 +24,14 @@ from csti.models.follows import Follow
 
 from . import samples
 
+pytestmark = pytest.mark.statements  # counts SQL statements: the data cache is off (tests/conftest.py)
+
 N = 3
 HTMX = {"HX-Request": "true"}
 TAG = "astronomie"
 
 # (name, URL, headers): the pages that are no type's own list or feed (derived from the registry
 # by ``type_pages``): the homes, the lists' variants, the tags, the search, the feeds of a place.
-@pytest.fixture(autouse=True)
-def _every_statement(app, monkeypatch):
-    """Every statement counted: none saved by the figures kept until the data changes
-    (csti/datacache.py), which would make a second visit cheaper than the first."""
-    monkeypatch.setitem(app.config, "DATA_CACHE", False)
-
-
 PAGES = [
     ("instance home", "/", {}),
     ("territory home", "/t/occitanie", {}),

@@ -2,8 +2,12 @@
 they may edit it; filters by status and kind; htmx fragment; pagination; constant queries."""
 from datetime import date, timedelta
 
+import pytest
+
 from csti.models import Announcement, Article, Project
 from tests.test_query_counts import QueryCounter, Site
+
+pytestmark = pytest.mark.statements  # counts SQL statements: the data cache is off (tests/conftest.py)
 
 HTMX = {"HX-Request": "true"}
 

@@ -2,9 +2,13 @@
 sanctioned member, who gave it and its territory are loaded with the list, not row by row."""
 from datetime import timedelta
 
+import pytest
+
 from csti.models import AccountSanction
 from csti.models.base import utcnow
 from tests.test_query_counts import QueryCounter
+
+pytestmark = pytest.mark.statements  # counts SQL statements: the data cache is off (tests/conftest.py)
 
 N = 3
 

@@ -1,9 +1,13 @@
 """No N+1 in the API: a list runs as many SQL statements for 3N items as for N (the style of
 tests/test_query_counts.py, on its sample site: every type's items with owners, tags, venues,
 dates, registrations). Not timed."""
+import pytest
+
 from csti.blueprints.api.collections import COLLECTIONS
 
 from ..test_query_counts import N, QueryCounter, Site
+
+pytestmark = pytest.mark.statements  # counts SQL statements: the data cache is off (tests/conftest.py)
 
 
 def _pages(db):

@@ -1,10 +1,13 @@
 """Notifications in the header and on their page: the unread count in sight (a badge; screen
 readers hear "3 unread notifications"), one query for it and none for visitors, opening the
 page reads them, every sentence names who did what."""
+import pytest
 from sqlalchemy import event, func, select
 
 from csti.models import Notification, Project
 from tests.conftest import csrf_headers
+
+pytestmark = pytest.mark.statements  # counts SQL statements: the data cache is off (tests/conftest.py)
 
 
 def _notify(db, user, project, actor, kind="comment", n=1):

@@ -2,9 +2,13 @@
 next date, not its first one nor its publication; its last one, marked past, once all are over."""
 from datetime import timedelta
 
+import pytest
+
 from csti.dates import iso_filter
 
 from .helpers import in_days
+
+pytestmark = pytest.mark.statements  # counts SQL statements: the data cache is off (tests/conftest.py)
 
 
 def _card(page, title):

@@ -6,6 +6,8 @@ from sqlalchemy import func, select
 from csti.models import Dossier, Follow, Project, Tag
 from tests.conftest import csrf_headers
 
+pytestmark = pytest.mark.statements  # counts SQL statements: the data cache is off (tests/conftest.py)
+
 
 @pytest.fixture
 def site(db, factory, make_actor):

@@ -9,6 +9,8 @@ from csti.blueprints.follows.operations import follow
 from csti.models import Article, Dossier, Notification, Project
 from tests.conftest import csrf_headers, login
 
+pytestmark = pytest.mark.statements  # counts SQL statements: the data cache is off (tests/conftest.py)
+
 
 @pytest.fixture
 def world(db, factory, make_actor):

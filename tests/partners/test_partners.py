@@ -10,6 +10,8 @@ from csti.models import AuditLog, Dossier, DossierPartner, Resource
 from csti.models.base import utcnow
 from tests.conftest import csrf_headers
 
+pytestmark = pytest.mark.statements  # counts SQL statements: the data cache is off (tests/conftest.py)
+
 
 def _dossier(db, territory, author, title, partners=(), private=False, status="published", members_only=False):
     dossier = Dossier(title=title, territory=territory, author=author, summary=f"Résumé de {title}")

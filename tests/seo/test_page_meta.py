@@ -10,6 +10,8 @@ from tests.sample_site import build
 
 from .helpers import canonical, json_ld, meta
 
+pytestmark = pytest.mark.statements  # counts SQL statements: the data cache is off (tests/conftest.py)
+
 SITE = "csti.example.org"
 
 

@@ -16,6 +16,8 @@ from tests.sample_site import build, make_event
 from .helpers import json_ld, one_json_ld
 from .vocabulary import vocabulary
 
+pytestmark = pytest.mark.statements  # counts SQL statements: the data cache is off (tests/conftest.py)
+
 # Google's Event rich result: required, then recommended fields.
 REQUIRED = ("name", "startDate", "location")
 RECOMMENDED = ("description", "endDate", "eventStatus", "eventAttendanceMode", "image", "organizer", "offers")

@@ -12,6 +12,8 @@ from csti.models import Event
 from csti.models.surveys import QUESTIONS_MAX, Answer, Choice, Question, Response, Survey
 from tests.conftest import csrf_headers
 
+pytestmark = pytest.mark.statements  # counts SQL statements: the data cache is off (tests/conftest.py)
+
 
 @pytest.fixture
 def t(factory):
