@@ -8,6 +8,7 @@ PORT ?= 5000
 WORKERS ?= 2
 DB ?= sqlite
 SCALE ?= national
+CACHE ?= off  # make bench: the page cache off (what members and first visits cost); on: anonymous repeats
 export FLASK_APP := wsgi
 # The .env file (if any) is read by wsgi.py for every entry point (flask and gunicorn alike):
 # Flask's own search for one (from the current directory upwards) is turned off.
@@ -82,7 +83,7 @@ serve: setup
 bench: deps translations
 	@command -v wrk > /dev/null || { echo "== installing wrk (Debian)"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk > /dev/null; }
-	$(BIN)/python bench/run.py --db $(DB) --scale $(SCALE) $(BENCH_ARGS)
+	$(BIN)/python bench/run.py --db $(DB) --scale $(SCALE) $(if $(filter off,$(strip $(CACHE))),--no-cache) $(BENCH_ARGS)
 
 # Browser assets for the tests (answered in place of the CDN) and the accessibility checkers.
 node_modules/.installed: package.json
