@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from csti.blueprints.events.schedule import schedule
 from csti.models import Actor, Article, Event
 from tests.conftest import csrf_headers, login
+from tests.statements import statements
 
 
 def _publish(db, item):
@@ -79,25 +80,15 @@ def test_homes_show_active_projects_and_open_announcements(testapp_en, db, facto
 def test_instance_home_counts_are_kept_until_the_data_changes(testapp_en, db, factory):
     """The members and items per territory (two GROUP BY over whole tables) are computed once and
     kept (csti/datacache.py) — for members too — and computed again after any write."""
-    from sqlalchemy import event
-
     territory = factory.territory(slug="bzh", name="Bretagne")
     factory.user(email="one@example.org", roles={territory: "member"})
     _publish(db, Article(title="Actu bretonne", territory=territory, body="x"))
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements(db.engine) as seen:
         first = testapp_en.get("/")
-        grouped = [s for s in statements if "GROUP BY" in s and "territory_id" in s]
-        statements.clear()
+        grouped = [s for s in seen if "GROUP BY" in s and "territory_id" in s]
+        seen.clear()
         again = testapp_en.get("/")
-        regrouped = [s for s in statements if "GROUP BY" in s and "territory_id" in s]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        regrouped = [s for s in seen if "GROUP BY" in s and "territory_id" in s]
     assert len(grouped) == 2 and regrouped == []
     assert "1 member" in first.text and "1 member" in again.text
 

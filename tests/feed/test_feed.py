@@ -396,9 +396,9 @@ def test_the_feed_read_among_the_newest_items_is_the_whole_feeds_head(app, db, w
     """``latest`` and ``feed_page`` look among the RECENT_WINDOW newest items first (a walk, with
     EXISTS tests) and read the whole feed only when the window does not fill the page: the same
     items, in the same order, with the same total, whatever the window."""
-    from sqlalchemy import event
-
     from csti.blueprints.myfeed import domain
+
+    from ..statements import statements
 
     territory, casemate = world["territory"], world["casemate"]
     base = utcnow() - timedelta(days=1)
@@ -412,18 +412,12 @@ def test_the_feed_read_among_the_newest_items_is_the_whole_feeds_head(app, db, w
 
     def read(window):
         monkeypatch.setattr(domain, "RECENT_WINDOW", window)
-        statements = []
-        listen = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listen)
-        try:
-            with app.test_request_context():
-                found = {"latest": [i.title for i in domain.latest(reader, 5)]}
-                for number in (1, 2, 4):
-                    page = domain.feed_page(reader, [], number, 5)
-                    found[number] = ([i.title for i in page.items], page.total)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listen)
-        return found, any("EXISTS" in s for s in statements)
+        with statements(db.engine) as seen, app.test_request_context():
+            found = {"latest": [i.title for i in domain.latest(reader, 5)]}
+            for number in (1, 2, 4):
+                page = domain.feed_page(reader, [], number, 5)
+                found[number] = ([i.title for i in page.items], page.total)
+        return found, any("EXISTS" in s for s in seen)
 
     whole, walked_whole = read(10_000)  # fewer items than that: no window, the whole feed
     small, walked_small = read(12)  # the first pages from the window, the fourth from the whole feed

@@ -4,6 +4,8 @@ import xml.etree.ElementTree as ET
 
 from csti.models import Announcement, Article
 
+from ..statements import statements
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -49,8 +51,6 @@ def test_common_and_rare_tags_page_alike_whichever_way_the_page_is_read(testapp_
     tag or a deep page by sorting the tag's items: same order, same pages, same total."""
     from datetime import timedelta
 
-    from sqlalchemy import event
-
     from csti.models.base import utcnow
 
     territory = factory.territory()
@@ -61,23 +61,15 @@ def test_common_and_rare_tags_page_alike_whichever_way_the_page_is_read(testapp_
         item.published_at = start + timedelta(days=i)  # a distinct date each: a known order
     _publish(db, Article(title="Brouillon commun", territory=territory), ["commun"], status="draft")
     db.session.commit()
-    statements = []
-
-    def remember(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with statements(db.engine) as seen:
         first = testapp_en.get("/tags/commun")
-        walked = any("EXISTS" in s for s in statements)
-        statements.clear()
+        walked = any("EXISTS" in s for s in seen)
+        seen.clear()
         second = testapp_en.get("/tags/commun?page=2")
-        sorted_deep = not any("EXISTS" in s for s in statements)
-        statements.clear()
+        sorted_deep = not any("EXISTS" in s for s in seen)
+        seen.clear()
         rare = testapp_en.get("/tags/rare")
-        sorted_rare = not any("EXISTS" in s for s in statements)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
+        sorted_rare = not any("EXISTS" in s for s in seen)
     assert walked and sorted_deep and sorted_rare
 
     def titles(page):
