@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .bounds import year_in_range
@@ -248,8 +248,11 @@ class AuditFilter:
 
 
 def page_of(stmt, number: int):
+    # Counted each time, not kept (listing.count_of): writing the audit log alone does not make
+    # the data version move (pagecache.IGNORED_TABLES), so a kept total would lag behind.
     page = paginate(stmt.options(selectinload(AuditLog.actor).lazyload(User.memberships)), AuditLog.id,
-                    min(max(number, 1), MAX_PAGE), PER_PAGE)
+                    min(max(number, 1), MAX_PAGE), PER_PAGE, count=False)
+    page.total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     return page
 
 

@@ -19,8 +19,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 _lock = threading.Lock()
+WRITING = object()  # the request has flushed a write not committed yet: compute, keep nothing
 _entries: dict[Hashable, tuple[tuple, float, object]] = {}  # key -> (version, expires, value)
-MAX_ENTRIES = 256  # a few keys per territory; beyond, the oldest entries go
+MAX_ENTRIES = 1024  # a few per territory and list, one per member's feed total; beyond, the oldest go
 
 
 def _read_version() -> tuple:
@@ -42,6 +43,8 @@ def data_version() -> tuple:
     # On the request, not on ``g``: an application context (and its ``g``) may outlive a
     # request — the tests', or a CLI command's around several test requests.
     version = getattr(request, "_csti_data_version", None)
+    if version is WRITING:
+        return version
     if version is None:
         version = request._csti_data_version = _read_version()
     return version
@@ -54,6 +57,8 @@ def remember(key: Hashable, compute: Callable[[], object], seconds: float = 300.
     if not current_app.config.get("DATA_CACHE", True):
         return compute()
     version = data_version()
+    if version is WRITING:  # what compute() sees may still be rolled back
+        return compute()
     cache_key = (current_app.import_name, id(current_app), key)
     now = time.monotonic()
     with _lock:
@@ -69,7 +74,16 @@ def remember(key: Hashable, compute: Callable[[], object], seconds: float = 300.
     return value
 
 
+@event.listens_for(Session, "after_flush")
+def _writing(session, flush_context) -> None:
+    """A write flushed in this request: until it is committed or rolled back, values are
+    computed (they may see it) but not kept under the version read before it."""
+    if has_request_context():
+        request._csti_data_version = WRITING
+
+
 @event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
 def _forget_version(session) -> None:
     """A commit may have bumped the version: what the request reads next is read anew."""
     if has_request_context():

@@ -44,3 +44,24 @@ def test_nothing_kept_when_turned_off(app, db, factory, monkeypatch):
         for _ in range(3):
             remember("off", lambda: calls.append(1))
     assert len(calls) == 3
+
+
+def test_a_flushed_write_not_yet_committed_is_never_kept(app, db, factory):
+    """After a flush and before its commit, a value may see the uncommitted write: it is
+    computed but not kept (a rollback would leave it kept under the version before)."""
+    from csti.datacache import remember
+
+    territory = factory.territory()
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    with app.test_request_context("/"):
+        assert remember("flushed", compute) == 1 and remember("flushed", compute) == 1
+        db.session.add(Article(title="Pas encore validé", territory=territory, body="x"))
+        db.session.flush()
+        assert remember("flushed", compute) == 2 and remember("flushed", compute) == 3
+        db.session.rollback()
+        assert remember("flushed", compute) == 1  # the kept value, from before the write
