@@ -4,9 +4,11 @@ import os
 import re
 import secrets
 import sys
+from collections import ChainMap
 from pathlib import Path
 
 from flask import Flask, Request, g, has_request_context, request, session
+from flask.templating import Environment
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -19,8 +21,25 @@ class CstiRequest(Request):
     from .urls import BoundedArgs as parameter_storage_class
 
 
+class _TemplateGlobals(ChainMap):
+    """A template's globals (Jinja's ChainMap of its own over the environment's) whose ``keys()``
+    is the environment's own ``dict_keys`` when the template has none of its own — nearly always.
+    Each ``{% import %}`` asks which of the page's globals the macro file lacks
+    (``Template._get_default_module``): a set minus a ChainMap's keys tests each name through
+    every map (60 names, 30 imports a page: 2 ms of a list page); minus ``dict_keys``, in C."""
+
+    def keys(self):
+        return self.maps[1].keys() if len(self.maps) == 2 and not self.maps[0] else super().keys()
+
+
+class CstiEnvironment(Environment):
+    def make_globals(self, d):
+        return _TemplateGlobals(d if d is not None else {}, self.globals)
+
+
 class CstiFlask(Flask):
     request_class = CstiRequest
+    jinja_environment = CstiEnvironment
 
     def create_url_adapter(self, request):
         """With a configured ``SERVER_NAME``, external URLs built during a request use it (Flask

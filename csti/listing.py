@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import lazyload, selectin_polymorphic, selectinload
+from sqlalchemy.orm import defer, lazyload, selectin_polymorphic, selectinload
 
 from .bounds import parse_id
 from .datacache import remember
@@ -108,8 +108,8 @@ def published(stmt, model):
 
 def card_options(model, author: bool = False) -> list:
     """Loader options for a list of cards (title, summary, territory, date): what a card does not
-    show — tags, owning structures, audiences, the author (``author``: only their memberships) —
-    is not loaded, instead of costing a query per list each (it would load on access). The
+    show — its body, tags, owning structures, audiences, the author (``author``: only their
+    memberships) — is not loaded, instead of costing a query per list each (it would load on access). The
     territory comes by a second query rather than joined: the database joins before it sorts and
     cuts the page, so a join is paid for every candidate of a long list, not for the page.
 
@@ -118,12 +118,27 @@ def card_options(model, author: bool = False) -> list:
     one query per kind present (``selectin_polymorphic``), so that the cards' dates, places and
     labels cost no query per item."""
     from . import registry
+
+    types = tuple(t for t in registry.all() if issubclass(t.model, model))
+    key = (model, author, tuple((t.model, t.card_skips, t.card_loads) for t in types))
+    options = _card_options.get(key)
+    if options is None:  # built once: options are immutable, and building them is a page's 2 %
+        options = _card_options[key] = tuple(_build_card_options(model, author, types))
+    return list(options)  # the caller's own list (some add their own options)
+
+
+_card_options: dict[tuple, tuple] = {}
+
+
+def _build_card_options(model, author: bool, types: tuple) -> list:
     from .models import User
 
-    options = [lazyload(model.tags), lazyload(model.owners), lazyload(model.audience_rows),
+    # Nor its text: the body and its HTML are the widest columns of a row (kilobytes each),
+    # read from the database and copied into every card's object for nothing.
+    options = [defer(model.body), defer(model.body_html),
+               lazyload(model.tags), lazyload(model.owners), lazyload(model.audience_rows),
                selectinload(model.territory)]
     options.append(selectinload(model.author).lazyload(User.memberships) if author else lazyload(model.author))
-    types = [t for t in registry.all() if issubclass(t.model, model)]
     if model is Content:
         options.append(selectin_polymorphic(Content, [t.model for t in types if t.model is not Content]))
     for content_type in types:
@@ -168,6 +183,38 @@ def paginate(stmt, key, page: int, per_page: int, count: bool = True) -> Paginat
     pagination.items = _load(db.session, stmt, key, pagination.items)
     if count:
         pagination.total = count_of(stmt)
+    return pagination
+
+
+class _InTurnPagination(Pagination):
+    """The keys of a page of a list made of two parts in turn: ``first``'s keys (all of them,
+    given in order), then ``then``'s rows, read from the offset past ``first``'s."""
+
+    def _query_items(self) -> list:
+        first, then = self._query_args["first"], self._query_args["then"]
+        offset, limit = self._query_offset, self.per_page
+        keys = first[offset:offset + limit]
+        if len(keys) < limit:
+            keys += db.session.scalars(then.limit(limit - len(keys)).offset(max(0, offset - len(first))))
+        return keys
+
+    def _query_count(self) -> int:
+        return count_of(self._query_args["total"])
+
+
+def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: int) -> Pagination:
+    """``paginate`` for a statement whose order (the columns ``order``, ascending) puts every
+    row matching the clause ``first`` before every row matching ``then`` (together: all its
+    rows), when the whole is not read in order from an index: the agenda's dates under way,
+    then those to come (``EventFilter.page``). ``first``'s rows are few and each read from an
+    index without their order (SQLite's planner, asked for them in order, walks an index of
+    the order instead: every past date), then sorted here; kept like ``rows_of``. ``then``'s
+    are read in order, up to the page. The total is ``stmt``'s count, kept like ``paginate``'s."""
+    keys = stmt.with_only_columns(key)
+    first_keys = [row[-1] for row in sorted(rows_of(stmt.with_only_columns(*order, key).where(first).order_by(None)))]
+    pagination = _InTurnPagination(page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False,
+                                   count=True, first=first_keys, then=keys.where(then), total=stmt)
+    pagination.items = _load(db.session, stmt, key, pagination.items)
     return pagination
 
 

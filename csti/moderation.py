@@ -95,7 +95,7 @@ def _announce(item: Content, first_time: bool) -> None:
 def moderated_territories(user) -> list[Territory]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    return [t for t in db.session.scalars(select(Territory).order_by(Territory.name)) if can(user, "moderate", t)]
+    return [t for t in Territory.by_name() if can(user, "moderate", t)]
 
 
 def queue(user, kind: str | None = None, exclude=("actor",)):

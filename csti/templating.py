@@ -3,7 +3,8 @@ import collections
 import json
 
 from flask import current_app, request, url_for
-from flask_babel import get_locale
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -62,11 +63,7 @@ def elide_filter(text, *names):
 def territories_for_switcher():
     from .models import Territory
 
-    cache = getattr(request, "_csti_territories", None)
-    if cache is None:
-        cache = db.session.scalars(select(Territory).order_by(Territory.name)).all()
-        request._csti_territories = cache
-    return cache
+    return Territory.by_name()
 
 
 def hx_headers():
@@ -191,7 +188,32 @@ def _moderation_waiting(user):
     return waiting_count(user) if moderated_territories(user) else None
 
 
+def _translations():
+    """The catalogue of the current locale, as Flask-Babel's ``get_translations()`` gives it,
+    kept on Flask-Babel's own per-request state next to the locale it was found for: a page
+    calls ``_()`` hundreds of times, and each of Flask-Babel's lookups reads the application
+    context five times over. A locale forced for a while (``force_locale``: a mail in its
+    recipient's language) is another object, so its catalogue is looked up again."""
+    context = _cv_app.get(None)
+    state = context.g.__dict__.get("_flask_babel") if context is not None else None
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:  # the request's first lookup selects the locale
+        return get_translations()
+    kept = state.__dict__.get("csti_translations")
+    if kept is None or kept[0] is not locale:
+        kept = state.csti_translations = (locale, get_translations())
+    return kept[1]
+
+
 def init_app(app):
+    # Flask-Babel's callables with a cheaper lookup of the catalogue (newstyle: variables and
+    # autoescaping as Flask-Babel installs them).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.jinja_env.globals.update(
         can=can,
         current_territories=territories_for_switcher,

@@ -86,3 +86,18 @@ def test_french_uses_the_typographic_apostrophe():
     wrong = [s for m in _catalog("fr") if m.id
              for s in (m.string if isinstance(m.string, tuple) else (m.string,)) if straight.search(s)]
     assert not wrong, wrong[:20]
+
+
+def test_templates_translate_in_the_locale_of_the_moment(app):
+    """Templates look up the catalogue once per request and locale (``templating._translations``):
+    a locale forced for a while (a mail in its recipient's language) is followed, then left."""
+    from flask_babel import force_locale
+
+    template = app.jinja_env.from_string('{{ _("Free") }} · {{ ngettext("%(num)d unread notification", "%(num)d unread notifications", 2) }}')
+    with app.test_request_context("/"):
+        assert template.render() == "Gratuit · 2 notifications non lues"
+        with force_locale("en"):
+            assert template.render() == "Free · 2 unread notifications"
+        assert template.render() == "Gratuit · 2 notifications non lues"
+    with app.test_request_context("/"), force_locale("en"):
+        assert template.render() == "Free · 2 unread notifications"

@@ -50,6 +50,20 @@ class Territory(db.Model):
     def __repr__(self):
         return f"<Territory {self.slug}>"
 
+    @staticmethod
+    def by_name() -> list[Territory]:
+        """Every territory by name, read once per request: the header's menu, the lists' territory
+        filter and the moderation badge all show them (a query each before)."""
+        from flask import has_request_context, request
+        from sqlalchemy import select
+
+        kept = getattr(request, "_csti_territories", None) if has_request_context() else None
+        if kept is None:
+            kept = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+            if has_request_context():
+                request._csti_territories = kept
+        return list(kept)  # the caller's own list
+
     @property
     def theme_version(self) -> str:
         """Part of its stylesheet's URL (``csti/theming.py``): changes with its colours."""

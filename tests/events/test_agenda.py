@@ -301,3 +301,30 @@ def test_the_territory_filter_follows_an_event_that_moves(testapp_en, make_event
     db.session.commit()
     assert listed("occitanie") == ["Nuit des étoiles"]
     assert testapp_en.get("/t/occitanie/agenda.ics").body.count(b"BEGIN:VEVENT") == 1
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 3, 5])
+def test_pages_run_from_the_dates_under_way_to_those_to_come(testapp_en, dated, make_event, occitanie,
+                                                            monkeypatch, per_page):
+    """The dates under way and those to come are read by two queries (``EventFilter.page``): page
+    after page, every date shows once, in date order, whatever page the turn falls on."""
+    from csti.blueprints.events import routes
+
+    monkeypatch.setattr(routes, "PER_PAGE", per_page)
+    # A second exhibition under way: two dates before the turn.
+    make_event(occitanie, "Exposition permanente", start=at(3, 10), end=at(30, 18), kind="exhibition")
+    everything = titles(testapp_en.get("/agenda", {"when": "month"}))
+    seen, number = [], 1
+    while True:
+        page = testapp_en.get("/agenda", {"when": "month", "page": number})
+        found = titles(page)
+        if not found:
+            break
+        assert len(found) <= per_page
+        assert page.html.select_one(".results-count").get_text(strip=True) == "8 dates"
+        seen += found
+        number += 1
+    assert seen == ["Exposition en cours", "Exposition permanente", "Conférence de ce soir", "Veillée du vendredi", "Atelier du samedi",
+                    "Balade du dimanche", "Réunion du lundi", "Nuit de la science"]
+    assert number - 1 == -(-8 // per_page)
+    assert everything == seen[:per_page]

@@ -59,7 +59,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegisterForm()
-    territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+    territories = Territory.by_name()
     form.territory.choices = [(0, _("Choose later"))] + [(t.id, t.name) for t in territories]
     if form.validate_on_submit():
         if not signup_allowed(_client_ip()):

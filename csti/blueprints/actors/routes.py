@@ -5,7 +5,6 @@ from flask import Response, flash, redirect, request, stream_with_context, url_f
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ...errors import fail
 from ...extensions import db
@@ -62,7 +61,7 @@ def index():
     filters = ActorFilter.from_args(request.args)
     number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     page = paginate(filters.select().options(*card_options(Actor)), Actor.id, number, PER_PAGE)
-    territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+    territories = Territory.by_name()
     focus = None
     if len(filters.territories) == 1:
         focus = next((t for t in territories if t.slug == filters.territories[0]), None)
@@ -321,7 +320,7 @@ def _import_form():
     from .forms import ImportForm
 
     form = ImportForm()
-    territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+    territories = Territory.by_name()
     form.territory.choices = [(t.id, t.name) for t in territories if can(current_user, "import_actors", t)]
     if not form.territory.choices:
         fail(403, _("Only animators import the census of their territory."))

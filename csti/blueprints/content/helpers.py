@@ -55,7 +55,7 @@ def _same_view(old_id: int, item) -> str:
 
 
 def territory_choices(user, action: str = "create_content"):
-    territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+    territories = Territory.by_name()
     return [(t.id, t.name) for t in territories if can(user, action, t)]
 
 

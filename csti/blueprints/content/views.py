@@ -20,7 +20,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...errors import fail
-from ...extensions import db
 from ...feeds import atom
 from ...htmx import render
 from ...listing import ContentFilter, card_options, feed_options, first, paginate
@@ -146,7 +145,7 @@ class ContentViews:
         number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
         page = paginate(stmt.options(*card_options(self.model, author=self.card_author)), self.model.id,
                         number, PER_PAGE)
-        territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+        territories = Territory.by_name()
         args = filters.to_args(**(params or {}))
         context = {"kinds": self.kinds, **context}
         return render(self.template("index"), block="results", filters=filters, page=page, territories=territories,

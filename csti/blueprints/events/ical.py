@@ -126,9 +126,8 @@ def _entry(occurrence, event) -> SimpleNamespace:
 def feed_entries(filters, limit: int) -> list[SimpleNamespace]:
     """The first ``limit`` occurrences the agenda's ``filters`` match, as plain entries: three
     queries of columns (occurrences, venues, tags), no ORM objects."""
-    rows = db.session.execute(filters.matching(
-        select(EventOccurrence.starts_at, EventOccurrence.ends_at, EventOccurrence.uid, *EVENT_COLUMNS))
-        .limit(limit)).all()
+    rows = filters.rows((EventOccurrence.starts_at, EventOccurrence.ends_at, EventOccurrence.uid, *EVENT_COLUMNS),
+                        limit)
     venue_ids = {row.venue_id for row in rows if row.venue_id}
     venues = {row.id: row for row in db.session.execute(select(*VENUE_COLUMNS).where(Actor.id.in_(venue_ids)))} \
         if venue_ids else {}
@@ -139,8 +138,10 @@ def feed_entries(filters, limit: int) -> list[SimpleNamespace]:
                 select(content_tag.c.content_id, Tag.name).join(Tag, Tag.id == content_tag.c.tag_id)
                 .where(content_tag.c.content_id.in_(event_ids)).order_by(Tag.slug)):
             tags.setdefault(content_id, []).append(name)
-    return [SimpleNamespace(**row._mapping, venue=venues.get(row.venue_id), tags=tags.get(row.id, []))
-            for row in rows]
+    shown = [column.key for column in (EventOccurrence.starts_at, EventOccurrence.ends_at, EventOccurrence.uid,
+                                       *EVENT_COLUMNS)]
+    return [SimpleNamespace(**{key: getattr(row, key) for key in shown}, venue=venues.get(row.venue_id),
+                            tags=tags.get(row.id, [])) for row in rows]
 
 
 @lru_cache(maxsize=4)

@@ -12,7 +12,7 @@ from . import bp
 
 @bp.get("/")
 def index():
-    territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+    territories = Territory.by_name()
     members, contents = remember("home-counts", _territory_counts)
     from ...homes import sections_html
     from ...theming import accents_version

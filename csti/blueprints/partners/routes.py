@@ -3,7 +3,6 @@ territory filter swapped by htmx) and the animators' flag of a dossier for partn
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ...errors import fail
 from ...extensions import db
@@ -31,7 +30,7 @@ def show(code):
     partner = TEXTS.get(code)
     if partner is None:
         fail(404, _("There is no such partner page."))
-    territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+    territories = Territory.by_name()
     slug = printable(request.args.get("territory") or "").strip()[:60]
     territory = next((t for t in territories if t.slug == slug), None)
     territory_id = territory.id if territory else None
