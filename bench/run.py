@@ -377,6 +377,7 @@ def page_list(url: str, agenda_pages: Callable[[str], int], app) -> list[Page]:
         Page("/healthz", "/healthz", kind="health"),
         Page("instance home", "/", kind="list"),
         Page("territory home", f"/t/{territory}", kind="list"),
+        Page("agenda", "/agenda", kind="list"),  # every territory's coming dates: the dates under way first
         Page("agenda filtered, page 1", agenda, kind="list"),
         Page(f"agenda filtered, page {deep}", f"{agenda}&page={deep}", kind="list",
              key="agenda filtered, page 9/10"),
@@ -385,6 +386,7 @@ def page_list(url: str, agenda_pages: Callable[[str], int], app) -> list[Page]:
         Page("directory fragment (htmx)", f"/actors?territory={territory}&kind=association", htmx=True,
              kind="fragment"),
         Page("actor GeoJSON (territory)", f"/actors.geojson?territory={territory}", kind="geojson"),
+        Page("agenda GeoJSON (the map's 5 000 points)", "/agenda.geojson", kind="geojson"),
         Page("articles", "/articles", kind="list"),
         Page("event page", f"/event/{event[0]}-{event[1]}"),
         Page("article page", f"/article/{article[0]}-{article[1]}"),
