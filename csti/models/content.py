@@ -112,6 +112,10 @@ class Content(db.Model):
         # counted from the index alone (members_only, which every list filters on, ends it).
         Index("ix_content_kind_status_sort_key_public", "kind", "status", "sort_key", "id", "members_only"),
         Index("ix_content_kind_status_territory_id", "kind", "status", "territory_id", "published_at", "id"),
+        # A territory's items of a kind by title (the directory filtered by territory, A to Z): read
+        # in order up to the page instead of sorting the territory's 2 000 structures (5 ms → 0.2 ms).
+        Index("ix_content_kind_status_territory_sort_key", "kind", "status", "territory_id", "sort_key", "id",
+              "members_only"),
         Index("ix_content_status_territory_id", "status", "territory_id", "published_at"),
         Index("ix_content_id_status", "id", "status", "territory_id", "published_at"),
         # The few featured items only: the database then knows "featured_rank IS NOT NULL" is rare.
