@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import defer, lazyload, selectin_polymorphic, selectinload
 
 from .bounds import parse_id
@@ -94,6 +94,28 @@ class ContentFilter:
             pattern = like_pattern(word)
             stmt = stmt.where(or_(model.title.ilike(pattern, escape="\\"), model.summary.ilike(pattern, escape="\\")))
         return stmt
+
+
+def audience_clause(model, codes, rows: int = 30):
+    """``model``'s items for any of the audiences ``codes``, as the clause that reads a list's
+    first ``rows`` fastest (chosen like a tag page's plan): a common audience tests each item in
+    the list's order (``EXISTS`` on the (content, code) key) and stops at the page — 130 ms → 2 ms
+    for a territory's structures for children — while a rare one gathers its few items first
+    (``IN``), which a walk would test every item of the list to find. Walking costs about
+    ``rows × items / matching`` probes, gathering ``matching``: the walk when
+    ``rows × items < matching²``, counted among the items of ``model``'s kind (both counts kept
+    until the data changes)."""
+    from .models.audiences import ContentAudience
+
+    codes, kind = sorted(set(codes)), model.__mapper__.polymorphic_identity
+    matching = remember(("audience rows", kind, tuple(codes)), lambda: db.session.scalar(
+        select(func.count()).select_from(ContentAudience).join(Content, Content.id == ContentAudience.content_id)
+        .where(Content.kind == kind, ContentAudience.code.in_(codes))))
+    items = remember(("kind rows", kind), lambda: db.session.scalar(
+        select(func.count(Content.id)).where(Content.kind == kind)))
+    if rows * items < matching * matching:
+        return exists().where(ContentAudience.content_id == model.id, ContentAudience.code.in_(codes))
+    return model.id.in_(select(ContentAudience.content_id).where(ContentAudience.code.in_(codes)))
 
 
 def published(stmt, model):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 
 from ...extensions import db
-from ...listing import multi, published, rows_of
+from ...listing import audience_clause, multi, published, rows_of
 from ...models import Tag, Territory, content_tag
 from ...models.actors import ACTOR_KINDS, Actor
 from ...models.audiences import AUDIENCES, ContentAudience
@@ -86,8 +86,7 @@ class ActorFilter:
             # The ids, not a subquery: with one, SQLite's planner scans every structure.
             stmt = stmt.where(Actor.territory_id.in_(self.territory_ids))
         if self.audiences and skip != "audience":
-            stmt = stmt.where(Actor.id.in_(
-                select(ContentAudience.content_id).where(ContentAudience.code.in_(self.audiences))))
+            stmt = stmt.where(audience_clause(Actor, self.audiences))
         if self.tags and skip != "tag":
             stmt = stmt.where(Actor.id.in_(
                 select(content_tag.c.content_id).join(Tag, Tag.id == content_tag.c.tag_id)

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from ...bounds import MAX_YEAR, MIN_YEAR
-from ...listing import ContentFilter, multi
-from ...models.audiences import ALL_AUDIENCES, AUDIENCES, PARTNERS, SCHOOL_LEVELS, ContentAudience
+from ...listing import ContentFilter, audience_clause, multi
+from ...models.audiences import ALL_AUDIENCES, AUDIENCES, PARTNERS, SCHOOL_LEVELS
 from ...models.resources import RESOURCE_KINDS, Resource
 
 # The audience filter's groups, as the form shows them.
@@ -119,8 +118,7 @@ class ResourceFilter(ContentFilter):
     def apply(self, stmt, model=Resource, kind_column=None):
         stmt = super().apply(stmt, model, kind_column)
         if self.audiences:  # several audiences widen the selection
-            stmt = stmt.where(model.id.in_(
-                select(ContentAudience.content_id).where(ContentAudience.code.in_(self.audiences))))
+            stmt = stmt.where(audience_clause(model, self.audiences))
         if self.free:
             stmt = stmt.where(model.is_free.is_(self.free == "1"))
         if self.start:
