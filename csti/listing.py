@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer, lazyload, selectin_polymorphic, selectinload
 
 from .bounds import parse_id
@@ -96,6 +96,15 @@ class ContentFilter:
         return stmt
 
 
+def walked(subquery):
+    """``EXISTS (subquery)`` tested row by row as a list is walked in its order, on PostgreSQL too:
+    its planner turns an ``EXISTS`` into a hash of every matching row (a member's 18 tags: 147 000
+    content ids hashed, 60 ms, to find the 5 newest of their feed) or a semi-join, where the walk
+    stops after a few rows. An ``OFFSET`` (0) keeps the subquery as it is written (PostgreSQL
+    neither pulls up nor hashes a subquery with one); SQLite tests each row anyway."""
+    return subquery.offset(0).exists()
+
+
 def audience_clause(model, codes, rows: int = 30):
     """``model``'s items for any of the audiences ``codes``, as the clause that reads a list's
     first ``rows`` fastest (chosen like a tag page's plan): a common audience tests each item in
@@ -114,7 +123,8 @@ def audience_clause(model, codes, rows: int = 30):
     items = remember(("kind rows", kind), lambda: db.session.scalar(
         select(func.count(Content.id)).where(Content.kind == kind)))
     if rows * items < matching * matching:
-        return exists().where(ContentAudience.content_id == model.id, ContentAudience.code.in_(codes))
+        return walked(select(ContentAudience.content_id).where(ContentAudience.content_id == model.id,
+                                                               ContentAudience.code.in_(codes)))
     return model.id.in_(select(ContentAudience.content_id).where(ContentAudience.code.in_(codes)))
 
 

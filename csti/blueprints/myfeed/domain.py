@@ -16,7 +16,7 @@ from sqlalchemy.orm import lazyload, selectinload
 from ... import registry
 from ...datacache import remember
 from ...extensions import db
-from ...listing import card_options, count_of, first, paginate
+from ...listing import card_options, count_of, first, paginate, walked
 from ...models import PUBLISHED, Content, Tag, User, content_owner, content_tag
 from ...models.actors import Actor
 from ...models.base import utcnow
@@ -52,10 +52,10 @@ def feed_query(user, kinds=(), since=None):
         window = (Content.published_at >= since,)
         followed = or_(
             (Content.author_id + 0).in_(people),
-            select(content_owner.c.content_id).join(Follow, Follow.content_id == content_owner.c.actor_id)
-            .where(mine, content_owner.c.content_id == Content.id).exists(),
-            select(content_tag.c.content_id).join(Follow, Follow.tag_id == content_tag.c.tag_id)
-            .where(mine, content_tag.c.content_id == Content.id).exists())
+            walked(select(content_owner.c.content_id).join(Follow, Follow.content_id == content_owner.c.actor_id)
+                   .where(mine, content_owner.c.content_id == Content.id)),
+            walked(select(content_tag.c.content_id).join(Follow, Follow.tag_id == content_tag.c.tag_id)
+                   .where(mine, content_tag.c.content_id == Content.id)))
     return (select(Content).options(*card_options(Content))
             .where(Content.status == PUBLISHED, Content.public_clause(), Content.published_at.is_not(None),
                    Content.kind.in_(kinds), *window,

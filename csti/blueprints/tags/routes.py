@@ -3,14 +3,14 @@ from collections import namedtuple
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 
 from ...datacache import remember
 from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
 from ...htmx import render
-from ...listing import card_options, feed_options, first, paginate, rows_of
+from ...listing import card_options, feed_options, first, paginate, rows_of, walked
 from ...merges import MergeError, merge_tags, tag_by_slug, tag_counts, tag_redirect
 from ...models import PUBLISHED, Content, Tag, content_tag
 from ...policy import can
@@ -58,7 +58,8 @@ def _tagged(slug, rows: int = PER_PAGE):
     # 270 ms at national scale); a rare tag, or deep pages: the sort.
     if total and rows * everything < total * total:
         query = select(Content).where(
-            exists().where(content_tag.c.content_id == Content.id, content_tag.c.tag_id == tag.id), *shown)
+            walked(select(content_tag.c.content_id).where(content_tag.c.content_id == Content.id,
+                                                          content_tag.c.tag_id == tag.id)), *shown)
     else:
         query = tagged
     return tag, query.order_by(Content.published_at.desc(), Content.id.desc()), total
