@@ -240,10 +240,14 @@ def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: 
     rows), when the whole is not read in order from an index: the agenda's dates under way,
     then those to come (``EventFilter.page``). ``first``'s rows are few and each read from an
     index without their order (SQLite's planner, asked for them in order, walks an index of
-    the order instead: every past date), then sorted here; kept like ``rows_of``. ``then``'s
+    the order instead: every past date), then sorted here; their keys kept like ``rows_of``. ``then``'s
     are read in order, up to the page. The total is ``stmt``'s count, kept like ``paginate``'s."""
     keys = stmt.with_only_columns(key)
-    first_keys = [row[-1] for row in sorted(rows_of(stmt.with_only_columns(*order, key).where(first).order_by(None)))]
+    unordered = stmt.with_only_columns(*order, key).where(first).order_by(None)
+    # Only the keys are kept (a few hundred ints), not the rows they were sorted by: the agenda's
+    # "now" is the minute begun, so a list is kept per minute, until the cache's oldest go.
+    first_keys = list(remember(_statement_key("in turn", unordered), lambda: tuple(
+        row[-1] for row in sorted(tuple(row) for row in db.session.execute(unordered)))))
     pagination = _InTurnPagination(page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False,
                                    count=True, first=first_keys, then=keys.where(then), total=stmt)
     pagination.items = _load(db.session, stmt, key, pagination.items)

@@ -207,9 +207,11 @@ class EventFilter:
         if self.territories:  # also on the dates: read from their (territory, end) index
             stmt = stmt.where(EventOccurrence.territory_id.in_(self._territory_ids()))
         stmt = self.where(stmt)
+        # The date's own id last: two dates of one event at the same instant keep their order
+        # from page to page (the dates under way are sorted by the same three, EventFilter.page).
         if self.when == "past" and self.view != "calendar":
-            return stmt.order_by(EventOccurrence.starts_at.desc(), Event.id)
-        return stmt.order_by(EventOccurrence.starts_at, Event.id)
+            return stmt.order_by(EventOccurrence.starts_at.desc(), Event.id, EventOccurrence.id)
+        return stmt.order_by(EventOccurrence.starts_at, Event.id, EventOccurrence.id)
 
     def pairs(self, limit: int):
         """[(occurrence, event)] for the first ``limit`` matches."""
