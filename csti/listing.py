@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import defer, lazyload, selectin_polymorphic, selectinload
 
 from .bounds import parse_id
@@ -218,22 +218,6 @@ def paginate(stmt, key, page: int, per_page: int, count: bool = True) -> Paginat
     return pagination
 
 
-class _InTurnPagination(Pagination):
-    """The keys of a page of a list made of two parts in turn: ``first``'s keys (all of them,
-    given in order), then ``then``'s rows, read from the offset past ``first``'s."""
-
-    def _query_items(self) -> list:
-        first, then = self._query_args["first"], self._query_args["then"]
-        offset, limit = self._query_offset, self.per_page
-        keys = first[offset:offset + limit]
-        if len(keys) < limit:
-            keys += db.session.scalars(then.limit(limit - len(keys)).offset(max(0, offset - len(first))))
-        return keys
-
-    def _query_count(self) -> int:
-        return count_of(self._query_args["total"])
-
-
 def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: int) -> Pagination:
     """``paginate`` for a statement whose order (the columns ``order``, ascending) puts every
     row matching the clause ``first`` before every row matching ``then`` (together: all its
@@ -248,9 +232,17 @@ def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: 
     # "now" is the minute begun, so a list is kept per minute, until the cache's oldest go.
     first_keys = list(remember(_statement_key("in turn", unordered), lambda: tuple(
         row[-1] for row in sorted(tuple(row) for row in db.session.execute(unordered)))))
-    pagination = _InTurnPagination(page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False,
-                                   count=True, first=first_keys, then=keys.where(then), total=stmt)
-    pagination.items = _load(db.session, stmt, key, pagination.items)
+    # Flask-SQLAlchemy's public API gives the Pagination (page and size checked as ``paginate``
+    # does) over a select of no row; its items and total are then this list's.
+    pagination = db.paginate(select(key).where(false()), page=page, per_page=per_page,
+                             max_per_page=MAX_PER_PAGE, error_out=False, count=False)
+    offset, limit = (pagination.page - 1) * pagination.per_page, pagination.per_page
+    found = first_keys[offset:offset + limit]
+    if len(found) < limit:
+        found += db.session.scalars(keys.where(then).limit(limit - len(found))
+                                    .offset(max(0, offset - len(first_keys))))
+    pagination.items = _load(db.session, stmt, key, found)
+    pagination.total = count_of(stmt)
     return pagination
 
 
