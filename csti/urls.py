@@ -1,6 +1,7 @@
 """What the application accepts from URLs: redirect targets (no open redirects), and whole
 numbers within what the database holds (ids in paths, numbers in query strings and forms)."""
 import builtins
+import re
 from urllib.parse import urlsplit
 
 from flask import request
@@ -44,3 +45,25 @@ class BoundedArgs(ImmutableMultiDict):
 
     def getlist(self, key, type=None):
         return super().getlist(key, bounded_int if type is int else type)
+
+
+_PLAIN_SLUG = re.compile(r"[a-z0-9-]*")
+
+
+def item_urls(endpoint: str):
+    """A function (id, slug) -> the URL of ``endpoint`` (a route of ``<int:id>-<slug>``) that
+    calls ``url_for`` once, then writes the others after it: a map of thousands of points spent
+    half its time in ``url_for``. A slug that is not plain (lower-case letters, digits and
+    hyphens: what ``slugify`` makes) gets its own ``url_for``, which quotes it."""
+    from flask import url_for
+
+    url = url_for(endpoint, id=2_147_483_647, slug="slug-2147483647")
+    head, found, tail = url.partition("2147483647-slug-2147483647")
+    if not found:  # a route of another shape: url_for each time
+        return lambda id, slug: url_for(endpoint, id=id, slug=slug)
+
+    def build(id, slug):
+        if slug and _PLAIN_SLUG.fullmatch(slug):
+            return f"{head}{int(id)}-{slug}{tail}"
+        return url_for(endpoint, id=id, slug=slug)
+    return build

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from ...extensions import db
@@ -263,8 +264,6 @@ def claim_reviewers(claim: ClaimRequest) -> list:
 
 
 def notify_claim(claim: ClaimRequest, review_url: str) -> None:
-    from flask_babel import lazy_gettext as _l
-
     from ...mails import notify
 
     for reviewer in claim_reviewers(claim):
@@ -273,8 +272,6 @@ def notify_claim(claim: ClaimRequest, review_url: str) -> None:
 
 
 def notify_claim_decision(claim: ClaimRequest, url: str) -> None:
-    from flask_babel import lazy_gettext as _l
-
     from ...mails import notify
 
     subject = (_l("You joined %(title)s", title=claim.actor.title) if claim.status == CLAIM_ACCEPTED
@@ -302,24 +299,25 @@ def decide_claim(claim: ClaimRequest, by, accept: bool, reason: str = "") -> boo
 FEATURE_COLUMNS = (Actor.id, Actor.slug, Actor.title, Actor.actor_kind, Actor.commune, Actor.latitude,
                    Actor.longitude, Actor.location_approximate, Actor.kind_label_source)
 APPROXIMATE = "__approximate__"  # the key of the popup's sentence in feature()'s ``labels``
+APPROXIMATE_NOTE = _l("Approximate location (centre of the commune)")
 
 
 def feature(actor, url: str, labels: dict | None = None) -> dict:
     """A GeoJSON point: ``actor`` is a structure or a row of its FEATURE_COLUMNS; ``labels``: the
     kinds' labels translated once for a whole map. A point placed at its commune's centre says
     so (``approximate``, and the popup's sentence in ``approximate_note``)."""
-    from flask_babel import gettext as _
-
     labels = labels or {}
-    if actor.actor_kind == "other" and actor.kind_label_source:
+    kind = actor.actor_kind
+    if kind == "other" and actor.kind_label_source:
         label = actor.kind_label_source
     else:
-        label = labels.get(actor.actor_kind) or str(ACTOR_KINDS.get(actor.actor_kind, actor.actor_kind))
-    properties = {"id": actor.id, "name": actor.title, "kind": actor.actor_kind,
+        label = labels.get(kind) or str(ACTOR_KINDS.get(kind, kind))
+    approximate = bool(actor.location_approximate)
+    properties = {"id": actor.id, "name": actor.title, "kind": kind,
                   "kind_label": label, "commune": actor.commune, "url": url,
-                  "approximate": bool(actor.location_approximate)}
-    if actor.location_approximate:
-        properties["approximate_note"] = labels.get(APPROXIMATE) or _("Approximate location (centre of the commune)")
+                  "approximate": approximate}
+    if approximate:
+        properties["approximate_note"] = labels.get(APPROXIMATE) or str(APPROXIMATE_NOTE)
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(actor.longitude, 6), round(actor.latitude, 6)]},

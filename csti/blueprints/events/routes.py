@@ -21,6 +21,7 @@ from ...models.events import CANCELLED, CONFIRMED, EVENT_KINDS, WAITING, Event, 
 from ...moderation import may_be_draft, review_if_spammy, submit
 from ...policy import can
 from ...sessions import refuse_unconfirmed
+from ...urls import item_urls
 from ..actors.operations import place_coordinates, set_location
 from ..content.helpers import apply_common_fields, load_content, preview_requested, review_if_moved, to_group_territory
 from ..content.views import ContentViews
@@ -132,9 +133,7 @@ def agenda_geojson():
     venues = {row.id: row for row in db.session.execute(
         select(Actor.id, Actor.latitude, Actor.longitude, Actor.commune).where(Actor.id.in_(venue_ids)))} \
         if venue_ids else {}
-    # One URL built, the others written after it (url_for 5 000 times is a quarter of the time).
-    url = url_for("events.show", id=2_147_483_647, slug="slug-2147483647")
-    head, _sep, tail = url.partition("2147483647-slug-2147483647")
+    url = item_urls("events.show")  # url_for 5 000 times was a quarter of the time
     kind_labels = {kind: str(label) for kind, label in EVENT_KINDS.items()}  # each translated once, not per point
     seen, features = set(), []
     for row in rows:
@@ -150,7 +149,7 @@ def agenda_geojson():
             "properties": {"id": row.id, "name": row.title,
                            "kind_label": kind_labels.get(row.event_kind, row.event_kind),
                            "commune": row.commune or (venue.commune if venue is not None else ""),
-                           "url": f"{head}{row.id}-{row.slug}{tail}"},
+                           "url": url(row.id, row.slug)},
         })
         if len(features) >= GEOJSON_LIMIT:
             break
