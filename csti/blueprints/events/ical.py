@@ -138,10 +138,10 @@ def feed_entries(filters, limit: int) -> list[SimpleNamespace]:
                 select(content_tag.c.content_id, Tag.name).join(Tag, Tag.id == content_tag.c.tag_id)
                 .where(content_tag.c.content_id.in_(event_ids)).order_by(Tag.slug)):
             tags.setdefault(content_id, []).append(name)
-    shown = [column.key for column in (EventOccurrence.starts_at, EventOccurrence.ends_at, EventOccurrence.uid,
-                                       *EVENT_COLUMNS)]
-    return [SimpleNamespace(**{key: getattr(row, key) for key in shown}, venue=venues.get(row.venue_id),
-                            tags=tags.get(row.id, [])) for row in rows]
+    # Each row as a dict at once (a getattr per column and row was a fifth of the feed's time);
+    # the dates under way carry their sorting columns too (``EventFilter.rows``), unused.
+    return [SimpleNamespace(**row._asdict(), venue=venues.get(row.venue_id), tags=tags.get(row.id, []))
+            for row in rows]
 
 
 @lru_cache(maxsize=4)
