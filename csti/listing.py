@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import bindparam, false, func, or_, select
 from sqlalchemy.orm import defer, lazyload, selectin_polymorphic, selectinload
 
 from .bounds import parse_id
@@ -138,12 +138,14 @@ def published(stmt, model):
     return stmt.where(model.kind == identity) if model is not Content and identity else stmt
 
 
-def card_options(model, author: bool = False) -> list:
+def card_options(model, author: bool = False, known_territories: bool = False) -> list:
     """Loader options for a list of cards (title, summary, territory, date): what a card does not
     show — its body, tags, owning structures, audiences, the author (``author``: only their
     memberships) — is not loaded, instead of costing a query per list each (it would load on access). The
-    territory comes by a second query rather than joined: the database joins before it sorts and
-    cuts the page, so a join is paid for every candidate of a long list, not for the page.
+    territory is not joined (the database joins before it sorts and cuts the page, so a join is
+    paid for every candidate of a long list, not for the page) but read by a second query — or,
+    ``known_territories``, taken from the session: ``card_loader`` reads every territory first
+    (``Territory.by_name``, once per request), so each card's comes from the identity map.
 
     What each type's card needs besides is read from the registry (``card_loads``, ``card_skips``,
     docs/architecture.md §4). A list of every kind (``Content``) loads each item's own columns by
@@ -152,24 +154,24 @@ def card_options(model, author: bool = False) -> list:
     from . import registry
 
     types = tuple(t for t in registry.all() if issubclass(t.model, model))
-    key = (model, author, tuple((t.model, t.card_skips, t.card_loads) for t in types))
+    key = (model, author, known_territories, tuple((t.model, t.card_skips, t.card_loads) for t in types))
     options = _card_options.get(key)
     if options is None:  # built once: options are immutable, and building them is a page's 2 %
-        options = _card_options[key] = tuple(_build_card_options(model, author, types))
+        options = _card_options[key] = tuple(_build_card_options(model, author, known_territories, types))
     return list(options)  # the caller's own list (some add their own options)
 
 
 _card_options: dict[tuple, tuple] = {}
 
 
-def _build_card_options(model, author: bool, types: tuple) -> list:
+def _build_card_options(model, author: bool, known_territories: bool, types: tuple) -> list:
     from .models import User
 
     # Nor its text: the body and its HTML are the widest columns of a row (kilobytes each),
     # read from the database and copied into every card's object for nothing.
     options = [defer(model.body), defer(model.body_html),
                lazyload(model.tags), lazyload(model.owners), lazyload(model.audience_rows),
-               selectinload(model.territory)]
+               lazyload(model.territory) if known_territories else selectinload(model.territory)]
     options.append(selectinload(model.author).lazyload(User.memberships) if author else lazyload(model.author))
     if model is Content:
         options.append(selectin_polymorphic(Content, [t.model for t in types if t.model is not Content]))
@@ -179,7 +181,8 @@ def _build_card_options(model, author: bool, types: tuple) -> list:
         for name in content_type.card_loads:
             relationship = getattr(sub, name)
             target = relationship.property.mapper.class_
-            options.append(selectinload(relationship).options(*card_options(target)))
+            options.append(selectinload(relationship).options(*card_options(target,
+                                                                             known_territories=known_territories)))
     return options
 
 
@@ -192,33 +195,92 @@ def feed_options(model) -> list:
             selectinload(model.author).lazyload(User.memberships)]
 
 
-def event_card_options(path=None) -> list:
+def card_loader(model, author: bool = False):
+    """The select of ``model``'s cards (``card_options``) whose ids are the expanding parameter
+    ``keys``: what ``paginate`` and ``first`` load a list's page with (``loader=``), built once
+    per process — SQLAlchemy computes a statement's cache key (a walk of its options, the
+    longest part of loading a page of cards) once per statement object.
+
+    For ``Content`` (every kind: a tag page, a member's feed), a ``KindsLoader``: the items'
+    kinds first, then each kind's cards by its own type's loader — one query per kind present
+    as before (``selectin_polymorphic``), but each with its type's options alone: the
+    polymorphic loads carried every type's options into each kind's query, and computed their
+    key each time (a third of loading a tag page)."""
+    if model is Content:
+        return by_keys(("kinds", author), lambda keys: KindsLoader(
+            select(Content.id, Content.kind).where(Content.id.in_(keys)), author))
+    return by_keys(("cards", model, author), lambda keys: select(model).where(model.id.in_(keys))
+                   .options(*card_options(model, author, known_territories=True)))
+
+
+@dataclass(frozen=True)
+class KindsLoader:
+    """``card_loader(Content)``: ``kinds`` selects (id, kind) of the ``keys`` (``_load``)."""
+
+    kinds: object
+    author: bool
+
+    def load(self, session, keys: list) -> list:
+        from . import registry
+
+        ids: dict[str, list] = {}
+        for id_, kind in session.execute(self.kinds, {"keys": keys}):
+            ids.setdefault(kind, []).append(id_)
+        types = registry.all_kinds()
+        items = []
+        for kind, some in ids.items():
+            model = types[kind].model if kind in types else Content
+            loader = card_loader(model, self.author) if model is not Content else by_keys(
+                ("cards", Content, self.author), lambda keys: select(Content).where(Content.id.in_(keys))
+                .options(*card_options(Content, self.author, known_territories=True)))
+            items += session.execute(loader, {"keys": some}).unique().scalars().all()
+        return items
+
+
+def by_keys(name: tuple, build):
+    """``build(keys)``, a select of rows whose ids are the expanding parameter ``keys``, built
+    once per process under ``name`` (and the content types registered: they change the cards'
+    options) and reused (``card_loader``)."""
+    from . import registry
+
+    key = (*name, tuple((t.model, t.card_skips, t.card_loads) for t in registry.all()))
+    stmt = _by_keys.get(key)
+    if stmt is None:
+        stmt = _by_keys[key] = build(bindparam("keys", expanding=True))
+    return stmt
+
+
+_by_keys: dict[tuple, object] = {}
+
+
+def event_card_options(path=None, known_territories: bool = False) -> list:
     """``card_options(Event)`` (whose venue the registry loads: joined, the venue's
     structure-and-content join makes SQLite read every structure) under ``path``, the loader
     of the event (e.g. ``contains_eager(EventOccurrence.event)``)."""
     from .models import Event
 
-    options = card_options(Event)
+    options = card_options(Event, known_territories=known_territories)
     return [path.options(*options)] if path is not None else options
 
 
-def paginate(stmt, key, page: int, per_page: int, count: bool = True) -> Pagination:
+def paginate(stmt, key, page: int, per_page: int, count: bool = True, loader=None) -> Pagination:
     """The page of ``stmt`` (a select of one model, ordered) whose rows ``key`` identifies.
 
     The page's rows are found by their ``key`` column first, then loaded: the database sorts
     and skips keys and filter columns — mostly read from indexes — instead of whole rows
     (titles, summaries, bodies) for every candidate before it cuts the page. Flask-SQLAlchemy's
     public API only: ``db.paginate`` pages the keys, its ``items`` are then replaced by the rows
-    and its ``total`` set by counting ``stmt`` (as ``db.paginate(stmt)`` would count it)."""
+    and its ``total`` set by counting ``stmt`` (as ``db.paginate(stmt)`` would count it).
+    ``loader``: a select of the rows by their keys (``card_loader``), else ``stmt`` is."""
     pagination = db.paginate(stmt.with_only_columns(key), page=page, per_page=per_page, max_per_page=MAX_PER_PAGE,
                              error_out=False, count=False)
-    pagination.items = _load(db.session, stmt, key, pagination.items)
+    pagination.items = _load(db.session, stmt, key, pagination.items, loader)
     if count:
         pagination.total = count_of(stmt)
     return pagination
 
 
-def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: int) -> Pagination:
+def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: int, loader=None) -> Pagination:
     """``paginate`` for a statement whose order (the columns ``order``, ascending) puts every
     row matching the clause ``first`` before every row matching ``then`` (together: all its
     rows), when the whole is not read in order from an index: the agenda's dates under way,
@@ -241,7 +303,7 @@ def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: 
     if len(found) < limit:
         found += db.session.scalars(keys.where(then).limit(limit - len(found))
                                     .offset(max(0, offset - len(first_keys))))
-    pagination.items = _load(db.session, stmt, key, found)
+    pagination.items = _load(db.session, stmt, key, found, loader)
     pagination.total = count_of(stmt)
     return pagination
 
@@ -271,16 +333,25 @@ def _statement_key(kind: str, stmt) -> tuple:
     return kind, cache_key.key, repr([p.effective_value for p in cache_key.bindparams])
 
 
-def first(stmt, key, limit: int) -> list:
+def first(stmt, key, limit: int, loader=None) -> list:
     """The first ``limit`` items of ``stmt`` (ordered), found by their ``key`` first like
     ``paginate`` does — for feeds."""
-    return _load(db.session, stmt, key, list(db.session.scalars(stmt.with_only_columns(key).limit(limit))))
+    return _load(db.session, stmt, key, list(db.session.scalars(stmt.with_only_columns(key).limit(limit))), loader)
 
 
-def _load(session, stmt, key, keys: list) -> list:
-    """The rows of ``stmt`` whose ``key`` is in ``keys``, in the order of ``keys``."""
+def _load(session, stmt, key, keys: list, loader=None) -> list:
+    """The rows of ``stmt`` whose ``key`` is in ``keys``, in the order of ``keys``: by
+    ``loader`` (``card_loader``: the territories read first, for the cards to find theirs in
+    the session), else by ``stmt`` itself."""
     if not keys:
         return []
     position = {value: index for index, value in enumerate(keys)}
-    items = session.execute(stmt.where(key.in_(keys))).unique().scalars().all()
+    if isinstance(loader, KindsLoader):
+        Territory.by_name()
+        items = loader.load(session, list(keys))
+    elif loader is not None:
+        Territory.by_name()
+        items = session.execute(loader, {"keys": list(keys)}).unique().scalars().all()
+    else:
+        items = session.execute(stmt.where(key.in_(keys))).unique().scalars().all()
     return sorted(items, key=lambda item: position[getattr(item, key.key)])

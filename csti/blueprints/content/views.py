@@ -22,7 +22,7 @@ from sqlalchemy import select
 from ...errors import fail
 from ...feeds import atom
 from ...htmx import render
-from ...listing import ContentFilter, card_options, feed_options, first, paginate
+from ...listing import ContentFilter, card_loader, card_options, feed_options, first, paginate
 from ...models import DRAFT, PENDING, Territory
 from .forms import TagForm
 from .helpers import (
@@ -144,7 +144,7 @@ class ContentViews:
         htmx); page links go to ``endpoint`` with the filters and ``params``."""
         number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
         page = paginate(stmt.options(*card_options(self.model, author=self.card_author)), self.model.id,
-                        number, PER_PAGE)
+                        number, PER_PAGE, loader=card_loader(self.model, self.card_author))
         territories = Territory.by_name()
         args = filters.to_args(**(params or {}))
         context = {"kinds": self.kinds, **context}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager
 from ...bounds import MAX_YEAR, MIN_YEAR  # dates beyond are typing errors (and arithmetic overflows)
 from ...dates import local_zone, to_utc
 from ...extensions import db
-from ...listing import event_card_options, multi, printable
+from ...listing import by_keys, event_card_options, multi, printable
 from ...models import PUBLISHED, Tag, Territory, content_owner, content_tag
 from ...models.audiences import AUDIENCES, ContentAudience
 from ...models.base import utcnow
@@ -170,10 +170,10 @@ class EventFilter:
         stmt = self.occurrences()
         start, _end = self.window()
         if start is None or self.when == "past":
-            return paginate(stmt, EventOccurrence.id, number, per_page)
+            return paginate(stmt, EventOccurrence.id, number, per_page, loader=occurrence_loader())
         return paginate_in_turn(stmt, EventOccurrence.id, EventOccurrence.starts_at < start,
                                 EventOccurrence.starts_at >= start, (EventOccurrence.starts_at, Event.id),
-                                number, per_page)
+                                number, per_page, loader=occurrence_loader())
 
     def rows(self, columns, limit: int) -> list:
         """The first ``limit`` rows of ``columns`` (an occurrence's, its event's) of the matching
@@ -261,6 +261,13 @@ class EventFilter:
                     Event.summary.icontains(word, autoescape=True), Event.commune.icontains(word, autoescape=True),
                     Event.venue_name.icontains(word, autoescape=True)))
         return stmt
+
+
+def occurrence_loader():
+    """The dates of a page by their ids, each with its event's card (``listing.card_loader``)."""
+    return by_keys(("agenda dates",), lambda keys: select(EventOccurrence).join(
+        Event, Event.id == EventOccurrence.event_id).where(EventOccurrence.id.in_(keys)).options(
+        *event_card_options(contains_eager(EventOccurrence.event), known_territories=True)))
 
 
 def upcoming_events(territory=None, limit=6):

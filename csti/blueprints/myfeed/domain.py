@@ -16,7 +16,7 @@ from sqlalchemy.orm import lazyload, selectinload
 from ... import registry
 from ...datacache import remember
 from ...extensions import db
-from ...listing import card_options, count_of, first, paginate, walked
+from ...listing import card_loader, card_options, count_of, first, paginate, walked
 from ...models import PUBLISHED, Content, Tag, User, content_owner, content_tag
 from ...models.actors import Actor
 from ...models.base import utcnow
@@ -82,10 +82,10 @@ def latest(user, limit: int = 5) -> list:
     outside the window is older, so ``limit`` found there are the newest."""
     cutoff = _recent_cutoff()
     if cutoff is not None:
-        items = first(feed_query(user, since=cutoff), Content.id, limit)
+        items = first(feed_query(user, since=cutoff), Content.id, limit, card_loader(Content))
         if len(items) == limit:
             return items
-    return first(feed_query(user), Content.id, limit)
+    return first(feed_query(user), Content.id, limit, card_loader(Content))
 
 
 @dataclass(frozen=True)
@@ -213,10 +213,12 @@ def feed_page(user, kinds, number: int, per_page: int):
     cutoff = _recent_cutoff()
     page = None
     if cutoff is not None:
-        page = paginate(feed_query(user, kinds, since=cutoff), Content.id, number, per_page, count=False)
+        page = paginate(feed_query(user, kinds, since=cutoff), Content.id, number, per_page, count=False,
+                        loader=card_loader(Content))
         if len(page.items) < per_page and (number - 1) * per_page + len(page.items) < total:
             page = None  # the page reaches past the newest items: read the whole feed
     if page is None:
-        page = paginate(feed_query(user, kinds), Content.id, number, per_page, count=False)
+        page = paginate(feed_query(user, kinds), Content.id, number, per_page, count=False,
+                        loader=card_loader(Content))
     page.total = total
     return page
