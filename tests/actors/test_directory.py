@@ -124,6 +124,23 @@ def test_facet_counts_each_under_the_other_filters(testapp_en, network):
     assert facet(page, "department") == {"31": 1}
 
 
+def kind_labels(response) -> dict[str, str]:
+    """{kind: its facet label, count left out}."""
+    return {box["value"]: response.html.find("label", attrs={"for": box["id"]}).get_text(" ", strip=True)
+            .rsplit("(", 1)[0].strip() for box in response.html.select('input[type=checkbox][name="kind"]')}
+
+
+def test_facets_are_kept_per_language_and_until_the_data_changes(testapp, testapp_en, network, make_actor):
+    """The facets are kept whole (``ActorFilter.facets``): a visitor in French after one in
+    English gets French labels, and a new structure moves the counts at once."""
+    assert kind_labels(testapp_en.get("/actors"))["museum"] == "Museum or science centre"
+    assert kind_labels(testapp.get("/actors"))["museum"] == "Musée ou centre de sciences"
+    assert facet(testapp_en.get("/actors"), "kind")["museum"] == 2
+    make_actor(network[0], "Muséum d’Albi", kind="museum", postcode="81000")
+    assert facet(testapp_en.get("/actors"), "kind")["museum"] == 3
+    assert facet(testapp.get("/actors"), "kind")["museum"] == 3
+
+
 def test_a_ticked_value_stays_listed_with_zero(testapp_en, network):
     page = testapp_en.get("/actors?kind=school&territory=occitanie&department=29&tag=astronomie")
     assert titles(page) == []
