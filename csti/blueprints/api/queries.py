@@ -11,9 +11,18 @@ from ...models import PUBLISHED, Dossier
 NAMES = ("structures", "events", "articles", "announcements", "projects", "dossiers", "resources")
 
 
-def published(model):
-    """A select of ``model``'s published, public items (private dossiers are drafts)."""
-    stmt = select(model).where(model.status == PUBLISHED, model.public_clause())
+def published(model, kind_said: bool = True):
+    """A select of ``model``'s published, public items (private dossiers are drafts). Its kind
+    said (``listing.published``) when ``kind_said``: implied by the join to the type's table,
+    but said, a list in an order of the content table's reads it from the (kind, status, date,
+    id) index — without it SQLite read and sorted every announcement for a page of them (42 ms,
+    0.1 ms with it). In an order of the type's own table (events by date), it is left unsaid:
+    SQLite would then gather the kind's items and sort them (100 000 events: 450 ms) instead of
+    reading the type's date index in order."""
+    from ...listing import published as of_kind
+
+    stmt = of_kind(select(model), model) if kind_said else select(model).where(
+        model.status == PUBLISHED, model.public_clause())
     if model is Dossier:
         stmt = stmt.where(Dossier.is_private.is_(False))
     return stmt

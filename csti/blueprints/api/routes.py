@@ -190,9 +190,15 @@ def _tag_id(value: str) -> int:
     return found
 
 
+def _content_order(collection: Collection) -> bool:
+    """True when the collection is listed in an order of the content table's (a publication
+    date), not of its type's own table (an event's start)."""
+    return collection.sort_column.property.columns[0].table is Content.__table__
+
+
 def filtered(collection: Collection, args: Args):
     model = collection.model
-    stmt = published(model)
+    stmt = published(model, kind_said=_content_order(collection))
     if (slug := args.text("territory", 60)) is not None:
         stmt = stmt.where(model.territory_id == _territory_id(slug))
     if (value := args.text("tag", 60)) is not None:
@@ -240,9 +246,11 @@ def list_view(name: str):
     args = Args(collection.known)
     limit = args.limit()
     stmt = filtered(collection, args).options(*load_options(collection))
-    model = collection.model
     after = read_cursor(collection.name, ("datetime?", "int"))
-    stmt = keyset(stmt, collection.sort_column, model.id, collection.ascending, after)
+    # Ties in the order by the id of the sort column's table (the same value in both): the order
+    # its index holds — (kind, status, date, id) for the content table's dates.
+    stmt = keyset(stmt, collection.sort_column, Content.id if _content_order(collection) else collection.model.id,
+                  collection.ascending, after)
     rows = list(db.session.scalars(stmt.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
