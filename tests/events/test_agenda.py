@@ -218,6 +218,30 @@ def test_map_geojson_honours_the_filters(testapp_en, now_is, make_event, make_ac
     assert "kind=workshop" in view.html.find(id="map-data")["data-geojson"]
 
 
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 5])
+def test_map_points_read_in_batches_are_the_first_events_each_once(testapp_en, now_is, make_event, occitanie,
+                                                                  monkeypatch, limit):
+    """The map reads dates in batches (``agenda_geojson``): whatever the batches' bounds — here
+    1 to 5 events in batches of 1 to 7 dates — it gives the first ``limit`` placed events in date
+    order, each once (the weekly club's dates fall in several batches), without the date of an
+    event with no place."""
+    from csti.blueprints.events import routes
+
+    now_is(NOW)
+    make_event(occitanie, "Exposition en cours", start=at(10, 10), end=at(30, 18), latitude=43.6, longitude=1.4)
+    make_event(occitanie, "Club hebdomadaire", start=at(21, 18), latitude=43.6, longitude=1.45,
+               recurrence="weekly", until=datetime(2030, 12, 31).date())
+    make_event(occitanie, "Sans lieu", start=at(21, 20))
+    # Between the club's dates, so that the later events are in the second or third batch.
+    make_event(occitanie, "Conférence", start=at(5, month=11), latitude=43.7, longitude=1.5)
+    make_event(occitanie, "Atelier", start=at(19, month=11), latitude=43.7, longitude=1.5)
+    make_event(occitanie, "Balade", start=at(3, month=12), latitude=43.7, longitude=1.5)
+    order = ["Exposition en cours", "Club hebdomadaire", "Conférence", "Atelier", "Balade"]
+    monkeypatch.setattr(routes, "GEOJSON_LIMIT", limit)
+    names = [f["properties"]["name"] for f in testapp_en.get("/agenda.geojson").json["features"]]
+    assert names == order[:limit]
+
+
 def test_pagination_keeps_the_filters(testapp_en, now_is, make_event, occitanie):
     now_is(NOW)
     make_event(occitanie, "Club du mardi", start=at(22, 18), kind="workshop", recurrence="weekly",

@@ -127,31 +127,39 @@ def agenda_geojson():
     once (at its first date). Read as columns, never as ORM objects: 15 000 dates loaded as
     objects took 190 ms and left a worker 67 MB larger for good."""
     filters = EventFilter.from_args(request.args)
-    rows = filters.rows((Event.id, Event.title, Event.slug, Event.event_kind, Event.commune, Event.latitude,
-                         Event.longitude, Event.venue_id), GEOJSON_LIMIT * 3)
-    venue_ids = {row.venue_id for row in rows if row.venue_id and (row.latitude is None or not row.commune)}
-    venues = {row.id: row for row in db.session.execute(
-        select(Actor.id, Actor.latitude, Actor.longitude, Actor.commune).where(Actor.id.in_(venue_ids)))} \
-        if venue_ids else {}
     url = item_urls("events.show")  # url_for 5 000 times was a quarter of the time
     kind_labels = {kind: str(label) for kind, label in EVENT_KINDS.items()}  # each translated once, not per point
     seen, features = set(), []
-    for row in rows:
-        venue = venues.get(row.venue_id)
-        lat, lng = (row.latitude, row.longitude) if venue is None or row.latitude is not None \
-            else (venue.latitude, venue.longitude)
-        if row.id in seen or lat is None or lng is None:
-            continue
-        seen.add(row.id)
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(lng, 6), round(lat, 6)]},
-            "properties": {"id": row.id, "name": row.title,
-                           "kind_label": kind_labels.get(row.event_kind, row.event_kind),
-                           "commune": row.commune or (venue.commune if venue is not None else ""),
-                           "url": url(row.id, row.slug)},
-        })
-        if len(features) >= GEOJSON_LIMIT:
+    # Dates in batches until enough events are placed: an event has several dates, and 5 000
+    # events took 6 500 of the national dataset's (15 000 read at once: 0.37 s); at most 3 dates
+    # an event, as before.
+    batch, offset = GEOJSON_LIMIT * 3 // 2, 0
+    while len(features) < GEOJSON_LIMIT and offset < GEOJSON_LIMIT * 3:
+        rows = filters.rows((Event.id, Event.title, Event.slug, Event.event_kind, Event.commune, Event.latitude,
+                             Event.longitude, Event.venue_id), batch, offset)
+        offset += batch
+        venue_ids = {row.venue_id for row in rows if row.venue_id and (row.latitude is None or not row.commune)}
+        venues = {row.id: row for row in db.session.execute(
+            select(Actor.id, Actor.latitude, Actor.longitude, Actor.commune).where(Actor.id.in_(venue_ids)))} \
+            if venue_ids else {}
+        for row in rows:
+            venue = venues.get(row.venue_id)
+            lat, lng = (row.latitude, row.longitude) if venue is None or row.latitude is not None \
+                else (venue.latitude, venue.longitude)
+            if row.id in seen or lat is None or lng is None:
+                continue
+            seen.add(row.id)
+            features.append({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(lng, 6), round(lat, 6)]},
+                "properties": {"id": row.id, "name": row.title,
+                               "kind_label": kind_labels.get(row.event_kind, row.event_kind),
+                               "commune": row.commune or (venue.commune if venue is not None else ""),
+                               "url": url(row.id, row.slug)},
+            })
+            if len(features) >= GEOJSON_LIMIT:
+                break
+        if len(rows) < batch:
             break
     return Response(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
                     mimetype="application/geo+json")
