@@ -4,6 +4,7 @@ SQL whatever the recurrence. Organisers are the core's owning structures (``Cont
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     case,
     event,
     func,
@@ -264,18 +266,24 @@ def card_dates(item: Event) -> dict:
                        if isinstance(o, Event) and o.id is not None and o.id not in known and o.id != item.id]
     ids = ids[:CARD_DATES_BATCH]
     known.update(dict.fromkeys(ids))
-    now = base.utcnow()
+    for event_id, starts_at, ends_at, is_past in session.execute(
+            _card_dates_statement(), {"ids": ids, "now": base.utcnow()}):
+        known[event_id] = CardDate(starts_at, ends_at, bool(is_past))
+    return known
+
+
+@functools.cache
+def _card_dates_statement():
+    """``card_dates``' query, built once (its cache key too: computed once per statement
+    object), the events' ids and the instant as parameters."""
     occurrence = EventOccurrence.__table__.c
+    now = bindparam("now", type_=occurrence.ends_at.type)
     past = case((occurrence.ends_at >= now, 0), else_=1)
     rank = func.row_number().over(partition_by=occurrence.event_id, order_by=(
         past, case((occurrence.ends_at >= now, occurrence.starts_at)), occurrence.starts_at.desc()))
     ranked = select(occurrence.event_id, occurrence.starts_at, occurrence.ends_at, past.label("past"),
-                    rank.label("rank")).where(occurrence.event_id.in_(ids)).subquery()
-    for event_id, starts_at, ends_at, is_past in session.execute(
-            select(ranked.c.event_id, ranked.c.starts_at, ranked.c.ends_at, ranked.c.past)
-            .where(ranked.c.rank == 1)):
-        known[event_id] = CardDate(starts_at, ends_at, bool(is_past))
-    return known
+                    rank.label("rank")).where(occurrence.event_id.in_(bindparam("ids", expanding=True))).subquery()
+    return select(ranked.c.event_id, ranked.c.starts_at, ranked.c.ends_at, ranked.c.past).where(ranked.c.rank == 1)
 
 
 @event.listens_for(Session, "after_flush")
