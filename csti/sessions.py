@@ -3,6 +3,7 @@ remember-me cookies name, so logging out ends it wherever the cookies were copie
 (docs/architecture.md §10); and the answer to an account whose address is not confirmed."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -10,7 +11,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from .extensions import db
 from .models import AccountSanction, User, UserSession
@@ -85,14 +86,22 @@ def load_session_user(session_id: str) -> User | None:
     uid, _sep, token = (session_id or "").partition(":")
     if not uid.isdigit() or len(uid) > 18 or not token:
         return None
-    # A suspended or banned member's session is refused here too (csti/sanctions.py): the one
-    # place every route — every form that posts — goes through.
-    now = utcnow()
-    sanctioned = select(AccountSanction.id).where(AccountSanction.user_id == User.id,
-                                                  AccountSanction.blocking_clause(now)).exists()
-    user = db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
-        User.id == int(uid), UserSession.token_hash == _token_hash(token), UserSession.expires_at > now,
-        ~sanctioned))
+    user = db.session.scalar(_session_user_statement(),
+                             {"uid": int(uid), "token_hash": _token_hash(token), "now": utcnow()})
     if user is not None:
         user.session_token = token
     return user
+
+
+@functools.cache
+def _session_user_statement():
+    """``load_session_user``'s query, built once (a member's every request runs it; its cache
+    key, a walk of the statement, is then computed once), its values as parameters. A suspended
+    or banned member's session is refused here too (csti/sanctions.py): the one place every
+    route — every form that posts — goes through."""
+    now = bindparam("now", type_=UserSession.expires_at.type)
+    sanctioned = select(AccountSanction.id).where(AccountSanction.user_id == User.id,
+                                                  AccountSanction.blocking_clause(now)).exists()
+    return select(User).join(UserSession, UserSession.user_id == User.id).where(
+        User.id == bindparam("uid"), UserSession.token_hash == bindparam("token_hash"),
+        UserSession.expires_at > now, ~sanctioned)

@@ -47,8 +47,9 @@ class AccountSanction(db.Model):
     @classmethod
     def blocking_clause(cls, now=None):
         """Rows that keep their member from logging in at ``now``: a suspension or a ban, not
-        lifted, begun and not over."""
-        now = now or utcnow()
+        lifted, begun and not over (``now``: an instant, or a bound parameter)."""
+        if now is None:
+            now = utcnow()
         return and_(cls.kind.in_(BLOCKING), cls.lifted_at.is_(None), cls.starts_at <= now,
                     or_(cls.ends_at.is_(None), cls.ends_at > now))
 
