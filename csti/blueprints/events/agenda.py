@@ -117,8 +117,9 @@ class EventFilter:
         """(from, to) in UTC: occurrences overlapping it are shown. "Now" is the minute begun: a
         date that ended less than a minute ago may still show (as long as the page cache keeps a
         page), and the list's count, keyed by its parameters, is counted once a minute at most
-        (listing.count_of)."""
-        now = utcnow().replace(second=0, microsecond=0)
+        (listing.count_of). ``pinned_now``, when set, is that instant (the map's batches read
+        the same dates whatever the clock did between them)."""
+        now = (getattr(self, "pinned_now", None) or utcnow()).replace(second=0, microsecond=0)
         today = today or now.astimezone(local_zone()).date()
 
         def day_start(d):
