@@ -360,6 +360,12 @@ def first(stmt, key, limit: int, loader=None) -> list:
     return _load(db.session, stmt, key, list(db.session.scalars(stmt.with_only_columns(key).limit(limit))), loader)
 
 
+def loaded(keys, key, loader) -> list:
+    """The rows that ``loader`` (``card_loader``) selects for ``keys``, in the order of
+    ``keys`` (``key``: their column) — for keys read by a select of their own."""
+    return _load(db.session, None, key, list(keys), loader)
+
+
 def _load(session, stmt, key, keys: list, loader=None) -> list:
     """The rows of ``stmt`` whose ``key`` is in ``keys``, in the order of ``keys``: by
     ``loader`` (``card_loader``: the territories read first, for the cards to find theirs in

@@ -7,16 +7,17 @@ read the follows), the items (``listing.paginate``: the cards' loads), and one `
 the reasons of the items shown."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import url_for
-from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import lazyload, selectinload
 
 from ... import registry
 from ...datacache import remember
 from ...extensions import db
-from ...listing import card_loader, card_options, count_of, first, paginate, walked
+from ...listing import card_loader, card_options, count_of, loaded, paginate, walked
 from ...models import PUBLISHED, Content, Tag, User, content_owner, content_tag
 from ...models.actors import Actor
 from ...models.base import utcnow
@@ -79,13 +80,33 @@ def latest(user, limit: int = 5) -> list:
     """The ``limit`` newest items of ``user``'s feed (the logged-in home's block). Looked for
     among the newest items first: a member who follows common tags has tens of thousands of
     items in their feed (650 ms to gather and sort at national scale, 1 ms to walk); everything
-    outside the window is older, so ``limit`` found there are the newest."""
+    outside the window is older, so ``limit`` found there are the newest. The ids' selects are
+    built once (``_latest_ids``): the member and the date are their parameters."""
     cutoff = _recent_cutoff()
+    kinds = tuple(t.kind for t in feed_types())
+    params = {"feed_user": user.id}
     if cutoff is not None:
-        items = first(feed_query(user, since=cutoff), Content.id, limit, card_loader(Content))
-        if len(items) == limit:
-            return items
-    return first(feed_query(user), Content.id, limit, card_loader(Content))
+        keys = db.session.scalars(_latest_ids(kinds, limit, True), {**params, "feed_since": cutoff}).all()
+        if len(keys) == limit:
+            return loaded(keys, Content.id, card_loader(Content))
+    return loaded(db.session.scalars(_latest_ids(kinds, limit, False), params).all(), Content.id, card_loader(Content))
+
+
+@functools.cache
+def _latest_ids(kinds: tuple, limit: int, recent: bool):
+    """The select of the ids of ``latest``: ``feed_query`` of the member ``:feed_user`` (since
+    ``:feed_since`` when ``recent``), built once per process for these kinds — SQLAlchemy
+    otherwise walks the whole statement for its cache key on every home page."""
+    user = _Parameters(bindparam("feed_user", type_=User.id.type))
+    since = bindparam("feed_since", type_=Content.published_at.type) if recent else None
+    return feed_query(user, kinds, since=since).with_only_columns(Content.id).limit(limit)
+
+
+@dataclass(frozen=True)
+class _Parameters:
+    """A member as ``feed_query`` reads one, whose id is a bound parameter."""
+
+    id: object
 
 
 @dataclass(frozen=True)
@@ -102,7 +123,27 @@ def reasons(user, items) -> dict[int, list[Reason]]:
     ids = [item.id for item in items]
     if not ids:
         return {}
-    mine = Follow.follower_id == user.id
+    found: dict[int, list[Reason]] = {}
+    order = {"user": 0, "structure": 1, "tag": 2}
+    rows = sorted(db.session.execute(_reasons_statement(), {"reasons_user": user.id, "reasons_ids": ids}).all(),
+                  key=lambda row: (order[row[1]], row[3].casefold()))
+    for content_id, kind, key, label, slug in rows:
+        if kind == "user":
+            url = url_for("accounts.profile", user_id=key)
+        elif kind == "structure":
+            url = url_for(Actor.view_endpoint, id=key, slug=slug)
+        else:
+            url, label = url_for("tags.show", slug=slug), f"#{label}"
+        found.setdefault(content_id, []).append(Reason(kind, label, url))
+    return found
+
+
+@functools.cache
+def _reasons_statement():
+    """``reasons``' ``UNION ALL``, built once: the member ``:reasons_user`` and the items
+    ``:reasons_ids`` are its parameters."""
+    mine = Follow.follower_id == bindparam("reasons_user", type_=User.id.type)
+    ids = bindparam("reasons_ids", expanding=True)
     by_person = (select(Content.id, literal("user"), User.id, User.name, literal(""))
                  .join(Follow, and_(Follow.followed_user_id == Content.author_id, mine))
                  .join(User, User.id == Content.author_id).where(Content.id.in_(ids)))
@@ -115,19 +156,7 @@ def reasons(user, items) -> dict[int, list[Reason]]:
     by_tag = (select(content_tag.c.content_id, literal("tag"), Tag.id, Tag.name, Tag.slug)
               .join(Follow, and_(Follow.tag_id == content_tag.c.tag_id, mine))
               .join(Tag, Tag.id == content_tag.c.tag_id).where(content_tag.c.content_id.in_(ids)))
-    found: dict[int, list[Reason]] = {}
-    order = {"user": 0, "structure": 1, "tag": 2}
-    rows = sorted(db.session.execute(union_all(by_person, by_structure, by_tag)).all(),
-                  key=lambda row: (order[row[1]], row[3].casefold()))
-    for content_id, kind, key, label, slug in rows:
-        if kind == "user":
-            url = url_for("accounts.profile", user_id=key)
-        elif kind == "structure":
-            url = url_for(Actor.view_endpoint, id=key, slug=slug)
-        else:
-            url, label = url_for("tags.show", slug=slug), f"#{label}"
-        found.setdefault(content_id, []).append(Reason(kind, label, url))
-    return found
+    return union_all(by_person, by_structure, by_tag)
 
 
 # --- the welcome page's suggestions -----------------------------------------------------------
@@ -185,24 +214,32 @@ def tag_suggestions(user, limit: int = 12) -> list:
 def next_registrations(user, limit: int = 5) -> list:
     """``user``'s registrations that stand (confirmed or waiting) to published events with a
     date to come, as ``(registration, event, occurrence)``, the next date of each, soonest first."""
-    now = utcnow()
-    registered = select(Registration.event_id).where(Registration.user_id == user.id, Registration.status != CANCELLED)
+    rows = db.session.execute(_next_registrations_statement(limit),
+                              {"registrations_user": user.id, "registrations_now": utcnow()}).unique().all()
+    return [tuple(row) for row in rows]
+
+
+@functools.cache
+def _next_registrations_statement(limit: int):
+    """``next_registrations``' select, built once: the member ``:registrations_user`` and the
+    instant ``:registrations_now`` are its parameters."""
+    user = bindparam("registrations_user", type_=Registration.user_id.type)
+    now = bindparam("registrations_now", type_=EventOccurrence.ends_at.type)
+    registered = select(Registration.event_id).where(Registration.user_id == user, Registration.status != CANCELLED)
     # The next date of the events they registered to only (not of every event to come).
     coming = (select(EventOccurrence.event_id, func.min(EventOccurrence.starts_at).label("starts_at"))
               .where(EventOccurrence.ends_at >= now, EventOccurrence.event_id.in_(registered))
               .group_by(EventOccurrence.event_id).subquery())
-    rows = db.session.execute(
-        select(Registration, Event, EventOccurrence)
-        .join(Event, Event.id == Registration.event_id)
-        .join(coming, coming.c.event_id == Event.id)
-        .join(EventOccurrence, and_(EventOccurrence.event_id == Event.id,
-                                    EventOccurrence.starts_at == coming.c.starts_at))
-        .where(Registration.user_id == user.id, Registration.status != CANCELLED, Event.status == PUBLISHED)
-        .options(lazyload(Registration.user), lazyload(Registration.event), lazyload(EventOccurrence.event),
-                 lazyload(Event.territory), lazyload(Event.author), lazyload(Event.tags), lazyload(Event.owners),
-                 lazyload(Event.audience_rows), selectinload(Event.venue).options(*card_options(Actor)))
-        .order_by(EventOccurrence.starts_at, Event.id).limit(limit)).unique().all()
-    return [tuple(row) for row in rows]
+    return (select(Registration, Event, EventOccurrence)
+            .join(Event, Event.id == Registration.event_id)
+            .join(coming, coming.c.event_id == Event.id)
+            .join(EventOccurrence, and_(EventOccurrence.event_id == Event.id,
+                                        EventOccurrence.starts_at == coming.c.starts_at))
+            .where(Registration.user_id == user, Registration.status != CANCELLED, Event.status == PUBLISHED)
+            .options(lazyload(Registration.user), lazyload(Registration.event), lazyload(EventOccurrence.event),
+                     lazyload(Event.territory), lazyload(Event.author), lazyload(Event.tags), lazyload(Event.owners),
+                     lazyload(Event.audience_rows), selectinload(Event.venue).options(*card_options(Actor)))
+            .order_by(EventOccurrence.starts_at, Event.id).limit(limit))
 
 
 def feed_page(user, kinds, number: int, per_page: int):
