@@ -7,6 +7,7 @@ from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -205,15 +206,30 @@ def _translations():
     return kept[1]
 
 
+@pass_context
+def _template_gettext(context, string: str, **variables):
+    """``_()`` and ``gettext()`` in templates: what Jinja's newstyle ``gettext`` does (the
+    translation, Markup where the template autoescapes, then ``% variables``) in one call
+    instead of three (Jinja's ``_`` looks ``gettext`` up in the context and calls it through
+    ``Context.call``, which calls the catalogue's through ``Context.call`` again) — a page
+    translates a hundred strings or more. The ``%`` is skipped only where it changes nothing
+    (no variables and no ``%`` in the text: ``%%`` is still turned into ``%``)."""
+    text = _translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables if variables or "%" in text else text
+
+
 def init_app(app):
     # Flask-Babel's callables with a cheaper lookup of the catalogue (newstyle: variables and
-    # autoescaping as Flask-Babel installs them).
+    # autoescaping as Flask-Babel installs them); then gettext and its alias _ in one call.
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True)
+    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext)
     app.jinja_env.globals.update(
         can=can,
         current_territories=territories_for_switcher,

@@ -23,3 +23,19 @@ def test_a_route_of_another_shape_falls_back_to_url_for(app):
     with app.test_request_context("/"):
         build = item_urls("tags.show")
         assert build(7, "astronomie") == url_for("tags.show", id=7, slug="astronomie") == "/tags/astronomie?id=7"
+
+
+
+def test_an_items_url_is_url_fors_in_each_request(app):
+    """``Content.url`` (``item_url``) keeps its writer on the request: a second request under
+    another root, in the same application context, gets its own URLs, not the first's."""
+    from csti.models import Article
+
+    plain, quoted = Article(id=13, slug="robotique", title="y"), Article(id=12, slug="été robotique", title="x")
+    with app.app_context():
+        for root, path in (("https://csti.example/", "/article/"), ("https://csti.example/sub/", "/sub/article/"),
+                           ("https://autre.example/deux/", "/deux/article/")):
+            with app.test_request_context("/", base_url=root):
+                for item in (plain, quoted, plain):
+                    assert item.url == url_for("articles.show", id=item.id, slug=item.slug)
+                assert plain.url.startswith(path), (root, plain.url)

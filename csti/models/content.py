@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from ..extensions import db
 from ..markdown import render_markdown
 from ..text import fold, slugify
+from ..urls import item_url
 from .base import UTCDateTime, utcnow
 from .tags import Tag, content_tag
 
@@ -207,7 +208,7 @@ class Content(db.Model):
     # --- URLs ----------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        return url_for(self.view_endpoint, id=self.id, slug=self.slug)
+        return item_url(self.view_endpoint, self.id, self.slug)
 
     @property
     def edit_url(self) -> str:

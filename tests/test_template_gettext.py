@@ -1,0 +1,42 @@
+"""Templates translate through csti.templating's own ``_``/``gettext`` (one call instead of
+Jinja's three): the same text as Jinja's newstyle gettext — the catalogue of the locale
+(forced ones too), variables escaped where the template autoescapes, ``%%`` turned into ``%``
+— and plain text in templates that do not autoescape (the mails' .txt)."""
+from flask import render_template_string
+from flask_babel import force_locale
+from jinja2.ext import _make_new_gettext
+from markupsafe import Markup
+
+
+def test_translates_like_jinjas_newstyle_gettext(app):
+    with app.test_request_context("/"):
+        assert render_template_string('{{ _("Online") }}') == "En ligne"
+        assert render_template_string('{{ gettext("logo of %(name)s", name=n) }}', n="<Sciences & Cie>") \
+            == "logo de &lt;Sciences &amp; Cie&gt;"
+        assert render_template_string('{{ _("100%% free") }}') == "100% free"  # not in the catalogue
+        assert render_template_string('{{ _("<em>Sciences</em> & Cie") }}') == "<em>Sciences</em> & Cie"  # trusted
+        with force_locale("en"):
+            assert render_template_string('{{ _("Online") }}') == "Online"
+        assert render_template_string('{% trans %}Online{% endtrans %}') == "En ligne"
+
+
+def test_the_same_text_as_jinjas_own_in_both_escaping_modes(app):
+    from csti.templating import _translations
+
+    jinjas = _make_new_gettext(lambda s: _translations().ugettext(s))
+    ours_ = app.jinja_env.globals["_"]
+    assert ours_ is app.jinja_env.globals["gettext"]
+    with app.test_request_context("/"):
+        for autoescape in (True, False):
+            env = app.jinja_env.overlay(autoescape=autoescape)
+            for source, values in (('{{ _("Online") }}', {}), ('{{ _("50%% off") }}', {}), ('{{ _("Q&A") }}', {}),
+                                   ('{{ _("logo of %(name)s", name=n) }}', {"n": "<b>"})):
+                ours = env.from_string(source).render(**values)
+                try:  # (an overlay shares its globals with the application's environment)
+                    env.globals.update(gettext=jinjas, _=jinjas)
+                    theirs = env.from_string(source).render(**values)
+                finally:
+                    env.globals.update(gettext=ours_, _=ours_)
+                assert ours == theirs, (source, autoescape)
+        plain = app.jinja_env.overlay(autoescape=False).from_string('{{ _("logo of %(name)s", name=n) }}')
+        assert plain.render(n="<b>") == "logo de <b>" and not isinstance(plain.render(n="x"), Markup)
