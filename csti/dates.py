@@ -1,12 +1,14 @@
 """Dates and times: the instance's time zone (Europe/Paris) and the conversions to and from
 UTC (the database stores aware UTC), and the dates shown to people (Babel)."""
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
 from babel.dates import get_datetime_format, get_day_names
 from flask import current_app
-from flask_babel import format_date, format_time, get_locale
+from flask.globals import _cv_app
+from flask_babel import get_locale
 
 
 def local_zone() -> ZoneInfo:
@@ -27,13 +29,42 @@ def to_local(value: datetime) -> datetime:
     return value.astimezone(local_zone())
 
 
+def _locale():
+    """Flask-Babel's ``get_locale()`` (the request's, or the one forced for a while), read
+    where it keeps it once selected: its own lookup reads the application context five times,
+    and a page formats dozens of dates."""
+    context = _cv_app.get(None)
+    state = context.g.__dict__.get("_flask_babel") if context is not None else None
+    locale = getattr(state, "babel_locale", None)
+    return locale if locale is not None else get_locale()
+
+
+def _shown(value):
+    """What Flask-Babel's ``format_date``/``format_time`` format: a datetime in the instance's
+    zone (a naive one is UTC), a date as it is."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(local_zone())
+    return value
+
+
+def format_date(value, fmt="medium") -> str:
+    """Flask-Babel's ``format_date`` (the instance's zone and the current locale) straight
+    from Babel: 7 µs instead of 21, for the cards' and the agenda's dates."""
+    return babel_format_date(_shown(value), fmt, locale=_locale())
+
+
+def format_time(value, fmt="medium") -> str:
+    """Flask-Babel's ``format_time``, like ``format_date``."""
+    return babel_format_time(_shown(value), fmt, locale=_locale())
+
+
 def datetime_filter(value, fmt="medium"):
     """A date and time for people: the date at ``fmt`` (short, medium, long, full) and the time
     always short — hours and minutes, never seconds nor a time zone name ("2 janv. 2026, 14:00",
     "Jan 2, 2026, 2:00 PM"). Babel's own datetime formats add seconds from "medium" up."""
     if not value:
         return ""
-    pattern = get_datetime_format(fmt, locale=get_locale()).replace("'", "")
+    pattern = get_datetime_format(fmt, locale=_locale()).replace("'", "")
     return pattern.replace("{0}", format_time(value, "short")).replace("{1}", format_date(value, fmt))
 
 
@@ -70,9 +101,9 @@ def upper_first(value) -> str:
 def month_label(value, capital=True):
     """"November 2026" ("Novembre 2026" in French); ``capital=False`` within a sentence: the
     month as the language writes it there ("novembre 2026")."""
-    label = babel_format_date(value, "LLLL y", locale=get_locale())
+    label = babel_format_date(value, "LLLL y", locale=_locale())
     return upper_first(label) if capital else label
 
 
 def weekday_label(value, width="wide"):
-    return get_day_names(width, locale=get_locale())[value.weekday()]
+    return get_day_names(width, locale=_locale())[value.weekday()]
