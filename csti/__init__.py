@@ -181,7 +181,7 @@ def register_extensions(app):
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
-    from flask_babel import lazy_gettext as _l
+    from .i18n import lazy_gettext as _l
 
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.refresh_view = "accounts.login"

@@ -22,12 +22,12 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, g, jsonify, request
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import exists, func, or_, select, update
 
 from .database import write_transaction
 from .extensions import db
+from .i18n import gettext as _
 from .models import AccountSanction, ApiKey, AuditLog, User
 from .models.base import utcnow
 from .throttle import DatabaseStore, store

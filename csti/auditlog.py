@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .bounds import year_in_range
 from .dates import datetime_filter, to_local, to_utc
 from .extensions import db
+from .i18n import gettext as _
+from .i18n import lazy_gettext as _l
 from .listing import like_pattern, paginate, printable
 from .models import AuditLog, Content, Territory, User
 

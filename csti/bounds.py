@@ -4,8 +4,9 @@ fails with "integer out of range" and time-zone arithmetic overflows — a 500 i
 message next to the field."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
+
+from .i18n import lazy_gettext as _l
 
 # An Integer column is PostgreSQL's 32-bit `integer` (SQLite holds more): the common range.
 DB_INT_MAX = 2**31 - 1

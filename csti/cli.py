@@ -136,9 +136,9 @@ def import_actors(path, territory_slug, dry_run, skip_errors, show_warnings, lan
     """Import the census of structures from a CSV file (see the README for the columns)."""
     from flask import current_app
     from flask_babel import force_locale, ngettext
-    from flask_babel import gettext as _
 
     from .blueprints.actors.census import ImportFileError, apply, preview
+    from .i18n import gettext as _
     from .models import AuditLog, Territory
 
     territory = db.session.scalar(select(Territory).where(Territory.slug == territory_slug))

@@ -1,10 +1,10 @@
 """Error pages (HTML, or a small fragment for htmx requests)."""
 from flask import render_template, request
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .i18n import gettext as _
 
 
 def _messages():

@@ -18,9 +18,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Response, current_app, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .i18n import gettext as _
 from .text import clean_text
 
 FIXED_FEED_ENDPOINTS = frozenset({"tags.feed",

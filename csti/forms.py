@@ -9,13 +9,13 @@ Inputs read without a form use ``csti.text.clean_text`` themselves.
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField as FlaskFileField
 from wtforms import FileField, PasswordField, SelectMultipleField
 from wtforms.validators import URL, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .i18n import lazy_gettext as _l
 from .text import clean_text
 
 UNTOUCHED = (PasswordField, FileField, FlaskFileField)

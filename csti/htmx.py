@@ -60,8 +60,9 @@ def login_needed():
     not be swapped into the button's box, so tell htmx to go there (``HX-Redirect``) and come
     back to the page the visitor was on."""
     from flask import flash
-    from flask_babel import gettext as _
     from flask_login import login_url
+
+    from .i18n import gettext as _
 
     current = safe_next(request.headers.get("HX-Current-URL"), allow_absolute_same_host=True)
     target = login_url("accounts.login", next_url=current or request.full_path)

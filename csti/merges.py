@@ -10,10 +10,10 @@ so a merge is all or nothing (a failure anywhere rolls every step back).
 """
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, exists, func, insert, select, update
 
 from .extensions import db
+from .i18n import gettext as _
 from .models import (
     Actor,
     ActorMember,

@@ -143,8 +143,8 @@ def notify_author(item: Content, approved: bool, reason: str, url: str, subject=
     """Tell the author the decision by mail, in their language. A mail server that is down must
     not undo or hide a decision already saved: the failure is logged."""
     from flask_babel import force_locale
-    from flask_babel import gettext as _
 
+    from .i18n import gettext as _
     from .mails import send_mail
 
     author = item.author
@@ -280,8 +280,8 @@ def notify_taken_down(done: TakenDown) -> None:
     """Mail the author what was done and why, in their language, as ``notify_author`` does for a
     decision (category "moderation": always mailed); a failing mail server is logged."""
     from flask_babel import force_locale
-    from flask_babel import gettext as _
 
+    from .i18n import gettext as _
     from .mails import send_mail
 
     author = done.author

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, request, url_for
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from .bounds import parse_id
+from .i18n import lazy_gettext as _l
 
 DESCRIPTION_MAX = 200
 # The list filters kept in a canonical URL: those that name a section of the site.

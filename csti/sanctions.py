@@ -17,12 +17,12 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale, format_datetime
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from .extensions import db
+from .i18n import gettext as _
+from .i18n import lazy_gettext as _l
 from .models import ARCHIVED, PUBLISHED, AuditLog, Content, User, UserSession
 from .models.base import utcnow
 from .models.discussion import HIDDEN, VISIBLE, Comment

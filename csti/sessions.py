@@ -9,11 +9,11 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, delete, select
 
 from .extensions import db
+from .i18n import gettext as _
 from .models import AccountSanction, User, UserSession
 from .models.base import utcnow
 

@@ -3,8 +3,7 @@ import collections
 import json
 
 from flask import current_app, request, url_for
-from flask.globals import _cv_app
-from flask_babel import get_locale, get_translations
+from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
@@ -23,6 +22,7 @@ from .dates import (
     weekday_label,
 )
 from .extensions import db
+from .i18n import translations
 from .markdown import markdown_filter, plain_text
 from .pagemeta import page_meta
 from .policy import can
@@ -95,7 +95,7 @@ def media_size(path):
 
 
 def role_label(role):
-    from flask_babel import gettext as _
+    from .i18n import gettext as _
 
     return {"member": _("member"), "contributor": _("contributor"), "animator": _("animator")}.get(role, role)
 
@@ -189,23 +189,6 @@ def _moderation_waiting(user):
     return waiting_count(user) if moderated_territories(user) else None
 
 
-def _translations():
-    """The catalogue of the current locale, as Flask-Babel's ``get_translations()`` gives it,
-    kept on Flask-Babel's own per-request state next to the locale it was found for: a page
-    calls ``_()`` hundreds of times, and each of Flask-Babel's lookups reads the application
-    context five times over. A locale forced for a while (``force_locale``: a mail in its
-    recipient's language) is another object, so its catalogue is looked up again."""
-    context = _cv_app.get(None)
-    state = context.g.__dict__.get("_flask_babel") if context is not None else None
-    locale = getattr(state, "babel_locale", None)
-    if locale is None:  # the request's first lookup selects the locale
-        return get_translations()
-    kept = state.__dict__.get("csti_translations")
-    if kept is None or kept[0] is not locale:
-        kept = state.csti_translations = (locale, get_translations())
-    return kept[1]
-
-
 @pass_context
 def _template_gettext(context, string: str, **variables):
     """``_()`` and ``gettext()`` in templates: what Jinja's newstyle ``gettext`` does (the
@@ -214,7 +197,7 @@ def _template_gettext(context, string: str, **variables):
     ``Context.call``, which calls the catalogue's through ``Context.call`` again) — a page
     translates a hundred strings or more. The ``%`` is skipped only where it changes nothing
     (no variables and no ``%`` in the text: ``%%`` is still turned into ``%``)."""
-    text = _translations().ugettext(string)
+    text = translations().ugettext(string)
     if context.eval_ctx.autoescape:
         text = Markup(text)
     return text % variables if variables or "%" in text else text
@@ -224,10 +207,10 @@ def init_app(app):
     # Flask-Babel's callables with a cheaper lookup of the catalogue (newstyle: variables and
     # autoescaping as Flask-Babel installs them); then gettext and its alias _ in one call.
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True)
     app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext)
     app.jinja_env.globals.update(

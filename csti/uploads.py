@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from flask import current_app
-from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .i18n import gettext as _
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 MAX_PIXELS = 40_000_000  # refuse decompression bombs well before Pillow's own limit

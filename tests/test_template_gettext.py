@@ -21,9 +21,9 @@ def test_translates_like_jinjas_newstyle_gettext(app):
 
 
 def test_the_same_text_as_jinjas_own_in_both_escaping_modes(app):
-    from csti.templating import _translations
+    from csti.i18n import translations
 
-    jinjas = _make_new_gettext(lambda s: _translations().ugettext(s))
+    jinjas = _make_new_gettext(lambda s: translations().ugettext(s))
     ours_ = app.jinja_env.globals["_"]
     assert ours_ is app.jinja_env.globals["gettext"]
     with app.test_request_context("/"):
@@ -40,3 +40,23 @@ def test_the_same_text_as_jinjas_own_in_both_escaping_modes(app):
                 assert ours == theirs, (source, autoescape)
         plain = app.jinja_env.overlay(autoescape=False).from_string('{{ _("logo of %(name)s", name=n) }}')
         assert plain.render(n="<b>") == "logo de <b>" and not isinstance(plain.render(n="x"), Markup)
+
+
+def test_python_gettext_and_lazy_strings_are_flask_babels(app):
+    """``csti.i18n.gettext``/``lazy_gettext`` (what the code imports as ``_``/``_l``) give
+    Flask-Babel's text: the request's language, a forced one, variables, no request at all."""
+    import flask_babel
+
+    from csti import i18n
+
+    label = i18n.lazy_gettext("Online")
+    logo = i18n.lazy_gettext("logo of %(name)s", name="<b>")
+    assert str(label) == "Online" == flask_babel.gettext("Online")  # no application context: the msgid
+    for language, online in (("fr", "En ligne"), ("en", "Online")):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            assert str(label) == i18n.gettext("Online") == flask_babel.gettext("Online") == online
+            assert str(logo) == flask_babel.gettext("logo of %(name)s", name="<b>")
+            assert i18n.gettext("100%% free") == flask_babel.gettext("100%% free")  # no variables: left as is
+            with force_locale("en" if language == "fr" else "fr"):
+                assert str(label) == flask_babel.gettext("Online") != online
+            assert f"{label}" == online

@@ -6,11 +6,11 @@ body). People belong to structures (``ActorMember``: manager or member) and may 
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .base import UTCDateTime, utcnow
 from .content import Content
 

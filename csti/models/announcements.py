@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, String, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..dates import local_zone
+from ..i18n import lazy_gettext as _l
 from .base import utcnow
 from .content import Content
 

@@ -2,10 +2,10 @@
 sheets — the browsable library of new mediation formats."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from ..i18n import lazy_gettext as _l
 from ..markdown import render_markdown
 from .content import Content
 

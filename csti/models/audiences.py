@@ -1,11 +1,11 @@
 """Audiences of a content item (structures, events…): one list for every type."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 
 __all__ = ["ALL_AUDIENCES", "AUDIENCES", "PARTNERS", "SCHOOL_LEVELS", "ContentAudience"]
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text, false, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..markdown import render_markdown
 from ..text import fold, slugify
 from ..urls import item_url

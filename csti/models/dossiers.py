@@ -6,11 +6,11 @@ A private dossier is kept as a draft: every list and feed that shows published c
 profiles, homes, search) therefore never shows it, without having to know about dossiers."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .base import UTCDateTime, utcnow
 from .content import PUBLISHED, Content
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -31,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from . import base
 from .base import UTCDateTime, utcnow
 from .content import Content
@@ -168,7 +168,7 @@ class Event(Content):
     def registration_label(self):
         """Its cards' registration state: "" without registration, else where one registers
         ("On this site", "On another website") or that it is closed."""
-        from flask_babel import gettext
+        from ..i18n import gettext
 
         if self.registration_mode == "none":
             return ""
@@ -179,7 +179,7 @@ class Event(Content):
     @property
     def card_place(self) -> str:
         """Its venue and commune, else the place typed in, else "Online" (the agenda's place)."""
-        from flask_babel import gettext
+        from ..i18n import gettext
 
         if self.venue is not None:
             return ", ".join(filter(None, (self.venue.title, self.venue.commune)))

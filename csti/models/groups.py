@@ -4,11 +4,11 @@ invited. Items of the group (meetings, minutes) may be kept for its members
 (``Content.members_only``, docs/architecture.md §3)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .base import UTCDateTime, utcnow
 from .content import Content
 

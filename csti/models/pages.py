@@ -6,10 +6,10 @@ may be the translation of another (``translation_of``): the footer shows, of a p
 translations, the one in the visitor's language (``footer_pages`` in templating.py)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..i18n import lazy_gettext as _l
 from .content import Content
 
 __all__ = ["Page"]

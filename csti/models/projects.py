@@ -2,11 +2,11 @@
 open or met, and a timeline of updates. "I can help" reaches the team."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..markdown import render_markdown
 from .base import UTCDateTime, utcnow
 from .content import Content

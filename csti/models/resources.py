@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .base import UTCDateTime, utcnow
 from .content import Content
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .base import UTCDateTime, utcnow
 
 __all__ = ["QUESTION_KINDS", "SURVEY_LANGUAGES", "Answer", "Choice", "Question", "Response", "Survey"]

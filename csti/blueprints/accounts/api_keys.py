@@ -2,7 +2,6 @@
 key, created, last used), a form to create one — the key shown once, in the answer to that POST,
 never stored — and revoking (POST). Each member sees and revokes only their own keys."""
 from flask import current_app, flash, redirect, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -10,6 +9,7 @@ from ...apikeys import MAX_LIVE_KEYS, TooManyKeys, create_key, live_keys, revoke
 from ...errors import fail
 from ...extensions import db
 from ...htmx import render
+from ...i18n import gettext as _
 from ...models import ApiKey
 from ...policy import can
 from ...sessions import refuse_unconfirmed

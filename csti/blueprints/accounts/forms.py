@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -13,6 +12,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ...forms import Form
+from ...i18n import lazy_gettext as _l
 from .operations import password_problem
 
 EMAIL = [DataRequired(message=_l("Give your e-mail address.")),

@@ -9,10 +9,10 @@ from functools import cache
 
 from flask import current_app, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ...extensions import db
+from ...i18n import gettext as _
 from ...mails import send_mail
 from ...models import STATUSES, ApiKey, AuditLog, Content, User
 from ...models.base import utcnow

@@ -3,7 +3,6 @@ data export and account deletion. Domain logic lives in operations.py (sessions:
 import json
 
 from flask import Response, current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -12,6 +11,7 @@ from ...database import write_intent
 from ...errors import fail
 from ...extensions import db
 from ...htmx import render
+from ...i18n import gettext as _
 from ...listing import card_options, multi, paginate
 from ...models import ARCHIVED, PUBLISHED, STATUSES, Content, Membership, Territory, User
 from ...models.base import utcnow

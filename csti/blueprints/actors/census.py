@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import format_number
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...extensions import db
+from ...i18n import gettext as _
 from ...models.actors import ACTOR_KINDS, Actor
 from ...models.audiences import AUDIENCES
 from ...models.tags import Tag

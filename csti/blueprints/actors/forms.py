@@ -1,7 +1,6 @@
 import math
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -23,6 +22,7 @@ from wtforms.validators import (
 )
 
 from ...forms import HTTP_URL, Form, MultiCheckboxField
+from ...i18n import lazy_gettext as _l
 from ...models.actors import ACTOR_KINDS, SOCIAL_NETWORKS
 from ...models.audiences import AUDIENCES
 from ..content.forms import ContentForm

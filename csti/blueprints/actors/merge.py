@@ -5,12 +5,12 @@ the page itself is for animators ("merge_actors"). The work is csti/merges.py's.
 import re
 
 from flask import flash, redirect, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...errors import fail
 from ...extensions import db
 from ...htmx import render
+from ...i18n import gettext as _
 from ...merges import MergeError, actor_counts, check_actor_merge, merge_actors
 from ...models.actors import Actor
 from ...policy import can

@@ -6,10 +6,10 @@ import csv
 import io
 import re
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import REJECTED, AuditLog
 from ...models.actors import (
     ACTOR_KINDS,
@@ -191,8 +191,7 @@ def moderate(actor: Actor, by, approve: bool, reason: str = "") -> None:
 
 def notify_proposer(actor: Actor, approved: bool, reason: str, url: str) -> None:
     """Tell the proposer the decision, in their language (see csti/moderation.py)."""
-    from flask_babel import gettext as _
-
+    from ...i18n import gettext as _
     from ...moderation import notify_author
 
     notify_author(actor, approved, reason, url, subject=lambda a: _("Your structure: %(title)s", title=a.title))

@@ -2,13 +2,13 @@
 import json
 
 from flask import Response, flash, redirect, request, stream_with_context, url_for
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ...errors import fail
 from ...extensions import db
 from ...htmx import back, is_htmx, render
+from ...i18n import gettext as _
 from ...listing import card_loader, card_options, paginate
 from ...models import PENDING, AuditLog, Territory
 from ...models.actors import ACTOR_KINDS, Actor, ClaimRequest

@@ -1,12 +1,12 @@
 """Administration: territories and the audit log. Admins only."""
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from ...errors import fail
 from ...extensions import db
 from ...htmx import render
+from ...i18n import gettext as _
 from ...models import PUBLISH_CONTRIBUTORS, AuditLog, Territory, User
 from ...policy import can
 from ..territories.forms import TerritoryForm

@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, SelectField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ...bounds import InYears
 from ...forms import HTTP_URL
+from ...i18n import lazy_gettext as _l
 from ...models.announcements import ANNOUNCEMENT_KINDS, local_today
 from ..content.forms import OwnedContentForm
 

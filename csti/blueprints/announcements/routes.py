@@ -1,7 +1,6 @@
 """Announcements: calls for projects and partners, jobs, volunteering, lending. Open ones are
 listed; expired ones (deadline passed) leave the lists but keep their page."""
-from flask_babel import lazy_gettext as _l
-
+from ...i18n import lazy_gettext as _l
 from ...models.announcements import ANNOUNCEMENT_KINDS, Announcement
 from ..content.views import ContentViews
 from . import bp

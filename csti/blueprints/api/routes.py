@@ -352,7 +352,7 @@ def openapi():
 @bp.get("/api")
 def index():
     """The documentation page, with live examples on this site's own data."""
-    from flask_babel import gettext as _
+    from ...i18n import gettext as _
 
     first_territory = db.session.scalar(select(Territory.slug).order_by(Territory.id).limit(1))
     first_tag = db.session.scalar(_used_tags().with_only_columns(Tag.slug).order_by(Tag.slug).limit(1))

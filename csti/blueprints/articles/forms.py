@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ...i18n import lazy_gettext as _l
 from ...models.articles import ARTICLE_KINDS
 from ..content.forms import OwnedContentForm
 

@@ -1,11 +1,11 @@
 """Articles and the library of mediation format sheets."""
 from flask import request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from ...extensions import db
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...models.articles import ARTICLE_KINDS, Article
 from ...models.events import Event
 from ...uploads import ImageError, save_image

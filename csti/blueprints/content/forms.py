@@ -1,11 +1,11 @@
 """Forms shared by every content type (docs/architecture.md §4): subclass ``ContentForm``, or
 ``OwnedContentForm`` for a type published for structures (its views declare ``owners = True``)."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...forms import Form, MultiCheckboxField
+from ...i18n import lazy_gettext as _l
 from ...models.content import BODY_MAX, COVER_ALT_MAX, SUMMARY_MAX, TITLE_MAX
 from ...models.tags import TAG_MAX_LENGTH, Tag
 from .images import uploaded, verify_image

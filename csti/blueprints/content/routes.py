@@ -1,11 +1,11 @@
 """Routes shared by every content type: tags (HTMX add/remove), preview, featuring, and the
 moderation queue with its inline decisions."""
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...errors import fail
 from ...extensions import db
 from ...htmx import is_htmx, render
+from ...i18n import gettext as _
 from ...models import Content
 from ...policy import can
 from ...text import clean_text

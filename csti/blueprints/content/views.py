@@ -15,13 +15,13 @@ template context, editor buttons, its save) and registers the views on its bluep
 extra routes. Endpoints are the blueprint's ``index``, ``feed``, ``show``, ``create`` and
 ``edit``; templates are ``<blueprint>/index.html``, ``show.html`` and ``form.html``."""
 from flask import request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...errors import fail
 from ...feeds import atom
 from ...htmx import render
+from ...i18n import gettext as _
 from ...listing import ContentFilter, card_loader, card_options, feed_options, first, paginate
 from ...models import DRAFT, PENDING, Territory
 from .forms import TagForm

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...forms import Form
+from ...i18n import lazy_gettext as _l
 from ...models.discussion import COMMENT_MAX
 
 

@@ -30,7 +30,7 @@ def comment_count(content) -> int:
 
 
 def add_comment(content, author, body: str, parent: Comment | None = None) -> Comment:
-    from flask_babel import gettext as _
+    from ...i18n import gettext as _
 
     if content.status != PUBLISHED:
         raise DiscussionError(_("Only published content can be commented on."), 409)
@@ -78,7 +78,7 @@ def liked(user, content) -> bool:
 
 def set_like(user, content, wanted: bool) -> None:
     """Like or unlike — idempotent: liking twice keeps one like."""
-    from flask_babel import gettext as _
+    from ...i18n import gettext as _
 
     if content.status != PUBLISHED:
         raise DiscussionError(_("Only published content can be liked."), 409)
@@ -94,7 +94,7 @@ def set_like(user, content, wanted: bool) -> None:
 
 
 def report(reporter, reason: str, content=None, comment: Comment | None = None) -> Report:
-    from flask_babel import gettext as _
+    from ...i18n import gettext as _
 
     target_author = comment.author_id if comment is not None else content.author_id
     if target_author == reporter.id:

@@ -1,6 +1,5 @@
 """Comments, likes, reports and notifications on any content."""
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select, update
@@ -9,6 +8,7 @@ from ...bounds import parse_id
 from ...errors import fail
 from ...extensions import db
 from ...htmx import is_htmx, render
+from ...i18n import gettext as _
 from ...models import Content, Territory
 from ...models.base import utcnow
 from ...models.discussion import Comment, Notification, Report

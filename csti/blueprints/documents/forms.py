@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from ...forms import Form
+from ...i18n import lazy_gettext as _l
 from ...models.documents import TITLE_MAX
 
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ... import registry
 from ...extensions import db
 from ...files_after_commit import remove_after_commit
+from ...i18n import gettext as _
 from ...models import Content, Document
 from ...models.documents import FILENAME_MAX, TITLE_MAX
 from .checks import KINDS, DocumentError, detect, label_of

@@ -4,12 +4,12 @@ Upload and delete answer htmx with the section (``documents/_section.html``; 422
 message next to the field) and a page without JavaScript: a redirect to the item's documents,
 or ``documents/upload_error.html`` with the form's errors."""
 from flask import flash, redirect, send_file, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...errors import fail
 from ...extensions import db
 from ...htmx import is_htmx, render
+from ...i18n import gettext as _
 from ...models import AuditLog, Content, Document
 from ...models.content import PUBLISHED
 from ...policy import can

@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ...bounds import DB_INT_MAX
 from ...forms import Form
+from ...i18n import lazy_gettext as _l
 from ...models.content import TITLE_MAX
 from ...models.dossiers import NOTE_MAX
 from ..content.forms import ContentForm

@@ -3,11 +3,11 @@ the views, the demo data and the tests share. Each changes the session; the call
 (one transaction per action). Refusals raise ``DossierError`` with a message for people."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
+from ...i18n import gettext as _
 from ...listing import card_options
 from ...models import DRAFT, PUBLISHED, Content
 from ...models.base import utcnow

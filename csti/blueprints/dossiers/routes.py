@@ -2,13 +2,13 @@
 of public ones, "my dossiers", the page with its ordered items and the curators' tools, and
 "Add to a dossier" on every content page (the picker). (CSRFProtect checks every POST.)"""
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ...errors import fail
 from ...extensions import db
 from ...htmx import is_htmx, render
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...models import PENDING, AuditLog, Content, Territory, User
 from ...models.dossiers import Dossier
 from ...policy import can

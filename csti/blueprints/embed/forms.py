@@ -9,8 +9,6 @@ import re
 
 from flask import current_app
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import ValidationError
@@ -18,6 +16,8 @@ from wtforms.validators import ValidationError
 from ...bounds import parse_id
 from ...extensions import db
 from ...forms import Form
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...listing import printable
 from ...models import PUBLISHED, Actor, Tag, Territory
 from ...models.events import EVENT_KINDS

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Response, current_app, render_template, request, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from ...htmx import render
+from ...i18n import gettext as _
 from ...security import FRAMEABLE_ENDPOINTS as WIDGET_ENDPOINTS
 from ...security import without_cookies
 from ...theming import DEFAULT as DEFAULT_COLOR

@@ -1,6 +1,5 @@
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ...bounds import InYears, year_in_range
 from ...forms import HTTP_URL, Form, MultiCheckboxField
+from ...i18n import lazy_gettext as _l
 from ...models.audiences import AUDIENCES
 from ...models.events import (
     ACCESSIBILITY,

@@ -5,8 +5,6 @@ import json
 from datetime import timedelta
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -15,6 +13,8 @@ from ...errors import fail
 from ...extensions import db
 from ...feeds import feed_response, last_change
 from ...htmx import is_htmx, render
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...models import DRAFT, PENDING, PUBLISHED, AuditLog, Content, Tag, Territory
 from ...models.actors import Actor, ActorMember
 from ...models.events import CANCELLED, CONFIRMED, EVENT_KINDS, WAITING, Event, Registration

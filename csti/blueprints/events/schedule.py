@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from dateutil.rrule import MONTHLY, WEEKLY, rrule
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
 from ...dates import to_utc
 from ...extensions import db
+from ...i18n import gettext as _
 from ...models.base import utcnow
 from ...models.content import PUBLISHED
 from ...models.events import (

@@ -1,6 +1,5 @@
 """Follow / unfollow: a POST form; htmx swaps the button in place."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -9,6 +8,7 @@ from ...bounds import parse_id
 from ...errors import fail
 from ...extensions import db
 from ...htmx import back, is_htmx, render
+from ...i18n import gettext as _
 from ...models import Content, Tag, User
 from ...policy import can
 from ...sessions import refuse_unconfirmed

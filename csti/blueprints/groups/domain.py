@@ -3,10 +3,10 @@ minutes; the members told in-site (notifications ``group_…``). Views, demo dat
 these operations; each one leaves everything as it was when it refuses (``GroupError``)."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ...extensions import db
+from ...i18n import gettext as _
 from ...models import PUBLISHED, Article, AuditLog, Content, Event, EventOccurrence, Notification, User
 from ...models.base import utcnow
 from ...models.groups import (

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ...forms import Form
+from ...i18n import lazy_gettext as _l
 from ...models.groups import GROUP_ACCESS
 from ..content.forms import ContentForm
 

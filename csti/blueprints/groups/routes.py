@@ -2,13 +2,13 @@
 invite, accept or decline, leave, coordinators' tools. Each answer is the page again (303) or,
 for htmx, the page's ``members`` block. Queries and writes are in ``domain``."""
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ...errors import fail
 from ...extensions import db
 from ...htmx import is_htmx, render
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...models.groups import COORDINATOR, GROUP_ACCESS, MEMBER, WorkingGroup
 from ...policy import can
 from ..content.forms import TagForm

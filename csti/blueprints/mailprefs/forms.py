@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
 from ...forms import Form
+from ...i18n import lazy_gettext as _l
 from ...models.mailprefs import CATEGORIES, FREQUENCIES
 from .operations import CATEGORY_LABELS, FREQUENCY_LABELS
 

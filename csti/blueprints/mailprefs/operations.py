@@ -22,14 +22,14 @@ from datetime import UTC, datetime, timedelta
 
 from flask import after_this_request, current_app, g, has_request_context, url_for
 from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, event, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ...database import write_intent
 from ...extensions import db
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...mails import send_mail
 from ...models import User
 from ...models.base import utcnow

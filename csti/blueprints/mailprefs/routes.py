@@ -1,12 +1,12 @@
 """/me/mail (a member's mail choices) and /mail/unsubscribe/<token> (the link of every
 notification mail: a page with a button, and RFC 8058's one-click POST)."""
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ...extensions import csrf, db
 from ...htmx import render
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...models.mailprefs import CATEGORIES, NONE
 from ..accounts.forms import EmptyForm
 from . import bp

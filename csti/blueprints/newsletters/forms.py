@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from ...forms import Form, MultiCheckboxField
+from ...i18n import lazy_gettext as _l
 from ...models.newsletters import EDITORIAL_MAX, SUBJECT_MAX
 
 

@@ -24,12 +24,12 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import and_, func, insert, literal, or_, select, update
 
 from ...database import write_intent
 from ...extensions import db
+from ...i18n import gettext as _
 from ...markdown import plain_text, render_markdown
 from ...models import Content, NewsletterDelivery, NewsletterIssue, NewsletterItem, NewsletterSubscription
 from ...models.base import utcnow

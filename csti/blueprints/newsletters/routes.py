@@ -1,7 +1,6 @@
 """Newsletters: the animators' pages (issues, compose, picker, preview, send), the public
 subscription page, confirmation and unsubscribe links, the archive (docs/architecture.md §11)."""
 from flask import abort, after_this_request, current_app, flash, make_response, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -9,6 +8,7 @@ from sqlalchemy import select
 from ...errors import fail
 from ...extensions import csrf, db
 from ...htmx import is_htmx, render
+from ...i18n import gettext as _
 from ...models import NewsletterIssue, Territory
 from ...models.newsletters import CONFIRMED, DRAFT, SENT
 from ...policy import is_animator

@@ -1,6 +1,6 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField
 
+from ...i18n import lazy_gettext as _l
 from ..content.forms import ContentForm
 
 # The languages a page may be written in; "" for a page every visitor reads alike.

@@ -1,11 +1,11 @@
 """Editorial pages (about, legal notice, accessibility statement): no list, no feed, no review."""
 from flask import flash, redirect
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ...errors import fail
 from ...extensions import db
+from ...i18n import gettext as _
 from ...models import Page
 from ..content.helpers import apply_common_fields, territory_choices
 from ..content.views import ContentViews

@@ -4,8 +4,8 @@ page of the thematic guides the animators flagged for it (public dossiers, ``Dos
 and of the published resources made for it (``ContentAudience``). Not a content type: a menu
 entry of its own (``register_nav``) and pages kept by the page cache (``pagecache.FIXED_ENDPOINTS``)."""
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
+from ...i18n import lazy_gettext as _l
 from ...registry import register_nav
 
 bp = Blueprint("partners", __name__)

@@ -1,7 +1,7 @@
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import Optional
 
 from ...forms import Form, MultiCheckboxField
+from ...i18n import lazy_gettext as _l
 from ...models.audiences import PARTNERS
 
 

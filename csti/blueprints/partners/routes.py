@@ -1,12 +1,12 @@
 """/partners (the partner audiences), /partners/<code> (a partner's guides and resources, a
 territory filter swapped by htmx) and the animators' flag of a dossier for partners."""
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...errors import fail
 from ...extensions import db
 from ...htmx import is_htmx, render
+from ...i18n import gettext as _
 from ...listing import printable
 from ...models import AuditLog, Territory
 from ...models.audiences import PARTNERS

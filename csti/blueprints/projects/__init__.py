@@ -1,6 +1,6 @@
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
+from ...i18n import lazy_gettext as _l
 from ...models.projects import Project
 from ...registry import HomeSection, register
 from .domain import active_projects

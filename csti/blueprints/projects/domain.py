@@ -3,10 +3,10 @@ the list with its "looking for" filter, the needs, the timeline, the team, and "
 which reaches each person of the team in their own language. The caller commits, but
 ``offer_help`` which commits before it mails."""
 from flask import url_for
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ...extensions import db
+from ...i18n import gettext as _
 from ...listing import card_options, published
 from ...models import AuditLog, Content, Notification, User
 from ...models.base import utcnow

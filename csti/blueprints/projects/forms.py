@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ...forms import HTTP_URL, Form, MultiCheckboxField
+from ...i18n import lazy_gettext as _l
 from ...models.projects import NEED_KINDS, NEED_MAX, PROJECT_STAGES, UPDATE_MAX
 from ..content.forms import OwnedContentForm
 

@@ -2,13 +2,13 @@
 updates, the team, and "I can help" which reaches the team. (CSRFProtect checks every POST.)
 Queries and writes are in ``domain``."""
 from flask import flash, redirect, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ...errors import fail
 from ...extensions import db
 from ...htmx import is_htmx, render
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...models.projects import NEED_KINDS, PROJECT_STAGES, Project
 from ...policy import can
 from ..content.helpers import load_content

@@ -1,8 +1,8 @@
 """The resource centre (issue #16): exhibitions, kits, games, videos, books and equipment that
 structures lend (``csti/models/resources.py``); loans in ``bookings``."""
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
+from ...i18n import lazy_gettext as _l
 from ...models.resources import Resource
 from ...registry import register
 

@@ -22,8 +22,6 @@ import calendar as _calendar
 from datetime import date, timedelta
 
 from flask import request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import case, false, select, update
 from sqlalchemy.orm import selectinload
@@ -34,6 +32,8 @@ from ...bounds import InYears
 from ...database import write_intent
 from ...extensions import db
 from ...forms import Form
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...models import AuditLog, Notification
 from ...models.actors import Actor, ActorMember
 from ...models.base import utcnow

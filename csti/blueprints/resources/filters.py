@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
-
 from ...bounds import MAX_YEAR, MIN_YEAR
+from ...i18n import lazy_gettext as _l
 from ...listing import ContentFilter, audience_clause, multi
 from ...models.audiences import ALL_AUDIENCES, AUDIENCES, PARTNERS, SCHOOL_LEVELS
 from ...models.resources import RESOURCE_KINDS, Resource

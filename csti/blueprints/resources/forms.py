@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ...forms import Form, MultiCheckboxField
+from ...i18n import lazy_gettext as _l
 from ...models.audiences import AUDIENCES, PARTNERS, SCHOOL_LEVELS
 from ...models.resources import RESOURCE_KINDS, TEXT_MAX
 from ...videos import parse as parse_video

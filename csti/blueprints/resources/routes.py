@@ -2,8 +2,6 @@
 filters (``filters.py``), the photos (``photos.py``), the video (``csti/videos.py``)."""
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import format_decimal
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import exists, inspect, select
 from sqlalchemy.orm import aliased
@@ -12,6 +10,8 @@ from ...database import write_intent
 from ...errors import fail
 from ...extensions import db
 from ...htmx import is_htmx, render
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...listing import published
 from ...models import Actor, Content, content_owner
 from ...models.audiences import AUDIENCES, PARTNERS, SCHOOL_LEVELS

@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...bounds import InYears
 from ...forms import Form
+from ...i18n import lazy_gettext as _l
 
 DURATIONS = [("1", _l("1 day")), ("7", _l("7 days")), ("30", _l("30 days")),
              ("custom", _l("Until a date I choose")), ("permanent", _l("For good (a ban only)"))]

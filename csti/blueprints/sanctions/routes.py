@@ -4,12 +4,12 @@ buttons. Who may do what: ``policy`` rules "suspend", "ban", "hide_content", "sa
 from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app, flash, redirect, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...errors import fail
 from ...extensions import db
 from ...htmx import render
+from ...i18n import gettext as _
 from ...models import AccountSanction, User
 from ...models.base import utcnow
 from ...policy import can

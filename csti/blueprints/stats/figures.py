@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import format_date, format_percent
-from flask_babel import gettext as _
 from sqlalchemy import and_, case, distinct, exists, func, literal, select
 
 from ...dates import local_zone, to_utc
 from ...extensions import db
+from ...i18n import gettext as _
 from ...models import (
     Actor,
     Content,

@@ -7,13 +7,13 @@ import io
 from datetime import date, timedelta
 
 from flask import make_response, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...auditlog import neutralise
 from ...bounds import MAX_YEAR, MIN_YEAR
 from ...errors import fail
 from ...htmx import render
+from ...i18n import gettext as _
 from ...policy import can
 from ...templating import elide_filter
 from ...visits import aggregate_past_days, today

@@ -21,12 +21,12 @@ import time
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
+from ...i18n import gettext as _
 from ...models.base import utcnow
 from ...models.surveys import LONG, LONG_MAX, MULTIPLE, NPS, RATING, SHORT, SHORT_MAX, SINGLE, Answer, Response, Survey
 from ...text import clean_text

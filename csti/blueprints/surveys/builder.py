@@ -9,8 +9,6 @@ from __future__ import annotations
 import io
 
 import segno
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -20,6 +18,8 @@ from ...bounds import InYears
 from ...dates import to_local, to_utc
 from ...extensions import db
 from ...forms import Form
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...models.actors import MANAGER, ActorMember
 from ...models.base import utcnow
 from ...models.content import Content, content_owner

@@ -5,12 +5,12 @@ from datetime import date as _date
 from flask import Response as HttpResponse
 from flask import flash, make_response, redirect, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...errors import fail
 from ...extensions import db
 from ...htmx import is_htmx, render
+from ...i18n import gettext as _
 from ...models.audit import AuditLog
 from ...models.base import utcnow
 from ...models.content import Content

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import secrets
 
-from flask_babel import lazy_gettext as _l
-
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models.surveys import LONG, MULTIPLE, NPS, RATING, SINGLE, Choice, Question, Survey
 
 # Question codes the results and the network's indicators know.

@@ -1,7 +1,6 @@
 from collections import namedtuple
 
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -10,6 +9,7 @@ from ...errors import fail
 from ...extensions import db
 from ...feeds import atom
 from ...htmx import render
+from ...i18n import gettext as _
 from ...listing import card_loader, card_options, feed_options, first, paginate, rows_of, walked
 from ...merges import MergeError, merge_tags, tag_by_slug, tag_counts, tag_redirect
 from ...models import PUBLISHED, Content, Tag, content_tag

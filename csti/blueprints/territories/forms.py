@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import EmailField, FloatField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ...forms import Form
+from ...i18n import lazy_gettext as _l
 from ...models import (
     PUBLISH_ANIMATORS,
     PUBLISH_CONTRIBUTORS,

@@ -1,11 +1,11 @@
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from ...errors import fail
 from ...extensions import db
 from ...htmx import back, is_htmx, render
+from ...i18n import gettext as _
 from ...models import AuditLog, Membership, Territory, User
 from ...models.territories import ROLE_ANIMATOR, ROLE_MEMBER, ROLES
 from ...policy import can

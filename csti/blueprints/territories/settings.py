@@ -3,11 +3,11 @@ address) and its animators' (/t/<slug>/settings): the fields, the logo, and the 
 with the changed fields before and after."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ...extensions import db
+from ...i18n import gettext as _
 from ...models import AuditLog, Territory
 from ...models.audit import changes
 from ...uploads import ImageError, save_image
