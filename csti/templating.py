@@ -190,13 +190,14 @@ def _moderation_waiting(user):
 
 
 @pass_context
-def _template_gettext(context, string: str, **variables):
+def _template_gettext(context, string: str, /, **variables):
     """``_()`` and ``gettext()`` in templates: what Jinja's newstyle ``gettext`` does (the
     translation, Markup where the template autoescapes, then ``% variables``) in one call
     instead of three (Jinja's ``_`` looks ``gettext`` up in the context and calls it through
     ``Context.call``, which calls the catalogue's through ``Context.call`` again) — a page
     translates a hundred strings or more. The ``%`` is skipped only where it changes nothing
-    (no variables and no ``%`` in the text: ``%%`` is still turned into ``%``)."""
+    (no variables and no ``%`` in the text: ``%%`` is still turned into ``%``). Positional-only,
+    as Jinja's are: a template's variables named ``string`` or ``context`` are variables."""
     text = translations().ugettext(string)
     if context.eval_ctx.autoescape:
         text = Markup(text)

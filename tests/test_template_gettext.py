@@ -18,6 +18,9 @@ def test_translates_like_jinjas_newstyle_gettext(app):
         with force_locale("en"):
             assert render_template_string('{{ _("Online") }}') == "Online"
         assert render_template_string('{% trans %}Online{% endtrans %}') == "En ligne"
+        # Variables named like the function's own arguments are the template's (as with Jinja's).
+        assert render_template_string('{% trans string=s %}Online {{ string }}{% endtrans %}', s="x") == "Online x"
+        assert render_template_string('{{ _("%(context)s!", context=c) }}', c="<b>") == "&lt;b&gt;!"
 
 
 def test_the_same_text_as_jinjas_own_in_both_escaping_modes(app):

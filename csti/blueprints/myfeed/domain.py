@@ -214,14 +214,16 @@ def tag_suggestions(user, limit: int = 12) -> list:
 def next_registrations(user, limit: int = 5) -> list:
     """``user``'s registrations that stand (confirmed or waiting) to published events with a
     date to come, as ``(registration, event, occurrence)``, the next date of each, soonest first."""
-    rows = db.session.execute(_next_registrations_statement(limit),
+    cards = tuple((t.model, t.card_skips, t.card_loads) for t in registry.all())  # the venue's options
+    rows = db.session.execute(_next_registrations_statement(limit, cards),
                               {"registrations_user": user.id, "registrations_now": utcnow()}).unique().all()
     return [tuple(row) for row in rows]
 
 
 @functools.cache
-def _next_registrations_statement(limit: int):
-    """``next_registrations``' select, built once: the member ``:registrations_user`` and the
+def _next_registrations_statement(limit: int, cards: tuple):
+    """``next_registrations``' select, built once (per ``limit`` and the registered types'
+    card options, ``cards``, which load the venue): the member ``:registrations_user`` and the
     instant ``:registrations_now`` are its parameters."""
     user = bindparam("registrations_user", type_=Registration.user_id.type)
     now = bindparam("registrations_now", type_=EventOccurrence.ends_at.type)
