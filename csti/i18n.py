@@ -4,8 +4,22 @@ or more — labels, lazy strings of the forms and models, ``_()`` in templates. 
 catalogue where Flask-Babel keeps the locale it selected for the request, with the same text
 as Flask-Babel's ``gettext``/``lazy_gettext`` (tests/test_template_gettext.py)."""
 from flask.globals import _cv_app
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
+
+
+def _babel_state():
+    """Flask-Babel's per-request state (where it keeps the locale it selected), or None."""
+    context = _cv_app.get(None)
+    return context.g.__dict__.get("_flask_babel") if context is not None else None
+
+
+def current_locale():
+    """Flask-Babel's ``get_locale()`` — the request's locale, or the one forced for a while —
+    read where Flask-Babel keeps it once selected (its own lookup reads the application
+    context five times; a page formats dozens of dates)."""
+    locale = getattr(_babel_state(), "babel_locale", None)
+    return locale if locale is not None else get_locale()
 
 
 def translations():
@@ -13,8 +27,7 @@ def translations():
     kept on Flask-Babel's own per-request state next to the locale it was found for. A locale
     forced for a while (``force_locale``: a mail in its recipient's language) is another
     object, so its catalogue is looked up again."""
-    context = _cv_app.get(None)
-    state = context.g.__dict__.get("_flask_babel") if context is not None else None
+    state = _babel_state()
     locale = getattr(state, "babel_locale", None)
     if locale is None:  # the request's first lookup selects the locale
         return get_translations()
