@@ -175,7 +175,7 @@ def card_options(model, author: bool = False, known_territories: bool = False) -
     from . import registry
 
     types = tuple(t for t in registry.all() if issubclass(t.model, model))
-    key = (model, author, known_territories, tuple((t.model, t.card_skips, t.card_loads) for t in types))
+    key = (model, author, known_territories, tuple((t.model, t.card_skips, t.card_loads, t.card_defers) for t in types))
     options = _card_options.get(key)
     if options is None:  # built once: options are immutable, and building them is a page's 2 %
         options = _card_options[key] = tuple(_build_card_options(model, author, known_territories, types))
@@ -199,6 +199,7 @@ def _build_card_options(model, author: bool, known_territories: bool, types: tup
     for content_type in types:
         sub = content_type.model
         options += [lazyload(getattr(sub, name)) for name in content_type.card_skips]
+        options += [defer(getattr(sub, name)) for name in content_type.card_defers]
         for name in content_type.card_loads:
             relationship = getattr(sub, name)
             target = relationship.property.mapper.class_

@@ -60,7 +60,9 @@ class ContentType:
       may see the item download them (``csti/blueprints/documents/``);
     - ``card_loads``: the relationships its card shows, loaded with the list (by a second query,
       with their own card's options); ``card_skips``: relationships loaded by default that its
-      card does not show (``listing.card_options``).
+      card does not show; ``card_defers``: columns its card does not show, not read with a list
+      (an event's dates and exceptions, JSON decoded for every row of the agenda otherwise)
+      (``listing.card_options``).
     """
 
     kind: str
@@ -77,6 +79,7 @@ class ContentType:
     card_facts: str | None = None
     card_loads: tuple[str, ...] = ()
     card_skips: tuple[str, ...] = ()
+    card_defers: tuple[str, ...] = ()
     followable: bool = False
     documents: bool = False
 

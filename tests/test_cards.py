@@ -216,3 +216,46 @@ def test_dossier_item_is_the_lists_card_with_image_date_and_place(db, testapp_en
     _assert_pictured_and_placed(card, event)
     _assert_dated_by_the_event(card, event)
     assert "Immanquable." in card.find(class_="dossier-note").text
+
+
+def test_cards_do_not_read_the_columns_no_card_shows(db, factory, make_actor):
+    """An event's JSON columns (its extra dates, exceptions, accessibility) and a structure's
+    social links are decoded for its page, not for its cards (the registry's ``card_defers``):
+    the agenda's loader, a list's and every kind's (search, tag pages) leave them unloaded (the
+    search still shows such an event: ``test_event_card_shows_its_own_date_in_search_results``)."""
+    from sqlalchemy import inspect, select
+
+    from csti.blueprints.events.agenda import occurrence_loader
+    from csti.listing import card_loader, card_options
+    from csti.models import Actor, Content, EventOccurrence
+
+    territory = factory.territory(slug="occitanie", name="Occitanie")
+    venue = make_actor(territory, "Muséum des cartes")
+    venue.social = {"mastodon": "https://example.org/@museum"}
+    event = Event(title=TITLE, territory=territory, event_kind="talk", summary="Chaque semaine.", venue=venue)
+    start = datetime.combine(date.today() + timedelta(days=3), time(18, 0))
+    schedule(event, start, start + timedelta(hours=2), recurrence="weekly", until=date.today() + timedelta(days=40),
+             extra_starts=[start + timedelta(days=2)], exceptions=[(start + timedelta(days=14)).date()])
+    event.accessibility = ["motor"]
+    event.publish()
+    db.session.add(event)
+    db.session.commit()
+    assert event.extra_dates and event.exceptions
+    ids = (event.id, [o.id for o in event.occurrences][:1], venue.id)
+    db.session.expunge_all()
+
+    deferred = {"extra_dates", "exceptions", "accessibility"}
+    occurrence = db.session.scalars(occurrence_loader(), {"keys": ids[1]}).unique().one()
+    assert isinstance(occurrence, EventOccurrence)
+    assert deferred <= inspect(occurrence.event).unloaded
+    assert "social" in inspect(occurrence.event.venue).unloaded
+    db.session.expunge_all()
+    for loaded in (db.session.scalars(card_loader(Event), {"keys": [ids[0]]}).unique().one(),
+                   db.session.scalars(select(Content).options(*card_options(Content))
+                                      .where(Content.id == ids[0])).one()):
+        assert isinstance(loaded, Event) and loaded.title == TITLE
+        assert deferred <= inspect(loaded).unloaded
+        db.session.expunge_all()
+    actor = db.session.scalars(card_loader(Actor), {"keys": [ids[2]]}).unique().one()
+    assert "social" in inspect(actor).unloaded
+    assert actor.social == {"mastodon": "https://example.org/@museum"}  # read on demand

@@ -7,7 +7,7 @@ from ...registry import HomeSection, register
 bp = Blueprint("actors", __name__)
 register(
     "actor", Actor, "actors.index", cached_endpoints=("actors.geojson",),
-    nav_label=_l("Structures"), nav_order=60, followable=True,
+    nav_label=_l("Structures"), nav_order=60, followable=True, card_defers=("social",),
     home_section=HomeSection("structures", _l("New structures"), _l("No structure yet."),
                              _l("The directory and the map")))
 

@@ -9,7 +9,7 @@ from ...errors import fail
 from ...extensions import db
 from ...htmx import back, is_htmx, render
 from ...i18n import gettext as _
-from ...listing import card_loader, card_options, paginate
+from ...listing import card_loader, paginate
 from ...models import PENDING, AuditLog, Territory
 from ...models.actors import ACTOR_KINDS, Actor, ClaimRequest
 from ...moderation import review_if_spammy
@@ -62,8 +62,7 @@ GEOJSON_LIMIT = 25_000
 def index():
     filters = ActorFilter.from_args(request.args)
     number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-    page = paginate(filters.select().options(*card_options(Actor)), Actor.id, number, PER_PAGE,
-                    loader=card_loader(Actor))
+    page = paginate(filters.select(), Actor.id, number, PER_PAGE, loader=card_loader(Actor))
     territories = Territory.by_name()
     focus = None
     if len(filters.territories) == 1:

@@ -13,6 +13,7 @@ register(
     feed_endpoints=("events.structure_ics", "events.tag_ics", "events.territory_ics", "events.event_ics"),
     nav_label=_l("Agenda"), nav_order=10, nav_not_current=("events.trainings",),
     card_facts="events/_card_facts.html", card_loads=("venue",), documents=True,
+    card_defers=("extra_dates", "exceptions", "accessibility"),
     home_section=HomeSection("events", _l("Upcoming events"), _l("No upcoming event."), _l("The whole agenda"),
                              query=upcoming_events,
                              feed=(_l("Subscribe (iCal)"), "events.agenda_ics", "events.territory_ics")))

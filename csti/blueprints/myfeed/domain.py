@@ -57,7 +57,7 @@ def feed_query(user, kinds=(), since=None):
                    .where(mine, content_owner.c.content_id == Content.id)),
             walked(select(content_tag.c.content_id).join(Follow, Follow.tag_id == content_tag.c.tag_id)
                    .where(mine, content_tag.c.content_id == Content.id)))
-    return (select(Content).options(*card_options(Content))
+    return (select(Content)
             .where(Content.status == PUBLISHED, Content.public_clause(), Content.published_at.is_not(None),
                    Content.kind.in_(kinds), *window,
                    or_(Content.author_id.is_(None), Content.author_id != user.id), followed)

@@ -72,9 +72,14 @@ def _cards(hits) -> dict:
 
 def _whole(item) -> bool:
     """Its type's own columns were loaded: an item deleted by another request between the two
-    statements of the page's load (PostgreSQL's READ COMMITTED) is left out, not a 500."""
+    statements of the page's load (PostgreSQL's READ COMMITTED) is left out, not a 500. The
+    columns its card does not read (its type's ``card_defers``) are not loaded, by design."""
+    from ... import registry
+
     state = inspect(item)
-    own = {p.key for p in state.mapper.column_attrs if p.columns[0].table is state.mapper.local_table} - {"id"}
+    known = registry.all_kinds().get(item.kind)
+    own = ({p.key for p in state.mapper.column_attrs if p.columns[0].table is state.mapper.local_table}
+           - {"id", *(known.card_defers if known is not None else ())})
     return not (own & state.unloaded)
 
 

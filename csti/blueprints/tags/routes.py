@@ -10,7 +10,7 @@ from ...extensions import db
 from ...feeds import atom
 from ...htmx import render
 from ...i18n import gettext as _
-from ...listing import card_loader, card_options, feed_options, first, paginate, rows_of, walked
+from ...listing import card_loader, feed_options, first, paginate, rows_of, walked
 from ...merges import MergeError, merge_tags, tag_by_slug, tag_counts, tag_redirect
 from ...models import PUBLISHED, Content, Tag, content_tag
 from ...policy import can
@@ -78,8 +78,7 @@ def feed(slug):
 def show(slug):
     number = min(max(request.args.get("page", 1, type=int), 1), 10_000)
     tag, query, total = _tagged(slug, rows=number * PER_PAGE)
-    page = paginate(query.options(*card_options(Content)), Content.id, number, PER_PAGE, count=False,
-                    loader=card_loader(Content))
+    page = paginate(query, Content.id, number, PER_PAGE, count=False, loader=card_loader(Content))
     page.total = total
     return render("tags/show.html", block="results", tag=tag, page=page,
                   page_url=lambda n: url_for("tags.show", slug=tag.slug, page=n))
