@@ -58,12 +58,36 @@ def _clean(app):
                     conn.execute(table.delete())
 
 
+def _clean_search_index(app):
+    """An empty Whoosh index for the next test when this one wrote to the app's: the database
+    is emptied between tests, and documents left in the index by an earlier test (same words,
+    ids used again) filled a later test's page of results (tests/test_cards.py after
+    tests/test_query_counts.py). A fresh directory is switched in only after a write."""
+    import shutil
+
+    backend = app.extensions.get("csti_search")
+    if backend is None or getattr(backend, "name", None) != "whoosh" or not str(backend.root).startswith(
+            app.config["SEARCH_DIR"]):
+        return  # none yet, PostgreSQL's (its tables are emptied), or a test's own (tests/search)
+    current = backend.current_dir()
+    signature = (current.name, tuple(sorted(os.listdir(current))))
+    if signature == app.extensions.get("csti_test_search_clean"):
+        return
+    fresh = backend._new_dir()
+    backend._switch(fresh.name)
+    for old in backend.root.glob("index-*"):
+        if old != fresh and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+    app.extensions["csti_test_search_clean"] = (fresh.name, tuple(sorted(os.listdir(fresh))))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_database(request):
     yield
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
         _clean(app)
+        _clean_search_index(app)
         app.extensions.pop("csti_throttle", None)
 
 

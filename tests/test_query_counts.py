@@ -65,8 +65,10 @@ PAGES = [
 # kinds once there are more items, and a page of cards costs a few statements per kind it shows
 # (its columns, its cards' relations: ``listing.card_options``), not per item. Held to a budget
 # (every kind on the page) instead of the same count; each kind's own search (``type_pages``) is
-# held to the same count.
-RANKED = {"search": 22}
+# held to the same count. The search's first page of N items shows six kinds (24 statements,
+# a member's; an earlier test's documents left in the index hid it until tests/conftest.py
+# emptied the index between tests): the budget leaves room for one kind more.
+RANKED = {"search": 26}
 # A member's own pages (the reader follows the author and the tag, and registers to the events).
 MEMBER_PAGES = [
     ("my feed", "/me/feed", {}),
