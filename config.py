@@ -116,6 +116,9 @@ class Config:
         # Figures every visitor sees alike (list totals, facets, home sections), kept per worker
         # until a write (csti/datacache.py); off only to count every statement (tests).
         self.DATA_CACHE = env_bool("DATA_CACHE", True)
+        # Cards and agenda lines rendered once per item and language, kept per worker until a
+        # write (csti/fragments.py): each worker's memory for them (0 = off; off with DATA_CACHE).
+        self.FRAGMENT_CACHE_MB = env_int("FRAGMENT_CACHE_MB", 4)
         # Logs: "json" (one object per line) or "text"; unset: json in production, text elsewhere.
         self.LOG_FORMAT = env("LOG_FORMAT")
         # /healthz?deep=1 fails when a data directory has less free space than this (megabytes).

@@ -271,8 +271,9 @@ def register_request_hooks(app):
     from .htmx import flashes_out_of_band
 
     app.after_request(flashes_out_of_band)
-    from . import feeds, pagecache, querycount
+    from . import feeds, fragments, pagecache, querycount
 
+    fragments.init_app(app)
     feeds.init_app(app)  # before the page cache: conditional GET on its responses too
 
     querycount.init_app(app)

@@ -10,7 +10,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import select
 
-from . import registry
+from . import fragments, registry
 from .dates import (
     date_filter,
     datetime_filter,
@@ -237,6 +237,8 @@ def init_app(app):
         **calendar_links(),
         attendance_modes=__import__("csti.models.events", fromlist=["ATTENDANCE_MODES"]).ATTENDANCE_MODES,
         social_networks=__import__("csti.models.actors", fromlist=["SOCIAL_NETWORKS"]).SOCIAL_NETWORKS,
+        kept_card=fragments.card,  # macros/card.html, macros/events.html (csti/fragments.py)
+        kept_occurrence_line=fragments.occurrence_line,
         page_meta=page_meta,  # _og.html: canonical URL, description, Open Graph (§17)
         json_ld=json_ld,  # a page's structured_data block: schema.org JSON-LD (§17)
         website_json_ld=website_json_ld,

@@ -1,0 +1,90 @@
+"""HTML fragments that every visitor sees alike — a list's card, an agenda's line — rendered once
+per item, language and site root, and kept until the data changes (docs/architecture.md §26).
+
+A page of 20 to 30 cards spent a fifth of its time rendering them (dates, pictures, places
+through filters and macros), for members too, whom the page cache never serves, and on every
+first visit of a URL; the same cards show on many pages (a list's pages and filters, the homes,
+tag pages, search results). Correctness is the page cache's (csti/pagecache.py): every
+transaction that writes bumps ``DataVersion``, read once per request, and a fragment rendered at
+another version is rendered again. What a fragment shows depends only on its item's data, the
+language, the site's root (its links) and — for an event's card — the date it shows, which the
+clock moves (its next date, "past"): that date is part of the key. Nothing in a kept fragment
+depends on who looks: a card with the caller's own content (``{% call card(…) %}``: a feed's
+reasons, a dossier's note and tools), a search excerpt or a curator's view is rendered each time.
+
+Each worker keeps its fragments within ``FRAGMENT_CACHE_MB`` (least recently used out first);
+0 — or ``DATA_CACHE`` off, as when tests count SQL statements — renders every one.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+
+from flask import current_app, has_request_context, request
+from markupsafe import Markup
+
+from .datacache import WRITING, data_version
+from .i18n import current_locale
+from .lru import SizedLRU
+
+LIFETIME = 3600.0  # seconds: a bound for what no key foresaw; writes make fragments stale first
+ENTRY_OVERHEAD = 200  # bytes a kept entry costs besides its text (its key, tuple, floats)
+
+
+def init_app(app) -> None:
+    megabytes = app.config.get("FRAGMENT_CACHE_MB") or 0
+    if megabytes > 0:
+        size = int(megabytes * 1024 * 1024)
+        app.extensions["csti_fragments"] = SizedLRU(size, size=lambda entry: len(entry[2]) + ENTRY_OVERHEAD,
+                                                    largest=size // 16)
+    else:
+        app.extensions.pop("csti_fragments", None)
+
+
+def kept(key: Hashable, render: Callable[[], str]) -> Markup:
+    """``render()``'s HTML under ``key`` (with the language and the site's root), rendered again
+    once the data changed; rendered each time outside a request, within a request that has
+    written (what it renders may still be rolled back), or with the cache off."""
+    cache = current_app.extensions.get("csti_fragments")
+    if cache is None or not has_request_context() or not current_app.config.get("DATA_CACHE", True):
+        return Markup(render())
+    version = data_version()
+    if version is WRITING:
+        return Markup(render())
+    full_key = (key, str(current_locale()), request.script_root)
+    now = time.monotonic()
+    entry = cache.get(full_key)
+    if entry is not None and entry[0] == version and entry[1] > now:
+        return Markup(entry[2])
+    html = str(render())
+    cache.put(full_key, (version, now + LIFETIME, html))
+    return Markup(html)
+
+
+def _span_key(span) -> tuple | None:
+    """What of a card's date its HTML shows: when it starts and ends, and whether it is past."""
+    if span is None or getattr(span, "starts_at", None) is None:
+        return None
+    return span.starts_at, span.ends_at, bool(getattr(span, "is_past", False))
+
+
+def card(render, item, occurrence=None, heading=3, compact=False, tag="li", id=None, class_="") -> Markup:
+    """``macros/card.html``'s card of ``item`` (``render``: the macro drawing it), kept."""
+    if item.id is None:  # not saved (a preview): nothing to key it by
+        return Markup(render(item, occurrence, heading, compact, None, False, tag, id, class_))
+    key = ("card", item.kind, item.id, _span_key(occurrence or item.card_span), heading, bool(compact), tag, id,
+           class_)
+    return kept(key, lambda: render(item, occurrence, heading, compact, None, False, tag, id, class_))
+
+
+def occurrence_line(render, occurrence, event, ongoing=False) -> Markup:
+    """``macros/events.html``'s agenda line of one of ``event``'s dates (``render``: the macro), kept."""
+    key = ("line", event.id, occurrence.id, occurrence.starts_at, occurrence.ends_at, bool(ongoing))
+    return kept(key, lambda: render(occurrence, event, ongoing))
+
+
+def clear(app) -> None:
+    """Forget every kept fragment (tests)."""
+    cache = app.extensions.get("csti_fragments")
+    if cache is not None:
+        cache.discard_where(lambda key: True)

@@ -1,0 +1,151 @@
+"""Cards and agenda lines kept as HTML until the data changes (csti/fragments.py,
+docs/architecture.md §26): a kept fragment is shown again — a marker written into the kept
+HTML shows on the next page — until a write, in its language and under its site root only;
+cards with the caller's own content, an excerpt or a curator's view are never kept."""
+from datetime import date, datetime, time, timedelta
+
+import pytest
+
+from csti import fragments
+from csti.blueprints.events.schedule import schedule
+from csti.models import Article, Event
+from csti.models.events import CardDate
+
+MARKER = "Gardé en mémoire"
+
+
+@pytest.fixture
+def cache(app):
+    fragments.clear(app)
+    yield app.extensions["csti_fragments"]
+    fragments.clear(app)
+
+
+@pytest.fixture
+def article(db, factory):
+    territory = factory.territory(slug="occitanie", name="Occitanie")
+    item = Article(title="Les comètes de Zélie", territory=territory, article_kind="news",
+                   summary="Une nuit d'observation.")
+    item.publish()
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+@pytest.fixture
+def event(db, factory):
+    territory = factory.territory(slug="bretagne", name="Bretagne")
+    item = Event(title="Nuit des étoiles filantes", territory=territory, event_kind="talk", summary="Au phare.")
+    start = datetime.combine(date.today() + timedelta(days=10), time(21, 0))
+    schedule(item, start, start + timedelta(hours=2))
+    item.publish()
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def _keys(cache, kind):
+    return [key for key in list(cache._items) if key[0][0] == kind]
+
+
+def _mark(cache, key, title):
+    version, expires, html = cache.get(key)
+    assert title in html
+    cache.put(key, (version, expires, html.replace(title, MARKER)))
+
+
+def test_a_card_is_kept_until_the_data_changes(db, testapp, cache, article):
+    assert article.title in testapp.get("/articles").text
+    [key] = [k for k in _keys(cache, "card") if k[0][1:3] == ("article", article.id)]
+    _mark(cache, key, article.title)
+    page = testapp.get("/articles").text
+    assert MARKER in page and article.title not in page  # the kept HTML, not rendered again
+
+    article.title = "Les comètes de Zélie, deuxième nuit"
+    db.session.commit()  # a write: DataVersion moves on
+    page = testapp.get("/articles").text
+    assert "deuxième nuit" in page and MARKER not in page
+
+
+def test_a_card_is_kept_per_language_and_site_root(db, testapp, testapp_en, cache, article):
+    testapp.get("/articles")
+    [key] = [k for k in _keys(cache, "card") if k[0][1:3] == ("article", article.id)]
+    assert key[1:] == ("fr", "")
+    _mark(cache, key, article.title)
+    assert MARKER in testapp.get("/articles").text
+    assert MARKER not in testapp_en.get("/articles").text  # English: its own fragment
+    # Under another root (a site served at /csti): its links are the root's, not the kept ones.
+    page = testapp.get("/articles", extra_environ={"SCRIPT_NAME": "/csti"}).text
+    assert MARKER not in page
+    assert f'href="/csti/article/{article.id}-' in page
+
+
+def test_an_agenda_line_is_kept_until_the_data_changes(db, testapp, cache, event):
+    assert event.title in testapp.get("/agenda").text
+    [key] = [k for k in _keys(cache, "line") if k[0][1] == event.id]
+    _mark(cache, key, event.title)
+    assert MARKER in testapp.get("/agenda").text
+    event.title = "Nuit des étoiles, reportée"
+    db.session.commit()
+    page = testapp.get("/agenda").text
+    assert "reportée" in page and MARKER not in page
+
+
+def test_cards_with_their_own_content_are_not_kept(db, factory, testapp, log_in, cache, article):
+    # "My content" adds the author's own tools to each card ({% call card(…) %}): rendered each time.
+    author = factory.user(email="zelie@example.org", name="Zélie")
+    article.author = author
+    db.session.commit()
+    log_in(testapp, author)
+    page = testapp.get("/me/content")
+    assert article.title in page.text
+    assert not [k for k in _keys(cache, "card") if k[0][1:3] == ("article", article.id)]
+    testapp.get("/articles")  # the list's card (no caller) is kept
+    assert [k for k in _keys(cache, "card") if k[0][1:3] == ("article", article.id)]
+
+
+def test_an_event_cards_date_is_part_of_its_key(app, event):
+    """An event's card shows its next date, which the clock moves: each date its own fragment."""
+    calls = []
+
+    def render(*args):
+        calls.append(args[1])
+        return f"<li>{len(calls)}</li>"
+
+    first = CardDate(event.starts_at, event.ends_at, False)
+    later = CardDate(event.starts_at + timedelta(days=7), event.ends_at + timedelta(days=7), False)
+    past = CardDate(event.starts_at, event.ends_at, True)
+    with app.test_request_context("/"):
+        fragments.clear(app)
+        assert fragments.card(render, event, first) == fragments.card(render, event, first)
+        assert len(calls) == 1
+        fragments.card(render, event, later)
+        fragments.card(render, event, past)
+        assert calls == [first, later, past]
+
+
+def test_nothing_is_kept_while_a_request_writes_or_with_the_cache_off(app, db, article):
+    calls = []
+
+    def render():
+        calls.append(1)
+        return "<li>carte</li>"
+
+    with app.test_request_context("/"):
+        fragments.clear(app)
+        fragments.kept(("test", 1), render)
+        fragments.kept(("test", 1), render)
+        assert len(calls) == 1
+        article.summary = "Modifié"
+        db.session.flush()  # written, not committed: what is rendered may be rolled back
+        fragments.kept(("test", 2), render)
+        fragments.kept(("test", 2), render)
+        assert len(calls) == 3
+        db.session.rollback()
+    app.config["DATA_CACHE"] = False
+    try:
+        with app.test_request_context("/"):
+            fragments.kept(("test", 1), render)
+            assert len(calls) == 4
+    finally:
+        app.config["DATA_CACHE"] = True
