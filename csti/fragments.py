@@ -24,21 +24,36 @@ from flask import current_app, has_request_context, request
 from markupsafe import Markup
 
 from .datacache import WRITING, data_version
+from .extensions import db
 from .i18n import current_locale
 from .lru import SizedLRU
 
 LIFETIME = 3600.0  # seconds: a bound for what no key foresaw; writes make fragments stale first
-ENTRY_OVERHEAD = 200  # bytes a kept entry costs besides its text (its key, tuple, floats)
+ENTRY_OVERHEAD = 600  # bytes a kept entry costs besides its text (its key, tuples, floats, string header)
 
 
 def init_app(app) -> None:
     megabytes = app.config.get("FRAGMENT_CACHE_MB") or 0
     if megabytes > 0:
         size = int(megabytes * 1024 * 1024)
-        app.extensions["csti_fragments"] = SizedLRU(size, size=lambda entry: len(entry[2]) + ENTRY_OVERHEAD,
-                                                    largest=size // 16)
+        # A str of accented or typographic text takes 2 or 4 bytes a character: its UTF-8 length
+        # is a closer measure than its length.
+        app.extensions["csti_fragments"] = SizedLRU(
+            size, size=lambda entry: len(entry[2].encode()) + ENTRY_OVERHEAD, largest=size // 16)
+        app.before_request(_version_first)
     else:
         app.extensions.pop("csti_fragments", None)
+
+
+def _version_first() -> None:
+    """On PostgreSQL, the data version read before the page reads its items. Each of its
+    statements sees what is committed when it runs (READ COMMITTED): read after the items, the
+    version could be one a write made since, and their older HTML kept under it for everyone.
+    SQLite reads a request's transaction from one snapshot: the version read later matches."""
+    if (request.method in ("GET", "HEAD") and request.endpoint not in ("static", "main.media", "main.healthz")
+            and current_app.config.get("DATA_CACHE", True)
+            and db.engine.dialect.name == "postgresql"):
+        data_version()
 
 
 def kept(key: Hashable, render: Callable[[], str]) -> Markup:
@@ -57,7 +72,8 @@ def kept(key: Hashable, render: Callable[[], str]) -> Markup:
     if entry is not None and entry[0] == version and entry[1] > now:
         return Markup(entry[2])
     html = str(render())
-    cache.put(full_key, (version, now + LIFETIME, html))
+    if not request.__dict__.get("_csti_no_keep"):  # an image's size went unread (uploads.image_info)
+        cache.put(full_key, (version, now + LIFETIME, html))
     return Markup(html)
 
 

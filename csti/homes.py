@@ -68,11 +68,13 @@ def sections_html(territory=None) -> Markup:
     data changes (csti/datacache.py), within the page cache's lifetime (upcoming events move
     with the clock). Nothing in them depends on who looks (no per-visitor link, button or
     token: tests/test_homes.py checks it), so members get them ready-made too."""
-    from flask import current_app, render_template
+    from flask import current_app, render_template, request
     from flask_babel import get_locale
 
     def build() -> str:
         return str(render_template("macros/_home_sections.html", territory=territory, **home_sections(territory)))
 
-    key = ("home-sections", territory.id if territory is not None else None, str(get_locale()))
+    # Under its site root too: its cards' links are relative to it (csti/fragments.py keys them alike).
+    key = ("home-sections", territory.id if territory is not None else None, str(get_locale()),
+           request.script_root)
     return Markup(remember(key, build, seconds=current_app.config.get("PAGE_CACHE_SECONDS", 60)))

@@ -175,3 +175,9 @@ def _after_bulk(orm_execute_state):
     if table is not None and table.name in IGNORED_TABLES:
         return
     _bump(orm_execute_state.session)
+    from flask import has_request_context
+
+    from .datacache import WRITING
+
+    if has_request_context():  # as a flush does (datacache._writing): keep nothing until it ends
+        request._csti_data_version = WRITING

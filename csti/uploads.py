@@ -171,4 +171,8 @@ def image_info(relative: str | None) -> ImageInfo:
         return _image_info(where, relative)
     except OSError:  # the storage does not answer: size unknown this time (not remembered)
         current_app.logger.warning("could not read the image %s", relative, exc_info=True)
+        from flask import has_request_context, request
+
+        if has_request_context():  # nor kept in a card's HTML (csti/fragments.py)
+            request._csti_no_keep = True
         return ImageInfo(None, None, ())

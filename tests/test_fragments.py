@@ -149,3 +149,38 @@ def test_nothing_is_kept_while_a_request_writes_or_with_the_cache_off(app, db, a
             assert len(calls) == 4
     finally:
         app.config["DATA_CACHE"] = True
+
+
+def test_nothing_is_kept_after_a_bulk_write_or_an_unread_image(app, db, article, monkeypatch):
+    """An ORM bulk update (a sanction's, a merge's) marks the request as writing, like a flush;
+    a card whose image went unread (the storage did not answer) is not kept without its size."""
+    from sqlalchemy import update
+
+    from csti import uploads
+    from csti.models import Content
+
+    calls = []
+
+    def render():
+        calls.append(1)
+        return "<li>carte</li>"
+
+    with app.test_request_context("/"):
+        fragments.clear(app)
+        fragments.kept(("bulk", 1), render)  # the version read before the write
+        db.session.execute(update(Content).where(Content.id == article.id).values(summary="Masqué"))
+        fragments.kept(("bulk", 2), render)
+        fragments.kept(("bulk", 2), render)
+        assert len(calls) == 3
+        db.session.rollback()
+
+    def unreadable(where, relative):
+        raise OSError("the storage does not answer")
+
+    monkeypatch.setattr(uploads, "_image_info", unreadable)
+    with app.test_request_context("/"):
+        fragments.clear(app)
+        assert uploads.image_info("covers/absent.jpg").width is None
+        fragments.kept(("image", 1), render)
+        fragments.kept(("image", 1), render)
+        assert len(calls) == 5
