@@ -66,6 +66,8 @@ def remember(key: Hashable, compute: Callable[[], object], seconds: float = 300.
     if entry is not None and entry[0] == version and entry[1] > now:
         return entry[2]
     value = compute()
+    if has_request_context() and getattr(request, "_csti_no_keep", False):  # an image's size went unread (uploads.image_info)
+        return value
     with _lock:
         if len(_entries) >= MAX_ENTRIES:
             for old in sorted(_entries, key=lambda k: _entries[k][1])[: MAX_ENTRIES // 4]:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Hashable
 
 from flask import current_app, has_request_context, request
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 
 from .datacache import WRITING, data_version
 from .extensions import db
@@ -45,15 +46,25 @@ def init_app(app) -> None:
         app.extensions.pop("csti_fragments", None)
 
 
+def _fresh_statements() -> bool:
+    """Whether each statement of a transaction sees what was committed when it runs."""
+    return db.engine.dialect.name == "postgresql"
+
+
 def _version_first() -> None:
     """On PostgreSQL, the data version read before the page reads its items. Each of its
     statements sees what is committed when it runs (READ COMMITTED): read after the items, the
     version could be one a write made since, and their older HTML kept under it for everyone.
     SQLite reads a request's transaction from one snapshot: the version read later matches."""
-    if (request.method in ("GET", "HEAD") and request.endpoint not in ("static", "main.media", "main.healthz")
-            and current_app.config.get("DATA_CACHE", True)
-            and db.engine.dialect.name == "postgresql"):
+    if (request.method not in ("GET", "HEAD") or request.endpoint is None  # a 404 needs no data
+            or request.endpoint in ("static", "main.media", "main.healthz")
+            or not current_app.config.get("DATA_CACHE", True) or not _fresh_statements()):
+        return
+    try:
         data_version()
+    except SQLAlchemyError:  # the database does not answer: the page says so if it needs it
+        db.session.rollback()
+        request._csti_data_version = None
 
 
 def kept(key: Hashable, render: Callable[[], str]) -> Markup:
@@ -72,7 +83,7 @@ def kept(key: Hashable, render: Callable[[], str]) -> Markup:
     if entry is not None and entry[0] == version and entry[1] > now:
         return Markup(entry[2])
     html = str(render())
-    if not request.__dict__.get("_csti_no_keep"):  # an image's size went unread (uploads.image_info)
+    if not getattr(request, "_csti_no_keep", False):  # an image's size went unread (uploads.image_info)
         cache.put(full_key, (version, now + LIFETIME, html))
     return Markup(html)
 

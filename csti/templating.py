@@ -111,7 +111,8 @@ def footer_pages():
     from .datacache import remember
 
     locale = str(get_locale() or "")
-    return remember(("footer-pages", locale), lambda: _footer_links(locale))
+    # Under the site's root too: the links are relative to it.
+    return remember(("footer-pages", locale, request.script_root), lambda: _footer_links(locale))
 
 
 def _footer_links(locale: str) -> tuple:

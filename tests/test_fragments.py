@@ -184,3 +184,32 @@ def test_nothing_is_kept_after_a_bulk_write_or_an_unread_image(app, db, article,
         fragments.kept(("image", 1), render)
         fragments.kept(("image", 1), render)
         assert len(calls) == 5
+
+
+def test_a_page_needing_no_data_answers_when_the_database_does_not(app, monkeypatch):
+    """The version read first on PostgreSQL (``fragments._version_first``) is no reason for a
+    page that reads nothing to fail: the database not answering leaves it to the page."""
+    from sqlalchemy.exc import OperationalError
+
+    from csti import datacache
+
+    def unreachable():
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(datacache, "_read_version", unreachable)
+    monkeypatch.setattr(fragments, "_fresh_statements", lambda: True)
+    with app.test_request_context("/articles"):
+        from flask import request
+
+        assert request.endpoint == "articles.index"
+        fragments._version_first()  # no exception: the page decides
+        assert request.__dict__.get("_csti_data_version") is None
+    calls = []
+    monkeypatch.setattr(datacache, "_read_version", lambda: calls.append(1) or (7, None))
+    with app.test_request_context("/articles"):
+        fragments._version_first()
+        assert calls == [1]  # read before the page's items
+        assert datacache.data_version() == (7, None) and calls == [1]
+    with app.test_request_context("/articles", method="POST"):
+        fragments._version_first()
+        assert calls == [1]  # a form's post reads it when it needs it
