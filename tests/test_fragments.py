@@ -44,6 +44,18 @@ def event(db, factory):
     return item
 
 
+@pytest.fixture
+def rendering():
+    """A fragment's render function and the list of its calls."""
+    calls = []
+
+    def render():
+        calls.append(1)
+        return "<li>carte</li>"
+
+    return render, calls
+
+
 def _keys(cache, kind):
     return [key for key in list(cache._items) if key[0][0] == kind]
 
@@ -124,13 +136,8 @@ def test_an_event_cards_date_is_part_of_its_key(app, event):
         assert calls == [first, later, past]
 
 
-def test_nothing_is_kept_while_a_request_writes_or_with_the_cache_off(app, db, article):
-    calls = []
-
-    def render():
-        calls.append(1)
-        return "<li>carte</li>"
-
+def test_nothing_is_kept_while_a_request_writes_or_with_the_cache_off(app, db, article, rendering):
+    render, calls = rendering
     with app.test_request_context("/"):
         fragments.clear(app)
         fragments.kept(("test", 1), render)
@@ -151,7 +158,7 @@ def test_nothing_is_kept_while_a_request_writes_or_with_the_cache_off(app, db, a
         app.config["DATA_CACHE"] = True
 
 
-def test_nothing_is_kept_after_a_bulk_write_or_an_unread_image(app, db, article, monkeypatch):
+def test_nothing_is_kept_after_a_bulk_write_or_an_unread_image(app, db, article, monkeypatch, rendering):
     """An ORM bulk update (a sanction's, a merge's) marks the request as writing, like a flush;
     a card whose image went unread (the storage did not answer) is not kept without its size."""
     from sqlalchemy import update
@@ -159,12 +166,7 @@ def test_nothing_is_kept_after_a_bulk_write_or_an_unread_image(app, db, article,
     from csti import uploads
     from csti.models import Content
 
-    calls = []
-
-    def render():
-        calls.append(1)
-        return "<li>carte</li>"
-
+    render, calls = rendering
     with app.test_request_context("/"):
         fragments.clear(app)
         fragments.kept(("bulk", 1), render)  # the version read before the write
