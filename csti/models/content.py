@@ -118,7 +118,9 @@ class Content(db.Model):
         Index("ix_content_kind_status_territory_sort_key", "kind", "status", "territory_id", "sort_key", "id",
               "members_only"),
         Index("ix_content_status_territory_id", "status", "territory_id", "published_at"),
-        Index("ix_content_id_status", "id", "status", "territory_id", "published_at"),
+        # members_only too, which every public list tests: a territory's agenda walked to a deep
+        # page tests each date's item from this index alone (its row holds the body, past its first page).
+        Index("ix_content_id_status", "id", "status", "territory_id", "published_at", "members_only"),
         # The few featured items only: the database then knows "featured_rank IS NOT NULL" is rare.
         Index("ix_content_featured_rank", "featured_rank", sqlite_where=text("featured_rank IS NOT NULL"),
               postgresql_where=text("featured_rank IS NOT NULL")),

