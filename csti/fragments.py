@@ -110,6 +110,15 @@ def occurrence_line(render, occurrence, event, ongoing=False) -> Markup:
     return kept(key, lambda: render(occurrence, event, ongoing))
 
 
+def layout(name: str, render, *depends) -> Markup:
+    """A part of every page's layout that each of its visitors sees alike (``base.html``: the
+    menus and the search form, the footer), kept per page endpoint — which menu entry says
+    "current" — and ``depends`` (the territory shown); ``render``: its macro."""
+    if not has_request_context():
+        return Markup(render())
+    return kept(("layout", name, request.endpoint, *depends), render)
+
+
 def clear(app) -> None:
     """Forget every kept fragment (tests)."""
     cache = app.extensions.get("csti_fragments")

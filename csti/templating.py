@@ -240,6 +240,7 @@ def init_app(app):
         social_networks=__import__("csti.models.actors", fromlist=["SOCIAL_NETWORKS"]).SOCIAL_NETWORKS,
         kept_card=fragments.card,  # macros/card.html, macros/events.html (csti/fragments.py)
         kept_occurrence_line=fragments.occurrence_line,
+        kept_layout=fragments.layout,  # base.html: the header's menus and search form, the footer
         page_meta=page_meta,  # _og.html: canonical URL, description, Open Graph (§17)
         json_ld=json_ld,  # a page's structured_data block: schema.org JSON-LD (§17)
         website_json_ld=website_json_ld,

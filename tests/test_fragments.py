@@ -215,3 +215,46 @@ def test_a_page_needing_no_data_answers_when_the_database_does_not(app, monkeypa
     with app.test_request_context("/articles", method="POST"):
         fragments._version_first()
         assert calls == [1]  # a form's post reads it when it needs it
+
+
+def _current(page, selector):
+    return [a.text.strip() for a in page.html.select(f"{selector} a[aria-current]")]
+
+
+def test_the_layout_s_menus_are_kept_per_page_and_territory(db, factory, testapp, testapp_en, cache, article):
+    """The header's menus and search form and the footer (``base.html``, ``fragments.layout``):
+    rendered once per page endpoint, territory shown and language, shown again until a write —
+    each page with its own entry marked current."""
+    other = factory.territory(slug="bretagne", name="Bretagne")
+    testapp.get("/articles")
+    [key] = [k for k in _keys(cache, "layout") if k[0][1:3] == ("header", "articles.index")]
+    assert key[0][3] is None and key[1] == "fr"
+    _mark(cache, key, "Occitanie")
+    page = testapp.get("/articles")
+    assert MARKER in page.html.select_one("nav.main-nav").text  # the kept header
+    assert _current(page, "nav.main-nav") == ["Articles"]
+    # Another page: its own header, its own current entry.
+    agenda = testapp.get("/agenda")
+    assert MARKER not in agenda.text and _current(agenda, "nav.main-nav") == ["Agenda"]
+    # A territory's home marks that territory in the menu; another territory's, that one.
+    assert _current(testapp.get("/t/occitanie"), "nav.main-nav .menu-list") == ["Occitanie"]
+    assert _current(testapp.get("/t/bretagne"), "nav.main-nav .menu-list") == ["Bretagne"]
+    # In English, its own.
+    english = testapp_en.get("/articles")
+    assert MARKER not in english.text and _current(english, "nav.main-nav") == ["Articles"]
+    assert "Search the site" in english.text
+    # A write (a territory renamed) shows in the menus at once.
+    other.name = "Bretagne et Pays de la Loire"
+    db.session.commit()
+    page = testapp.get("/articles")
+    assert MARKER not in page.text and "Bretagne et Pays de la Loire" in page.html.select_one("nav.main-nav").text
+
+
+def test_the_footer_is_kept_with_its_current_page(db, testapp, cache):
+    testapp.get("/articles")
+    [key] = [k for k in _keys(cache, "layout") if k[0][1:3] == ("footer", "articles.index")]
+    _mark(cache, key, "API")
+    assert MARKER in testapp.get("/articles").html.select_one("footer").text
+    embed = testapp.get("/embed")
+    assert MARKER not in embed.text and _current(embed, "footer nav") == ["Intégrer"]
+    assert _current(testapp.get("/articles"), "footer nav") == []
