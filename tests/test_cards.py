@@ -259,3 +259,38 @@ def test_cards_do_not_read_the_columns_no_card_shows(db, factory, make_actor):
     actor = db.session.scalars(card_loader(Actor), {"keys": [ids[2]]}).unique().one()
     assert "social" in inspect(actor).unloaded
     assert actor.social == {"mastodon": "https://example.org/@museum"}  # read on demand
+
+
+def test_dossier_cards_do_not_load_its_partners_or_collaborators(app, db, factory, testapp_en):
+    """A dossier's partners' flags and collaborators are its page's (``card_skips``): a list of
+    its cards — the dossiers' list, a partner's guides — reads neither table."""
+    from sqlalchemy import event as sa_event
+
+    from csti.models import Dossier, DossierCollaborator, DossierPartner
+
+    territory = factory.territory(slug="occitanie", name="Occitanie")
+    owner = factory.user(email="curatrice@example.org", name="Curatrice", roles={territory: "contributor"})
+    helper = factory.user(email="aide@example.org", name="Aide", roles={territory: "contributor"})
+    for n in range(3):
+        dossier = Dossier(title=f"Guide {n}", territory=territory, author=owner, summary="Un guide.")
+        dossier.partner_rows = [DossierPartner(code="libraries")]
+        dossier.collaborators = [DossierCollaborator(user=helper)]
+        dossier.publish()
+        db.session.add(dossier)
+    db.session.commit()
+    statements = []
+
+    def on_execute(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        for url in ("/dossiers", "/partners/libraries"):
+            page = testapp_en.get(url)
+            assert {"Guide 0", "Guide 1", "Guide 2"} <= {a.text for a in page.html.select(".card h3 a")}
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", on_execute)
+    read = " ".join(statements)
+    # The flags' rows are not loaded (their columns), though the guides' filter reads the table.
+    assert "FROM dossier_collaborator" not in read and "dossier_partner.flagged_by_id" not in read
+    assert "FROM dossier_partner" in read
