@@ -83,7 +83,9 @@ def kept(key: Hashable, render: Callable[[], str]) -> Markup:
     if entry is not None and entry[0] == version and entry[1] > now:
         return Markup(entry[2])
     html = str(render())
-    if not getattr(request, "_csti_no_keep", False):  # an image's size went unread (uploads.image_info)
+    # Not when an image's size went unread (uploads.image_info), nor when rendering wrote (an
+    # autoflush): what it showed may still be rolled back.
+    if not getattr(request, "_csti_no_keep", False) and data_version() is not WRITING:
         cache.put(full_key, (version, now + LIFETIME, html))
     return Markup(html)
 
@@ -114,7 +116,9 @@ def layout(name: str, render, *depends) -> Markup:
     """A part of every page's layout that each of its visitors sees alike (``base.html``: the
     menus and the search form, the footer), kept per page endpoint — which menu entry says
     "current" — and ``depends`` (the territory shown); ``render``: its macro."""
-    if not has_request_context():
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        # A form's post shown again (a 422) may read what the layout shows before the data
+        # version — on PostgreSQL a later write's could then keep it (``_version_first``).
         return Markup(render())
     return kept(("layout", name, request.endpoint, *depends), render)
 

@@ -258,3 +258,32 @@ def test_the_footer_is_kept_with_its_current_page(db, testapp, cache):
     embed = testapp.get("/embed")
     assert MARKER not in embed.text and _current(embed, "footer nav") == ["Intégrer"]
     assert _current(testapp.get("/articles"), "footer nav") == []
+
+
+def test_nothing_of_the_layout_is_kept_from_a_form_s_post(app, db, testapp, cache):
+    """A form sent back with its errors (422) shows the layout rendered, not kept: on
+    PostgreSQL what it read before the data version could be older than it."""
+    page = testapp.get("/login")
+    token = page.html.find("input", attrs={"name": "csrf_token"})["value"]
+    fragments.clear(app)
+    testapp.post("/login", {"csrf_token": token, "email": "", "password": ""}, status=422)
+    assert _keys(cache, "layout") == []
+    testapp.get("/login")
+    assert len(_keys(cache, "layout")) == 2  # the header and the footer, from the GET
+
+
+def test_a_fragment_whose_rendering_wrote_is_not_kept(app, db, article, rendering):
+    """A render that flushed a change (an autoflush) may show what is rolled back: not kept."""
+    render, calls = rendering
+
+    def writing():
+        article.summary = "Changé pendant le rendu"
+        db.session.flush()
+        return render()
+
+    with app.test_request_context("/"):
+        fragments.clear(app)
+        fragments.kept(("wrote", 1), writing)
+        db.session.rollback()  # the change undone: the version is the one read before it
+        fragments.kept(("wrote", 1), render)
+        assert len(calls) == 2

@@ -650,3 +650,32 @@ def test_demo_dossiers_cross_territories_once(db, factory, make_actor):
     demo_dossiers.seed(territories, users, again)
     assert again == ["dossiers already present: none added"]
     assert _count(db, Dossier) == len(demo_dossiers.DOSSIERS)
+
+
+def test_a_dossier_of_dossiers_reads_their_collaborators_at_once(app, testapp_en, db, factory, log_in):
+    """A dossier may hold other dossiers; whether a member sees each one asks who curates it
+    (``policy``: owner, collaborators): their collaborators are read in one statement for all of
+    them, not one per dossier (their cards leave them unloaded: ``card_skips``)."""
+    from sqlalchemy import event as sa_event
+
+    territory = factory.territory(slug="occitanie", name="Occitanie")
+    owner = factory.user(email="owner@example.org", name="Owner", roles={territory: "contributor"})
+    helper = factory.user(email="helper@example.org", name="Helper", roles={territory: "contributor"})
+    reader = factory.user(email="reader@example.org", name="Reader", roles={territory: "member"})
+    nested = [_dossier(db, owner, territory, title=f"Sous-dossier {n}", collaborators=[helper]) for n in range(3)]
+    outer = _dossier(db, owner, territory, title="Dossier de dossiers", items=nested)
+    log_in(testapp_en, reader)
+    statements = []
+
+    def on_execute(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        page = testapp_en.get(_url(outer))
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", on_execute)
+    assert {f"Sous-dossier {n}" for n in range(3)} <= {a.text for a in page.html.select(".card h3 a")}
+    # The page's own dossier's (its page shows them) and its dossiers', these in one statement:
+    # one per nested dossier made 5.
+    assert sum("FROM dossier_collaborator" in s for s in statements) <= 3

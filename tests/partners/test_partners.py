@@ -126,6 +126,7 @@ def test_the_territory_filter_and_its_htmx_fragment(testapp_en, world):
     # An unknown territory filters nothing.
     assert len(_titles(testapp_en.get("/partners/libraries?territory=nowhere"), "partner-resources")) == 2
 
+
 def test_a_common_audience_walks_the_newest_resources(app, testapp_en, db, world):
     """A partner's resources are found with the resource centre's audience clause
     (``listing.audience_clause``): for an audience most resources carry, the newest resources are
@@ -145,7 +146,6 @@ def test_a_common_audience_walks_the_newest_resources(app, testapp_en, db, world
     assert titles == [f"Mallette {n:02d}" for n in range(12, 12 - PER_PAGE, -1)]
     assert [a.text for a in testapp_en.get("/partners/tourism").html.select(
         "section.partner-resources .card h3 a")] == ["Exposition pour les offices de tourisme"]
-
 
 
 @pytest.mark.parametrize("url", ["/partners/museums", "/partners/general_public", "/partners/primary_school",

@@ -40,8 +40,8 @@ def guides(code: str, territory_id: int | None = None) -> list[Dossier]:
 def resources_listing(code: str, territory_id: int | None = None):
     """The published resources (not members-only) carrying the audience ``code``, newest first: the
     resource centre's clause for an audience (``listing.audience_clause``), which walks the newest
-    resources for a common audience — 8 ms → 2 ms for libraries' 2 000 of 10 000 — and gathers a
-    rare one's first."""
+    resources for a common audience — 8 ms → 0.1 ms of SQL for libraries' 2 000 of 10 000 — and
+    gathers a rare one's first."""
     stmt = published(select(Resource), Resource).where(audience_clause(Resource, [code], rows=PER_PAGE))
     if territory_id is not None:
         stmt = stmt.where(Resource.territory_id == territory_id)
