@@ -61,7 +61,7 @@ def _version_first() -> None:
             or not current_app.config.get("DATA_CACHE", True) or not _fresh_statements()):
         return
     try:
-        data_version()
+        request._csti_first_version = data_version()
     except SQLAlchemyError:  # the database does not answer: the page says so if it needs it
         db.session.rollback()
         request._csti_data_version = None
@@ -83,11 +83,22 @@ def kept(key: Hashable, render: Callable[[], str]) -> Markup:
     if entry is not None and entry[0] == version and entry[1] > now:
         return Markup(entry[2])
     html = str(render())
-    # Not when an image's size went unread (uploads.image_info), nor when rendering wrote (an
-    # autoflush): what it showed may still be rolled back.
-    if not getattr(request, "_csti_no_keep", False) and data_version() is not WRITING:
+    if _keepable(version):
         cache.put(full_key, (version, now + LIFETIME, html))
     return Markup(html)
+
+
+def _keepable(version) -> bool:
+    """Whether HTML just rendered may be kept under ``version``: not when an image's size went
+    unread (uploads.image_info); not when the request wrote, committed or rolled back while it
+    was rendered (an autoflush: what it showed may be undone; the version read before is then
+    no longer the request's); on PostgreSQL, only under the version read before the page read
+    anything (``_version_first``) — not on a page that skipped it (a form's post, a 404) nor
+    once a write committed since: what it read before could be older than the version."""
+    current = getattr(request, "_csti_data_version", None)  # None: committed, not read again since
+    if getattr(request, "_csti_no_keep", False) or current is None or current is WRITING or current != version:
+        return False
+    return not _fresh_statements() or getattr(request, "_csti_first_version", None) == version
 
 
 def _span_key(span) -> tuple | None:

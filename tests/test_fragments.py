@@ -56,6 +56,22 @@ def rendering():
     return render, calls
 
 
+def _page(app, path="/"):
+    """A request's context in which the data version is read first, as a page's is
+    (``fragments._version_first``, a ``before_request``; PostgreSQL only)."""
+    context = app.test_request_context(path)
+
+    class Page:
+        def __enter__(self):
+            context.__enter__()
+            fragments._version_first()
+
+        def __exit__(self, *exc):
+            return context.__exit__(*exc)
+
+    return Page()
+
+
 def _keys(cache, kind):
     return [key for key in list(cache._items) if key[0][0] == kind]
 
@@ -127,7 +143,7 @@ def test_an_event_cards_date_is_part_of_its_key(app, event):
     first = CardDate(event.starts_at, event.ends_at, False)
     later = CardDate(event.starts_at + timedelta(days=7), event.ends_at + timedelta(days=7), False)
     past = CardDate(event.starts_at, event.ends_at, True)
-    with app.test_request_context("/"):
+    with _page(app):
         fragments.clear(app)
         assert fragments.card(render, event, first) == fragments.card(render, event, first)
         assert len(calls) == 1
@@ -138,7 +154,7 @@ def test_an_event_cards_date_is_part_of_its_key(app, event):
 
 def test_nothing_is_kept_while_a_request_writes_or_with_the_cache_off(app, db, article, rendering):
     render, calls = rendering
-    with app.test_request_context("/"):
+    with _page(app):
         fragments.clear(app)
         fragments.kept(("test", 1), render)
         fragments.kept(("test", 1), render)
@@ -151,7 +167,7 @@ def test_nothing_is_kept_while_a_request_writes_or_with_the_cache_off(app, db, a
         db.session.rollback()
     app.config["DATA_CACHE"] = False
     try:
-        with app.test_request_context("/"):
+        with _page(app):
             fragments.kept(("test", 1), render)
             assert len(calls) == 4
     finally:
@@ -167,7 +183,7 @@ def test_nothing_is_kept_after_a_bulk_write_or_an_unread_image(app, db, article,
     from csti.models import Content
 
     render, calls = rendering
-    with app.test_request_context("/"):
+    with _page(app):
         fragments.clear(app)
         fragments.kept(("bulk", 1), render)  # the version read before the write
         db.session.execute(update(Content).where(Content.id == article.id).values(summary="Masqué"))
@@ -180,7 +196,7 @@ def test_nothing_is_kept_after_a_bulk_write_or_an_unread_image(app, db, article,
         raise OSError("the storage does not answer")
 
     monkeypatch.setattr(uploads, "_image_info", unreadable)
-    with app.test_request_context("/"):
+    with _page(app):
         fragments.clear(app)
         assert uploads.image_info("covers/absent.jpg").width is None
         fragments.kept(("image", 1), render)
@@ -272,7 +288,7 @@ def test_nothing_of_the_layout_is_kept_from_a_form_s_post(app, db, testapp, cach
     assert len(_keys(cache, "layout")) == 2  # the header and the footer, from the GET
 
 
-def test_a_fragment_whose_rendering_wrote_is_not_kept(app, db, article, rendering):
+def test_a_fragment_whose_rendering_wrote_is_not_kept(app, db, article, rendering, cache):
     """A render that flushed a change (an autoflush) may show what is rolled back: not kept."""
     render, calls = rendering
 
@@ -281,9 +297,30 @@ def test_a_fragment_whose_rendering_wrote_is_not_kept(app, db, article, renderin
         db.session.flush()
         return render()
 
-    with app.test_request_context("/"):
-        fragments.clear(app)
+    with _page(app):
         fragments.kept(("wrote", 1), writing)
-        db.session.rollback()  # the change undone: the version is the one read before it
+        assert _keys(cache, "wrote") == []
+        db.session.rollback()
+    with _page(app):  # another page: rendered again, and kept
         fragments.kept(("wrote", 1), render)
-        assert len(calls) == 2
+        fragments.kept(("wrote", 1), render)
+        assert len(calls) == 2 and len(_keys(cache, "wrote")) == 1
+
+
+def test_on_postgresql_only_what_follows_the_first_version_is_kept(app, db, article, rendering, cache,
+                                                                   monkeypatch):
+    """PostgreSQL's statements each see what is committed when they run: HTML is kept only under
+    the version the page read before anything else (``_version_first``) — not on a page that
+    did not read it first (a 404, a form's post), nor once a write was committed since."""
+    monkeypatch.setattr(fragments, "_fresh_statements", lambda: True)
+    render, calls = rendering
+    with app.test_request_context("/"):  # the version not read first
+        fragments.kept(("pg", 1), render)
+        assert _keys(cache, "pg") == []
+    with _page(app):
+        fragments.kept(("pg", 1), render)
+        assert len(_keys(cache, "pg")) == 1
+        article.summary = "Changée"
+        db.session.commit()  # a write committed: the version read again is after what the page read
+        fragments.kept(("pg", 2), render)
+        assert len(_keys(cache, "pg")) == 1 and len(calls) == 3

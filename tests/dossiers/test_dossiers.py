@@ -664,6 +664,14 @@ def test_a_dossier_of_dossiers_reads_their_collaborators_at_once(app, testapp_en
     reader = factory.user(email="reader@example.org", name="Reader", roles={territory: "member"})
     nested = [_dossier(db, owner, territory, title=f"Sous-dossier {n}", collaborators=[helper]) for n in range(3)]
     outer = _dossier(db, owner, territory, title="Dossier de dossiers", items=nested)
+    # A private one the reader curates with its owner: shown to them, not to another member.
+    shared = _dossier(db, owner, territory, title="Sous-dossier partagé", collaborators=[reader])
+    ops.add_item(outer, shared, owner)
+    shared.is_private, shared.status = True, "draft"
+    db.session.commit()
+    other = factory.user(email="other@example.org", name="Other", roles={territory: "member"})
+    log_in(testapp_en, other)
+    assert "Sous-dossier partagé" not in {a.text for a in testapp_en.get(_url(outer)).html.select(".card h3 a")}
     log_in(testapp_en, reader)
     statements = []
 
@@ -675,7 +683,8 @@ def test_a_dossier_of_dossiers_reads_their_collaborators_at_once(app, testapp_en
         page = testapp_en.get(_url(outer))
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", on_execute)
-    assert {f"Sous-dossier {n}" for n in range(3)} <= {a.text for a in page.html.select(".card h3 a")}
+    assert {f"Sous-dossier {n}" for n in range(3)} | {"Sous-dossier partagé"} \
+        <= {a.text for a in page.html.select(".card h3 a")}
     # The page's own dossier's (its page shows them) and its dossiers', these in one statement:
-    # one per nested dossier made 5.
-    assert sum("FROM dossier_collaborator" in s for s in statements) <= 3
+    # one per nested dossier made 6.
+    assert sum("FROM dossier_collaborator" in s for s in statements) == 3

@@ -3,7 +3,7 @@ the views, the demo data and the tests share. Each changes the session; the call
 (one transaction per action). Refusals raise ``DossierError`` with a message for people."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -61,7 +61,9 @@ def entries_for(dossier: Dossier, user) -> list[tuple[DossierItem, bool]]:
     # session (which holds its objects weakly) would forget them before the items are read.
     loaded = db.session.scalars(select(Content).options(*card_options(Content)).where(
         Content.id.in_(select(DossierItem.content_id).where(DossierItem.dossier_id == dossier.id)))).all()
-    _load_collaborators([item for item in loaded if isinstance(item, Dossier)])
+    if getattr(user, "is_authenticated", False):  # only a member may be one of their curators
+        _load_collaborators([item for item in loaded if isinstance(item, Dossier)
+                             and "collaborators" in inspect(item).unloaded])
     rows = []
     for entry in dossier.items:
         visible = can(user, "view", entry.content)
