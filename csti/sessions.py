@@ -10,11 +10,12 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.orm import joinedload
 
 from .extensions import db
 from .i18n import gettext as _
-from .models import AccountSanction, User, UserSession
+from .models import AccountSanction, Notification, User, UserSession
 from .models.base import utcnow
 
 
@@ -82,14 +83,17 @@ def end_other_sessions(user: User) -> None:
 
 
 def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's user loader: the user of a live server-side session, or None."""
+    """Flask-Login's user loader: the user of a live server-side session, or None — with their
+    memberships and their unread notifications' count (the header's badge), in one statement."""
     uid, _sep, token = (session_id or "").partition(":")
     if not uid.isdigit() or len(uid) > 18 or not token:
         return None
-    user = db.session.scalar(_session_user_statement(),
-                             {"uid": int(uid), "token_hash": _token_hash(token), "now": utcnow()})
-    if user is not None:
-        user.session_token = token
+    row = db.session.execute(_session_user_statement(),
+                             {"uid": int(uid), "token_hash": _token_hash(token), "now": utcnow()}).unique().first()
+    if row is None:
+        return None
+    user, user.unread_notifications = row
+    user.session_token = token
     return user
 
 
@@ -98,10 +102,14 @@ def _session_user_statement():
     """``load_session_user``'s query, built once (a member's every request runs it; its cache
     key, a walk of the statement, is then computed once), its values as parameters. A suspended
     or banned member's session is refused here too (csti/sanctions.py): the one place every
-    route — every form that posts — goes through."""
+    route — every form that posts — goes through. The memberships come joined (the relation's
+    own ``selectin`` would be a second statement, built anew each time: half of this load's
+    time) and the unread count as a column (the layout's badge: ``discussion.unread_count``)."""
     now = bindparam("now", type_=UserSession.expires_at.type)
     sanctioned = select(AccountSanction.id).where(AccountSanction.user_id == User.id,
                                                   AccountSanction.blocking_clause(now)).exists()
-    return select(User).join(UserSession, UserSession.user_id == User.id).where(
+    unread = (select(func.count(Notification.id))
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
+    return select(User, unread).join(UserSession, UserSession.user_id == User.id).where(
         User.id == bindparam("uid"), UserSession.token_hash == bindparam("token_hash"),
-        UserSession.expires_at > now, ~sanctioned)
+        UserSession.expires_at > now, ~sanctioned).options(joinedload(User.memberships))

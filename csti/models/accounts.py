@@ -53,6 +53,9 @@ class User(UserMixin, db.Model):
     # The token of the session this object was loaded for (or just opened): set by
     # csti.sessions.open_session and by the user loader, never stored in clear.
     session_token = None  # str
+    # Their unread notifications when the session's user was loaded (csti.sessions): the
+    # layout's badge (discussion.operations.unread_count); None on a user loaded otherwise.
+    unread_notifications = None  # int
 
     def get_id(self):
         if not self.session_token:

@@ -7,10 +7,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from webtest import TestApp
 
-from csti.models import User, UserSession
+from csti.blueprints.discussion.operations import unread_count
+from csti.models import Notification, User, UserSession
 from csti.models.base import utcnow
+from csti.sessions import load_session_user, open_session
 from tests.conftest import isolated, login
 from tests.factories import PASSWORD
+from tests.statements import statements
 
 
 def _client(app, ip="10.0.0.1"):
@@ -99,6 +102,28 @@ def test_a_forged_or_huge_session_id_is_anonymous(app, db, factory, log_in):
         client.set_cookie(app.config["SESSION_COOKIE_NAME"], serializer.dumps({"_user_id": forged, "_fresh": True}))
         assert client.get("/").status_int == 200
         assert not _logged_in(client)
+
+
+def test_a_member_s_session_roles_and_badge_are_read_in_one_statement(app, db, factory):
+    """Every request of a member loads them: their memberships (roles, menus) and their unread
+    notifications (the header's badge) come with their session's check, not after it."""
+    occitanie, bretagne = factory.territory(), factory.territory()
+    user = factory.user(roles={occitanie: "member", bretagne: "animator"})
+    other = factory.user()
+    db.session.add_all([Notification(user_id=user.id, kind="comment", actor_id=other.id),
+                        Notification(user_id=user.id, kind="comment", actor_id=other.id),
+                        Notification(user_id=user.id, kind="comment", actor_id=other.id, read_at=utcnow()),
+                        Notification(user_id=other.id, kind="comment", actor_id=user.id)])
+    session_id = open_session(user)
+    db.session.commit()
+    expected = {occitanie.id: "member", bretagne.id: "animator"}
+    db.session.expunge_all()  # nothing of the member known beforehand
+    with app.test_request_context("/"), statements(db.engine) as seen:
+        loaded = load_session_user(session_id)
+        roles = {m.territory_id: m.role for m in loaded.memberships}
+        badge = unread_count(loaded)
+    assert roles == expected and badge == 2
+    assert len(seen) == 1, seen
 
 
 # --- the confirmation link -------------------------------------------------------------------

@@ -117,10 +117,13 @@ def close_report(entry: Report, by) -> None:
 
 
 def unread_count(user) -> int:
-    """The header's badge: one COUNT per page (none once the page marked them read)."""
+    """The header's badge: counted with the session's user (csti.sessions.load_session_user),
+    else one COUNT; none once the page marked them read."""
     from flask import g
 
     known = g.get("csti_unread")
+    if known is None:
+        known = user.unread_notifications
     if known is not None:
         return known
     return db.session.scalar(select(func.count(Notification.id)).where(
