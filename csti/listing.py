@@ -3,6 +3,7 @@ dossiers to come): kind, territory, tag, owning structure, text — parsed once 
 string, applied as SQL to any content type."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
@@ -285,7 +286,8 @@ def event_card_options(path=None, known_territories: bool = False) -> list:
     return [path.options(*options)] if path is not None else options
 
 
-def paginate(stmt, key, page: int, per_page: int, count: bool = True, loader=None) -> Pagination:
+def paginate(stmt, key, page: int, per_page: int, count: bool = True, loader=None,
+             kept_cards: bool = False) -> Pagination:
     """The page of ``stmt`` (a select of one model, ordered) whose rows ``key`` identifies.
 
     The page's rows are found by their ``key`` column first, then loaded: the database sorts
@@ -293,23 +295,28 @@ def paginate(stmt, key, page: int, per_page: int, count: bool = True, loader=Non
     (titles, summaries, bodies) for every candidate before it cuts the page. Flask-SQLAlchemy's
     public API only: ``db.paginate`` pages the keys, its ``items`` are then replaced by the rows
     and its ``total`` set by counting ``stmt`` (as ``db.paginate(stmt)`` would count it).
-    ``loader``: a select of the rows by their keys (``card_loader``), else ``stmt`` is."""
+    ``loader``: a select of the rows by their keys (``card_loader``), else ``stmt`` is.
+    ``kept_cards``: the page shows its items as kept cards (``Deferred``): they are loaded only
+    once something reads more of them than their card's key."""
     pagination = db.paginate(stmt.with_only_columns(key), page=page, per_page=per_page, max_per_page=MAX_PER_PAGE,
                              error_out=False, count=False)
-    pagination.items = _load(db.session, stmt, key, pagination.items, loader)
+    deferred = Deferred.page(pagination.items, loader) if kept_cards and Deferred.applies(loader) else None
+    pagination.items = deferred if deferred is not None else _load(db.session, stmt, key, pagination.items, loader)
     if count:
         pagination.total = count_of(stmt)
     return pagination
 
 
-def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: int, loader=None) -> Pagination:
+def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: int, loader=None,
+                     kept_cards: bool = False) -> Pagination:
     """``paginate`` for a statement whose order (the columns ``order``, ascending) puts every
     row matching the clause ``first`` before every row matching ``then`` (together: all its
     rows), when the whole is not read in order from an index: the agenda's dates under way,
     then those to come (``EventFilter.page``). ``first``'s rows are few and each read from an
     index without their order (SQLite's planner, asked for them in order, walks an index of
     the order instead: every past date), then sorted here; their keys kept like ``rows_of``. ``then``'s
-    are read in order, up to the page. The total is ``stmt``'s count, kept like ``paginate``'s."""
+    are read in order, up to the page. The total is ``stmt``'s count, kept like ``paginate``'s;
+    ``kept_cards``: as ``paginate``'s."""
     keys = stmt.with_only_columns(key)
     unordered = stmt.with_only_columns(*order, key).where(first).order_by(None)
     # Only the keys are kept (a few hundred ints), not the rows they were sorted by: the agenda's
@@ -325,7 +332,8 @@ def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: 
     if len(found) < limit:
         found += db.session.scalars(keys.where(then).limit(limit - len(found))
                                     .offset(max(0, offset - len(first_keys))))
-    pagination.items = _load(db.session, stmt, key, found, loader)
+    deferred = Deferred.page(found, loader) if kept_cards and Deferred.applies(loader) else None
+    pagination.items = deferred if deferred is not None else _load(db.session, stmt, key, found, loader)
     pagination.total = count_of(stmt)
     return pagination
 
@@ -383,3 +391,134 @@ def _load(session, stmt, key, keys: list, loader=None) -> list:
     else:
         items = session.execute(stmt.where(key.in_(keys))).unique().scalars().all()
     return sorted(items, key=lambda item: position[getattr(item, key.key)])
+
+
+class _DeferredPage:
+    """The items of one page that ``Deferred`` stands for, loaded together when first needed."""
+
+    __slots__ = ("keys", "loader", "items")
+
+    def __init__(self, keys: list, loader):
+        self.keys, self.loader, self.items = keys, loader, None
+
+    def item(self, key):
+        if self.items is None:
+            Territory.by_name()  # as ``_load``: the cards find their territory in the session
+            found = (self.loader.load(db.session, self.keys) if isinstance(self.loader, KindsLoader)
+                     else db.session.execute(self.loader, {"keys": self.keys}).unique().scalars().all())
+            self.items = {item.id: item for item in found}
+        item = self.items.get(key)
+        if item is None:  # gone since its key was read (on PostgreSQL, a delete committed meanwhile)
+            raise AttributeError(f"item {key} is no longer there")
+        return item
+
+
+@dataclass(frozen=True)
+class _Related:
+    """A deferred page's items' relation (an agenda date's event), loaded with them."""
+
+    page: _DeferredPage
+    name: str
+
+    def item(self, key):
+        return getattr(self.page.item(key), self.name)
+
+
+class Deferred:
+    """An item of a list's page known by what its kept card's or line's key holds — its id, its
+    kind and the date its card shows (an event's next one, ``card_dates_of``; else none: its
+    publication date); an agenda's date, its dates and its event's id — until something reads
+    more of it: then every deferred item of its page is loaded at once, by the page's loader.
+    A page whose cards are all kept (csti/fragments.py) then loads none of them: rows of 30
+    columns and their ORM objects, from an eighth to two fifths of a list page
+    (docs/architecture.md §26). ``isinstance`` sees the model; equality and hashing are the
+    loaded item's."""
+
+    __slots__ = ("_known", "_model", "_page", "_key")
+
+    def __init__(self, known: dict, model, page, key=None):
+        self._known, self._model, self._page = known, model, page
+        self._key = known["id"] if key is None else key
+
+    @staticmethod
+    def applies(loader) -> bool:
+        """Whether a page loaded by ``loader`` (``card_loader``, ``occurrence_loader``) may be
+        deferred: with the fragment cache on, in a request (else every card is rendered anyway)."""
+        from flask import current_app, has_request_context
+
+        return (loader is not None and has_request_context() and current_app.config.get("DATA_CACHE", True)
+                and current_app.extensions.get("csti_fragments") is not None)
+
+    @classmethod
+    def page(cls, keys, loader) -> list | None:
+        """Stand-ins for the items ``keys`` in their order, or None when one of them needs its
+        row for its card's key (an event without a date, a type with a date of its own)."""
+        from . import registry
+        from .models.events import Event, EventOccurrence, card_dates_of
+
+        keys = list(keys)
+        if not keys:
+            return []
+        model = None if isinstance(loader, KindsLoader) else loader.column_descriptions[0]["entity"]
+        if model is EventOccurrence:
+            return cls._dates(keys, loader)
+        if model is None:  # a page of every kind: one statement for the kinds
+            types = registry.all_kinds()
+            kinds = dict(db.session.execute(loader.kinds, {"keys": keys}).all())  # one gone since: left out
+            models = {k: types[kind].model if kind in types else Content for k, kind in kinds.items()}
+        else:
+            kinds = dict.fromkeys(keys, model.__mapper__.polymorphic_identity)
+            models = dict.fromkeys(keys, model)
+        dated = [k for k, model in models.items() if model.card_span is not Content.card_span]
+        spans = {}
+        if dated:
+            if any(models[k] is not Event for k in dated):
+                return None
+            spans = card_dates_of(db.session, dated)
+            if any(spans.get(k) is None for k in dated):
+                return None
+        shared = _DeferredPage([k for k in keys if k in models], loader)
+        return [cls({"id": k, "kind": kinds[k], "card_span": spans.get(k)}, models[k], shared)
+                for k in keys if k in models]
+
+    @classmethod
+    def _dates(cls, keys, loader) -> list:
+        """An agenda's dates: their own dates and their event's id, by one statement."""
+        from .models.events import Event, EventOccurrence
+
+        shared = _DeferredPage(keys, loader)
+        events = _Related(shared, "event")
+        rows = {row.id: row for row in db.session.execute(_dates_statement(), {"keys": keys})}
+        return [cls({"id": k, "event_id": row.event_id, "starts_at": row.starts_at, "ends_at": row.ends_at,
+                     "event": cls({"id": row.event_id, "kind": "event"}, Event, events, key=k)},
+                    EventOccurrence, shared)
+                for k in keys if (row := rows.get(k)) is not None]
+
+    @property
+    def __class__(self):  # isinstance(item, Article) without loading it
+        return self._model
+
+    def loaded(self):
+        return self._page.item(self._key)
+
+    def __getattr__(self, name):  # what the key does not hold: the item's own
+        known = self._known
+        return known[name] if name in known else getattr(self.loaded(), name)
+
+    def __eq__(self, other):
+        return self.loaded() == (other.loaded() if type(other) is Deferred else other)
+
+    def __hash__(self):
+        return hash(self.loaded())
+
+    def __repr__(self):
+        return f"<Deferred {self._model.__name__} {self._known['id']}>"
+
+
+@functools.cache
+def _dates_statement():
+    """``Deferred._dates``' query, built once."""
+    from .models.events import EventOccurrence
+
+    return select(EventOccurrence.id, EventOccurrence.event_id, EventOccurrence.starts_at,
+                  EventOccurrence.ends_at).where(EventOccurrence.id.in_(bindparam("keys", expanding=True)))

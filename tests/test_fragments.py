@@ -5,11 +5,15 @@ cards with the caller's own content, an excerpt or a curator's view are never ke
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
-from csti import fragments
+from csti import fragments, listing
+from csti.blueprints.events.agenda import EventFilter
 from csti.blueprints.events.schedule import schedule
-from csti.models import Article, Event
+from csti.models import Actor, Article, Event, EventOccurrence
 from csti.models.events import CardDate
+from tests.statements import statements
 
 MARKER = "Gardé en mémoire"
 
@@ -106,6 +110,124 @@ def test_a_card_is_kept_per_language_and_site_root(db, testapp, testapp_en, cach
     page = testapp.get("/articles", extra_environ={"SCRIPT_NAME": "/csti"}).text
     assert MARKER not in page
     assert f'href="/csti/article/{article.id}-' in page
+
+
+def _loads_articles(statement):
+    return statement.startswith("SELECT article.id, content.id") and "content.title" in statement
+
+
+def test_a_list_whose_cards_are_kept_loads_none_of_its_items(db, factory, testapp, cache, article):
+    other = Article(title="Éclipse au Pic du Midi", territory=article.territory, article_kind="news")
+    other.publish()
+    db.session.add(other)
+    db.session.commit()
+    assert article.title in testapp.get("/articles").text  # the cards rendered and kept
+    with statements(db.engine) as seen:
+        page = testapp.get("/articles").text
+    assert article.title in page and other.title in page
+    # Their ids were read, and their number; not their rows (titles, summaries, pictures…).
+    assert not [s for s in seen if _loads_articles(s)], seen
+    article.title = "Les comètes de Zélie, deuxième nuit"
+    db.session.commit()
+    with statements(db.engine) as seen:
+        page = testapp.get("/articles").text
+    assert "deuxième nuit" in page and other.title in page
+    assert len([s for s in seen if _loads_articles(s)]) == 1  # both at once, when the first card was drawn
+
+
+def test_a_tag_page_whose_cards_are_kept_loads_none_of_its_items(db, testapp, cache, article, event):
+    for item in (article, event):
+        item.add_tag("astronomie")
+    db.session.commit()
+    assert article.title in testapp.get("/tags/astronomie").text
+    with statements(db.engine) as seen:
+        page = testapp.get("/tags/astronomie").text
+    assert article.title in page and event.title in page
+    # The kinds, and the event's date its card shows; no row of either.
+    assert not [s for s in seen if "content.title" in s], seen
+    event.title = "Nuit des étoiles, reportée"
+    db.session.commit()
+    assert "reportée" in testapp.get("/tags/astronomie").text
+
+
+def test_a_deferred_item_is_loaded_with_its_page_when_read(app, db, factory, cache, article, event):
+    second = Article(title="Éclipse au Pic du Midi", territory=article.territory, article_kind="news",
+                     summary="Le 12 août.")
+    second.publish()
+    db.session.add(second)
+    db.session.commit()
+    stmt = select(Article).where(Article.id.in_([article.id, second.id])).order_by(Article.id)
+    undated = Event(title="Date à venir", territory=event.territory, event_kind="talk")
+    undated.publish()
+    db.session.add(undated)
+    db.session.commit()
+    known = {"article": (article.id, article.title), "event": (event.id, event.title),
+             "starts": event.occurrences[0].starts_at}
+    with _page(app, "/articles"):
+        db.session.expunge_all()
+        page = listing.paginate(stmt, Article.id, 1, 20, count=False,
+                                loader=listing.card_loader(Article), kept_cards=True)
+        first, last = page.items
+        with statements(db.engine) as seen:
+            assert (first.id, first.kind, first.card_span) == (known["article"][0], "article", None)
+            assert isinstance(first, Article) and not isinstance(first, Event)
+        assert seen == []
+        with statements(db.engine) as seen:
+            assert first.title == "Les comètes de Zélie" and last.summary == "Le 12 août."
+            assert first == db.session.get(Article, known["article"][0]) and first != last
+        assert len([s for s in seen if "FROM content JOIN article" in s]) == 1, seen  # the page's items at once
+        # An event's card shows its next date: read for the page's events at once, with no row.
+        with statements(db.engine) as seen:
+            events = listing.paginate(select(Event).where(Event.id == known["event"][0]), Event.id, 1, 20, count=False,
+                                      loader=listing.card_loader(Event), kept_cards=True)
+            [deferred] = events.items
+            assert isinstance(deferred, Event) and deferred.card_span.starts_at == known["starts"]
+        assert not [s for s in seen if "event.venue_id" in s], seen  # no event row read
+        # One without a date shows its own row's: the page is loaded as it was.
+        events = listing.paginate(select(Event).order_by(Event.id), Event.id, 1, 20, count=False,
+                                  loader=listing.card_loader(Event), kept_cards=True)
+        assert [type(item) for item in events.items] == [Event, Event]
+        # A page of every kind (a tag's) finds their kinds first.
+        ids = [known["article"][0], known["event"][0]]
+        mixed = listing.paginate(select(listing.Content).where(listing.Content.id.in_(ids)),
+                                 listing.Content.id, 1, 20, count=False, loader=listing.card_loader(listing.Content),
+                                 kept_cards=True)
+        assert sorted((item.kind, type(item)) for item in mixed.items) == [
+            ("article", listing.Deferred), ("event", listing.Deferred)]
+        assert {item.title for item in mixed.items} == {known["article"][1], known["event"][1]}
+        actors = listing.paginate(select(Actor), Actor.id, 1, 20, count=False, loader=listing.card_loader(Actor),
+                                  kept_cards=True)
+        assert all(type(item) is listing.Deferred for item in actors.items)
+        app.config["DATA_CACHE"] = False
+        try:
+            again = listing.paginate(stmt, Article.id, 1, 20, count=False, loader=listing.card_loader(Article),
+                                     kept_cards=True)
+        finally:
+            app.config["DATA_CACHE"] = True
+        assert [type(item) for item in again.items] == [Article, Article]
+
+
+def test_an_agenda_whose_lines_are_kept_loads_none_of_its_dates(app, db, testapp, cache, event):
+    assert event.title in testapp.get("/agenda").text
+    with statements(db.engine) as seen:
+        page = testapp.get("/agenda").text
+    assert event.title in page
+    # The dates' ids, then their dates and events' ids (one small statement); no event's row.
+    assert not [s for s in seen if "content.title" in s], seen
+    known = (event.occurrences[0].starts_at, event.title, event.slug, event.id)
+    with _page(app, "/agenda"):
+        db.session.expunge_all()
+        [date_] = EventFilter.from_args(MultiDict()).page(1, 20, kept_lines=True).items
+        with statements(db.engine) as seen:
+            assert isinstance(date_, EventOccurrence) and date_.event.id == date_.event_id
+            assert date_.starts_at == known[0]
+        assert seen == []
+        with statements(db.engine) as seen:
+            assert (date_.event.title, date_.event.slug) == known[1:3]
+        assert len([s for s in seen if "content.title" in s]) == 1, seen
+    db.session.get(Event, known[3]).title = "Nuit des étoiles, reportée"
+    db.session.commit()
+    assert "reportée" in testapp.get("/agenda").text
 
 
 def test_an_agenda_line_is_kept_until_the_data_changes(db, testapp, cache, event):

@@ -264,13 +264,21 @@ def card_dates(item: Event) -> dict:
     known = session.info.setdefault(CARD_DATES, {})
     if item.id in known:
         return known
-    ids = [item.id] + [o.id for o in list(session.identity_map.values())
-                       if isinstance(o, Event) and o.id is not None and o.id not in known and o.id != item.id]
-    ids = ids[:CARD_DATES_BATCH]
-    known.update(dict.fromkeys(ids))
-    for event_id, starts_at, ends_at, is_past in session.execute(
-            _card_dates_statement(), {"ids": ids, "now": base.utcnow()}):
-        known[event_id] = CardDate(starts_at, ends_at, bool(is_past))
+    return card_dates_of(session, [item.id] + [
+        o.id for o in list(session.identity_map.values())
+        if isinstance(o, Event) and o.id is not None and o.id not in known and o.id != item.id])
+
+
+def card_dates_of(session, ids: list) -> dict:
+    """``card_dates`` of the events ``ids`` (loaded or not: a page's kept cards,
+    ``listing.Deferred``), those not known yet read by one query."""
+    known = session.info.setdefault(CARD_DATES, {})
+    ids = [i for i in ids if i not in known][:CARD_DATES_BATCH]
+    if ids:
+        known.update(dict.fromkeys(ids))
+        for event_id, starts_at, ends_at, is_past in session.execute(
+                _card_dates_statement(), {"ids": ids, "now": base.utcnow()}):
+            known[event_id] = CardDate(starts_at, ends_at, bool(is_past))
     return known
 
 

@@ -145,7 +145,8 @@ class ContentViews:
         number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
         # The cards are loaded by ``loader``; ``stmt`` only finds and counts their ids (without
         # loader options: the count's cache key walked them, a millisecond a page).
-        page = paginate(stmt, self.model.id, number, PER_PAGE, loader=card_loader(self.model, self.card_author))
+        page = paginate(stmt, self.model.id, number, PER_PAGE, loader=card_loader(self.model, self.card_author),
+                        kept_cards=True)
         territories = Territory.by_name()
         args = filters.to_args(**(params or {}))
         context = {"kinds": self.kinds, **context}

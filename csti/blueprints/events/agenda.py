@@ -159,13 +159,14 @@ class EventFilter:
         # (loaded, they were 5 more queries and 200 more objects a page).
         return self.matching(select(EventOccurrence).options(*event_card_options(contains_eager(EventOccurrence.event))))
 
-    def page(self, number: int, per_page: int):
+    def page(self, number: int, per_page: int, kept_lines: bool = False):
         """The list's page of occurrences (``listing.paginate``). From a start (the agenda's
         "now"), the dates under way — begun before it — come first, then those beginning after
         it: the first from the (ends_at, starts_at) index alone, then sorted (they are few),
         the others in date order from the starts_at index, up to the page — as one query, the database sorted every date not yet ended (48 000 at national
         scale) or walked all the past ones, and SQLite's planner, walking the events first,
-        took a second."""
+        took a second. ``kept_lines``: the page shows them as kept agenda lines (the agenda's
+        list): read as stand-ins (``listing.Deferred``) until something needs their rows."""
         from ...listing import paginate, paginate_in_turn
 
         # The dates' ids are found and counted by a select without the cards' loader options
@@ -174,10 +175,11 @@ class EventFilter:
         stmt = self.matching(select(EventOccurrence))
         start, _end = self.window()
         if start is None or self.when == "past":
-            return paginate(stmt, EventOccurrence.id, number, per_page, loader=occurrence_loader())
+            return paginate(stmt, EventOccurrence.id, number, per_page, loader=occurrence_loader(),
+                            kept_cards=kept_lines)
         return paginate_in_turn(stmt, EventOccurrence.id, EventOccurrence.starts_at < start,
                                 EventOccurrence.starts_at >= start, (EventOccurrence.starts_at, Event.id),
-                                number, per_page, loader=occurrence_loader())
+                                number, per_page, loader=occurrence_loader(), kept_cards=kept_lines)
 
     def rows(self, columns, limit: int, offset: int = 0) -> list:
         """``limit`` rows of ``columns`` (an occurrence's, its event's) of the matching dates, in

@@ -67,7 +67,7 @@ def agenda():
     elif filters.view == "map":
         pass
     else:
-        page = filters.page(page_number(request.args), PER_PAGE)
+        page = filters.page(page_number(request.args), PER_PAGE, kept_lines=True)  # its lines are kept
         ctx.update(page=page, days=_group_by_day((o, o.event) for o in page.items),
                    page_url=lambda n: url_for("events.agenda", page=n, **filters.to_args()))
     return render("events/agenda.html", block="agenda", status=status, **ctx)

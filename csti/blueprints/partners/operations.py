@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...listing import audience_clause, card_options, paginate, published
+from ...listing import audience_clause, card_loader, card_options, paginate, published
 from ...models.audiences import PARTNERS, ContentAudience
 from ...models.content import PUBLISHED
 from ...models.dossiers import Dossier, DossierPartner
@@ -45,11 +45,14 @@ def resources_listing(code: str, territory_id: int | None = None):
     stmt = published(select(Resource), Resource).where(audience_clause(Resource, [code], rows=PER_PAGE))
     if territory_id is not None:
         stmt = stmt.where(Resource.territory_id == territory_id)
-    return stmt.options(*card_options(Resource)).order_by(Resource.published_at.desc(), Resource.id.desc())
+    return stmt.order_by(Resource.published_at.desc(), Resource.id.desc())
 
 
 def resources_page(code: str, page: int, territory_id: int | None = None):
-    return paginate(resources_listing(code, territory_id), Resource.id, page, PER_PAGE)
+    """A page of those resources, loaded by the resource centre's cards' loader (its kept cards
+    load none: ``listing.Deferred``)."""
+    return paginate(resources_listing(code, territory_id), Resource.id, page, PER_PAGE,
+                    loader=card_loader(Resource), kept_cards=True)
 
 
 def counts() -> dict[str, tuple[int, int]]:
