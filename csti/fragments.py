@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .datacache import WRITING, data_version
 from .extensions import db
 from .i18n import current_locale
+from .listing import loaded_item
 from .lru import SizedLRU
 
 LIFETIME = 3600.0  # seconds: a bound for what no key foresaw; writes make fragments stale first
@@ -109,18 +110,41 @@ def _span_key(span) -> tuple | None:
 
 
 def card(render, item, occurrence=None, heading=3, compact=False, tag="li", id=None, class_="") -> Markup:
-    """``macros/card.html``'s card of ``item`` (``render``: the macro drawing it), kept."""
+    """``macros/card.html``'s card of ``item`` (``render``: the macro drawing it), kept. ``item``
+    may be a stand-in (``listing.Deferred``): drawn from the item it stands for."""
     if item.id is None:  # not saved (a preview): nothing to key it by
         return Markup(render(item, occurrence, heading, compact, None, False, tag, id, class_))
     key = ("card", item.kind, item.id, _span_key(occurrence or item.card_span), heading, bool(compact), tag, id,
            class_)
-    return kept(key, lambda: render(item, occurrence, heading, compact, None, False, tag, id, class_))
+
+    def draw():
+        loaded = loaded_item(item)
+        if loaded is None:
+            return _gone()
+        return render(loaded, occurrence, heading, compact, None, False, tag, id, class_)
+
+    return kept(key, draw)
 
 
 def occurrence_line(render, occurrence, event, ongoing=False) -> Markup:
-    """``macros/events.html``'s agenda line of one of ``event``'s dates (``render``: the macro), kept."""
+    """``macros/events.html``'s agenda line of one of ``event``'s dates (``render``: the macro),
+    kept; ``occurrence`` and ``event`` may be stand-ins (``listing.Deferred``)."""
     key = ("line", event.id, occurrence.id, occurrence.starts_at, occurrence.ends_at, bool(ongoing))
-    return kept(key, lambda: render(occurrence, event, ongoing))
+
+    def draw():
+        loaded = loaded_item(occurrence)
+        if loaded is None:
+            return _gone()
+        return render(loaded, loaded.event if loaded is not occurrence else event, ongoing)
+
+    return kept(key, draw)
+
+
+def _gone() -> str:
+    """A stand-in's item gone since its key was read (on PostgreSQL, deleted meanwhile): left
+    out, as a page loaded at once leaves it out; nothing this request renders is kept."""
+    request._csti_no_keep = True
+    return ""
 
 
 def layout(name: str, render, *depends) -> Markup:

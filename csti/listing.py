@@ -401,16 +401,15 @@ class _DeferredPage:
     def __init__(self, keys: list, loader):
         self.keys, self.loader, self.items = keys, loader, None
 
-    def item(self, key):
+    def get(self, key):
+        """The item ``key``; None when it is gone since its key was read (on PostgreSQL, a delete
+        committed meanwhile: ``_load`` left it out)."""
         if self.items is None:
             Territory.by_name()  # as ``_load``: the cards find their territory in the session
             found = (self.loader.load(db.session, self.keys) if isinstance(self.loader, KindsLoader)
                      else db.session.execute(self.loader, {"keys": self.keys}).unique().scalars().all())
             self.items = {item.id: item for item in found}
-        item = self.items.get(key)
-        if item is None:  # gone since its key was read (on PostgreSQL, a delete committed meanwhile)
-            raise AttributeError(f"item {key} is no longer there")
-        return item
+        return self.items.get(key)
 
 
 @dataclass(frozen=True)
@@ -420,8 +419,16 @@ class _Related:
     page: _DeferredPage
     name: str
 
-    def item(self, key):
-        return getattr(self.page.item(key), self.name)
+    def get(self, key):
+        item = self.page.get(key)
+        return None if item is None else getattr(item, self.name)
+
+
+def loaded_item(item):
+    """The item a stand-in (``Deferred``) stands for, loaded with its page — None when it is gone
+    since its key was read —, else ``item`` itself: what a kept card or line not kept yet is
+    drawn from (csti/fragments.py)."""
+    return item._page.get(item._key) if type(item) is Deferred else item
 
 
 class Deferred:
@@ -499,7 +506,10 @@ class Deferred:
         return self._model
 
     def loaded(self):
-        return self._page.item(self._key)
+        item = self._page.get(self._key)
+        if item is None:  # as an attribute the item lacks: a template shows nothing for it
+            raise AttributeError(f"{self!r} is gone since its key was read")
+        return item
 
     def __getattr__(self, name):  # what the key does not hold: the item's own
         known = self._known
