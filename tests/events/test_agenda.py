@@ -1,5 +1,6 @@
 """The agenda: date and criteria filters shared by the list, the htmx fragment, the month
 calendar and the map's GeoJSON; pagination; bad filter values never give a 500."""
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -363,3 +364,51 @@ def test_pages_run_from_the_dates_under_way_to_those_to_come(testapp_en, dated, 
                     "Balade du dimanche", "Réunion du lundi", "Nuit de la science"]
     assert number - 1 == -(-8 // per_page)
     assert everything == seen[:per_page]
+
+
+def test_a_page_starts_where_the_page_before_it_ended_and_shows_what_a_walk_shows(
+        app, testapp_en, db, now_is, make_event, occitanie, monkeypatch):
+    """Where a page of the dates to come ends (and starts) is kept until the data changes
+    (``listing._walk``): the next page, and the same page asked again, are read from there —
+    no ``OFFSET`` walking every date before them — and show what a walk from the first date
+    shows, whatever the order the pages are asked in, dates at one instant (in their events'
+    order) included."""
+    from sqlalchemy import event as sa_event
+
+    from csti.blueprints.events import routes
+
+    monkeypatch.setattr(routes, "PER_PAGE", 2)
+    now_is(NOW)
+    for day in (18, 19, 20):  # three events at each of three instants
+        for n in range(3):
+            make_event(occitanie, f"Soirée {day}-{n}", start=at(day, 20))
+    make_event(occitanie, "Club", start=at(18, 20), recurrence="weekly", until=at(31).date())  # the 18th and 25th
+
+    def page(number):
+        return titles(testapp_en.get("/agenda", {"page": number}))
+
+    app.config["DATA_CACHE"] = False  # every page walked from the first date
+    walked = [page(number) for number in range(1, 7)]
+    assert sum(walked, []) == ["Soirée 18-0", "Soirée 18-1", "Soirée 18-2", "Club", "Soirée 19-0", "Soirée 19-1",
+                               "Soirée 19-2", "Soirée 20-0", "Soirée 20-1", "Soirée 20-2", "Club"]
+    app.config["DATA_CACHE"] = True
+    offsets = []
+
+    def note(conn, cursor, statement, parameters, *args):
+        if statement.startswith("SELECT event_occurrence.starts_at, event.id, event_occurrence.id") \
+                and "OFFSET" in statement:
+            # SQLite's parameters are a tuple, psycopg's a dict: "OFFSET %(param_2)s".
+            named = re.search(r"OFFSET %\((\w+)\)s", statement)
+            offsets.append(parameters[named[1]] if named else parameters[-1])
+
+    sa_event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        # (page, the dates its walk skips): the first page asked walks from the first date to
+        # the one before it; then each page starts from a page's end or start kept, or walks
+        # from the nearest one before it (page 6 after page 4: one date, the one before it).
+        for number, skipped in ((3, 3), (4, 0), (2, 1), (3, 0), (6, 1), (5, 0), (1, 0), (6, 0), (4, 0)):
+            offsets.clear()
+            assert page(number) == walked[number - 1], number
+            assert offsets == [skipped], number
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", note)
