@@ -227,12 +227,13 @@ class EventFilter:
         return [(o, o.event) for o in db.session.scalars(self.occurrences().limit(limit)).unique()]
 
     def _territory_ids(self) -> list[int]:
-        from ...extensions import db
-
+        """The filter's territories' ids: from the territories read once per request
+        (``Territory.by_name``; the filter form and the header show them) — a statement of its
+        own before, on every filtered agenda page."""
         key = tuple(self.territories)
         if getattr(self, "_ids_of", None) != key:
             self._ids_of = key
-            self._ids = db.session.scalars(select(Territory.id).where(Territory.slug.in_(self.territories))).all()
+            self._ids = [t.id for t in Territory.by_name() if t.slug in self.territories]
         return self._ids
 
     def where(self, stmt):
