@@ -300,8 +300,7 @@ def paginate(stmt, key, page: int, per_page: int, count: bool = True, loader=Non
     once something reads more of them than their card's key."""
     pagination = db.paginate(stmt.with_only_columns(key), page=page, per_page=per_page, max_per_page=MAX_PER_PAGE,
                              error_out=False, count=False)
-    deferred = Deferred.page(pagination.items, loader) if kept_cards and Deferred.applies(loader) else None
-    pagination.items = deferred if deferred is not None else _load(db.session, stmt, key, pagination.items, loader)
+    pagination.items = _items(stmt, key, pagination.items, loader, kept_cards)
     if count:
         pagination.total = count_of(stmt)
     return pagination
@@ -331,8 +330,7 @@ def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: 
     found = first_keys[offset:offset + limit]
     if len(found) < limit:
         found += _walk(keys.where(then), (*order, key), max(0, offset - len(first_keys)), limit - len(found))
-    deferred = Deferred.page(found, loader) if kept_cards and Deferred.applies(loader) else None
-    pagination.items = deferred if deferred is not None else _load(db.session, stmt, key, found, loader)
+    pagination.items = _items(stmt, key, found, loader, kept_cards)
     pagination.total = count_of(stmt)
     return pagination
 
@@ -398,16 +396,23 @@ def _statement_key(kind: str, stmt) -> tuple:
     return kind, cache_key.key, repr([p.effective_value for p in cache_key.bindparams])
 
 
-def first(stmt, key, limit: int, loader=None) -> list:
+def first(stmt, key, limit: int, loader=None, kept_cards: bool = False) -> list:
     """The first ``limit`` items of ``stmt`` (ordered), found by their ``key`` first like
-    ``paginate`` does — for feeds."""
-    return _load(db.session, stmt, key, list(db.session.scalars(stmt.with_only_columns(key).limit(limit))), loader)
+    ``paginate`` does — for feeds, and a partner's guides (``kept_cards``: as ``paginate``'s)."""
+    return _items(stmt, key, list(db.session.scalars(stmt.with_only_columns(key).limit(limit))), loader, kept_cards)
 
 
 def loaded(keys, key, loader) -> list:
     """The rows that ``loader`` (``card_loader``) selects for ``keys``, in the order of
     ``keys`` (``key``: their column) — for keys read by a select of their own."""
     return _load(db.session, None, key, list(keys), loader)
+
+
+def _items(stmt, key, keys: list, loader, kept_cards: bool) -> list:
+    """The items ``keys`` of a list: stand-ins (``Deferred``) when they show as kept cards
+    (``kept_cards``) and may be deferred, else loaded (``_load``)."""
+    deferred = Deferred.page(keys, loader) if kept_cards and Deferred.applies(loader) else None
+    return deferred if deferred is not None else _load(db.session, stmt, key, keys, loader)
 
 
 def _load(session, stmt, key, keys: list, loader=None) -> list:

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from csti import fragments, listing
 from csti.blueprints.events.agenda import EventFilter
 from csti.blueprints.events.schedule import schedule
-from csti.models import Actor, Article, Event, EventOccurrence
+from csti.models import Actor, Article, Dossier, DossierPartner, Event, EventOccurrence
 from csti.models.events import CardDate
 from tests.statements import statements
 
@@ -148,6 +148,28 @@ def test_a_tag_page_whose_cards_are_kept_loads_none_of_its_items(db, testapp, ca
     event.title = "Nuit des étoiles, reportée"
     db.session.commit()
     assert "reportée" in testapp.get("/tags/astronomie").text
+
+
+def test_a_partner_page_whose_guides_are_kept_loads_none_of_them(db, factory, testapp, cache, article):
+    """A partner's guides (public dossiers flagged for it) show as kept cards: once kept, the
+    page reads their ids, not their rows; a guide changed since shows its new title."""
+    author = factory.user(email="guide@example.org")
+    guides = []
+    for title in ("Guide des expositions en médiathèque", "Guide des mallettes"):
+        guide = Dossier(title=title, territory=article.territory, author=author, summary="Pour les bibliothèques.")
+        guide.publish()
+        guide.partner_rows = [DossierPartner(code="libraries")]
+        db.session.add(guide)
+        guides.append(guide)
+    db.session.commit()
+    assert guides[0].title in testapp.get("/partners/libraries").text  # the cards rendered and kept
+    with statements(db.engine) as seen:
+        page = testapp.get("/partners/libraries").text
+    assert guides[0].title in page and guides[1].title in page
+    assert not [s for s in seen if s.startswith("SELECT dossier.id, content.id")], seen  # the cards' loader
+    guides[1].title = "Guide des mallettes, deuxième édition"
+    db.session.commit()
+    assert "deuxième édition" in testapp.get("/partners/libraries").text
 
 
 def test_a_deferred_item_is_loaded_with_its_page_when_read(app, db, factory, cache, article, event):
