@@ -243,11 +243,14 @@ class KindsLoader:
     kinds: object
     author: bool
 
-    def load(self, session, keys: list) -> list:
+    def load(self, session, keys: list, kinds: dict | None = None) -> list:
+        """The cards of ``keys``, by one statement per kind; ``kinds`` (id → kind), when already
+        read (``Deferred.page``), spares the statement reading them."""
         from . import registry
 
         ids: dict[str, list] = {}
-        for id_, kind in session.execute(self.kinds, {"keys": keys}):
+        found = kinds.items() if kinds is not None else session.execute(self.kinds, {"keys": keys})
+        for id_, kind in found:
             ids.setdefault(kind, []).append(id_)
         types = registry.all_kinds()
         items = []
@@ -436,17 +439,17 @@ def _load(session, stmt, key, keys: list, loader=None) -> list:
 class _DeferredPage:
     """The items of one page that ``Deferred`` stands for, loaded together when first needed."""
 
-    __slots__ = ("keys", "loader", "items")
+    __slots__ = ("keys", "loader", "kinds", "items")
 
-    def __init__(self, keys: list, loader):
-        self.keys, self.loader, self.items = keys, loader, None
+    def __init__(self, keys: list, loader, kinds: dict | None = None):
+        self.keys, self.loader, self.kinds, self.items = keys, loader, kinds, None
 
     def get(self, key):
         """The item ``key``; None when it is gone since its key was read (on PostgreSQL, a delete
         committed meanwhile: ``_load`` left it out)."""
         if self.items is None:
             Territory.by_name()  # as ``_load``: the cards find their territory in the session
-            found = (self.loader.load(db.session, self.keys) if isinstance(self.loader, KindsLoader)
+            found = (self.loader.load(db.session, self.keys, self.kinds) if isinstance(self.loader, KindsLoader)
                      else db.session.execute(self.loader, {"keys": self.keys}).unique().scalars().all())
             self.items = {item.id: item for item in found}
         return self.items.get(key)
@@ -524,7 +527,7 @@ class Deferred:
             spans = card_dates_of(db.session, dated)
             if any(spans.get(k) is None for k in dated):
                 return None
-        shared = _DeferredPage([k for k in keys if k in models], loader)
+        shared = _DeferredPage([k for k in keys if k in models], loader, kinds if model is None else None)
         return [cls({"id": k, "kind": kinds[k], "card_span": spans.get(k)}, models[k], shared)
                 for k in keys if k in models]
 
