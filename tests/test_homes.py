@@ -96,6 +96,28 @@ def test_instance_home_counts_are_kept_until_the_data_changes(testapp_en, db, fa
     assert "2 members" in testapp_en.get("/").text
 
 
+def test_a_territory_s_members_and_animators_are_kept_until_the_data_changes(testapp_en, db, factory):
+    """A territory home's member count and animators are read once and kept (csti/datacache.py),
+    then read anew after a write: a new animator shows, linked to their profile."""
+    territory = factory.territory(slug="bzh", name="Bretagne")
+    zoe = factory.user(email="zoe@example.org", name="Zoé Animatrice", roles={territory: "animator"})
+    factory.user(email="one@example.org", roles={territory: "member"})
+    with statements(db.engine) as seen:
+        first = testapp_en.get("/t/bzh")
+        assert [s for s in seen if "FROM membership" in s or "JOIN membership" in s]
+        seen.clear()
+        again = testapp_en.get("/t/bzh")
+        assert not [s for s in seen if "FROM membership" in s or "JOIN membership" in s], seen
+    for page in (first, again):
+        assert "2 members" in page.text
+        assert [(a.text, a["href"]) for a in page.html.select("#animators-title + ul a")] == [
+            ("Zoé Animatrice", f"/members/{zoe.id}")]
+    factory.user(email="alain@example.org", name="Alain Animateur", roles={territory: "animator"})
+    page = testapp_en.get("/t/bzh")
+    assert "3 members" in page.text
+    assert [a.text for a in page.html.select("#animators-title + ul a")] == ["Alain Animateur", "Zoé Animatrice"]
+
+
 def test_home_sections_are_rendered_once_for_everybody_and_again_after_a_change(testapp_en, db, factory):
     """The sections (featured, upcoming, latest…) are kept as HTML (homes.sections_html): the
     same for a member and a visitor — nothing of the visitor's in them — and a publication

@@ -1,7 +1,10 @@
+from typing import NamedTuple
+
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from ...datacache import remember
 from ...errors import fail
 from ...extensions import db
 from ...htmx import back, is_htmx, render
@@ -57,17 +60,29 @@ def home(slug):
     from ...homes import sections_html
 
     territory = get_territory(slug)
-    member_count = db.session.scalar(
-        select(func.count(Membership.id)).where(Membership.territory_id == territory.id)
-    )
-    animators = db.session.scalars(
-        select(User).join(Membership).where(
-            Membership.territory_id == territory.id, Membership.role == ROLE_ANIMATOR
-        ).order_by(User.name)
-    ).all()
+    member_count, animators = remember(("territory people", territory.id), lambda: _people(territory.id))
     membership = current_user.membership_in(territory) if current_user.is_authenticated else None
     return render("territories/home.html", territory=territory, member_count=member_count,
-                  animators=animators, membership=membership, home_sections_html=sections_html(territory))
+                  animators=[Animator(*row) for row in animators], membership=membership,
+                  home_sections_html=sections_html(territory))
+
+
+class Animator(NamedTuple):
+    id: int
+    name: str
+
+
+def _people(territory_id: int) -> tuple[int, tuple]:
+    """A territory's member count and its animators' (id, name), by name: alike for every
+    visitor, kept until the data changes (csti/datacache.py) — the animators are found among
+    every membership of the territory (6 000 at national scale: 1.5 ms of SQL a home page)."""
+    count = db.session.scalar(select(func.count(Membership.id)).where(Membership.territory_id == territory_id))
+    animators = db.session.execute(
+        select(User.id, User.name).join(Membership).where(
+            Membership.territory_id == territory_id, Membership.role == ROLE_ANIMATOR
+        ).order_by(User.name)
+    ).all()
+    return count, tuple(tuple(row) for row in animators)
 
 
 @bp.post("/t/<slug>/join")
