@@ -109,9 +109,18 @@ def _span_key(span) -> tuple | None:
     return span.starts_at, span.ends_at, bool(getattr(span, "is_past", False))
 
 
-def card(render, item, occurrence=None, heading=3, compact=False, tag="li", id=None, class_="") -> Markup:
+def card(render, item, occurrence=None, heading=3, compact=False, tag="li", id=None, class_="", extra=None) -> Markup:
     """``macros/card.html``'s card of ``item`` (``render``: the macro drawing it), kept. ``item``
-    may be a stand-in (``listing.Deferred``): drawn from the item it stands for."""
+    may be a stand-in (``listing.Deferred``): drawn from the item it stands for. ``extra``: what
+    the caller adds at the card's end (``{% call card(…) %}``: why a feed's item is there, an
+    author's tools), drawn for this request each time, never kept — the card around it is, and
+    its end (``\n</li>``) is where the macro draws ``extra``, so the page is the same."""
+    if extra is not None:
+        html = card(render, item, occurrence, heading, compact, tag, id, class_)
+        end = f"\n</{tag}>"
+        if not html.endswith(end):  # left out (gone since its key was read)
+            return html
+        return Markup(html[:-len(end)]) + extra() + Markup(end)
     if item.id is None:  # not saved (a preview): nothing to key it by
         return Markup(render(item, occurrence, heading, compact, None, False, tag, id, class_))
     key = ("card", item.kind, item.id, _span_key(occurrence or item.card_span), heading, bool(compact), tag, id,

@@ -1,7 +1,8 @@
 """Cards and agenda lines kept as HTML until the data changes (csti/fragments.py,
 docs/architecture.md §26): a kept fragment is shown again — a marker written into the kept
 HTML shows on the next page — until a write, in its language and under its site root only;
-cards with the caller's own content, an excerpt or a curator's view are never kept."""
+what a card's caller adds is drawn each time around the kept card; cards with an excerpt or a
+curator's view are never kept."""
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -282,17 +283,22 @@ def test_an_agenda_line_is_kept_until_the_data_changes(db, testapp, cache, event
     assert "reportée" in page and MARKER not in page
 
 
-def test_cards_with_their_own_content_are_not_kept(db, factory, testapp, log_in, cache, article):
-    # "My content" adds the author's own tools to each card ({% call card(…) %}): rendered each time.
+def test_a_card_s_caller_part_is_drawn_each_time_around_the_kept_card(db, factory, testapp, log_in, cache, article):
+    # "My content" adds the author's own tools to each card ({% call card(…) %}): the card is
+    # kept — the same as the list's — and the tools are drawn at its end for each request, never kept.
     author = factory.user(email="zelie@example.org", name="Zélie")
     article.author = author
     db.session.commit()
     log_in(testapp, author)
     page = testapp.get("/me/content")
-    assert article.title in page.text
-    assert not [k for k in _keys(cache, "card") if k[0][1:3] == ("article", article.id)]
-    testapp.get("/articles")  # the list's card (no caller) is kept
-    assert [k for k in _keys(cache, "card") if k[0][1:3] == ("article", article.id)]
+    assert article.title in page.text and page.html.select_one(".card .my-content-state") is not None
+    [key] = [k for k in _keys(cache, "card") if k[0][1:3] == ("article", article.id)]
+    kept_html = cache.get(key)[2]
+    assert "my-content-state" not in kept_html and "Edit" not in kept_html
+    _mark(cache, key, article.title)
+    card = str(testapp.get("/me/content").html.select_one(".card"))
+    assert MARKER in card and "my-content-state" in card  # the kept card, then the tools at its end
+    assert card.index(MARKER) < card.index("my-content-state") and card.endswith("</p>\n</li>")
 
 
 def test_an_event_cards_date_is_part_of_its_key(app, event):
