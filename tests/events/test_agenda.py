@@ -120,6 +120,40 @@ def test_criteria_filters(testapp_en, varied, query, expected):
     assert titles(testapp_en.get("/agenda?" + quote(query, safe="=&,"))) == expected
 
 
+@pytest.mark.parametrize("query, expected", [
+    ("kind=workshop", ["Atelier robotique"]),
+    ("kind=workshop&kind=visit", ["Atelier robotique", "Visite de la station marine"]),
+    ("kind=workshop&territory=occitanie&price=free", ["Atelier robotique"]),
+    ("kind=talk&price=free", []),
+])
+def test_a_kind_is_walked_date_by_date_or_its_events_gathered_alike(app, testapp_en, db, varied, monkeypatch,
+                                                                    query, expected):
+    """``listing.kind_clause`` chooses how the agenda finds a kind's dates: a common kind tests
+    each date in date order (``EXISTS``), a rare one gathers its events first (``IN``). Both
+    show the same dates."""
+    from sqlalchemy import event as sa_event
+
+    from csti.blueprints.events import agenda
+
+    seen = []
+
+    def note(conn, cursor, statement, *args):
+        if "event_kind" in statement:
+            seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        for page_size, walked in ((0, True), (10**6, False)):  # 0 × items < matching²: the walk
+            monkeypatch.setattr(agenda, "KIND_PAGE", page_size)
+            seen.clear()
+            assert titles(testapp_en.get("/agenda?" + query)) == expected, page_size
+            # The list's statements filtering by kind (not the kinds' counts, not the cards' loader).
+            dates = [s for s in seen if "event_occurrence" in s and "event_kind IN" in s]
+            assert dates and all(("EXISTS" in s) == walked for s in dates), seen
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", note)
+
+
 def test_organiser_filter(testapp_en, varied):
     page = testapp_en.get(f"/agenda?organiser={varied.id}")
     assert titles(page) == ["Atelier robotique"]

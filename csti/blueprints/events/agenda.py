@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager
 from ...bounds import MAX_YEAR, MIN_YEAR  # dates beyond are typing errors (and arithmetic overflows)
 from ...dates import local_zone, to_utc
 from ...extensions import db
-from ...listing import by_keys, event_card_options, multi, printable
+from ...listing import by_keys, event_card_options, kind_clause, multi, printable
 from ...models import PUBLISHED, Tag, Territory, content_owner, content_tag
 from ...models.audiences import AUDIENCES, ContentAudience
 from ...models.base import utcnow
@@ -21,6 +21,7 @@ from ...text import fold
 WHEN = ("upcoming", "today", "weekend", "month", "range", "past")
 VIEWS = ("list", "calendar", "map")
 MAX_PAGE = 10_000  # beyond, an offset only costs the database
+KIND_PAGE = 30  # the dates of a page of the agenda's list (routes.PER_PAGE), for the kinds' plan
 
 
 def page_number(args) -> int:
@@ -238,7 +239,12 @@ class EventFilter:
 
     def where(self, stmt):
         if self.kinds:
-            stmt = stmt.where(Event.event_kind.in_(self.kinds))
+            # A common kind is tested date by date as the agenda is walked in date order (the
+            # workshops: 66 ms → 1 ms of SQL at national scale, the trainings 17 → 4), a rare one
+            # gathers its events first (``listing.kind_clause``). A walked date costs about twice
+            # a gathered one (its event and content read by key): the choice is made for a page
+            # twice as long.
+            stmt = stmt.where(kind_clause(Event, Event.event_kind, self.kinds, rows=2 * KIND_PAGE))
         if self.departments:
             stmt = stmt.where(Event.department.in_(self.departments))
         if self.price == "free":
