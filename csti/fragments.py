@@ -9,8 +9,9 @@ transaction that writes bumps ``DataVersion``, read once per request, and a frag
 another version is rendered again. What a fragment shows depends only on its item's data, the
 language, the site's root (its links) and — for an event's card — the date it shows, which the
 clock moves (its next date, "past"): that date is part of the key. Nothing in a kept fragment
-depends on who looks: a card with the caller's own content (``{% call card(…) %}``: a feed's
-reasons, a dossier's note and tools), a search excerpt or a curator's view is rendered each time.
+depends on who looks: a card's caller's own content (``{% call card(…) %}``: a feed's reasons, a
+dossier's note and tools) is drawn each time at the kept card's end (``card(…, extra=)``); a
+card with a search excerpt or a curator's view is rendered each time.
 
 Each worker keeps its fragments within ``FRAGMENT_CACHE_MB`` (least recently used out first);
 0 — or ``DATA_CACHE`` off, as when tests count SQL statements — renders every one.

@@ -338,7 +338,7 @@ def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: 
     return pagination
 
 
-MAX_PLACES = 256  # places kept per list (a crawler walking 10 000 pages keeps the first ones)
+MAX_PLACES = 64  # places kept per list and minute (a crawler walking 10 000 pages keeps the first ones)
 
 
 def _walk(stmt, columns: tuple, skip: int, limit: int) -> list:
