@@ -73,9 +73,9 @@ def kept(key: Hashable, render: Callable[[], str]) -> Markup:
     """``render()``'s HTML under ``key`` (with the language and the site's root), rendered again
     once the data changed; rendered each time outside a request, within a request that has
     written (what it renders may still be rolled back), or with the cache off."""
-    cache = current_app.extensions.get("csti_fragments")
-    if cache is None or not has_request_context() or not current_app.config.get("DATA_CACHE", True):
+    if not _keeping():
         return Markup(render())
+    cache = current_app.extensions["csti_fragments"]
     version = data_version()
     if version is WRITING:
         return Markup(render())
@@ -88,6 +88,12 @@ def kept(key: Hashable, render: Callable[[], str]) -> Markup:
     if _keepable(version):
         cache.put(full_key, (version, now + LIFETIME, html))
     return Markup(html)
+
+
+def _keeping() -> bool:
+    """Whether fragments are kept here: in a request, with the cache on."""
+    return (current_app.extensions.get("csti_fragments") is not None and has_request_context()
+            and current_app.config.get("DATA_CACHE", True))
 
 
 def _keepable(version) -> bool:
@@ -117,6 +123,10 @@ def card(render, item, occurrence=None, heading=3, compact=False, tag="li", id=N
     author's tools), drawn for this request each time, never kept — the card around it is, and
     its end (``\n</li>``) is where the macro draws ``extra``, so the page is the same."""
     if extra is not None:
+        if not _keeping():  # nothing is kept: drawn whole, as the macro draws it
+            loaded = loaded_item(item)
+            return Markup("") if loaded is None else Markup(
+                render(loaded, occurrence, heading, compact, None, False, tag, id, class_, extra))
         html = card(render, item, occurrence, heading, compact, tag, id, class_)
         end = f"\n</{tag}>"
         if not html.endswith(end):  # left out (gone since its key was read)
