@@ -131,27 +131,16 @@ def test_a_kind_is_walked_date_by_date_or_its_events_gathered_alike(app, testapp
     """``listing.kind_clause`` chooses how the agenda finds a kind's dates: a common kind tests
     each date in date order (``EXISTS``), a rare one gathers its events first (``IN``). Both
     show the same dates."""
-    from sqlalchemy import event as sa_event
-
     from csti.blueprints.events import agenda
+    from tests.statements import statements
 
-    seen = []
-
-    def note(conn, cursor, statement, *args):
-        if "event_kind" in statement:
-            seen.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        for page_size, walked in ((0, True), (10**6, False)):  # 0 × items < matching²: the walk
-            monkeypatch.setattr(agenda, "KIND_PAGE", page_size)
-            seen.clear()
+    for page_size, walked in ((0, True), (10**6, False)):  # 0 × items < matching²: the walk
+        monkeypatch.setattr(agenda, "KIND_PAGE", page_size)
+        with statements(db.engine) as seen:
             assert titles(testapp_en.get("/agenda?" + query)) == expected, page_size
-            # The list's statements filtering by kind (not the kinds' counts, not the cards' loader).
-            dates = [s for s in seen if "event_occurrence" in s and "event_kind IN" in s]
-            assert dates and all(("EXISTS" in s) == walked for s in dates), seen
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", note)
+        # The list's statements filtering by kind (not the kinds' counts, not the cards' loader).
+        dates = [s for s in seen if "event_occurrence" in s and "event_kind IN" in s]
+        assert dates and all(("EXISTS" in s) == walked for s in dates), seen
 
 
 def test_organiser_filter(testapp_en, varied):
