@@ -131,16 +131,21 @@ def test_a_kind_is_walked_date_by_date_or_its_events_gathered_alike(app, testapp
     """``listing.kind_clause`` chooses how the agenda finds a kind's dates: a common kind tests
     each date in date order (``EXISTS``), a rare one gathers its events first (``IN``). Both
     show the same dates."""
-    from csti.blueprints.events import agenda
+    from csti.blueprints.events import agenda, routes
+    from csti.listing import kind_clause
     from tests.statements import statements
 
     for page_size, walked in ((0, True), (10**6, False)):  # 0 × items < matching²: the walk
-        monkeypatch.setattr(agenda, "KIND_PAGE", page_size)
+        # The plan as chosen for a page of ``page_size`` dates (the list's own: events.routes.PER_PAGE).
+        asked = []
+        monkeypatch.setattr(agenda, "kind_clause",
+                            lambda *args, rows, size=page_size, asked=asked: asked.append(rows) or kind_clause(*args, rows=size))
         with statements(db.engine) as seen:
             assert titles(testapp_en.get("/agenda?" + query)) == expected, page_size
         # The list's statements filtering by kind (not the kinds' counts, not the cards' loader).
         dates = [s for s in seen if "event_occurrence" in s and "event_kind IN" in s]
         assert dates and all(("EXISTS" in s) == walked for s in dates), seen
+        assert asked and set(asked) == {2 * routes.PER_PAGE}  # chosen for twice the list's page
 
 
 def test_organiser_filter(testapp_en, varied):

@@ -21,7 +21,6 @@ from ...text import fold
 WHEN = ("upcoming", "today", "weekend", "month", "range", "past")
 VIEWS = ("list", "calendar", "map")
 MAX_PAGE = 10_000  # beyond, an offset only costs the database
-KIND_PAGE = 30  # the dates of a page of the agenda's list (routes.PER_PAGE), for the kinds' plan
 
 
 def page_number(args) -> int:
@@ -173,7 +172,7 @@ class EventFilter:
         # The dates' ids are found and counted by a select without the cards' loader options
         # (their cache key, walked for the count, was a millisecond a page); ``occurrence_loader``
         # loads the page's dates with their events' cards.
-        stmt = self.matching(select(EventOccurrence), walk_kinds=True)
+        stmt = self.matching(select(EventOccurrence), walk_rows=per_page)
         start, _end = self.window()
         if start is None or self.when == "past":
             return paginate(stmt, EventOccurrence.id, number, per_page, loader=occurrence_loader(),
@@ -202,9 +201,10 @@ class EventFilter:
                                        .offset(max(0, offset - len(under_way)))).all()
         return rows
 
-    def matching(self, stmt, walk_kinds: bool = False):
+    def matching(self, stmt, walk_rows: int | None = None):
         """``stmt`` (a select of occurrence and event columns or entities) restricted to the
-        matching occurrences, in date order."""
+        matching occurrences, in date order. ``walk_rows``: the length of the page read (a page
+        of the list), for the kind filter's plan (``where``)."""
         stmt = stmt.join_from(EventOccurrence, Event, Event.id == EventOccurrence.event_id).where(
             Event.status == PUBLISHED, Event.public_clause())
         start, end = self.window()
@@ -214,7 +214,7 @@ class EventFilter:
             stmt = stmt.where(EventOccurrence.starts_at < end)
         if self.territories:  # also on the dates: read from their (territory, end) index
             stmt = stmt.where(EventOccurrence.territory_id.in_(self._territory_ids()))
-        stmt = self.where(stmt, walk_kinds)
+        stmt = self.where(stmt, walk_rows)
         # The date's own id last: two dates of one event at the same instant keep their order
         # from page to page (the dates under way are sorted by the same three, EventFilter.page).
         if self.when == "past" and self.view != "calendar":
@@ -237,15 +237,15 @@ class EventFilter:
             self._ids = [t.id for t in Territory.by_name() if t.slug in self.territories]
         return self._ids
 
-    def where(self, stmt, walk_kinds: bool = False):
-        if self.kinds and walk_kinds:
+    def where(self, stmt, walk_rows: int | None = None):
+        if self.kinds and walk_rows:
             # A page of the list (``page``): a common kind is tested date by date as the agenda is
             # walked in date order (the workshops: 66 ms → 1 ms of SQL at national scale, the
             # trainings 17 → 4), a rare one gathers its events first (``listing.kind_clause``). A
             # walked date costs about twice a gathered one (its event and content read by key):
-            # the choice is made for a page twice as long. What reads the whole window (the
+            # the choice is made for a page twice as long as ``walk_rows``. What reads the whole window (the
             # calendar, the map, the feeds) tests the column.
-            stmt = stmt.where(kind_clause(Event, Event.event_kind, self.kinds, rows=2 * KIND_PAGE))
+            stmt = stmt.where(kind_clause(Event, Event.event_kind, self.kinds, rows=2 * walk_rows))
         elif self.kinds:
             stmt = stmt.where(Event.event_kind.in_(self.kinds))
         if self.departments:
