@@ -220,6 +220,43 @@ def test_cursor_walks_every_item_once(site, testapp, db, name):
     assert seen == everything
 
 
+@pytest.mark.parametrize("name, model, column", [("articles", Article, "published_at"),
+                                                 ("events", Event, "starts_at")])
+def test_items_without_a_date_come_last_and_the_cursor_crosses_to_them(site, testapp, db, name, model, column):
+    """A list is ordered by its date (newest or soonest first), then id, those without a date
+    last (by id): read in two parts (``queries.keyset``), never as one ``ORDER BY … NULLS
+    LAST``, which PostgreSQL answered by sorting every published item of the type."""
+    from sqlalchemy import update
+
+    from tests.statements import statements
+
+    collection = COLLECTIONS[name]
+    territory = db.session.query(Territory).filter_by(slug="occitanie").one()
+    for n in range(3):
+        item = model(title=f"Sans date {n}", territory=territory)
+        item.publish()
+        db.session.add(item)
+    db.session.commit()
+    undated = [i.id for i in db.session.query(model).filter(model.title.startswith("Sans date"))]
+    table = getattr(model, column).property.columns[0].table
+    db.session.execute(update(table).where(table.c.id.in_(undated)).values({column: None}))
+    db.session.commit()
+    rows = db.session.query(model).filter(model.status == "published").all()
+    dated = sorted((r for r in rows if getattr(r, column) is not None and r.id not in site["hidden"].values()),
+                   key=lambda r: (getattr(r, column), r.id), reverse=not collection.ascending)
+    expected = [r.id for r in dated if not r.members_only] + sorted(undated, reverse=not collection.ascending)
+    with statements(db.engine) as seen:
+        everything = ids(testapp.get(f"/api/v1/{name}?limit=100"))
+    assert everything == expected and len(dated) >= 1
+    assert not [s for s in seen if "NULLS LAST" in s.upper()]
+    walked, url = [], f"/api/v1/{name}?limit=2"
+    while url and len(walked) <= len(expected):  # pages end among the dated items and the others
+        response = testapp.get(url)
+        walked += ids(response)
+        url = response.json["next"]
+    assert walked == expected
+
+
 def test_forged_and_foreign_cursors_are_400(site, testapp):
     first = testapp.get("/api/v1/events?limit=1").json["next"]
     cursor = first.split("cursor=")[1]

@@ -28,17 +28,22 @@ def published(model, kind_said: bool = True):
     return stmt
 
 
-def keyset(stmt, column, id_column, ascending: bool, after: list | None):
-    """Order by ``column`` (nulls last) then id, and start after the cursor's ``(value, id)``:
-    never an OFFSET."""
+def keyset(stmt, column, id_column, ascending: bool, after: list | None) -> tuple:
+    """The selects a page ordered by ``column`` (nulls last) then id is read from, in turn, and
+    where the cursor's ``(value, id)`` leaves them: never an OFFSET. A nullable column is read in
+    two parts, the rows where it is set (by it, then id), then those where it is not (by id):
+    as one ``ORDER BY … NULLS LAST``, PostgreSQL, whose indexes read backward give the nulls
+    first, sorted every published announcement for a page of them (9 500 rows, 21 ms of SQL);
+    each part is read from the (kind, status, date, id) index in its order."""
     direction = (lambda c: c.asc()) if ascending else (lambda c: c.desc())
-    stmt = stmt.order_by(direction(column).nulls_last(), direction(id_column))
+    beyond = (lambda a, b: a > b) if ascending else (lambda a, b: a < b)
+    nullable = column.property.columns[0].nullable
+    unset = stmt.where(column.is_(None)).order_by(direction(id_column))
+    if after is not None and after[0] is None:  # the cursor is among the rows without a value
+        return (unset.where(beyond(id_column, after[1])),)
+    is_set = stmt.where(column.is_not(None)) if nullable else stmt
+    is_set = is_set.order_by(direction(column), direction(id_column))
     if after is not None:
         value, last_id = after
-        beyond = (lambda a, b: a > b) if ascending else (lambda a, b: a < b)
-        if value is None:
-            stmt = stmt.where(column.is_(None), beyond(id_column, last_id))
-        else:
-            stmt = stmt.where(or_(beyond(column, value), and_(column == value, beyond(id_column, last_id)),
-                                  column.is_(None)))
-    return stmt
+        is_set = is_set.where(or_(beyond(column, value), and_(column == value, beyond(id_column, last_id))))
+    return (is_set, unset) if nullable else (is_set,)

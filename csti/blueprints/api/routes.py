@@ -96,9 +96,19 @@ def page_response(schema, items: list, limit: int, next_cursor: str | None):
 
 
 # --- territories and tags ---------------------------------------------------------------------------
-def _page(stmt, limit: int, sort_value, list_name: str):
+def _read(parts: tuple, count: int) -> list:
+    """The first ``count`` rows of the selects ``parts`` (``keyset``'s), read in turn."""
+    rows: list = []
+    for part in parts:
+        rows += db.session.scalars(part.limit(count - len(rows)))
+        if len(rows) >= count:
+            break
+    return rows
+
+
+def _page(parts: tuple, limit: int, sort_value, list_name: str):
     """The rows of one page and the next page's cursor (one more row read tells there is one)."""
-    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    rows = _read(parts, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = make_cursor(list_name, [*sort_value(rows[-1])]) if more and rows else None
@@ -115,8 +125,8 @@ def territories():
     if since is not None:  # a territory keeps no date of change: its creation
         stmt = stmt.where(Territory.created_at >= since)
     after = read_cursor("territories", ("str", "int"))
-    stmt = keyset(stmt, Territory.slug, Territory.id, True, after)
-    rows, cursor = _page(stmt, limit, lambda t: (t.slug, t.id), "territories")
+    rows, cursor = _page(keyset(stmt, Territory.slug, Territory.id, True, after), limit, lambda t: (t.slug, t.id),
+                         "territories")
     return page_response(schemas.page_of(schemas.Territory, "TerritoryPage"),
                          [serialize.territory(t) for t in rows], limit, cursor)
 
@@ -249,9 +259,9 @@ def list_view(name: str):
     after = read_cursor(collection.name, ("datetime?", "int"))
     # Ties in the order by the id of the sort column's table (the same value in both): the order
     # its index holds — (kind, status, date, id) for the content table's dates.
-    stmt = keyset(stmt, collection.sort_column, Content.id if _content_order(collection) else collection.model.id,
-                  collection.ascending, after)
-    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    parts = keyset(stmt, collection.sort_column, Content.id if _content_order(collection) else collection.model.id,
+                   collection.ascending, after)
+    rows = _read(parts, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = None
