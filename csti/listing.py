@@ -290,7 +290,7 @@ def event_card_options(path=None, known_territories: bool = False) -> list:
 
 
 def paginate(stmt, key, page: int, per_page: int, count: bool = True, loader=None,
-             kept_cards: bool = False) -> Pagination:
+             kept_cards: bool = False, kept_keys: bool = False) -> Pagination:
     """The page of ``stmt`` (a select of one model, ordered) whose rows ``key`` identifies.
 
     The page's rows are found by their ``key`` column first, then loaded: the database sorts
@@ -300,13 +300,32 @@ def paginate(stmt, key, page: int, per_page: int, count: bool = True, loader=Non
     and its ``total`` set by counting ``stmt`` (as ``db.paginate(stmt)`` would count it).
     ``loader``: a select of the rows by their keys (``card_loader``), else ``stmt`` is.
     ``kept_cards``: the page shows its items as kept cards (``Deferred``): they are loaded only
-    once something reads more of them than their card's key."""
-    pagination = db.paginate(stmt.with_only_columns(key), page=page, per_page=per_page, max_per_page=MAX_PER_PAGE,
-                             error_out=False, count=False)
+    once something reads more of them than their card's key. ``kept_keys``: the page's keys are
+    kept like ``count_of``, until the data changes (``_KeptKeys``) — for a list every visitor
+    sees alike, whose statement holds no instant."""
+    if kept_keys:
+        pagination = _KeptKeys(keys=stmt.with_only_columns(key), page=page, per_page=per_page,
+                               max_per_page=MAX_PER_PAGE, error_out=False, count=False)
+    else:
+        pagination = db.paginate(stmt.with_only_columns(key), page=page, per_page=per_page,
+                                 max_per_page=MAX_PER_PAGE, error_out=False, count=False)
     pagination.items = _items(stmt, key, pagination.items, loader, kept_cards)
     if count:
         pagination.total = count_of(stmt)
     return pagination
+
+
+class _KeptKeys(Pagination):
+    """A page of a list's keys read once and kept until the data changes, like its count: a
+    list read in an order the database walks and tests row by row finds its page at the cost of
+    the rows before it — the kits among the resources in title order, whose titles ("Kit…",
+    "Valise…") gather far down the alphabet: 5 000 resources walked on each visit, 9 ms of SQL
+    on PostgreSQL at national scale. Flask-SQLAlchemy's ``Pagination`` is made for subclassing
+    by its ``_query_items``; the page and its size are checked by it as ``db.paginate`` does."""
+
+    def _query_items(self) -> list:
+        keys = self._query_args["keys"].limit(self.per_page).offset(self._query_offset)
+        return list(remember(_statement_key("page", keys), lambda: tuple(db.session.scalars(keys))))
 
 
 def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: int, loader=None,

@@ -177,6 +177,35 @@ def test_a_partner_page_whose_guides_are_kept_loads_none_of_them(db, factory, te
     assert "deuxième édition" in testapp.get("/partners/libraries").text
 
 
+@pytest.mark.parametrize("path, model", [("/articles", Article), ("/actors", Actor), ("/tags/astronomie", None)])
+def test_a_list_s_page_of_keys_is_kept_until_the_data_changes(db, testapp, cache, article, path, model):
+    """A list's page finds its items' keys once (``listing.paginate(kept_keys=True)``), like its
+    count: a walk testing row by row (the kits among the resources in title order) is paid by
+    the first visit after a write, not by every visit. A write shows the new item."""
+    article.add_tag("astronomie")
+    museum = Actor(title="Muséum de Toulouse", territory=article.territory, actor_kind="museum")
+    museum.publish()
+    db.session.add(museum)
+    db.session.commit()
+    table = model.__table__.name if model else "content"
+    keys = re.compile(rf"^SELECT {table}\.id\s+FROM .* LIMIT", re.S)
+    testapp.get(path)
+    with statements(db.engine) as seen:
+        page = testapp.get(path).text
+    assert (museum.title if model is Actor else article.title) in page
+    assert not [s for s in seen if keys.match(s)], seen
+    newer = (Actor(title="Abbaye-école de Sorèze", territory=article.territory, actor_kind="museum") if model is Actor
+             else Article(title="Aurores boréales en Ariège", territory=article.territory, article_kind="news"))
+    newer.publish()
+    if model is None:
+        newer.add_tag("astronomie")
+    db.session.add(newer)
+    db.session.commit()
+    with statements(db.engine) as seen:
+        assert newer.title in testapp.get(path).text
+    assert len([s for s in seen if keys.match(s)]) == 1, seen
+
+
 def test_a_deferred_item_is_loaded_with_its_page_when_read(app, db, factory, cache, article, event):
     second = Article(title="Éclipse au Pic du Midi", territory=article.territory, article_kind="news",
                      summary="Le 12 août.")

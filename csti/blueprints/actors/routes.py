@@ -62,7 +62,8 @@ GEOJSON_LIMIT = 25_000
 def index():
     filters = ActorFilter.from_args(request.args)
     number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-    page = paginate(filters.select(), Actor.id, number, PER_PAGE, loader=card_loader(Actor), kept_cards=True)
+    page = paginate(filters.select(), Actor.id, number, PER_PAGE, loader=card_loader(Actor), kept_cards=True,
+                    kept_keys=True)
     territories = Territory.by_name()
     focus = None
     if len(filters.territories) == 1:

@@ -146,7 +146,7 @@ class ContentViews:
         # The cards are loaded by ``loader``; ``stmt`` only finds and counts their ids (without
         # loader options: the count's cache key walked them, a millisecond a page).
         page = paginate(stmt, self.model.id, number, PER_PAGE, loader=card_loader(self.model, self.card_author),
-                        kept_cards=True)
+                        kept_cards=True, kept_keys=True)
         territories = Territory.by_name()
         args = filters.to_args(**(params or {}))
         context = {"kinds": self.kinds, **context}

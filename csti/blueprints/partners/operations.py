@@ -54,7 +54,7 @@ def resources_page(code: str, page: int, territory_id: int | None = None):
     """A page of those resources, loaded by the resource centre's cards' loader (its kept cards
     load none: ``listing.Deferred``)."""
     return paginate(resources_listing(code, territory_id), Resource.id, page, PER_PAGE,
-                    loader=card_loader(Resource), kept_cards=True)
+                    loader=card_loader(Resource), kept_cards=True, kept_keys=True)
 
 
 def counts() -> dict[str, tuple[int, int]]:

@@ -78,7 +78,8 @@ def feed(slug):
 def show(slug):
     number = min(max(request.args.get("page", 1, type=int), 1), 10_000)
     tag, query, total = _tagged(slug, rows=number * PER_PAGE)
-    page = paginate(query, Content.id, number, PER_PAGE, count=False, loader=card_loader(Content), kept_cards=True)
+    page = paginate(query, Content.id, number, PER_PAGE, count=False, loader=card_loader(Content), kept_cards=True,
+                    kept_keys=True)
     page.total = total
     return render("tags/show.html", block="results", tag=tag, page=page,
                   page_url=lambda n: url_for("tags.show", slug=tag.slug, page=n))
