@@ -194,11 +194,6 @@ class QueryCounter:
         self.count += 1
 
     def measure(self, testapp, url, headers):
-        # A worker's memos (the resource list's owner choices) start empty: every page counts the
-        # statements it runs when nothing is remembered, the same before and after.
-        from csti.blueprints.resources.routes import _owners_memo
-
-        _owners_memo.clear()
         self.count = 0
         event.listen(self.engine, "before_cursor_execute", self._on_execute)
         try:

@@ -7,6 +7,7 @@ from sqlalchemy import exists, inspect, select
 from sqlalchemy.orm import aliased
 
 from ...database import write_intent
+from ...datacache import remember
 from ...errors import fail
 from ...extensions import db
 from ...htmx import is_htmx, render
@@ -15,7 +16,6 @@ from ...i18n import lazy_gettext as _l
 from ...listing import published
 from ...models import Actor, Content, content_owner
 from ...models.audiences import AUDIENCES, PARTNERS, SCHOOL_LEVELS
-from ...models.cache import DataVersion
 from ...models.content import PUBLISHED
 from ...models.resources import (
     BOOKING_STATUSES,
@@ -38,28 +38,23 @@ from .filters import AUDIENCE_GROUPS, ResourceFilter
 from .forms import PhotoForm, ResourceForm
 
 OWNER_CHOICES_MAX = 300  # the owner filter's select; beyond, a structure's page links to its list
-_owners_memo: dict = {}  # this worker's owner choices, for the data version they were read at
 
 
 def owner_choices() -> list:
     """The published structures that own a published resource, by name (the first
     ``OWNER_CHOICES_MAX``): walked in the order of ``ix_content_kind_status_sort_key_public``, each
-    probed through its owner rows, and kept by this worker until the next write to the site's
-    data (``DataVersion``: its number and time, so that a database emptied and filled again is
-    not taken for the one read) — at national scale the walk costs tens of milliseconds, and
-    every list page of the resource centre shows it."""
-    version = tuple(db.session.execute(select(DataVersion.value, DataVersion.changed_at)
-                                       .where(DataVersion.id == 1)).first() or ())
-    if _owners_memo.get("version") != version:
+    probed through its owner rows, and kept until the data changes (``datacache.remember``, the
+    data version read once per request) — at national scale the walk costs tens of
+    milliseconds, and every list page of the resource centre shows it."""
+    def read() -> tuple:
         owned = aliased(Content, flat=True)
         owns = exists().where(content_owner.c.actor_id == Actor.id, content_owner.c.content_id == owned.id,
                               owned.kind == "resource", owned.status == PUBLISHED, owned.members_only.is_not(True))
-        rows = db.session.execute(
+        return tuple(tuple(row) for row in db.session.execute(
             published(select(Actor.id, Actor.title), Actor).where(owns)
-            .order_by(Actor.sort_key, Actor.id).limit(OWNER_CHOICES_MAX)).all()
-        _owners_memo.update(version=version, rows=[tuple(row) for row in rows])
-    return _owners_memo["rows"]
+            .order_by(Actor.sort_key, Actor.id).limit(OWNER_CHOICES_MAX)))
 
+    return list(remember(("resource owner choices", OWNER_CHOICES_MAX), read))
 
 
 class ResourceViews(ContentViews):
