@@ -11,6 +11,7 @@ from flask import Flask, Request, g, has_request_context, request, session
 from flask.templating import Environment
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from config import CONFIGS
 
@@ -158,13 +159,23 @@ def _check_hosts(config):
 
 
 def register_extensions(app):
-    from .database import configure_sqlite, is_sqlite
+    from .database import configure_postgresql, configure_sqlite, end_reading, is_sqlite
 
     db.init_app(app)
     with app.app_context():
         engine = db.engine  # created, not connected: safe before gunicorn forks
         if is_sqlite(engine):
             configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        elif engine.dialect.name == "postgresql":
+            configure_postgresql(engine)
+
+            @app.teardown_request
+            def _end_reading(exc):
+                if exc is None:
+                    try:
+                        end_reading(db.session())
+                    except SQLAlchemyError:  # the session's close rolls back, as without it
+                        db.session.rollback()
     if "gunicorn" not in sys.modules:
         # `flask db …` (Flask-Migrate, Alembic) from the command line and the tests; a served
         # worker never migrates, and not importing them spares it 11 MB.
