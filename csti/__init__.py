@@ -11,7 +11,6 @@ from flask import Flask, Request, g, has_request_context, request, session
 from flask.templating import Environment
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 
 from config import CONFIGS
 
@@ -174,7 +173,8 @@ def register_extensions(app):
                 if exc is None:
                     try:
                         end_reading(db.session())
-                    except SQLAlchemyError:  # the session's close rolls back, as without it
+                    except Exception:  # noqa: BLE001 — the page is made: roll back, as without it
+                        app.logger.exception("ending a reading transaction failed")
                         db.session.rollback()
     if "gunicorn" not in sys.modules:
         # `flask db …` (Flask-Migrate, Alembic) from the command line and the tests; a served

@@ -123,11 +123,14 @@ def end_reading(session) -> None:
     7 ms of SQL on PostgreSQL, the next registrations' seven-table statement alone 2 ms).
     Committed, the statements a connection runs often (5 times, psycopg's threshold) stay
     prepared, and PostgreSQL reuses their plan where a generic one serves. A transaction that
-    wrote, or holds objects changed but not flushed, is left to roll back as before."""
+    wrote, or holds objects changed but not flushed, is left to roll back as before. A
+    ``SELECT`` with effects a rollback would undo (``set_config``, a session advisory lock) would
+    be kept: the site runs none. One bind only (the site has no ``SQLALCHEMY_BINDS``)."""
     if not session.in_transaction() or session.new or session.dirty or session.deleted:
         return
     if session.connection().info.get(_WROTE):
         return
+    session.expire_on_commit = False  # the session is removed next: nothing is read again
     session.commit()
 
 

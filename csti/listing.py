@@ -301,9 +301,9 @@ def paginate(stmt, key, page: int, per_page: int, count: bool = True, loader=Non
     ``loader``: a select of the rows by their keys (``card_loader``), else ``stmt`` is.
     ``kept_cards``: the page shows its items as kept cards (``Deferred``): they are loaded only
     once something reads more of them than their card's key. ``kept_keys``: the page's keys are
-    kept like ``count_of``, until the data changes (``_KeptKeys``) — for a list every visitor
-    sees alike, whose statement holds no instant."""
-    if kept_keys:
+    kept like ``count_of``, until the data changes (``_KeptKeys``; its first ``KEPT_PAGES``) —
+    for a list every visitor sees alike, whose statement holds no instant."""
+    if kept_keys and page <= KEPT_PAGES:
         pagination = _KeptKeys(keys=stmt.with_only_columns(key), page=page, per_page=per_page,
                                max_per_page=MAX_PER_PAGE, error_out=False, count=False)
     else:
@@ -313,6 +313,9 @@ def paginate(stmt, key, page: int, per_page: int, count: bool = True, loader=Non
     if count:
         pagination.total = count_of(stmt)
     return pagination
+
+
+KEPT_PAGES = 10  # a list's first pages keep their keys (a crawler walking on does not push its counts out)
 
 
 class _KeptKeys(Pagination):
@@ -325,7 +328,7 @@ class _KeptKeys(Pagination):
 
     def _query_items(self) -> list:
         keys = self._query_args["keys"].limit(self.per_page).offset(self._query_offset)
-        return list(remember(_statement_key("page", keys), lambda: tuple(db.session.scalars(keys))))
+        return list(remember(_statement_key("page", keys), lambda: tuple(db.session.scalars(keys).unique())))
 
 
 def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: int, loader=None,

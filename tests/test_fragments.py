@@ -204,6 +204,13 @@ def test_a_list_s_page_of_keys_is_kept_until_the_data_changes(db, testapp, cache
     with statements(db.engine) as seen:
         assert newer.title in testapp.get(path).text
     assert len([s for s in seen if keys.match(s)]) == 1, seen
+    # Past the first pages (listing.KEPT_PAGES), each visit reads its keys: a crawler walking a
+    # list's pages does not push the kept counts and facets out of the data cache.
+    deep = f"{path}?page={listing.KEPT_PAGES + 1}"
+    testapp.get(deep)
+    with statements(db.engine) as seen:
+        testapp.get(deep)
+    assert len([s for s in seen if keys.match(s)]) == 1, seen
 
 
 def test_a_deferred_item_is_loaded_with_its_page_when_read(app, db, factory, cache, article, event):
