@@ -301,11 +301,10 @@ def paginate(stmt, key, page: int, per_page: int, count: bool = True, loader=Non
     ``loader``: a select of the rows by their keys (``card_loader``), else ``stmt`` is.
     ``kept_cards``: the page shows its items as kept cards (``Deferred``): they are loaded only
     once something reads more of them than their card's key. ``kept_keys``: the page's keys are
-    kept like ``count_of``, until the data changes (``_KeptKeys``; its first ``KEPT_PAGES``) —
+    kept like ``count_of``, until the data changes (``_kept_keys``; its first ``KEPT_PAGES``) —
     for a list every visitor sees alike, whose statement holds no instant."""
     if kept_keys and page <= KEPT_PAGES:
-        pagination = _KeptKeys(keys=stmt.with_only_columns(key), page=page, per_page=per_page,
-                               max_per_page=MAX_PER_PAGE, error_out=False, count=False)
+        pagination = _kept_keys(stmt.with_only_columns(key), page, per_page)
     else:
         pagination = db.paginate(stmt.with_only_columns(key), page=page, per_page=per_page,
                                  max_per_page=MAX_PER_PAGE, error_out=False, count=False)
@@ -318,17 +317,20 @@ def paginate(stmt, key, page: int, per_page: int, count: bool = True, loader=Non
 KEPT_PAGES = 10  # a list's first pages keep their keys (a crawler walking on does not push its counts out)
 
 
-class _KeptKeys(Pagination):
-    """A page of a list's keys read once and kept until the data changes, like its count: a
-    list read in an order the database walks and tests row by row finds its page at the cost of
-    the rows before it — the kits among the resources in title order, whose titles ("Kit…",
-    "Valise…") gather far down the alphabet: 5 000 resources walked on each visit, 9 ms of SQL
-    on PostgreSQL at national scale. Flask-SQLAlchemy's ``Pagination`` is made for subclassing
-    by its ``_query_items``; the page and its size are checked by it as ``db.paginate`` does."""
-
-    def _query_items(self) -> list:
-        keys = self._query_args["keys"].limit(self.per_page).offset(self._query_offset)
-        return list(remember(_statement_key("page", keys), lambda: tuple(db.session.scalars(keys).unique())))
+def _kept_keys(keys, page: int, per_page: int) -> Pagination:
+    """The page of the select ``keys`` whose keys are read once and kept until the data
+    changes, like the list's count: a list read in an order the database walks and tests row by
+    row finds its page at the cost of the rows before it — the kits among the resources in
+    title order, whose titles ("Kit…", "Valise…") gather far down the alphabet: 5 000 resources
+    walked on each visit, 9 ms of SQL on PostgreSQL at national scale. Flask-SQLAlchemy's public
+    API gives the Pagination (page and size checked as ``db.paginate`` does) over a select of no
+    row, as ``paginate_in_turn`` does; its items are then the kept keys."""
+    pagination = db.paginate(select(keys.selected_columns[0]).where(false()), page=page, per_page=per_page,
+                             max_per_page=MAX_PER_PAGE, error_out=False, count=False)
+    page_keys = keys.limit(pagination.per_page).offset((pagination.page - 1) * pagination.per_page)
+    pagination.items = list(remember(_statement_key("page", page_keys),
+                                     lambda: tuple(db.session.scalars(page_keys).unique())))
+    return pagination
 
 
 def paginate_in_turn(stmt, key, first, then, order: tuple, page: int, per_page: int, loader=None,

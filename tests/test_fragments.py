@@ -188,12 +188,16 @@ def test_a_list_s_page_of_keys_is_kept_until_the_data_changes(db, testapp, cache
     db.session.add(museum)
     db.session.commit()
     table = model.__table__.name if model else "content"
-    keys = re.compile(rf"^SELECT {table}\.id\s+FROM .* LIMIT", re.S)
+    pattern = re.compile(rf"^SELECT {table}\.id\s+FROM .* LIMIT", re.S)
+
+    def keys(statement):  # the page's keys read (not the Pagination's select of no row)
+        return pattern.match(statement) and not re.search(r"WHERE (0 = 1|false)\s", statement)
+
     testapp.get(path)
     with statements(db.engine) as seen:
         page = testapp.get(path).text
     assert (museum.title if model is Actor else article.title) in page
-    assert not [s for s in seen if keys.match(s)], seen
+    assert not [s for s in seen if keys(s)], seen
     newer = (Actor(title="Abbaye-école de Sorèze", territory=article.territory, actor_kind="museum") if model is Actor
              else Article(title="Aurores boréales en Ariège", territory=article.territory, article_kind="news"))
     newer.publish()
@@ -203,14 +207,14 @@ def test_a_list_s_page_of_keys_is_kept_until_the_data_changes(db, testapp, cache
     db.session.commit()
     with statements(db.engine) as seen:
         assert newer.title in testapp.get(path).text
-    assert len([s for s in seen if keys.match(s)]) == 1, seen
+    assert len([s for s in seen if keys(s)]) == 1, seen
     # Past the first pages (listing.KEPT_PAGES), each visit reads its keys: a crawler walking a
     # list's pages does not push the kept counts and facets out of the data cache.
     deep = f"{path}?page={listing.KEPT_PAGES + 1}"
     testapp.get(deep)
     with statements(db.engine) as seen:
         testapp.get(deep)
-    assert len([s for s in seen if keys.match(s)]) == 1, seen
+    assert len([s for s in seen if keys(s)]) == 1, seen
 
 
 def test_a_deferred_item_is_loaded_with_its_page_when_read(app, db, factory, cache, article, event):
