@@ -105,7 +105,9 @@ class Config:
     def __init__(self):
         self.SECRET_KEY = env("SECRET_KEY")  # None: generated into instance/ by create_app
         self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL")  # None: SQLite in instance/
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # LIFO: a request takes the connection the last one used, whose statements PostgreSQL
+        # keeps prepared (csti/database.py end_reading); FIFO spread them over every pooled one.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_use_lifo": True}
         self.SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 30000)
         # The benchmark's X-Query-Count response header (csti/querycount.py); off in production.
         self.COUNT_QUERIES = env_bool("COUNT_QUERIES")
