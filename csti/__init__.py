@@ -168,7 +168,11 @@ def register_extensions(app):
         elif engine.dialect.name == "postgresql":
             configure_postgresql(engine)
 
-            @app.teardown_request
+            # When the application context ends (a request's, a command's), just before
+            # Flask-SQLAlchemy removes the session (teardown functions run in reverse order):
+            # not at a request's end, whose session may live on in an outer context (a test's,
+            # a command rendering a mail in ``test_request_context``).
+            @app.teardown_appcontext
             def _end_reading(exc):
                 if exc is None:
                     try:
