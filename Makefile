@@ -14,7 +14,7 @@ export FLASK_APP := wsgi
 # Flask's own search for one (from the current directory upwards) is turned off.
 export FLASK_SKIP_DOTENV := 1
 
-.PHONY: run test serve setup upgrade upgrade-data deps translations catalogs test-assets lint clean bench
+.PHONY: run test serve setup upgrade upgrade-data deps translations catalogs test-assets lint clean bench bench-indico
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,13 @@ bench: deps translations
 	@command -v wrk > /dev/null || { echo "== installing wrk (Debian)"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk > /dev/null; }
 	$(BIN)/python bench/run.py --db $(DB) --scale $(SCALE) $(if $(filter off,$(strip $(CACHE))),--no-cache) $(BENCH_ARGS)
+
+# Side by side with Indico 3.2.9 (installed in bench/data/indico/ on the first run; issue #20's
+# "event and article pages ≥ 10× Indico's event page"); see bench/README.md.
+bench-indico: deps translations
+	@command -v wrk > /dev/null || { echo "== installing wrk (Debian)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk > /dev/null; }
+	$(BIN)/python bench/compare_indico.py --db $(DB) --scale $(SCALE) $(BENCH_ARGS)
 
 # Browser assets for the tests (answered in place of the CDN) and the accessibility checkers.
 node_modules/.installed: package.json
