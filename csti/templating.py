@@ -172,7 +172,7 @@ def discussion_helpers():
     from .blueprints.discussion import operations as discussion
 
     return dict(comments_of=discussion.comments_of, comment_count=discussion.comment_count,
-                likes=discussion.likes, liked=discussion.liked, unread_count=discussion.unread_count)
+                like_state=discussion.like_state, unread_count=discussion.unread_count)
 
 
 def document_helpers():

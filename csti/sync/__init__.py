@@ -238,6 +238,12 @@ def credit(content) -> SyncedItem | None:
     """Where ``content`` came from (its source and remote page), None for a local item."""
     if content is None or content.id is None:
         return None
+    from ..datacache import remember
+
+    # Most instances link none: whether any item came from elsewhere is kept until the data
+    # changes, and an item's page asks no more of them.
+    if not remember("any synced item", lambda: db.session.scalar(select(SyncedItem.id).limit(1)) is not None):
+        return None
     return db.session.scalar(select(SyncedItem).where(SyncedItem.content_id == content.id))
 
 

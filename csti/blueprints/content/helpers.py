@@ -3,11 +3,13 @@ applying the common form fields, the create/edit form page and the save that end
 from flask import abort, flash, g, redirect, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import defaultload, lazyload
 
 from ...errors import fail
 from ...extensions import db
 from ...htmx import render
-from ...models import DRAFT, PENDING, PUBLISHED, AuditLog, Territory
+from ...models import DRAFT, PENDING, PUBLISHED, AuditLog, Content, Territory
+from ...models.accounts import User
 from ...models.actors import Actor, ActorMember
 from ...models.base import utcnow
 from ...moderation import may_be_draft, review_if_spammy, submit
@@ -19,7 +21,7 @@ def load_content(model, content_id: int, slug: str | None = None, action: str = 
     """The ``model`` row or 404; 403 unless the current user may ``action`` it. Returns
     ``(item, redirect_response_or_None)`` — a wrong or missing slug redirects (301) to the
     canonical URL."""
-    item = db.session.get(model, content_id)
+    item = db.session.get(model, content_id, options=page_options(model))
     if item is None:
         if request.method == "GET" and action == "view":
             from ...merges import actor_redirect
@@ -35,6 +37,21 @@ def load_content(model, content_id: int, slug: str | None = None, action: str = 
         return item, redirect(item.url, code=301)
     g.csti_visit_territory = item.territory_id  # its page's views count for its territory (csti/visits.py)
     return item, None
+
+
+def page_options(model) -> list:
+    """What an item's page does not show is not loaded with it, a statement each (read when
+    something asks): its author's territory roles (``User.memberships``, loaded with every user
+    by default), its owners' authors and an event's venue's tags, audiences and author (the page
+    shows the structures' names and addresses)."""
+    structures = (lazyload(Content.tags), lazyload(Content.audience_rows), lazyload(Content.author))
+    options = [defaultload(model.author).lazyload(User.memberships), defaultload(model.owners).options(*structures),
+               # Whether the member manages an organiser (policy): the people's roles, not the people.
+               defaultload(model.owners.of_type(Actor)).defaultload(Actor.members).lazyload(ActorMember.user)]
+    venue = getattr(model, "venue", None)
+    if venue is not None:
+        options.append(defaultload(venue).options(*structures, defaultload(Actor.members).lazyload(ActorMember.user)))
+    return options
 
 
 def _same_view(old_id: int, item) -> str:

@@ -1,12 +1,13 @@
 """Comments, likes, reports and notifications: operations shared by every content type."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defaultload, selectinload
 
 from ...extensions import db
 from ...models import PUBLISHED, AuditLog
+from ...models.accounts import User
 from ...models.base import utcnow
 from ...models.discussion import DELETED, VISIBLE, Comment, Notification, Reaction, Report
 
@@ -18,13 +19,20 @@ class DiscussionError(Exception):
 
 
 def comments_of(content) -> list[Comment]:
-    """Top-level comments (their replies load with them), oldest first."""
+    """Top-level comments (their replies load with them), oldest first. Their authors' names
+    only: not their territory roles (``User.memberships``, loaded with every user by default)."""
+    authors = defaultload(Comment.author).lazyload(User.memberships)
     return db.session.scalars(select(Comment).where(
         Comment.content_id == content.id, Comment.parent_id.is_(None)).order_by(Comment.created_at)
-        .options(selectinload(Comment.replies))).unique().all()
+        .options(authors, selectinload(Comment.replies).defaultload(Comment.author).lazyload(User.memberships))
+    ).unique().all()
 
 
-def comment_count(content) -> int:
+def comment_count(content, comments: list[Comment] | None = None) -> int:
+    """The visible comments of ``content``, replies included; counted in ``comments`` (what
+    ``comments_of`` returned: replies are one level deep) when given, without a query."""
+    if comments is not None:
+        return sum(c.status == VISIBLE for top in comments for c in (top, *top.replies))
     return db.session.scalar(select(func.count(Comment.id)).where(
         Comment.content_id == content.id, Comment.status == VISIBLE))
 
@@ -64,9 +72,13 @@ def delete_comment(comment: Comment, by) -> None:
         AuditLog.record(by, "comment.deleted", comment.content, comment.content.territory, comment_id=comment.id)
 
 
-def likes(content) -> int:
-    return db.session.scalar(select(func.count(Reaction.id)).where(
-        Reaction.content_id == content.id, Reaction.kind == "like"))
+def like_state(user, content) -> tuple[int, bool]:
+    """``(likes, liked)`` of the like button, in one statement."""
+    member = user is not None and getattr(user, "is_authenticated", False)
+    mine = func.count(Reaction.id).filter(Reaction.user_id == user.id) if member else literal(0)
+    count, own = db.session.execute(select(func.count(Reaction.id), mine).where(
+        Reaction.content_id == content.id, Reaction.kind == "like")).one()
+    return count, bool(own)
 
 
 def liked(user, content) -> bool:
