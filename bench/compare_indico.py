@@ -25,7 +25,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
@@ -155,22 +154,11 @@ class IndicoServer(run.Server):
     def __init__(self, config: Path, port: int, probe: str, workers: int = 2):
         self.port = port
         self.log = HOME / "gunicorn.log"
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # in Indico's folder: not csti's gunicorn.conf.py
             [str(VENV / "bin" / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
              "--chdir", str(HOME), "--error-logfile", str(self.log), "indico_wsgi:application"],
-            cwd=HOME, env=indico_env(config), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # not csti's gunicorn.conf.py
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if run.request(self.port, probe)[0] == 200 and len(self.workers()) == workers:
-                    return
-            except OSError:
-                pass
-            if self.process.poll() is not None:
-                raise SystemExit(f"Indico's gunicorn stopped: see {self.log}")
-            time.sleep(0.5)
-        self.stop()
-        raise SystemExit(f"Indico did not answer within 120 s: see {self.log}")
+            cwd=HOME, env=indico_env(config), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.wait(probe, workers, 120)
 
 
 def indico_login(port: int, login: dict) -> str:

@@ -175,10 +175,15 @@ class Server:
              "--bind", f"127.0.0.1:{self.port}",
              "--error-logfile", str(self.log), "wsgi:app"],
             cwd=ROOT, env=app_env(db, scale), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 90
+        self.wait("/healthz", workers, 90)
+
+    def wait(self, probe: str, workers: int, seconds: float) -> None:
+        """Until ``probe`` answers 200 and every worker has started; stopped and refused after
+        ``seconds``."""
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             try:
-                if request(self.port, "/healthz")[0] == 200 and len(self.workers()) == workers:
+                if request(self.port, probe)[0] == 200 and len(self.workers()) == workers:
                     return
             except OSError:
                 pass
@@ -186,7 +191,7 @@ class Server:
                 raise SystemExit(f"gunicorn stopped: see {self.log}")
             time.sleep(0.3)
         self.stop()
-        raise SystemExit(f"gunicorn did not answer within 90 s: see {self.log}")
+        raise SystemExit(f"gunicorn did not answer within {seconds:.0f} s: see {self.log}")
 
     def workers(self) -> list[int]:
         found = []
