@@ -6,11 +6,12 @@ those the engine runs for one anonymous request."""
 from datetime import timedelta
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from csti.blueprints.actors.operations import add_member
+from csti.blueprints.content.helpers import load_content
 from csti.blueprints.discussion.operations import add_comment, set_like
-from csti.models import User
+from csti.models import Event, User
 from csti.models.base import utcnow
 from csti.models.discussion import HIDDEN
 from csti.models.sync import CSTI, SyncedItem, SyncSource
@@ -108,3 +109,17 @@ def test_a_member_s_event_page_reads_the_organisers_roles_not_their_people(db, t
     assert "1 like" in response.text and 'aria-pressed="true"' in response.text
     assert [s for s in seen if "FROM membership" in s] == []  # the member's own roles come with her session
     assert len([s for s in seen if "FROM actor_member" in s]) >= 1  # may she edit it? asked of the organisers
+
+
+def test_only_a_page_read_leaves_out_what_the_page_does_not_show(app, db, factory, make_event, make_actor,
+                                                                occitanie):
+    """A POST may go on to what the page does not show (a loan request mails the owners'
+    managers): it loads the item as the models say."""
+    club, _museum = _event(db, factory, make_event, make_actor, occitanie)
+    url, club_id = path(club), club.id
+    for method, left_out in (("GET", True), ("POST", False)):
+        db.session.expunge_all()
+        with app.test_request_context(url, method=method):
+            item, _redirect = load_content(Event, club_id)
+            assert ("memberships" in inspect(item.author).unloaded) is left_out
+            assert ("tags" in inspect(item.venue).unloaded) is left_out

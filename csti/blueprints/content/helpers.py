@@ -21,7 +21,9 @@ def load_content(model, content_id: int, slug: str | None = None, action: str = 
     """The ``model`` row or 404; 403 unless the current user may ``action`` it. Returns
     ``(item, redirect_response_or_None)`` — a wrong or missing slug redirects (301) to the
     canonical URL."""
-    item = db.session.get(model, content_id, options=page_options(model))
+    # A page read (GET) only: a POST may go on to what the page does not show (a loan request
+    # mails the owners' managers).
+    item = db.session.get(model, content_id, options=page_options(model) if request.method == "GET" else ())
     if item is None:
         if request.method == "GET" and action == "view":
             from ...merges import actor_redirect

@@ -1,7 +1,7 @@
 """Comments, likes, reports and notifications: operations shared by every content type."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defaultload, selectinload
 
@@ -74,10 +74,12 @@ def delete_comment(comment: Comment, by) -> None:
 
 def like_state(user, content) -> tuple[int, bool]:
     """``(likes, liked)`` of the like button, in one statement."""
-    member = user is not None and getattr(user, "is_authenticated", False)
-    mine = func.count(Reaction.id).filter(Reaction.user_id == user.id) if member else literal(0)
-    count, own = db.session.execute(select(func.count(Reaction.id), mine).where(
-        Reaction.content_id == content.id, Reaction.kind == "like")).one()
+    likes = (Reaction.content_id == content.id, Reaction.kind == "like")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return db.session.scalar(select(func.count(Reaction.id)).where(*likes)), False
+    count, own = db.session.execute(select(func.count(Reaction.id),
+                                           func.count(Reaction.id).filter(Reaction.user_id == user.id)
+                                           ).where(*likes)).one()
     return count, bool(own)
 
 
