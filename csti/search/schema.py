@@ -10,9 +10,13 @@ from whoosh.support.charset import accent_map
 SCHEMA_VERSION = 2
 
 
+# A word: letters and digits (the tokenizer's pattern, and the excerpts', see ``excerpts``).
+WORD = r"[^\W_]+"
+
+
 def folding_analyzer():
     """Words, lower case, without accents — not stemmed (vocabulary, as-you-type prefixes)."""
-    return RegexTokenizer(r"[^\W_]+") | LowercaseFilter() | CharsetFilter(accent_map)
+    return RegexTokenizer(WORD) | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 def french_analyzer():

@@ -42,6 +42,7 @@ from whoosh.scoring import BM25F
 from whoosh.util.times import datetime_to_long
 
 from .base import MAX_TAGS_FACET, Filters, SearchBackend, SearchResults, clean_text, levenshtein, now_utc, query_words
+from .excerpts import Highlighter
 from .schema import SCHEMA_VERSION, build_schema, french_analyzer
 from .whoosh_arrays import EMPTY_DOCS, Engine
 
@@ -52,6 +53,10 @@ BOOSTS = {"title": 10.0, "summary": 4.0, "tag_text": 4.0, "body": 1.0}
 # Short fields barely need length normalisation (a long title is not a worse match).
 WEIGHTING = BM25F(B=0.75, K1=1.2, title_B=0.2, summary_B=0.2, tag_text_B=0.0)
 MAX_SEGMENTS = 8  # more, and maintain() merges the small ones
+
+
+# A hit's excerpt: its best two passages of up to 200 characters, 70 around the matched words.
+EXCERPT_CHARS, EXCERPT_SURROUND, EXCERPT_FRAGMENTS = 200, 70, 2
 
 
 class MarkFormatter(HtmlFormatter):
@@ -104,6 +109,8 @@ class WhooshBackend(SearchBackend):
         self.root.mkdir(parents=True, exist_ok=True)
         self.schema = build_schema()
         self.analyzer = french_analyzer()
+        self.highlighter = Highlighter(self.analyzer, maxchars=EXCERPT_CHARS, surround=EXCERPT_SURROUND,
+                                       top=EXCERPT_FRAGMENTS, between=MarkFormatter().between)
         self._lock = threading.Lock()
         # Held by every read through a searcher's (Whoosh's) readers: they are not thread-safe.
         self._reading = threading.Lock()
@@ -317,8 +324,10 @@ class WhooshBackend(SearchBackend):
     def _excerpt(self, text: str, stems: set[str]) -> Markup:
         if not text or not stems:
             return Markup("")
-        fragment = highlight(text, stems, self.analyzer, ContextFragmenter(maxchars=200, surround=70),
-                             MarkFormatter(), top=2)
+        fragment = self.highlighter(text, stems)
+        if fragment is None:  # a word the fast path cannot stem alone: Whoosh's own, slower
+            fragment = highlight(text, stems, self.analyzer, ContextFragmenter(maxchars=EXCERPT_CHARS,
+                                 surround=EXCERPT_SURROUND), MarkFormatter(), top=EXCERPT_FRAGMENTS)
         return Markup(fragment) if "<mark>" in fragment else Markup("")
 
     def suggest(self, text: str, limit: int = 6) -> list[dict]:
