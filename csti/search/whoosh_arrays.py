@@ -139,6 +139,9 @@ class Segment:
                 tag_codes.append(np.full(len(docs), codes["tags"].code(term.decode()), dtype=np.uint32))
         self.tag_docs = np.concatenate(tag_docs) if tag_docs else EMPTY_DOCS
         self.tag_codes = np.concatenate(tag_codes) if tag_codes else np.zeros(0, dtype=np.uint32)
+        # By document: a document's tags are then one slice (``View.tag_starts``).
+        order = np.argsort(self.tag_docs, kind="stable")
+        self.tag_docs, self.tag_codes = self.tag_docs[order], self.tag_codes[order]
         self.published = self._dates(leaf, "published", size)
         self.ends = self._dates(leaf, "ends", size)
         self.lengths = {}
@@ -191,6 +194,11 @@ class View:
         self.tag_codes = joined("tag_codes", np.uint32)
         docs = [seg.tag_docs + offset if offset else seg.tag_docs for _leaf, offset, seg in segments]
         self.tag_docs = (docs[0] if len(docs) == 1 else np.concatenate(docs)) if docs else EMPTY_DOCS
+        # Document d's tags are tag_codes[tag_starts[d]:tag_starts[d + 1]] (segments end to end,
+        # each sorted by document: the whole is).
+        self.tag_starts = np.zeros(self.size + 1, dtype=np.int64)
+        if len(self.tag_docs):
+            np.cumsum(np.bincount(self.tag_docs, minlength=self.size)[:self.size], out=self.tag_starts[1:])
         self.live = np.ones(self.size, dtype=bool)
         for leaf, offset, _seg in segments:
             if leaf.has_deletions():
@@ -358,9 +366,13 @@ class Engine:
             if self.codes["kind"].find("actor") is not None else EMPTY_DOCS
         structure_kinds = self.codes["subkind"].values
         found = np.bincount(view.subkind[actors], minlength=len(structure_kinds)) if len(actors) else []
-        selected = np.zeros(view.size, dtype=bool)
-        selected[docs] = True
-        tag_codes = view.tag_codes[selected[view.tag_docs]]
+        # The documents' tags, slice by slice (the documents found are often a few of the index:
+        # cheaper than a pass over every tag of the index).
+        starts = view.tag_starts[docs]
+        lengths = view.tag_starts[docs + 1] - starts
+        total = int(lengths.sum()) if len(docs) else 0
+        tag_codes = view.tag_codes[np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)] \
+            if total else view.tag_codes[:0]
         tag_values = self.codes["tags"].values
         tag_counts = np.bincount(tag_codes, minlength=len(tag_values)) if len(tag_codes) else []
         tags = sorted(((tag_values[code], int(n)) for code, n in enumerate(tag_counts) if n and code),
