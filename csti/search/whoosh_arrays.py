@@ -207,6 +207,41 @@ class View:
                 self.live[deleted + offset] = False
 
 
+class Scratch(threading.local):
+    """Arrays of a view's size that one thread's searches reuse — a mask, scores, flags.
+
+    A search of the national index works on arrays of its 190 000 documents (1.5 MB of scores
+    each). Allocated for each search, every one of them is a fresh mapping of the process
+    (gunicorn's workers hand blocks over 128 KiB back to the system as soon as they are freed,
+    see gunicorn.conf.py) whose pages fault in one by one as they are first written: a search
+    then took twice its time. Kept, they cost about 3.7 MB per searching thread."""
+
+    size = -1
+
+    def of(self, size: int) -> Scratch:
+        if self.size != size:
+            self.mask = np.empty(size, dtype=bool)
+            self.flags = np.empty(size, dtype=bool)
+            self.found = np.empty(size, dtype=bool)
+            self.scores = np.empty(size, dtype=np.float64)
+            self.total = np.empty(size, dtype=np.float64)
+            self.size = size
+        return self
+
+    def work(self, count: int) -> tuple[np.ndarray, ...]:
+        """Arrays of ``count`` items for one term's postings — three of floats, two of indexes
+        (numpy's ``take`` and ``put`` would convert narrower indexes into a new array each
+        time), one of bytes —, grown to the longest list seen, by steps of 64 Ki items. (Its
+        ``take`` is given ``mode="clip"``: with the default, "raise", it writes into a copy of
+        ``out`` first; the indexes are the documents', always in range.)"""
+        if getattr(self, "capacity", 0) < count:
+            self.capacity = -(-count // 65536) * 65536
+            self._work = (*(np.empty(self.capacity, dtype=np.float64) for _ in range(3)),
+                          *(np.empty(self.capacity, dtype=np.intp) for _ in range(2)),
+                          np.empty(self.capacity, dtype=np.uint8))
+        return tuple(array[:count] for array in self._work)
+
+
 class Engine:
     """Matching and scoring for the Whoosh backend (one per process)."""
 
@@ -219,6 +254,7 @@ class Engine:
         self.postings = SizedLRU(cache_bytes, size=lambda value: value[0].nbytes + value[1].nbytes)
         self._segments: dict = {}
         self._lock = threading.Lock()
+        self._scratch = Scratch()
 
     # --- views ------------------------------------------------------------------------------
     def view(self, searcher) -> View:
@@ -248,40 +284,58 @@ class Engine:
 
     # --- filters ----------------------------------------------------------------------------
     def allowed(self, view: View, filters, now: int) -> np.ndarray:
-        """The live documents the filters allow, as a mask."""
-        mask = view.live.copy()
+        """The live documents the filters allow, as a mask (the thread's scratch array: valid
+        until its next search)."""
+        scratch = self._scratch.of(view.size)
+        mask, flags = scratch.mask, scratch.flags
+        np.copyto(mask, view.live)
         if filters.kind:
-            mask &= self._equals(view.kind, "kind", filters.kind)
+            self._narrow(mask, flags, view.kind, "kind", filters.kind)
         if filters.territory:
-            mask &= self._equals(view.territory, "territory", filters.territory)
+            self._narrow(mask, flags, view.territory, "territory", filters.territory)
         for tag in filters.tags:
             code = self.codes["tags"].find(tag)
-            having = np.zeros(view.size, dtype=bool)
+            flags.fill(False)
             if code is not None:
-                having[view.tag_docs[view.tag_codes == code]] = True
-            mask &= having
+                flags[view.tag_docs[view.tag_codes == code]] = True
+            mask &= flags
         if filters.structure_kind:
-            mask &= self._equals(view.kind, "kind", "actor") & self._equals(view.subkind, "subkind",
-                                                                             filters.structure_kind)
+            self._narrow(mask, flags, view.kind, "kind", "actor")
+            self._narrow(mask, flags, view.subkind, "subkind", filters.structure_kind)
         if filters.upcoming:
-            mask &= self._equals(view.kind, "kind", "event") & (view.ends >= now)
+            self._narrow(mask, flags, view.kind, "kind", "event")
+            np.greater_equal(view.ends, now, out=flags)
+            mask &= flags
         return mask
 
-    def _equals(self, column: np.ndarray, name: str, value: str) -> np.ndarray:
+    def _narrow(self, mask: np.ndarray, flags: np.ndarray, column: np.ndarray, name: str, value: str) -> None:
+        """``mask`` &= (``column`` holds ``value``), through ``flags``."""
         code = self.codes[name].find(value)
-        return column == code if code is not None else np.zeros(len(column), dtype=bool)
+        if code is None:
+            mask.fill(False)
+        else:
+            np.equal(column, code, out=flags)
+            mask &= flags
 
     # --- words ------------------------------------------------------------------------------
     def match(self, view: View, stems: list[str], mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The documents of ``mask`` holding every stem in one of the scored fields, and their
         BM25F scores (as Whoosh's And of Or of boosted Terms sums them)."""
         scores = self.word_scores(view, stems)
-        docs = np.flatnonzero(mask & (scores > 0))
+        flags = self._scratch.of(view.size).flags
+        np.greater(scores, 0, out=flags)
+        flags &= mask
+        docs = np.flatnonzero(flags)
         return docs, scores[docs]
 
-    def stem_scores(self, view: View, stem: str) -> np.ndarray:
+    def stem_scores(self, view: View, stem: str, out: np.ndarray | None = None) -> np.ndarray:
+        """Each document's score for ``stem`` (in ``out`` when given)."""
         searcher = view.searcher
-        scores = np.zeros(view.size, dtype=np.float64)
+        if out is None:
+            scores = np.zeros(view.size, dtype=np.float64)
+        else:
+            scores = out
+            scores.fill(0)
         for field, boost in self.boosts.items():
             if not searcher.doc_frequency(field, stem):
                 continue
@@ -293,10 +347,29 @@ class Engine:
                                              lambda leaf=leaf, field=field: read_postings(leaf, field, stem))
                 if not len(docs):
                     continue
-                lengths = LENGTHS[segment.lengths[field][docs]]
-                tf = tf.astype(np.float64)
-                part = idf * (tf * (self.k1 + 1)) / (tf + self.k1 * ((1 - b) + b * lengths / average))
-                scores[docs + offset] += boost * part
+                # idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - b) + b * length / average)), boosted,
+                # operation by operation in the scratch arrays (the same floats as written out).
+                lengths, tf64, part, ids, codes, small = self._scratch.work(len(docs))
+                np.copyto(ids, docs)
+                np.take(segment.lengths[field], ids, out=small, mode="clip")
+                np.copyto(codes, small)
+                np.take(LENGTHS, codes, out=lengths, mode="clip")
+                np.copyto(tf64, tf)
+                np.multiply(tf64, self.k1 + 1, out=part)
+                np.multiply(idf, part, out=part)
+                np.multiply(b, lengths, out=lengths)
+                np.divide(lengths, average, out=lengths)
+                np.add(1 - b, lengths, out=lengths)
+                np.multiply(self.k1, lengths, out=lengths)
+                np.add(tf64, lengths, out=lengths)
+                np.divide(part, lengths, out=part)
+                np.multiply(boost, part, out=part)
+                if offset:
+                    ids += offset
+                # scores[ids] += part, without its two temporary arrays
+                np.take(scores, ids, out=lengths, mode="clip")
+                np.add(lengths, part, out=lengths)
+                np.put(scores, ids, lengths)
         return scores
 
     def prefix_scores(self, view: View, field: str, prefix: str, max_terms: int = 500) -> np.ndarray:
@@ -317,14 +390,18 @@ class Engine:
 
     def word_scores(self, view: View, stems: list[str]) -> np.ndarray:
         """Scores of the documents holding every stem (in one of the scored fields), summed; 0 for
-        the others."""
-        total = np.zeros(view.size, dtype=np.float64)
-        found = np.ones(view.size, dtype=bool)
+        the others. The thread's scratch array: valid until its next search."""
+        scratch = self._scratch.of(view.size)
+        total, found, flags = scratch.total, scratch.found, scratch.flags
+        total.fill(0)
+        found.fill(True)
         for stem in stems:
-            scores = self.stem_scores(view, stem)
-            found &= scores > 0
+            scores = self.stem_scores(view, stem, out=scratch.scores)
+            np.greater(scores, 0, out=flags)
+            found &= flags
             total += scores
-        total[~found] = 0
+        np.logical_not(found, out=flags)
+        np.copyto(total, 0.0, where=flags)
         return total
 
     # --- results ----------------------------------------------------------------------------
