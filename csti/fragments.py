@@ -146,6 +146,14 @@ def card(render, item, occurrence=None, heading=3, compact=False, tag="li", id=N
     return kept(key, draw)
 
 
+def excerpt_paragraph(excerpt) -> Callable[[], Markup]:
+    """A search hit's highlighted excerpt as what a caller adds to a kept card (``card``'s
+    ``extra``): ``macros/card.html`` draws the hit's card kept without its summary and this at
+    its end, where the summary was — the card is then kept like any list's."""
+    html = Markup('<p class="excerpt">{}</p>').format(excerpt)
+    return lambda: html
+
+
 def occurrence_line(render, occurrence, event, ongoing=False) -> Markup:
     """``macros/events.html``'s agenda line of one of ``event``'s dates (``render``: the macro),
     kept; ``occurrence`` and ``event`` may be stand-ins (``listing.Deferred``)."""

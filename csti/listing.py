@@ -524,9 +524,11 @@ class Deferred:
                 and current_app.extensions.get("csti_fragments") is not None)
 
     @classmethod
-    def page(cls, keys, loader) -> list | None:
+    def page(cls, keys, loader, kinds: dict | None = None) -> list | None:
         """Stand-ins for the items ``keys`` in their order, or None when one of them needs its
-        row for its card's key (an event without a date, a type with a date of its own)."""
+        row for its card's key (an event without a date, a type with a date of its own).
+        ``kinds`` (id → kind), for a page of every kind whose kinds were read already (the
+        search's hits still published): the key left out of it is left out of the page."""
         from . import registry
         from .models.events import Event, EventOccurrence, card_dates_of
 
@@ -538,7 +540,8 @@ class Deferred:
             return cls._dates(keys, loader)
         if model is None:  # a page of every kind: one statement for the kinds
             types = registry.all_kinds()
-            kinds = dict(db.session.execute(loader.kinds, {"keys": keys}).all())  # one gone since: left out
+            kinds = ({k: kinds[k] for k in keys if k in kinds} if kinds is not None
+                     else dict(db.session.execute(loader.kinds, {"keys": keys}).all()))  # one gone since: left out
             models = {k: types[kind].model if kind in types else Content for k, kind in kinds.items()}
         else:
             kinds = dict.fromkeys(keys, model.__mapper__.polymorphic_identity)

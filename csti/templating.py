@@ -239,6 +239,7 @@ def init_app(app):
         attendance_modes=__import__("csti.models.events", fromlist=["ATTENDANCE_MODES"]).ATTENDANCE_MODES,
         social_networks=__import__("csti.models.actors", fromlist=["SOCIAL_NETWORKS"]).SOCIAL_NETWORKS,
         kept_card=fragments.card,  # macros/card.html, macros/events.html (csti/fragments.py)
+        excerpt_paragraph=fragments.excerpt_paragraph,
         kept_occurrence_line=fragments.occurrence_line,
         kept_layout=fragments.layout,  # base.html: the header's menus and search form, the footer
         page_meta=page_meta,  # _og.html: canonical URL, description, Open Graph (§17)

@@ -1,8 +1,8 @@
 """Cards and agenda lines kept as HTML until the data changes (csti/fragments.py,
 docs/architecture.md §26): a kept fragment is shown again — a marker written into the kept
 HTML shows on the next page — until a write, in its language and under its site root only;
-what a card's caller adds is drawn each time around the kept card; cards with an excerpt or a
-curator's view are never kept."""
+what a card's caller adds — a search hit's excerpt too — is drawn each time around the kept
+card; cards with a curator's view are never kept."""
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -352,6 +352,38 @@ def test_a_card_s_caller_part_is_drawn_each_time_around_the_kept_card(app, db, f
     finally:
         app.config["DATA_CACHE"] = True
     assert _tokens_out(kept) == _tokens_out(whole)
+
+
+def test_a_search_hit_s_card_is_kept_and_its_excerpt_drawn_each_time(app, db, testapp, cache, article):
+    """A hit's card is the list's card kept without its summary, the highlighted excerpt drawn
+    at its end for each search; a page whose hits' cards are all kept loads none of the hits."""
+    page = testapp.get("/search", {"q": "observation"})
+    card = page.html.select_one(".search-results .card")
+    assert card.select_one(".excerpt mark").get_text() == "observation"
+    assert "Une nuit" not in card.get_text().replace(card.select_one(".excerpt").get_text(), "")  # no summary too
+    [key] = [k for k in _keys(cache, "card") if k[0][1:3] == ("article", article.id)]
+    assert "excerpt" not in cache.get(key)[2] and "observation" not in cache.get(key)[2]
+    _mark(cache, key, article.title)
+    with statements(db.engine) as seen:
+        card = testapp.get("/search", {"q": "nuit"}).html.select_one(".search-results .card")
+    assert MARKER in card.get_text()  # the kept card…
+    assert card.select_one(".excerpt mark").get_text() == "nuit"  # …and this search's excerpt
+    assert str(card).index(MARKER) < str(card).index('class="excerpt"')
+    assert not [s for s in seen if _loads_articles(s)], seen  # the hit's row was not loaded
+    # Drawn whole (nothing kept), the page is the same but the tokens every response draws anew.
+    fragments.clear(app)
+    testapp.get("/search", {"q": "nuit"})
+    kept = testapp.get("/search", {"q": "nuit"}).text
+    app.config["DATA_CACHE"] = False
+    try:
+        whole = testapp.get("/search", {"q": "nuit"}).text
+    finally:
+        app.config["DATA_CACHE"] = True
+    assert _tokens_out(kept) == _tokens_out(whole)
+    article.title = "Les comètes de Zélie, deuxième nuit"
+    db.session.commit()
+    card = testapp.get("/search", {"q": "nuit"}).html.select_one(".search-results .card")
+    assert "deuxième nuit" in card.get_text() and MARKER not in card.get_text()
 
 
 def _tokens_out(html: str) -> str:

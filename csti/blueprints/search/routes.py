@@ -5,7 +5,7 @@ from sqlalchemy import inspect, select
 
 from ...extensions import db
 from ...htmx import is_htmx, render
-from ...listing import by_keys, card_loader
+from ...listing import Deferred, by_keys, card_loader
 from ...models import ACTOR_KINDS, PUBLISHED, Content, Tag, Territory
 from ...search import Filters, clean_text, search, suggest
 from . import bp
@@ -57,21 +57,31 @@ def _current(hits) -> dict:
 
 
 def _cards(hits) -> dict:
-    """{id: Content} of the hits still published, loaded for their cards (image, next date,
-    place, the type's facts) as every list loads its page (``listing.card_loader``): their
-    kinds, then one query per kind present with its type's options, statements built once per
-    process (their cache keys, a walk of the options, cost 3 ms a page when built each time),
-    the territories from the session (``Territory.by_name``). The page keeps the hits' order
-    (the template follows them)."""
+    """{id: Content} of the hits still published, for their cards (image, next date, place, the
+    type's facts), as every list's page: stand-ins (``listing.Deferred``) while their cards are
+    kept — a hit's card is kept without its summary, its excerpt drawn after it
+    (``macros/card.html``) — loaded all at once if one is not; loaded, by
+    ``listing.card_loader``: one query per kind present with its type's options, statements built
+    once per process (their cache keys, a walk of the options, cost 3 ms a page when built each
+    time), the territories from the session (``Territory.by_name``). The page keeps the hits'
+    order (the template follows them)."""
     if not hits:
         return {}
     Territory.by_name()  # the cards find their territory in the session
-    kinds = db.session.execute(by_keys(("search: published kinds",), lambda keys: select(Content.id, Content.kind)
-                                       .where(Content.id.in_(keys), Content.status == PUBLISHED,
-                                              Content.public_clause())), {"keys": [h["id"] for h in hits]})
-    rows = card_loader(Content).load(db.session, [], kinds=dict(kinds.all()))
-    return {item.id: item for item in rows
-            if item.view_endpoint and item.view_endpoint in current_app.view_functions and _whole(item)}
+    kinds = dict(db.session.execute(by_keys(("search: published kinds",), lambda keys: select(Content.id, Content.kind)
+                                            .where(Content.id.in_(keys), Content.status == PUBLISHED,
+                                                   Content.public_clause())), {"keys": [h["id"] for h in hits]}).all())
+    loader = card_loader(Content)
+    if Deferred.applies(loader):
+        page = Deferred.page([h["id"] for h in hits], loader, kinds=kinds)
+        if page is not None:
+            return {item.id: item for item in page if _shown(item.__class__)}
+    return {item.id: item for item in loader.load(db.session, [], kinds=kinds) if _shown(type(item)) and _whole(item)}
+
+
+def _shown(model) -> bool:
+    """Whether items of ``model`` have a page here (a type whose blueprint is off has none)."""
+    return bool(model.view_endpoint) and model.view_endpoint in current_app.view_functions
 
 
 def _whole(item) -> bool:
