@@ -58,7 +58,7 @@ class Highlighter:
             if found is None:
                 return None
             out.append((start, end, found if found in terms else None))
-            if end > self.charlimit:
+            if self.charlimit and end > self.charlimit:
                 break  # Whoosh's fragmenter stops at (and ends its last fragment with) this word
         return out
 

@@ -82,6 +82,7 @@ def test_pasted_texts_have_matches():
     {"maxchars": 40, "surround": 40, "top": 1},
     {"maxchars": 300, "surround": 5, "top": 4},
     {"charlimit": 250},  # the fragmenter stops at the word crossing the limit
+    {"charlimit": 0},  # no limit, as Whoosh reads it
 ])
 def test_generated_text_is_highlighted_as_whoosh_does(settings):
     rng = random.Random(20261206 + len(settings))

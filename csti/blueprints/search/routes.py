@@ -76,7 +76,9 @@ def _cards(hits) -> dict:
         page = Deferred.page([h["id"] for h in hits], loader, kinds=kinds)
         if page is not None:
             return {item.id: item for item in page if _shown(item.__class__)}
-    return {item.id: item for item in loader.load(db.session, [], kinds=kinds) if _shown(type(item)) and _whole(item)}
+    # Published still (the kinds were read so): not unpublished between the two statements.
+    return {item.id: item for item in loader.load(db.session, [], kinds=kinds)
+            if _shown(type(item)) and _whole(item) and item.status == PUBLISHED and item.members_only is not True}
 
 
 def _shown(model) -> bool:
