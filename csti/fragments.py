@@ -186,6 +186,19 @@ def layout(name: str, render, *depends) -> Markup:
     return kept(("layout", name, request.endpoint, *depends), render)
 
 
+def page_part(name: str, item, *depends, caller) -> Markup:
+    """A part of ``item``'s own page that each of its visitors sees alike (an event's dates and
+    practical facts, a page's JSON-LD), kept per item and ``depends`` (what else of the request
+    it shows: whether registration is open, the places left) and the site's address (its
+    absolute links: the JSON-LD, a calendar link); ``caller``: the template's
+    ``{% call kept_part(…) %}`` body. Drawn each time for an item not saved (a preview) and
+    for a form's post shown again (an item the form changed, not saved: what it shows is not
+    the data's), as the layout is (``layout``)."""
+    if getattr(item, "id", None) is None or not has_request_context() or request.method not in ("GET", "HEAD"):
+        return Markup(caller())
+    return kept(("page", name, item.kind, item.id, request.host_url, *depends), caller)
+
+
 def clear(app) -> None:
     """Forget every kept fragment (tests)."""
     cache = app.extensions.get("csti_fragments")

@@ -242,6 +242,7 @@ def init_app(app):
         excerpt_paragraph=fragments.excerpt_paragraph,
         kept_occurrence_line=fragments.occurrence_line,
         kept_layout=fragments.layout,  # base.html: the header's menus and search form, the footer
+        kept_part=fragments.page_part,  # an item's page: the parts each visitor sees alike
         page_meta=page_meta,  # _og.html: canonical URL, description, Open Graph (§17)
         json_ld=json_ld,  # a page's structured_data block: schema.org JSON-LD (§17)
         website_json_ld=website_json_ld,

@@ -582,3 +582,75 @@ def test_on_postgresql_only_what_follows_the_first_version_is_kept(app, db, arti
         db.session.commit()  # a write committed: the version read again is after what the page read
         fragments.kept(("pg", 2), render)
         assert len(_keys(cache, "pg")) == 1 and len(calls) == 3
+
+
+def _part_keys(cache, item):
+    return {key[0][1]: key for key in _keys(cache, "page") if key[0][2:4] == (item.kind, item.id)}
+
+
+def test_an_event_page_keeps_what_every_visitor_sees_alike(db, factory, testapp, log_in, cache, event):
+    """An event's page keeps its JSON-LD, its dates and its practical facts (``kept_part``),
+    per item and site address; the registration box is each visitor's own, drawn each time;
+    a write shows at once."""
+    event.registration_mode, event.capacity, event.venue_name = "site", 30, "Phare du Créac’h"
+    db.session.commit()
+    url = f"/event/{event.id}-{event.slug}"
+    testapp.get(url)
+    parts = _part_keys(cache, event)
+    assert set(parts) == {"head", "json-ld", "dates", "facts"}
+    _mark(cache, parts["facts"], "Phare du Créac’h")
+    _mark(cache, parts["dates"], event.occurrences[0].starts_at.isoformat())
+    _mark(cache, parts["json-ld"], event.title)
+
+    def page(app, **environ):
+        response = app.get(url, extra_environ=environ)
+        aside = response.html.select_one("aside.actor-aside")
+        return response, aside
+
+    anonymous, aside = page(testapp)
+    assert MARKER in aside.select_one("dl.facts").text  # kept…
+    assert MARKER in str(anonymous.html.select_one("ul.dates"))
+    assert MARKER in anonymous.html.select_one('head script[type="application/ld+json"]').string
+    assert aside.select_one(".registration-box a").text == "Connectez-vous pour vous inscrire"  # …the box drawn
+    log_in(testapp, factory.user())  # a write (the session): the parts are drawn again…
+    member, aside = page(testapp)
+    assert MARKER not in member.text
+    _mark(cache, _part_keys(cache, event)["facts"], "Phare du Créac’h")
+    member, aside = page(testapp)
+    assert MARKER in aside.select_one("dl.facts").text  # …and kept for this visitor too
+    assert aside.select_one(f"form#register-{event.id} button").text == "S’inscrire"  # this visitor's own
+    # Another site address: its own JSON-LD (absolute links) and calendar links.
+    other, _aside = page(testapp, HTTP_HOST="autre.example")
+    assert MARKER not in other.text and "http://autre.example/event/" in other.text
+    # A write: shown at once.
+    event.venue_name = "Phare de la Vieille"
+    db.session.commit()
+    anonymous, aside = page(testapp)
+    assert MARKER not in anonymous.text and "Phare de la Vieille" in aside.select_one("dl.facts").text
+
+
+def test_an_article_page_keeps_its_json_ld(db, testapp, cache, article):
+    url = f"/article/{article.id}-{article.slug}"
+    testapp.get(url)
+    parts = _part_keys(cache, article)
+    assert set(parts) == {"json-ld"}
+    _mark(cache, parts["json-ld"], article.title)
+    page = testapp.get(url)
+    assert MARKER in page.html.select_one('head script[type="application/ld+json"]').string
+    assert MARKER not in page.html.select_one("h1").text
+
+
+def test_a_page_part_is_drawn_each_time_for_a_form_s_post_or_an_item_not_saved(app, db, article, rendering, cache):
+    """A form's post shown again may show an item the form changed and did not save; a preview
+    has no id to key it by: neither is kept."""
+    render, calls = rendering
+    with app.test_request_context(f"/article/{article.id}", method="POST"):
+        fragments.page_part("facts", article, caller=render)
+        fragments.page_part("facts", article, caller=render)
+    with _page(app):
+        fragments.page_part("facts", Article(title="Aperçu"), caller=render)
+    assert len(calls) == 3 and _keys(cache, "page") == []
+    with _page(app):
+        first = fragments.page_part("facts", article, caller=render)
+        assert fragments.page_part("facts", article, caller=render) == first
+    assert len(calls) == 4 and len(_keys(cache, "page")) == 1

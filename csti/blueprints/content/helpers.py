@@ -2,7 +2,7 @@
 applying the common form fields, the create/edit form page and the save that ends it."""
 from flask import abort, flash, g, redirect, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defaultload, lazyload
 
 from ...errors import fail
@@ -23,7 +23,8 @@ def load_content(model, content_id: int, slug: str | None = None, action: str = 
     canonical URL."""
     # A page read (GET) only: a POST may go on to what the page does not show (a loan request
     # mails the owners' managers).
-    item = db.session.get(model, content_id, options=page_options(model) if request.method == "GET" else ())
+    item = db.session.execute(_page_select(model), {"content_id": content_id}).unique().scalar_one_or_none() \
+        if request.method == "GET" else db.session.get(model, content_id)
     if item is None:
         if request.method == "GET" and action == "view":
             from ...merges import actor_redirect
@@ -54,6 +55,20 @@ def page_options(model) -> list:
     if venue is not None:
         options.append(defaultload(venue).options(*structures, defaultload(Actor.members).lazyload(ActorMember.user)))
     return options
+
+
+def _page_select(model):
+    """The select of one ``model`` row by the parameter ``content_id``, with ``page_options``,
+    built once per model: SQLAlchemy computes a statement's cache key — a walk of every option,
+    0.3 ms here — once per statement object, not once per page (``listing.by_keys``)."""
+    stmt = _page_selects.get(model)
+    if stmt is None:
+        stmt = _page_selects[model] = select(model).where(model.id == bindparam("content_id")).options(
+            *page_options(model))
+    return stmt
+
+
+_page_selects: dict = {}
 
 
 def _same_view(old_id: int, item) -> str:
