@@ -186,15 +186,16 @@ def layout(name: str, render, *depends) -> Markup:
     return kept(("layout", name, request.endpoint, *depends), render)
 
 
-def page_part(name: str, item, *depends, caller) -> Markup:
+def page_part(name: str, item, *depends, caller, keep: bool = True) -> Markup:
     """A part of ``item``'s own page that each of its visitors sees alike (an event's dates and
     practical facts, a page's JSON-LD), kept per item and ``depends`` (what else of the request
     it shows: whether registration is open, the places left) and the site's address (its
     absolute links: the JSON-LD, a calendar link); ``caller``: the template's
-    ``{% call kept_part(…) %}`` body. Drawn each time for an item not saved (a preview) and
-    for a form's post shown again (an item the form changed, not saved: what it shows is not
-    the data's), as the layout is (``layout``)."""
-    if getattr(item, "id", None) is None or not has_request_context() or request.method not in ("GET", "HEAD"):
+    ``{% call kept_part(…) %}`` body; ``keep`` false draws it for this request only (a part
+    the same for every anonymous visitor, not for members: a discussion). Drawn each time for
+    an item not saved (a preview) and for a form's post shown again (an item the form changed,
+    not saved: what it shows is not the data's), as the layout is (``layout``)."""
+    if not keep or getattr(item, "id", None) is None or not has_request_context() or request.method not in ("GET", "HEAD"):
         return Markup(caller())
     return kept(("page", name, item.kind, item.id, request.host_url, *depends), caller)
 

@@ -334,6 +334,20 @@ def for_item(item, **state) -> dict | None:
     return builder(item, **state) if state else builder(item)
 
 
+def clock_of(item):
+    """What of the clock ``item``'s JSON-LD shows, for its page to keep it by
+    (``fragments.page_part``): an event's date given (the next one not ended) and whether it is
+    over; ``()`` for the other types; None when the page has no JSON-LD (nothing to keep)."""
+    if BUILDERS.get(getattr(item, "kind", None)) is None or not public(item):
+        return None
+    if item.kind != "event":
+        return ()
+    from .blueprints.events.schedule import is_over
+
+    shown = shown_date(item)
+    return shown.starts_at, shown.ends_at, is_over(item)
+
+
 def json_ld(item, **state) -> Markup:
     """The template global: ``{{ json_ld(item, registration_is_open=…) }}`` in a page's
     ``structured_data`` block (a value the page's context lacks counts as unknown)."""

@@ -27,7 +27,7 @@ from .markdown import markdown_filter, plain_text
 from .pagemeta import page_meta
 from .policy import can
 from .storage import media_url  # the templates' (csti/storage.py: /media/ or the bucket's public URL)
-from .structured_data import json_ld, website_json_ld
+from .structured_data import clock_of, json_ld, website_json_ld
 
 HTMX_CONFIG = {
     "allowEval": False,
@@ -245,6 +245,7 @@ def init_app(app):
         kept_part=fragments.page_part,  # an item's page: the parts each visitor sees alike
         page_meta=page_meta,  # _og.html: canonical URL, description, Open Graph (§17)
         json_ld=json_ld,  # a page's structured_data block: schema.org JSON-LD (§17)
+        json_ld_clock=clock_of,  # what of the clock it shows: part of its kept key
         website_json_ld=website_json_ld,
     )
     app.jinja_env.filters.update(

@@ -4,10 +4,11 @@ HTML shows on the next page — until a write, in its language and under its sit
 what a card's caller adds — a search hit's excerpt too — is drawn each time around the kept
 card; cards with a curator's view are never kept."""
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
+from webtest import TestApp
 from werkzeug.datastructures import MultiDict
 
 from csti import fragments, listing
@@ -597,7 +598,7 @@ def test_an_event_page_keeps_what_every_visitor_sees_alike(db, factory, testapp,
     url = f"/event/{event.id}-{event.slug}"
     testapp.get(url)
     parts = _part_keys(cache, event)
-    assert set(parts) == {"head", "json-ld", "dates", "facts"}
+    assert set(parts) == {"head", "json-ld", "dates", "facts", "comments"}
     _mark(cache, parts["facts"], "Phare du Créac’h")
     _mark(cache, parts["dates"], event.occurrences[0].starts_at.isoformat())
     _mark(cache, parts["json-ld"], event.title)
@@ -619,6 +620,10 @@ def test_an_event_page_keeps_what_every_visitor_sees_alike(db, factory, testapp,
     member, aside = page(testapp)
     assert MARKER in aside.select_one("dl.facts").text  # …and kept for this visitor too
     assert aside.select_one(f"form#register-{event.id} button").text == "S’inscrire"  # this visitor's own
+    anonymous, aside = page(TestApp(testapp.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"}))
+    assert MARKER in aside.select_one("dl.facts").text  # the same kept facts, another visitor's box
+    assert aside.select_one(".registration-box a").text == "Connectez-vous pour vous inscrire"
+    assert not aside.select(f"form#register-{event.id}")
     # Another site address: its own JSON-LD (absolute links) and calendar links.
     other, _aside = page(testapp, HTTP_HOST="autre.example")
     assert MARKER not in other.text and "http://autre.example/event/" in other.text
@@ -633,7 +638,7 @@ def test_an_article_page_keeps_its_json_ld(db, testapp, cache, article):
     url = f"/article/{article.id}-{article.slug}"
     testapp.get(url)
     parts = _part_keys(cache, article)
-    assert set(parts) == {"json-ld"}
+    assert set(parts) == {"json-ld", "comments"}
     _mark(cache, parts["json-ld"], article.title)
     page = testapp.get(url)
     assert MARKER in page.html.select_one('head script[type="application/ld+json"]').string
@@ -654,3 +659,69 @@ def test_a_page_part_is_drawn_each_time_for_a_form_s_post_or_an_item_not_saved(a
         first = fragments.page_part("facts", article, caller=render)
         assert fragments.page_part("facts", article, caller=render) == first
     assert len(calls) == 4 and len(_keys(cache, "page")) == 1
+
+
+def test_the_comments_are_kept_for_anonymous_visitors_and_drawn_for_members(db, factory, testapp, log_in, cache,
+                                                                          article):
+    """The comments as an anonymous visitor sees them (no tools, "log in to comment") are the
+    same for every anonymous visitor: kept; a member's (reply, report) are drawn each time."""
+    from csti.blueprints.discussion.operations import add_comment
+
+    author = factory.user(name="Zélie Martin")
+    add_comment(article, author, "Superbe nuit, merci !")
+    db.session.commit()
+    url = f"/article/{article.id}-{article.slug}"
+    testapp.get(url)
+    _mark(cache, _part_keys(cache, article)["comments"], "Superbe nuit")
+    page = testapp.get(url)
+    comments = page.html.select_one("ol.comments")
+    assert MARKER in comments.text and "Répondre" not in comments.text
+    assert page.html.select_one(f"form#like-{article.id} input[name=csrf_token]")  # the bar: drawn
+    log_in(testapp, factory.user())  # a write: kept again by the next anonymous visit, marked
+    anonymous = TestApp(testapp.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+    anonymous.get(url)
+    _mark(cache, _part_keys(cache, article)["comments"], "Superbe nuit")
+    assert MARKER in anonymous.get(url).html.select_one("ol.comments").text
+    member = testapp.get(url).html.select_one("ol.comments")
+    assert MARKER not in member.text and "Superbe nuit" in member.text and "Répondre" in member.text
+    # A new comment: the anonymous visitors see it at once.
+    add_comment(article, author, "Et la Lune était pleine.")
+    db.session.commit()
+    assert "Et la Lune était pleine." in anonymous.get(url).html.select_one("ol.comments").text
+
+
+def _json_ld(page) -> dict:
+    import json
+
+    return json.loads(page.html.select_one('head script[type="application/ld+json"]').string)
+
+
+def test_an_event_s_kept_json_ld_follows_the_clock(db, testapp, cache, monkeypatch, event):
+    """What the clock moves without a write — the date the JSON-LD gives (the next one not
+    ended), whether registration is still open (its deadline), whether the event is over — is
+    part of the kept JSON-LD's key: after three days the page gives what drawing it anew gives."""
+    from csti.blueprints.events import schedule as schedule_module
+    from csti.models import base
+
+    start = datetime.combine(date.today() + timedelta(days=2), time(21, 0))  # in 2 days, then in 9
+    schedule(event, start, start + timedelta(hours=2), False, "weekly", (start + timedelta(days=8)).date())
+    event.registration_mode, event.capacity = "site", 30
+    event.registration_deadline = datetime.now(UTC) + timedelta(days=1)
+    db.session.commit()
+    url = f"/event/{event.id}-{event.slug}"
+    before = _json_ld(testapp.get(url))
+    assert before["offers"]["availability"].endswith("InStock")
+    def after(days):
+        later = datetime.now(UTC) + timedelta(days=days)
+        monkeypatch.setattr(base, "utcnow", lambda: later)
+        monkeypatch.setattr(schedule_module, "utcnow", lambda: later)
+        kept = _json_ld(testapp.get(url))
+        cache.discard_where(lambda key: True)  # nothing kept: drawn anew
+        drawn = _json_ld(testapp.get(url))
+        assert kept == drawn
+        return drawn
+
+    drawn = after(1.5)  # the deadline passed, the first date not yet
+    assert drawn["startDate"] == before["startDate"] and drawn["offers"]["availability"].endswith("OutOfStock")
+    drawn = after(3)  # the first date is over: the next one
+    assert drawn["startDate"] != before["startDate"]

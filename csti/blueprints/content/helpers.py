@@ -44,11 +44,14 @@ def load_content(model, content_id: int, slug: str | None = None, action: str = 
 
 def page_options(model) -> list:
     """What an item's page does not show is not loaded with it, a statement each (read when
-    something asks): its author's territory roles (``User.memberships``, loaded with every user
+    something asks): its audiences, its author's territory roles (``User.memberships``, loaded with every user
     by default), its owners' authors and an event's venue's tags, audiences and author (the page
     shows the structures' names and addresses)."""
     structures = (lazyload(Content.tags), lazyload(Content.audience_rows), lazyload(Content.author))
-    options = [defaultload(model.author).lazyload(User.memberships), defaultload(model.owners).options(*structures),
+    # Its own audiences only when asked: an article's page never shows them; an event's shows
+    # them in its kept facts (``fragments.page_part``), read again only when those are drawn.
+    options = [lazyload(model.audience_rows),
+               defaultload(model.author).lazyload(User.memberships), defaultload(model.owners).options(*structures),
                # Whether the member manages an organiser (policy): the people's roles, not the people.
                defaultload(model.owners.of_type(Actor)).defaultload(Actor.members).lazyload(ActorMember.user)]
     venue = getattr(model, "venue", None)
