@@ -638,7 +638,7 @@ def test_an_article_page_keeps_its_json_ld(db, testapp, cache, article):
     url = f"/article/{article.id}-{article.slug}"
     testapp.get(url)
     parts = _part_keys(cache, article)
-    assert set(parts) == {"json-ld", "comments"}
+    assert set(parts) == {"json-ld", "comments", "owners"}
     _mark(cache, parts["json-ld"], article.title)
     page = testapp.get(url)
     assert MARKER in page.html.select_one('head script[type="application/ld+json"]').string
@@ -725,3 +725,29 @@ def test_an_event_s_kept_json_ld_follows_the_clock(db, testapp, cache, monkeypat
     assert drawn["startDate"] == before["startDate"] and drawn["offers"]["availability"].endswith("OutOfStock")
     drawn = after(3)  # the first date is over: the next one
     assert drawn["startDate"] != before["startDate"]
+
+
+def test_whether_a_member_manages_an_organiser_is_one_statement_a_page(db, factory, testapp, log_in, cache, article):
+    """A page asks whether its member manages one of its item's structures for each of its
+    tools; with the owners' part kept it is one statement (not the owners and their members),
+    answered alike: the manager gets the edit link, a plain member of the structure does not."""
+    from csti.models import ActorMember
+
+    museum = Actor(title="Muséum de Toulouse", territory=article.territory, actor_kind="museum")
+    museum.publish()
+    manager, member = factory.user(), factory.user()
+    museum.members += [ActorMember(user=manager, role="manager"), ActorMember(user=member, role="member")]
+    article.owners.append(museum)
+    db.session.add(museum)
+    db.session.commit()
+    url = f"/article/{article.id}-{article.slug}"
+    edit = f'a[href="/article/{article.id}/edit"]'
+    for user, may in ((manager, True), (member, False)):
+        log_in(testapp, user)
+        testapp.get(url)  # the owners' part kept
+        with statements(db.engine) as seen:
+            page = testapp.get(url)
+        assert "Muséum de Toulouse" in page.html.select_one("article p.meta:not(:first-child)").text
+        assert bool(page.html.select(edit)) is may
+        assert len([s for s in seen if "actor_member" in s]) == 1, seen
+        assert not [s for s in seen if "content_owner" in s and "actor_member" not in s], seen
