@@ -147,13 +147,13 @@ def _organises(user, content) -> bool:
     the owners and their members for it took two (their parts of the page are kept:
     ``fragments.page_part``). Otherwise (a form's post: owners just changed are in the session)
     the loaded owners answer."""
-    from flask import g, has_request_context, request
+    from flask import has_request_context, request
     from sqlalchemy import inspect
 
     user_id = getattr(user, "id", None)
     if (user_id is not None and content.id is not None and "owners" in inspect(content).unloaded
             and has_request_context() and request.method in ("GET", "HEAD")):
-        asked = g.setdefault("csti_organises", {})
+        asked = request.__dict__.setdefault("_csti_organises", {})  # this request's, not its app context's
         key = (user_id, content.id)
         if key not in asked:
             from .extensions import db

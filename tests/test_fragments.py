@@ -725,6 +725,11 @@ def test_an_event_s_kept_json_ld_follows_the_clock(db, testapp, cache, monkeypat
     assert drawn["startDate"] == before["startDate"] and drawn["offers"]["availability"].endswith("OutOfStock")
     drawn = after(3)  # the first date is over: the next one
     assert drawn["startDate"] != before["startDate"]
+    # Without registration, the JSON-LD offers a place until the event is over.
+    event.registration_mode, event.registration_deadline = "none", None
+    db.session.commit()
+    assert after(3)["offers"]["availability"].endswith("InStock")
+    assert after(10)["offers"]["availability"].endswith("OutOfStock")  # its last date ended
 
 
 def test_whether_a_member_manages_an_organiser_is_one_statement_a_page(db, factory, testapp, log_in, cache, article):
@@ -735,14 +740,20 @@ def test_whether_a_member_manages_an_organiser_is_one_statement_a_page(db, facto
 
     museum = Actor(title="Muséum de Toulouse", territory=article.territory, actor_kind="museum")
     museum.publish()
-    manager, member = factory.user(), factory.user()
+    other = Actor(title="Fablab de Castres", territory=article.territory, actor_kind="fablab")
+    other.publish()
+    manager, member, elsewhere = factory.user(), factory.user(), factory.user()
     museum.members += [ActorMember(user=manager, role="manager"), ActorMember(user=member, role="member")]
+    other.members.append(ActorMember(user=elsewhere, role="manager"))  # manages a structure, not this one's
+    theirs = Article(title="Atelier soudure", territory=article.territory, article_kind="news")
+    theirs.publish()
+    theirs.owners.append(other)
     article.owners.append(museum)
-    db.session.add(museum)
+    db.session.add_all([museum, other, theirs])
     db.session.commit()
     url = f"/article/{article.id}-{article.slug}"
     edit = f'a[href="/article/{article.id}/edit"]'
-    for user, may in ((manager, True), (member, False)):
+    for user, may in ((manager, True), (member, False), (elsewhere, False)):
         log_in(testapp, user)
         testapp.get(url)  # the owners' part kept
         with statements(db.engine) as seen:
