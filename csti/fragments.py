@@ -21,7 +21,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,6 +31,7 @@ from .extensions import db
 from .i18n import current_locale
 from .listing import loaded_item
 from .lru import SizedLRU
+from .pagecache import PLACEHOLDER
 
 LIFETIME = 3600.0  # seconds: a bound for what no key foresaw; writes make fragments stale first
 ENTRY_OVERHEAD = 600  # bytes a kept entry costs besides its text (its key, tuples, floats, string header)
@@ -83,10 +85,20 @@ def kept(key: Hashable, render: Callable[[], str]) -> Markup:
     now = time.monotonic()
     entry = cache.get(full_key)
     if entry is not None and entry[0] == version and entry[1] > now:
-        return Markup(entry[2])
+        return _with_token(entry[2])
     html = str(render())
     if _keepable(version):
-        cache.put(full_key, (version, now + LIFETIME, html))
+        token = g.get("csrf_token")  # a form's token is its visitor's: kept as a placeholder
+        cache.put(full_key, (version, now + LIFETIME, html.replace(token, PLACEHOLDER) if token else html))
+    return Markup(html)
+
+
+def _with_token(html: str) -> Markup:
+    """Kept HTML with this visitor's CSRF token where the HTML it was kept from had its
+    visitor's (a form in a kept part: an anonymous visitor's like button), as the page cache
+    does (csti/pagecache.py)."""
+    if PLACEHOLDER in html:
+        html = html.replace(PLACEHOLDER, generate_csrf())
     return Markup(html)
 
 

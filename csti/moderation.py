@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from .extensions import db
 from .models import PENDING, AuditLog, Content, Notification, Territory
 from .models.base import utcnow
+from .models.territories import ROLE_ANIMATOR, ROLE_RANK
 from .policy import can
 
 
@@ -95,6 +96,8 @@ def _announce(item: Content, first_time: bool) -> None:
 def moderated_territories(user) -> list[Territory]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
+    if not user.is_admin and not any(ROLE_RANK.get(m.role, 0) >= ROLE_RANK[ROLE_ANIMATOR] for m in user.memberships):
+        return []  # animates nowhere (the roles loaded with the user): no territory to read
     return [t for t in Territory.by_name() if can(user, "moderate", t)]
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from werkzeug.local import LocalProxy
+
 from .models.accounts import User
 from .models.actors import MANAGER, Actor
 from .models.content import PUBLISHED, Content
@@ -53,9 +55,12 @@ def _authenticated(user) -> bool:
 
 def can(user, action: str, obj=None) -> bool:
     """True when ``user`` may do ``action`` on ``obj`` (a Territory, a Content, a User or None)."""
-    if not _authenticated(user) and action not in ("view",):
+    if isinstance(user, LocalProxy):  # ``current_user``: resolved once, not at each attribute the rules read
+        user = user._get_current_object()
+    authenticated = _authenticated(user)
+    if not authenticated and action not in ("view",):
         return False
-    if _authenticated(user) and user.is_admin:
+    if authenticated and user.is_admin:
         return True
     kinds = [type(obj)] + [c for c in type(obj).__mro__[1:]] if obj is not None else [type(None)]
     for kind in kinds:

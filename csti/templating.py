@@ -172,6 +172,7 @@ def discussion_helpers():
     from .blueprints.discussion import operations as discussion
 
     return dict(comments_of=discussion.comments_of, comment_count=discussion.comment_count,
+                comments_viewer=discussion.comments_viewer,
                 like_state=discussion.like_state, unread_count=discussion.unread_count)
 
 

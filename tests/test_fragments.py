@@ -598,7 +598,7 @@ def test_an_event_page_keeps_what_every_visitor_sees_alike(db, factory, testapp,
     url = f"/event/{event.id}-{event.slug}"
     testapp.get(url)
     parts = _part_keys(cache, event)
-    assert set(parts) == {"head", "json-ld", "dates", "facts", "comments"}
+    assert set(parts) == {"og", "head", "json-ld", "dates", "facts", "likes", "tags", "documents", "comments"}
     _mark(cache, parts["facts"], "Phare du Créac’h")
     _mark(cache, parts["dates"], event.occurrences[0].starts_at.isoformat())
     _mark(cache, parts["json-ld"], event.title)
@@ -638,7 +638,7 @@ def test_an_article_page_keeps_its_json_ld(db, testapp, cache, article):
     url = f"/article/{article.id}-{article.slug}"
     testapp.get(url)
     parts = _part_keys(cache, article)
-    assert set(parts) == {"json-ld", "comments", "owners"}
+    assert set(parts) == {"og", "json-ld", "likes", "tags", "documents", "comments", "owners"}
     _mark(cache, parts["json-ld"], article.title)
     page = testapp.get(url)
     assert MARKER in page.html.select_one('head script[type="application/ld+json"]').string
@@ -661,33 +661,181 @@ def test_a_page_part_is_drawn_each_time_for_a_form_s_post_or_an_item_not_saved(a
     assert len(calls) == 4 and len(_keys(cache, "page")) == 1
 
 
-def test_the_comments_are_kept_for_anonymous_visitors_and_drawn_for_members(db, factory, testapp, log_in, cache,
-                                                                          article):
-    """The comments as an anonymous visitor sees them (no tools, "log in to comment") are the
-    same for every anonymous visitor: kept; a member's (reply, report) are drawn each time."""
+def _token(page) -> str:
+    """The visitor's CSRF token as the page's drawn parts carry it (``<body hx-headers>``)."""
+    import json
+
+    return json.loads(page.html.body["hx-headers"])["X-CSRFToken"]
+
+
+def test_the_comments_are_kept_per_kind_of_visitor_and_drawn_for_their_authors(db, factory, testapp, log_in,
+                                                                             cache, article):
+    """The comments are the same for every anonymous visitor (no tools, "log in to comment"),
+    and for every member who wrote none of them and does not animate the territory (reply
+    forms, "Report"): kept, a variant each, the reply forms with each visitor's own CSRF token;
+    an author's (edit, delete) and an animator's (delete on each) are drawn each time."""
     from csti.blueprints.discussion.operations import add_comment
 
     author = factory.user(name="Zélie Martin")
-    add_comment(article, author, "Superbe nuit, merci !")
+    first = add_comment(article, author, "Superbe nuit, merci !")
     db.session.commit()
     url = f"/article/{article.id}-{article.slug}"
+
+    def comments(app):
+        page = app.get(url)
+        return page, page.html.select_one("ol.comments")
+
     testapp.get(url)
     _mark(cache, _part_keys(cache, article)["comments"], "Superbe nuit")
-    page = testapp.get(url)
-    comments = page.html.select_one("ol.comments")
-    assert MARKER in comments.text and "Répondre" not in comments.text
-    assert page.html.select_one(f"form#like-{article.id} input[name=csrf_token]")  # the bar: drawn
-    log_in(testapp, factory.user())  # a write: kept again by the next anonymous visit, marked
-    anonymous = TestApp(testapp.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
-    anonymous.get(url)
-    _mark(cache, _part_keys(cache, article)["comments"], "Superbe nuit")
-    assert MARKER in anonymous.get(url).html.select_one("ol.comments").text
-    member = testapp.get(url).html.select_one("ol.comments")
-    assert MARKER not in member.text and "Superbe nuit" in member.text and "Répondre" in member.text
-    # A new comment: the anonymous visitors see it at once.
+    page, listed = comments(testapp)
+    assert MARKER in listed.text and "Répondre" not in listed.text
+    assert page.html.select_one(f"form#like-{article.id} input[name=csrf_token]")
+    # Two members who wrote none: the second sees what the first's visit kept, with a token of
+    # their own, which their reply is accepted with.
+    reader, other = factory.user(), factory.user()
+    log_in(testapp, reader)
+    testapp.get(url)
+    keys = [key for key in _keys(cache, "page") if key[0][1] == "comments"]
+    member_key = next(key for key in keys if key[0][5][0] == "member")
+    _mark(cache, member_key, "Superbe nuit")
+    assert fragments.PLACEHOLDER in cache.get(member_key)[2]  # no visitor's token is kept
+    page, listed = comments(testapp)
+    assert MARKER in listed.text and "Répondre" in listed.text and "Signaler" in listed.text
+    reply_token = listed.select_one(f"#reply-{first.id} input[name=csrf_token]")["value"]
+    assert reply_token == _token(page)
+    second = TestApp(testapp.app, extra_environ={"REMOTE_ADDR": "127.0.0.2"})
+    log_in(second, other)
+    page, listed = comments(second)
+    assert MARKER in listed.text
+    theirs = listed.select_one(f"#reply-{first.id} input[name=csrf_token]")["value"]
+    assert theirs == _token(page) and theirs != reply_token
+    form = page.forms[f"reply-{first.id}"]
+    form["body"] = "Et la Lune ?"
+    posted = form.submit()
+    assert posted.status_int == 303  # the kept form's token is this visitor's: the reply is published
+    reply_id = int(posted.headers["Location"].rsplit("#comment-", 1)[1])
+    db.session.rollback()  # the test's snapshot, older than the reply: SQLite refuses it a write
+    # The authors of comments — the first one's, and now the reply's — get theirs drawn, with
+    # their tools, not the members' kept variant; nothing of theirs is kept for the members.
+    third = TestApp(testapp.app, extra_environ={"REMOTE_ADDR": "127.0.0.3"})
+    log_in(third, reader)
+    third.get(url)  # the members' variant kept again since the reply
+    _mark(cache, member_key, "Superbe nuit")
+    log_in(testapp, author)
+    for app, own in ((testapp, first.id), (second, reply_id)):
+        listed = comments(app)[1]
+        assert MARKER not in listed.text and "Et la Lune ?" in listed.text
+        assert listed.select_one(f'a[href="/comments/{own}/edit"]')
+    listed = comments(third)[1]
+    assert MARKER in listed.text and not listed.select('a[href$="/edit"]')
+    # An animator of the territory: drawn, a delete button on each comment.
+    animator = factory.user(roles={article.territory: "animator"})
+    db.session.commit()
+    log_in(testapp, animator)
+    third.get(url)  # the members' variant kept again since the animator's account
+    _mark(cache, member_key, "Superbe nuit")
+    page, listed = comments(testapp)
+    assert MARKER not in listed.text and len(listed.select("form.inline-form button")) == 2
+    listed = comments(third)[1]
+    assert MARKER in listed.text and not listed.select("form.inline-form")  # nothing of theirs kept
+    # A new comment: every kind of visitor sees it at once.
     add_comment(article, author, "Et la Lune était pleine.")
     db.session.commit()
-    assert "Et la Lune était pleine." in anonymous.get(url).html.select_one("ol.comments").text
+    anonymous = TestApp(testapp.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+    assert "Et la Lune était pleine." in comments(anonymous)[1].text
+    assert "Et la Lune était pleine." in comments(second)[1].text
+
+
+def test_the_like_bar_is_kept_for_anonymous_visitors_with_each_one_s_token(db, testapp, cache, article):
+    """The like count as anonymous visitors see it is kept; its form carries each visitor's
+    own CSRF token (kept as a placeholder)."""
+    url = f"/article/{article.id}-{article.slug}"
+    testapp.get(url)
+    key = _part_keys(cache, article)["likes"]
+    assert fragments.PLACEHOLDER in cache.get(key)[2]
+    _mark(cache, key, "0 j’aime")
+    tokens = []
+    for app in (testapp, TestApp(testapp.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})):
+        page = app.get(url)
+        form = page.html.select_one(f"form#like-{article.id}")
+        assert MARKER in form.text
+        tokens.append(form.select_one("input[name=csrf_token]")["value"])
+        assert tokens[-1] == _token(page)
+    assert tokens[0] != tokens[1]
+
+
+def test_kept_html_never_holds_a_visitor_s_token(app, db, article, cache):
+    """A kept fragment that shows the request's CSRF token keeps a placeholder instead, and
+    each later visitor gets their own token in its place."""
+    from flask_wtf.csrf import generate_csrf
+
+    def render():
+        return f'<input name="csrf_token" value="{generate_csrf()}">'
+
+    from flask import g
+
+    shown = []
+    for _visit in range(2):
+        with _page(app):
+            g.pop("csrf_token", None)  # the tests' app context outlives a request's: a new visitor
+            html = str(fragments.kept(("page", "form", "article", article.id), render))
+            shown.append((html, generate_csrf()))
+    (key,) = _keys(cache, "page")
+    kept_html = cache.get(key)[2]
+    assert fragments.PLACEHOLDER in kept_html and shown[0][1] not in kept_html
+    for html, token in shown:
+        assert html == f'<input name="csrf_token" value="{token}">'
+    assert shown[0][1] != shown[1][1]
+
+
+def test_an_item_s_tags_documents_and_card_are_kept_for_those_who_may_not_edit_it(db, factory, testapp, log_in,
+                                                                                cache, event):
+    """An event's tags, its documents' section and its Open Graph card are the same for every
+    visitor who may not edit it: kept — the tags not even read; its editor's tags and documents,
+    with their forms, are drawn each time."""
+    from csti.models import Tag
+
+    event.tags.append(Tag(slug="astronomie", name="astronomie"))
+    db.session.commit()
+    url = f"/event/{event.id}-{event.slug}"
+    testapp.get(url)
+    parts = _part_keys(cache, event)
+    assert {"og", "tags", "documents", "likes"} <= set(parts)
+    _mark(cache, parts["tags"], "#astronomie")
+    _mark(cache, parts["og"], event.title)
+    with statements(db.engine) as seen:
+        page = testapp.get(url)
+    assert MARKER in page.html.select_one(f"#tags-{event.id}").text
+    assert MARKER in page.html.select_one('meta[property="og:title"]')["content"]
+    assert MARKER not in page.html.select_one("h1").text
+    assert not [s for s in seen if "content_tag" in s or "FROM territory" in s], seen
+    assert not page.html.select(f"#tags-{event.id} form") and not page.html.select("#document-form")
+    editor = factory.user(roles={event.territory: "animator"})
+    db.session.commit()
+    log_in(testapp, editor)
+    testapp.get(url)
+    kept_before = set(_keys(cache, "page"))
+    page = testapp.get(url)
+    tags = page.html.select_one(f"#tags-{event.id}")
+    assert MARKER not in tags.text and "#astronomie" in tags.text and tags.select("form.tag-add")
+    assert page.html.select("#document-form")
+    assert set(_keys(cache, "page")) == kept_before  # nothing of the editor's tags or documents kept
+    assert {key[0][1] for key in kept_before} >= {"tags", "documents"}  # the visitors' still there
+
+
+def test_a_member_who_animates_nowhere_does_not_read_the_territories_for_the_moderation_link(
+        db, factory, testapp, log_in, cache, article):
+    """The menu's moderation link is for animators and admins: a plain member's page does not
+    read the territories to find none; an animator's shows the link."""
+    url = f"/article/{article.id}-{article.slug}"
+    log_in(testapp, factory.user(roles={article.territory: "contributor"}))
+    testapp.get(url)
+    with statements(db.engine) as seen:
+        page = testapp.get(url)
+    assert not page.html.select('a[href="/moderation"]')
+    assert not [s for s in seen if "FROM territory ORDER BY" in s], seen
+    log_in(testapp, factory.user(roles={article.territory: "animator"}))
+    assert testapp.get(url).html.select('a[href="/moderation"]')
 
 
 def _json_ld(page) -> dict:

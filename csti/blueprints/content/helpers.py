@@ -48,9 +48,10 @@ def page_options(model) -> list:
     by default), its owners' authors and an event's venue's tags, audiences and author (the page
     shows the structures' names and addresses)."""
     structures = (lazyload(Content.tags), lazyload(Content.audience_rows), lazyload(Content.author))
-    # Its own audiences only when asked: an article's page never shows them; an event's shows
-    # them in its kept facts (``fragments.page_part``), read again only when those are drawn.
-    options = [lazyload(model.audience_rows),
+    # Its own audiences and tags only when asked: an article's page never shows its audiences; an
+    # event's shows them in its kept facts (``fragments.page_part``), its tags in a kept part
+    # (drawn for its editors), both read again only when drawn.
+    options = [lazyload(model.audience_rows), lazyload(model.tags),
                defaultload(model.author).lazyload(User.memberships), defaultload(model.owners).options(*structures),
                # Whether the member manages an organiser (policy): the people's roles, not the people.
                defaultload(model.owners.of_type(Actor)).defaultload(Actor.members).lazyload(ActorMember.user)]

@@ -1,7 +1,9 @@
 """Comments, likes, reports and notifications: operations shared by every content type."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from functools import lru_cache
+
+from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defaultload, selectinload
 
@@ -26,6 +28,28 @@ def comments_of(content) -> list[Comment]:
         Comment.content_id == content.id, Comment.parent_id.is_(None)).order_by(Comment.created_at)
         .options(authors, selectinload(Comment.replies).defaultload(Comment.author).lazyload(User.memberships))
     ).unique().all()
+
+
+def comments_viewer(content, user) -> tuple | None:
+    """What of ``user`` an item's comments show (``_discussion.html``'s kept part): anonymous,
+    or a member who may comment or not (the reply forms: their CSRF token is the visitor's,
+    csti/fragments.py puts it back) — the same for every such visitor. None, drawn for this
+    visitor alone, when they show tools of this visitor's own: an author of one of the comments
+    (edit, delete, no "Report"), an animator of the item's territory (delete on each)."""
+    from ...policy import can, is_animator
+
+    if not getattr(user, "is_authenticated", False):
+        return ("anonymous",)
+    if is_animator(user, content.territory) or db.session.scalar(
+            _AUTHORED(), {"content_id": content.id, "user_id": user.id}):
+        return None
+    return ("member", can(user, "comment", content), bool(user.is_confirmed))
+
+
+@lru_cache(maxsize=1)
+def _AUTHORED():  # noqa: N802 — a statement, built once (its cache key computed once)
+    return select(exists().where(Comment.content_id == bindparam("content_id"),
+                                 Comment.author_id == bindparam("user_id")))
 
 
 def comment_count(content, comments: list[Comment] | None = None) -> int:

@@ -3,10 +3,12 @@ import csv
 import io
 import json
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import lazyload
 
 from ...dates import to_local, to_utc
 from ...errors import fail
@@ -240,12 +242,18 @@ def event_ics(id):
                          last_change(event.updated_at, event.published_at))
 
 
+@lru_cache(maxsize=1)
+def _MINE():  # noqa: N802 — a statement, built once: a member's registration, on each event page they read
+    # Its user is the member reading the page (loaded already): not joined again.
+    return select(Registration).options(lazyload(Registration.user)).where(
+        Registration.event_id == bindparam("event_id"), Registration.user_id == bindparam("user_id"),
+        Registration.status != CANCELLED)
+
+
 def _registration_context(event):
     mine = None
     if current_user.is_authenticated:
-        mine = db.session.scalar(select(Registration).where(
-            Registration.event_id == event.id, Registration.user_id == current_user.id,
-            Registration.status != CANCELLED))
+        mine = db.session.scalar(_MINE(), {"event_id": event.id, "user_id": current_user.id})
     is_open, why_closed = registration_open(event)
     return dict(registration=mine, registration_is_open=is_open, why_closed=why_closed,
                 external_open=external_registration_open(event),

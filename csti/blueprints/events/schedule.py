@@ -5,9 +5,10 @@ Shared by the views, the CLI and (later) the API, and unit-tested here.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from dateutil.rrule import MONTHLY, WEEKLY, rrule
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import lazyload
 
 from ...dates import to_utc
@@ -130,8 +131,13 @@ class RegistrationError(Exception):
 
 
 def confirmed_count(event: Event) -> int:
-    return db.session.scalar(select(func.count(Registration.id)).where(
-        Registration.event_id == event.id, Registration.status == CONFIRMED))
+    return db.session.scalar(_CONFIRMED(), {"event_id": event.id})
+
+
+@lru_cache(maxsize=1)
+def _CONFIRMED():  # noqa: N802 — a statement, built once (its cache key computed once): every event page counts
+    return select(func.count(Registration.id)).where(Registration.event_id == bindparam("event_id"),
+                                                     Registration.status == CONFIRMED)
 
 
 def places_left(event: Event) -> int | None:
