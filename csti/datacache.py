@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
+from functools import lru_cache
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import event
@@ -25,15 +26,21 @@ MAX_ENTRIES = 1024  # a few per territory and list, one per member's feed total;
 
 
 def _read_version() -> tuple:
+    from .extensions import db
+
+    row = db.session.execute(_VERSION()).first()
+    return tuple(row) if row else (0, None)
+
+
+@lru_cache(maxsize=1)
+def _VERSION():  # noqa: N802 — a statement, built once: every page reads it (its cache key computed once)
     from sqlalchemy import select
 
-    from .extensions import db
     from .models.cache import DataVersion
 
     # With when it was bumped: a database emptied and written again (tests, a restore) may
     # count up to the same number, never at the same instant.
-    row = db.session.execute(select(DataVersion.value, DataVersion.changed_at).where(DataVersion.id == 1)).first()
-    return tuple(row) if row else (0, None)
+    return select(DataVersion.value, DataVersion.changed_at).where(DataVersion.id == 1)
 
 
 def data_version() -> tuple:
@@ -82,6 +89,7 @@ def _writing(session, flush_context) -> None:
     computed (they may see it) but not kept under the version read before it."""
     if has_request_context():
         request._csti_data_version = WRITING
+        request.__dict__.pop("_csti_member_page", None)  # a member's part of a page (memberpage): asked again
 
 
 @event.listens_for(Session, "after_commit")

@@ -88,9 +88,27 @@ def kept(key: Hashable, render: Callable[[], str]) -> Markup:
         return _with_token(entry[2])
     html = str(render())
     if _keepable(version):
-        token = g.get("csrf_token")  # a form's token is its visitor's: kept as a placeholder
-        cache.put(full_key, (version, now + LIFETIME, html.replace(token, PLACEHOLDER) if token else html))
+        tokenless = _without_token(html)
+        if tokenless is not None:
+            cache.put(full_key, (version, now + LIFETIME, tokenless))
     return Markup(html)
+
+
+_TOKEN_FIELD = 'name="csrf_token" value="'
+
+
+def _without_token(html: str) -> str | None:
+    """``html`` to keep: the request's CSRF token (a form's, its visitor's) as a placeholder;
+    None — not kept — when it holds the placeholder already (text that would get each
+    visitor's token) or a token field that is not the request's."""
+    if PLACEHOLDER in html:
+        return None
+    token = g.get("csrf_token")
+    if token:
+        html = html.replace(token, PLACEHOLDER)
+    if html.count(_TOKEN_FIELD) != html.count(_TOKEN_FIELD + PLACEHOLDER):
+        return None
+    return html
 
 
 def _with_token(html: str) -> Markup:

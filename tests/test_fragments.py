@@ -767,12 +767,14 @@ def test_the_like_bar_is_kept_for_anonymous_visitors_with_each_one_s_token(db, t
 def test_kept_html_never_holds_a_visitor_s_token(app, db, article, cache):
     """A kept fragment that shows the request's CSRF token keeps a placeholder instead, and
     each later visitor gets their own token in its place."""
+    from flask import g
     from flask_wtf.csrf import generate_csrf
 
-    def render():
-        return f'<input name="csrf_token" value="{generate_csrf()}">'
+    calls = []
 
-    from flask import g
+    def render():
+        calls.append(1)
+        return f'<input name="csrf_token" value="{generate_csrf()}">'
 
     shown = []
     for _visit in range(2):
@@ -786,6 +788,36 @@ def test_kept_html_never_holds_a_visitor_s_token(app, db, article, cache):
     for html, token in shown:
         assert html == f'<input name="csrf_token" value="{token}">'
     assert shown[0][1] != shown[1][1]
+    assert len(calls) == 1  # the second visitor's came from what was kept
+
+
+def test_html_with_the_placeholder_or_another_token_is_not_kept(app, db, article, cache):
+    """Text that holds the placeholder already would show each visitor's token; a token field
+    whose value is not the request's token would show it to every visitor: neither is kept."""
+    from flask import g
+
+    for html in (f"<a href='https://exemple.fr/{fragments.PLACEHOLDER}'>lien</a>",
+                 '<input type="hidden" name="csrf_token" value="le-jeton-d-un-autre">'):
+        with _page(app):
+            g.pop("csrf_token", None)
+            assert str(fragments.kept(("page", "x", "article", article.id), lambda html=html: html)) == html
+        assert _keys(cache, "page") == []
+
+
+def test_a_member_s_part_of_a_page_is_asked_again_after_a_write(app, db, factory, article):
+    """The request's memo of a member's part of a page is forgotten once the request writes (a
+    long task's request context, mails or the demo, writes between its questions)."""
+    from csti.blueprints.discussion.operations import set_like
+    from csti.memberpage import member_page
+
+    member = factory.user()
+    db.session.commit()
+    with app.test_request_context("/"):
+        assert member_page(member, article).liked is False
+        set_like(member, article, True)
+        db.session.flush()
+        assert member_page(member, article).liked is True
+        db.session.rollback()
 
 
 def test_an_item_s_tags_documents_and_card_are_kept_for_those_who_may_not_edit_it(db, factory, testapp, log_in,
@@ -821,6 +853,11 @@ def test_an_item_s_tags_documents_and_card_are_kept_for_those_who_may_not_edit_i
     assert page.html.select("#document-form")
     assert set(_keys(cache, "page")) == kept_before  # nothing of the editor's tags or documents kept
     assert {key[0][1] for key in kept_before} >= {"tags", "documents"}  # the visitors' still there
+    for key in _part_keys(cache, event).values():
+        assert "tag-add" not in cache.get(key)[2] and "document-form" not in cache.get(key)[2]
+    anonymous = TestApp(testapp.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"}).get(url)
+    assert "#astronomie" in anonymous.html.select_one(f"#tags-{event.id}").text
+    assert not anonymous.html.select("form.tag-add") and not anonymous.html.select("#document-form")
 
 
 def test_a_member_who_animates_nowhere_does_not_read_the_territories_for_the_moderation_link(
@@ -910,3 +947,33 @@ def test_whether_a_member_manages_an_organiser_is_one_statement_a_page(db, facto
         assert bool(page.html.select(edit)) is may
         assert len([s for s in seen if "actor_member" in s]) == 1, seen
         assert not [s for s in seen if "content_owner" in s and "actor_member" not in s], seen
+
+
+def test_a_member_s_part_of_an_item_page_is_one_statement(db, factory, testapp, log_in, cache, article):
+    """Whether the member manages one of the item's structures, its likes and whether theirs is
+    one, whether they wrote one of its comments: one statement a page read (``memberpage``),
+    each answer right — the like button pressed, their comment's tools."""
+    from csti.blueprints.discussion.operations import add_comment, set_like
+
+    member, other = factory.user(), factory.user()
+    set_like(member, article, True)
+    set_like(other, article, True)
+    mine = add_comment(article, member, "Quelle belle nuit.")
+    db.session.commit()
+    url = f"/article/{article.id}-{article.slug}"
+    log_in(testapp, member)
+    testapp.get(url)
+    with statements(db.engine) as seen:
+        page = testapp.get(url)
+    button = page.html.select_one(f"form#like-{article.id} button")
+    assert button["aria-pressed"] == "true" and "2 j’aime" in page.html.select_one(f"form#like-{article.id}").text
+    assert page.html.select_one(f'a[href="/comments/{mine.id}/edit"]')
+    asked = [s for s in seen if "reaction" in s or "actor_member" in s or "comment.author_id = ?" in s]
+    assert len(asked) == 1, asked  # (the comments themselves are read to be drawn: theirs have tools)
+    assert all(word in asked[0] for word in ("reaction", "actor_member", "comment.author_id")), asked
+    log_in(testapp, other)  # another member: their own answers (liked, wrote none: the kept variant)
+    page = testapp.get(url)
+    assert page.html.select_one(f"form#like-{article.id} button")["aria-pressed"] == "true"
+    assert not page.html.select(f'a[href="/comments/{mine.id}/edit"]')
+    log_in(testapp, factory.user())
+    assert testapp.get(url).html.select_one(f"form#like-{article.id} button")["aria-pressed"] == "false"

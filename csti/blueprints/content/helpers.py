@@ -45,8 +45,9 @@ def load_content(model, content_id: int, slug: str | None = None, action: str = 
 def page_options(model) -> list:
     """What an item's page does not show is not loaded with it, a statement each (read when
     something asks): its audiences, its author's territory roles (``User.memberships``, loaded with every user
-    by default), its owners' authors and an event's venue's tags, audiences and author (the page
-    shows the structures' names and addresses)."""
+    by default), its owners' authors, an event's venue — shown in kept parts only, read when they
+    are drawn — and its venue's tags, audiences and author (the page shows the structures' names
+    and addresses)."""
     structures = (lazyload(Content.tags), lazyload(Content.audience_rows), lazyload(Content.author))
     # Its own audiences and tags only when asked: an article's page never shows its audiences; an
     # event's shows them in its kept facts (``fragments.page_part``), its tags in a kept part
@@ -56,8 +57,8 @@ def page_options(model) -> list:
                # Whether the member manages an organiser (policy): the people's roles, not the people.
                defaultload(model.owners.of_type(Actor)).defaultload(Actor.members).lazyload(ActorMember.user)]
     venue = getattr(model, "venue", None)
-    if venue is not None:
-        options.append(defaultload(venue).options(*structures, defaultload(Actor.members).lazyload(ActorMember.user)))
+    if venue is not None:  # shown in kept parts (the facts, the JSON-LD, the map): read when they are drawn
+        options.append(lazyload(venue).options(*structures, defaultload(Actor.members).lazyload(ActorMember.user)))
     return options
 
 

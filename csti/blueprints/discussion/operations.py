@@ -1,9 +1,7 @@
 """Comments, likes, reports and notifications: operations shared by every content type."""
 from __future__ import annotations
 
-from functools import lru_cache
-
-from sqlalchemy import bindparam, delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defaultload, selectinload
 
@@ -40,16 +38,21 @@ def comments_viewer(content, user) -> tuple | None:
 
     if not getattr(user, "is_authenticated", False):
         return ("anonymous",)
-    if is_animator(user, content.territory) or db.session.scalar(
-            _AUTHORED(), {"content_id": content.id, "user_id": user.id}):
+    if is_animator(user, content.territory) or _wrote(user, content):
         return None
     return ("member", can(user, "comment", content), bool(user.is_confirmed))
 
 
-@lru_cache(maxsize=1)
-def _AUTHORED():  # noqa: N802 — a statement, built once (its cache key computed once)
-    return select(exists().where(Comment.content_id == bindparam("content_id"),
-                                 Comment.author_id == bindparam("user_id")))
+def _wrote(user, content) -> bool:
+    """Whether ``user`` wrote one of ``content``'s comments: on a page read, with the rest of
+    the member's part of the page (``memberpage``); else a statement of its own."""
+    from ...memberpage import member_page
+
+    state = member_page(user, content)
+    if state is not None:
+        return state.wrote
+    return bool(db.session.scalar(select(exists().where(Comment.content_id == content.id,
+                                                        Comment.author_id == user.id))))
 
 
 def comment_count(content, comments: list[Comment] | None = None) -> int:
@@ -97,10 +100,16 @@ def delete_comment(comment: Comment, by) -> None:
 
 
 def like_state(user, content) -> tuple[int, bool]:
-    """``(likes, liked)`` of the like button, in one statement."""
+    """``(likes, liked)`` of the like button, in one statement (a member's page read: in that of
+    their part of the page, ``memberpage``)."""
     likes = (Reaction.content_id == content.id, Reaction.kind == "like")
     if user is None or not getattr(user, "is_authenticated", False):
         return db.session.scalar(select(func.count(Reaction.id)).where(*likes)), False
+    from ...memberpage import member_page
+
+    state = member_page(user, content)
+    if state is not None:
+        return state.likes, state.liked
     count, own = db.session.execute(select(func.count(Reaction.id),
                                            func.count(Reaction.id).filter(Reaction.user_id == user.id)
                                            ).where(*likes)).one()

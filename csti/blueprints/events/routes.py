@@ -19,7 +19,7 @@ from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
 from ...models import DRAFT, PENDING, PUBLISHED, AuditLog, Content, Tag, Territory
 from ...models.actors import Actor, ActorMember
-from ...models.events import CANCELLED, CONFIRMED, EVENT_KINDS, WAITING, Event, Registration
+from ...models.events import CANCELLED, CONFIRMED, EVENT_KINDS, WAITING, Event, EventOccurrence, Registration
 from ...moderation import may_be_draft, review_if_spammy, submit
 from ...policy import can
 from ...sessions import refuse_unconfirmed
@@ -242,6 +242,24 @@ def event_ics(id):
                          last_change(event.updated_at, event.published_at))
 
 
+def _read_occurrences(event) -> None:
+    """An event's dates, which its page reads (whether it is over, the JSON-LD's date), by a
+    statement built once — the relationship's lazy load computes its statement's cache key on
+    every page; on a page read only (a form's post may have changed them, unsaved)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    if request.method in ("GET", "HEAD") and event.id is not None and "occurrences" in inspect(event).unloaded:
+        set_committed_value(event, "occurrences",
+                            db.session.scalars(_OCCURRENCES(), {"event_id": event.id}).all())
+
+
+@lru_cache(maxsize=1)
+def _OCCURRENCES():  # noqa: N802 — a statement, built once (the relationship's order)
+    return select(EventOccurrence).where(EventOccurrence.event_id == bindparam("event_id")).order_by(
+        EventOccurrence.starts_at)
+
+
 @lru_cache(maxsize=1)
 def _MINE():  # noqa: N802 — a statement, built once: a member's registration, on each event page they read
     # Its user is the member reading the page (loaded already): not joined again.
@@ -382,6 +400,7 @@ class EventViews(ContentViews):
     def show_context(self, event) -> dict:
         from ...sync import credit
 
+        _read_occurrences(event)
         return {**_registration_context(event), "origin": credit(event)}  # linked instances (§19)
 
     def prepare_form(self, form, event) -> None:

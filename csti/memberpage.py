@@ -1,0 +1,58 @@
+"""What of an item's page is the reading member's own, asked in one statement (issue #20,
+docs/architecture.md §26): whether they manage one of the item's structures (its edit, documents
+and registrations tools: ``policy._organises``), its likes and whether theirs is one (the like
+button: ``discussion.operations.like_state``), whether they wrote one of its comments (the
+comments drawn with their tools, not kept: ``comments_viewer``). Each was a statement of its own.
+
+Asked on a page read (GET or HEAD) of a saved item, its answer kept for the request until it
+writes (``datacache._writing`` forgets it: a long task's request context — mails, the demo —
+writes between its questions); None otherwise — a form's post reads what it just changed, each
+caller then asks its own statement."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+from flask import has_request_context, request
+
+
+class MemberPage(NamedTuple):
+    organises: bool
+    likes: int
+    liked: bool
+    wrote: bool
+
+
+def member_page(user, content) -> MemberPage | None:
+    """``user``'s part of ``content``'s page being read, in one statement per request and item."""
+    user_id, content_id = getattr(user, "id", None), getattr(content, "id", None)
+    if (user_id is None or content_id is None or not getattr(user, "is_authenticated", False)
+            or not has_request_context() or request.method not in ("GET", "HEAD")):
+        return None
+    asked = request.__dict__.setdefault("_csti_member_page", {})  # this request's, not its app context's
+    key = (user_id, content_id)
+    if key not in asked:
+        from .extensions import db
+
+        organises, likes, liked, wrote = db.session.execute(
+            _STATEMENT(), {"user_id": user_id, "content_id": content_id}).one()
+        asked[key] = MemberPage(bool(organises), int(likes or 0), bool(liked), bool(wrote))
+    return asked[key]
+
+
+@lru_cache(maxsize=1)
+def _STATEMENT():  # noqa: N802 — a statement, built once (its cache key computed once)
+    from sqlalchemy import bindparam, exists, func, select
+
+    from .models.actors import MANAGER, ActorMember
+    from .models.content import content_owner
+    from .models.discussion import Comment, Reaction
+
+    content_id, user_id = bindparam("content_id"), bindparam("user_id")
+    like = (Reaction.content_id == content_id, Reaction.kind == "like")
+    return select(
+        exists().where(content_owner.c.content_id == content_id, ActorMember.actor_id == content_owner.c.actor_id,
+                       ActorMember.user_id == user_id, ActorMember.role == MANAGER),
+        select(func.count(Reaction.id)).where(*like).scalar_subquery(),
+        exists().where(*like, Reaction.user_id == user_id),
+        exists().where(Comment.content_id == content_id, Comment.author_id == user_id))
