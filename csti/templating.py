@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from . import fragments, registry
 from .dates import (
@@ -119,7 +120,9 @@ def _footer_links(locale: str) -> tuple:
     from .models import PUBLISHED, Page
 
     linked = select(Page.id).where(Page.in_footer.is_(True), Page.translation_of_id.is_(None))
-    pages = db.session.scalars(select(Page).where(
+    # Their titles and addresses only: none of their relations (their tags, audiences, author's
+    # roles: three statements more on the first page after each write).
+    pages = db.session.scalars(select(Page).options(lazyload("*")).where(
         Page.status == PUBLISHED, Page.id.in_(linked) | Page.translation_of_id.in_(linked)).order_by(Page.id)).all()
     groups: dict[int, list] = {}
     for page in pages:

@@ -73,3 +73,20 @@ def test_a_translated_page_stays_an_original(testapp_en, db, factory, log_in):
     assert "Other pages translate this one" in answer.text
     db.session.refresh(legal)
     assert legal.translation_of_id is None
+
+
+def test_the_footer_s_pages_are_read_in_one_statement(app, db, factory):
+    """Their titles and addresses only: not their tags, audiences or author's roles (read again
+    on the first page after each write)."""
+    from csti.models import Tag
+    from csti.templating import _footer_links
+    from tests.statements import statements
+
+    legal, _about = _pair(factory)
+    legal.tags.append(Tag(slug="droit", name="droit"))
+    db.session.commit()
+    db.session.expire_all()
+    with app.test_request_context("/"), statements(db.engine) as seen:
+        links = _footer_links("fr")
+    assert sorted(link.title for link in links) == ["Charte", "Mentions légales", "À propos"]
+    assert len([s for s in seen if s != "BEGIN"]) == 1, seen
