@@ -90,6 +90,7 @@ def _writing(session, flush_context) -> None:
     if has_request_context():
         request._csti_data_version = WRITING
         request.__dict__.pop("_csti_member_page", None)  # a member's part of a page (memberpage): asked again
+        request.__dict__.pop("_csti_organises", None)  # whether they manage another item's structures (policy)
 
 
 @event.listens_for(Session, "after_commit")

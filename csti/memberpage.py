@@ -4,10 +4,11 @@ and registrations tools: ``policy._organises``), its likes and whether theirs is
 button: ``discussion.operations.like_state``), whether they wrote one of its comments (the
 comments drawn with their tools, not kept: ``comments_viewer``). Each was a statement of its own.
 
-Asked on a page read (GET or HEAD) of a saved item, its answer kept for the request until it
-writes (``datacache._writing`` forgets it: a long task's request context — mails, the demo —
-writes between its questions); None otherwise — a form's post reads what it just changed, each
-caller then asks its own statement."""
+Asked on a page read (GET or HEAD) of the page's own item (its ``show`` view's ``id``), its
+answer kept for the request until it writes (``datacache._writing`` forgets it: a long task's request context — mails, the demo —
+writes between its questions); None otherwise — a form's post reads what it just changed, and
+another item on the page (a card, a related item) needs one answer, not four: each caller then
+asks its own statement."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -27,7 +28,8 @@ def member_page(user, content) -> MemberPage | None:
     """``user``'s part of ``content``'s page being read, in one statement per request and item."""
     user_id, content_id = getattr(user, "id", None), getattr(content, "id", None)
     if (user_id is None or content_id is None or not getattr(user, "is_authenticated", False)
-            or not has_request_context() or request.method not in ("GET", "HEAD")):
+            or not has_request_context() or request.method not in ("GET", "HEAD")
+            or not _is_page_item(content)):
         return None
     asked = request.__dict__.setdefault("_csti_member_page", {})  # this request's, not its app context's
     key = (user_id, content_id)
@@ -38,6 +40,17 @@ def member_page(user, content) -> MemberPage | None:
             _STATEMENT(), {"user_id": user_id, "content_id": content_id}).one()
         asked[key] = MemberPage(bool(organises), int(likes or 0), bool(liked), bool(wrote))
     return asked[key]
+
+
+def _is_page_item(content) -> bool:
+    """Whether the request is ``content``'s page: its type's ``show`` view, for its id (not a
+    card on another item's page, nor a structure's page of the same number)."""
+    from . import registry
+
+    if (request.view_args or {}).get("id") != content.id or not (request.endpoint or "").endswith(".show"):
+        return False
+    content_type = registry.for_model(type(content))
+    return content_type is not None and request.endpoint == f"{content_type.blueprint}.show"
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,9 @@ Roles are per territory — member < contributor < animator — plus a global ad
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
+from flask import has_request_context, request
 from werkzeug.local import LocalProxy
 
 from .models.accounts import User
@@ -145,21 +148,42 @@ def _view_members_only(user, content) -> bool:
 
 def _organises(user, content) -> bool:
     """``user`` manages one of the structures the content is published for. On a page read
-    (GET or HEAD) whose item's owners are not loaded, the statement of the member's part of the
-    page answers (``memberpage.member_page``: with the likes and their comments), kept for the
-    request — a page asks for each of its tools (edit, documents, registrations…); loading the
-    owners and their members for it took two (their parts of the page are kept:
-    ``fragments.page_part``). Otherwise (a form's post: owners just changed are in the session)
-    the loaded owners answer."""
+    (GET or HEAD) whose item's owners are not loaded, a statement asks, its answer kept for the
+    request — a page asks for each of its tools (edit, documents, registrations…): for the
+    page's own item, that of the member's part of the page (``memberpage.member_page``: with the
+    likes and their comments); for another item (a card), one EXISTS. Loading the owners and
+    their members for it took two (their parts of the page are kept: ``fragments.page_part``).
+    Otherwise (a form's post: owners just changed are in the session) the loaded owners answer."""
     from sqlalchemy import inspect
 
-    if content.id is not None and "owners" in inspect(content).unloaded:
+    user_id = getattr(user, "id", None)
+    if (user_id is not None and content.id is not None and "owners" in inspect(content).unloaded
+            and has_request_context() and request.method in ("GET", "HEAD")):
         from .memberpage import member_page
 
         state = member_page(user, content)
         if state is not None:
             return state.organises
+        asked = request.__dict__.setdefault("_csti_organises", {})  # this request's, not its app context's
+        key = (user_id, content.id)
+        if key not in asked:
+            from .extensions import db
+
+            asked[key] = bool(db.session.scalar(_ORGANISES(), {"user_id": user_id, "content_id": content.id}))
+        return asked[key]
     return any(getattr(owner, "is_manager", None) and owner.is_manager(user) for owner in content.owners)
+
+
+@lru_cache(maxsize=1)
+def _ORGANISES():  # noqa: N802 — a statement, built once (its cache key computed once)
+    from sqlalchemy import bindparam, exists, select
+
+    from .models.actors import ActorMember
+    from .models.content import content_owner
+
+    return select(exists().where(
+        content_owner.c.content_id == bindparam("content_id"), ActorMember.actor_id == content_owner.c.actor_id,
+        ActorMember.user_id == bindparam("user_id"), ActorMember.role == MANAGER))
 
 
 @rule("edit", Content)

@@ -812,11 +812,59 @@ def test_a_member_s_part_of_a_page_is_asked_again_after_a_write(app, db, factory
 
     member = factory.user()
     db.session.commit()
-    with app.test_request_context("/"):
+    with app.test_request_context(f"/article/{article.id}-{article.slug}"):
         assert member_page(member, article).liked is False
         set_like(member, article, True)
         db.session.flush()
         assert member_page(member, article).liked is True
+        db.session.rollback()
+
+
+def test_a_member_s_part_is_asked_for_the_page_s_own_item_only(app, db, factory, article):
+    """The four answers of a member's part of a page are asked for the item the page shows; for
+    another item (a card on it, a structure's page of the same number) whether the member
+    manages one of its structures is one EXISTS, answered right and kept for the request."""
+    from sqlalchemy.orm import lazyload
+
+    from csti import policy
+    from csti.memberpage import member_page
+    from csti.models import ActorMember
+
+    museum = Actor(title="Muséum de Toulouse", territory=article.territory, actor_kind="museum")
+    museum.publish()
+    manager, member = factory.user(), factory.user()
+    museum.members.append(ActorMember(user=manager, role="manager"))
+    theirs = Article(title="Atelier soudure", territory=article.territory, article_kind="news")
+    theirs.publish()
+    theirs.owners.append(museum)
+    db.session.add_all([museum, theirs])
+    db.session.commit()
+
+    def as_on_a_page():  # the items read without their owners, as a page reads them
+        db.session.expire_all()
+        db.session.scalars(select(Article).options(lazyload(Article.owners)).where(
+            Article.id.in_([article.id, theirs.id])).execution_options(populate_existing=True)).all()
+
+    for path in (f"/article/{article.id}-{article.slug}", f"/actor/{theirs.id}", "/articles"):
+        as_on_a_page()
+        with app.test_request_context(path):
+            assert member_page(manager, theirs) is None
+            assert (member_page(manager, article) is not None) is path.startswith("/article/")
+            with statements(db.engine) as seen:
+                assert policy._organises(manager, theirs) is True
+                assert policy._organises(manager, theirs) is True  # kept for the request
+                assert policy._organises(member, theirs) is False
+            asked = [s for s in seen if "actor_member" in s]
+            assert len(asked) == 2 and not [s for s in asked if "reaction" in s or "comment" in s], seen
+    with app.test_request_context(f"/article/{theirs.id}"):
+        as_on_a_page()
+        assert member_page(manager, theirs).organises is True
+    with app.test_request_context("/articles"):  # the request's answer forgotten once it writes
+        as_on_a_page()
+        assert policy._organises(member, theirs) is False
+        db.session.add(ActorMember(actor_id=museum.id, user_id=member.id, role="manager"))
+        db.session.flush()
+        assert policy._organises(member, theirs) is True
         db.session.rollback()
 
 
