@@ -2,13 +2,15 @@
 docs/architecture.md §26): whether they manage one of the item's structures (its edit, documents
 and registrations tools: ``policy._organises``), its likes and whether theirs is one (the like
 button: ``discussion.operations.like_state``), whether they wrote one of its comments (the
-comments drawn with their tools, not kept: ``comments_viewer``). Each was a statement of its own.
+comments drawn with their tools, not kept: ``comments_viewer``), and — an event — their
+registration to it (the registration box: ``events.routes._registration_context``). Each was a
+statement of its own.
 
-Asked on a page read (GET or HEAD) of the page's own item (its ``show`` view's ``id``), its
-answer kept for the request until it writes (``datacache._writing`` forgets it: a long task's request context — mails, the demo —
-writes between its questions); None otherwise — a form's post reads what it just changed, and
-another item on the page (a card, a related item) needs one answer, not four: each caller then
-asks its own statement."""
+Asked on a page read (GET or HEAD) of the page's own item (its type's ``show`` view for its
+``id``), its answer kept for the request until it writes (``datacache._writing`` forgets it: a
+long task's request context — mails, the demo — writes between its questions); None otherwise —
+a form's post reads what it just changed, and another item on the page (a card, a related item)
+needs one answer, not five: each caller then asks its own statement."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -22,6 +24,7 @@ class MemberPage(NamedTuple):
     likes: int
     liked: bool
     wrote: bool
+    registration: int | None  # the id of their registration to it, not cancelled (an event)
 
 
 def member_page(user, content) -> MemberPage | None:
@@ -36,9 +39,9 @@ def member_page(user, content) -> MemberPage | None:
     if key not in asked:
         from .extensions import db
 
-        organises, likes, liked, wrote = db.session.execute(
+        organises, likes, liked, wrote, registration = db.session.execute(
             _STATEMENT(), {"user_id": user_id, "content_id": content_id}).one()
-        asked[key] = MemberPage(bool(organises), int(likes or 0), bool(liked), bool(wrote))
+        asked[key] = MemberPage(bool(organises), int(likes or 0), bool(liked), bool(wrote), registration)
     return asked[key]
 
 
@@ -60,6 +63,7 @@ def _STATEMENT():  # noqa: N802 — a statement, built once (its cache key compu
     from .models.actors import MANAGER, ActorMember
     from .models.content import content_owner
     from .models.discussion import Comment, Reaction
+    from .models.events import CANCELLED, Registration
 
     content_id, user_id = bindparam("content_id"), bindparam("user_id")
     like = (Reaction.content_id == content_id, Reaction.kind == "like")
@@ -68,4 +72,6 @@ def _STATEMENT():  # noqa: N802 — a statement, built once (its cache key compu
                        ActorMember.user_id == user_id, ActorMember.role == MANAGER),
         select(func.count(Reaction.id)).where(*like).scalar_subquery(),
         exists().where(*like, Reaction.user_id == user_id),
-        exists().where(Comment.content_id == content_id, Comment.author_id == user_id))
+        exists().where(Comment.content_id == content_id, Comment.author_id == user_id),
+        select(Registration.id).where(Registration.event_id == content_id, Registration.user_id == user_id,
+                                      Registration.status != CANCELLED).scalar_subquery())

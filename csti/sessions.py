@@ -84,32 +84,43 @@ def end_other_sessions(user: User) -> None:
 
 def load_session_user(session_id: str) -> User | None:
     """Flask-Login's user loader: the user of a live server-side session, or None — with their
-    memberships and their unread notifications' count (the header's badge), in one statement."""
+    memberships and their unread notifications' count (the header's badge), and the data
+    version when the request has not read it yet (``datacache.version_columns``: the first
+    statement of a member's page read, ``fragments._version_first``), in one statement."""
+    from .datacache import version_read, version_unread
+
     uid, _sep, token = (session_id or "").partition(":")
     if not uid.isdigit() or len(uid) > 18 or not token:
         return None
-    row = db.session.execute(_session_user_statement(),
+    with_version = version_unread()
+    row = db.session.execute(_session_user_statement(with_version),
                              {"uid": int(uid), "token_hash": _token_hash(token), "now": utcnow()}).unique().first()
     if row is None:
         return None
-    user, user.unread_notifications = row
+    user, user.unread_notifications = row[0], row[1]
+    if with_version:
+        version_read(row[2], row[3])
     user.session_token = token
     return user
 
 
 @functools.cache
-def _session_user_statement():
+def _session_user_statement(with_version: bool = False):
     """``load_session_user``'s query, built once (a member's every request runs it; its cache
     key, a walk of the statement, is then computed once), its values as parameters. A suspended
     or banned member's session is refused here too (csti/sanctions.py): the one place every
     route — every form that posts — goes through. The memberships come joined (the relation's
     own ``selectin`` would be a second statement, built anew each time: half of this load's
-    time) and the unread count as a column (the layout's badge: ``discussion.unread_count``)."""
+    time) and the unread count as a column (the layout's badge: ``discussion.unread_count``).
+    ``with_version``: the data version's two columns after them."""
+    from .datacache import version_columns
+
     now = bindparam("now", type_=UserSession.expires_at.type)
     sanctioned = select(AccountSanction.id).where(AccountSanction.user_id == User.id,
                                                   AccountSanction.blocking_clause(now)).exists()
     unread = (select(func.count(Notification.id))
               .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
-    return select(User, unread).join(UserSession, UserSession.user_id == User.id).where(
+    columns = (User, unread) + (version_columns() if with_version else ())
+    return select(*columns).join(UserSession, UserSession.user_id == User.id).where(
         User.id == bindparam("uid"), UserSession.token_hash == bindparam("token_hash"),
         UserSession.expires_at > now, ~sanctioned).options(joinedload(User.memberships))

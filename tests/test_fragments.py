@@ -1025,3 +1025,25 @@ def test_a_member_s_part_of_an_item_page_is_one_statement(db, factory, testapp, 
     assert not page.html.select(f'a[href="/comments/{mine.id}/edit"]')
     log_in(testapp, factory.user())
     assert testapp.get(url).html.select_one(f"form#like-{article.id} button")["aria-pressed"] == "false"
+
+
+def test_a_member_s_session_row_brings_the_data_version_with_it(db, factory, testapp, log_in, cache, article):
+    """A member's page reads the data version with their session's row (one statement, not
+    two: ``sessions.load_session_user``), and the kept parts follow it: an item changed since is
+    drawn anew for them."""
+    member = factory.user()
+    db.session.commit()
+    url = f"/article/{article.id}-{article.slug}"
+    log_in(testapp, member)
+    testapp.get(url)
+    with statements(db.engine) as seen:
+        page = testapp.get(url)
+    assert page.html.select_one('meta[property="og:title"]')["content"] == "Les comètes de Zélie"
+    versions = [s for s in seen if "data_version" in s]
+    assert len(versions) == 1 and "user_session" in versions[0], versions
+    db.session.rollback()
+    assert page.html.select_one('meta[property="og:description"]')["content"] == "Une nuit d'observation."
+    db.session.get(Article, article.id).summary = "Deux nuits d'observation."
+    db.session.commit()  # a new version: the kept card is drawn again
+    page = testapp.get(url)
+    assert page.html.select_one('meta[property="og:description"]')["content"] == "Deux nuits d'observation."

@@ -123,3 +123,34 @@ def test_only_a_page_read_leaves_out_what_the_page_does_not_show(app, db, factor
             item, _redirect = load_content(Event, club_id)
             assert ("memberships" in inspect(item.author).unloaded) is left_out
             assert ("tags" in inspect(item.venue).unloaded) is left_out
+
+
+def test_an_event_page_reads_its_dates_with_it_and_a_member_s_registration_only_when_they_have_one(
+        db, testapp_en, factory, make_event, occitanie):
+    """Its dates come joined to the event (not a statement more); whether the member is
+    registered comes with the rest of their part of the page (``memberpage``), and their
+    registration is read only when they have one — shown right, waiting list included."""
+    from csti.blueprints.events.schedule import register
+
+    club = make_event(occitanie, "Atelier robotique", registration_mode="site", capacity=1, waiting_list=True)
+    ada = factory.user(email="ada@example.org", name="Ada", roles={occitanie: "member"})
+    bob = factory.user(email="bob@example.org", name="Bob", roles={occitanie: "member"})
+    factory.user(email="cyd@example.org", name="Cyd", roles={occitanie: "member"})
+    register(club, ada)
+    register(club, bob)  # full: on the waiting list
+    db.session.commit()
+    response, seen = _statements(db, testapp_en, path(club))  # anonymous
+    assert response.status_int == 200 and "Atelier robotique" in response.text
+    dates = [s for s in seen if "event_occurrence" in s]
+    assert len(dates) == 1 and "LEFT OUTER JOIN event_occurrence AS event_occurrence_1" in dates[0], dates
+    for email, shown, reads in (("ada@example.org", "You are registered.", 1),
+                                ("bob@example.org", "You are on the waiting list.", 1),
+                                ("cyd@example.org", "Join the waiting list", 0)):
+        login(testapp_en, email)
+        testapp_en.get(path(club))
+        response, seen = _statements(db, testapp_en, path(club))
+        assert shown in response.text
+        asked = [s for s in seen if "FROM registration" in s and "count(registration.id)" not in s]
+        assert len(asked) == 1 + reads, asked  # the member's part of the page, then theirs if any
+        assert "FROM reaction" in asked[0] and all("FROM reaction" not in s for s in asked[1:]), asked
+        assert len([s for s in seen if "event_occurrence" in s]) == 1, seen

@@ -269,9 +269,18 @@ def _MINE():  # noqa: N802 — a statement, built once: a member's registration,
 
 
 def _registration_context(event):
+    """The registration box's context. The member's registration: on their page read, whether
+    they have one is asked with the rest of their part of the page (``memberpage``), and it is
+    read only when they do."""
+    from ...memberpage import member_page
+
     mine = None
     if current_user.is_authenticated:
-        mine = db.session.scalar(_MINE(), {"event_id": event.id, "user_id": current_user.id})
+        state = member_page(current_user._get_current_object(), event)
+        if state is None:
+            mine = db.session.scalar(_MINE(), {"event_id": event.id, "user_id": current_user.id})
+        elif state.registration is not None:
+            mine = db.session.get(Registration, state.registration, options=[lazyload(Registration.user)])
     is_open, why_closed = registration_open(event)
     return dict(registration=mine, registration_is_open=is_open, why_closed=why_closed,
                 external_open=external_registration_open(event),
