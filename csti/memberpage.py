@@ -31,12 +31,14 @@ def member_page(user, content) -> MemberPage | None:
     """``user``'s part of ``content``'s page being read, in one statement per request and item."""
     user_id, content_id = getattr(user, "id", None), getattr(content, "id", None)
     if (user_id is None or content_id is None or not getattr(user, "is_authenticated", False)
-            or not has_request_context() or request.method not in ("GET", "HEAD")
-            or not _is_page_item(content)):
+            or not has_request_context() or request.method not in ("GET", "HEAD")):
         return None
     asked = request.__dict__.setdefault("_csti_member_page", {})  # this request's, not its app context's
     key = (user_id, content_id)
     if key not in asked:
+        if not _is_page_item(content):
+            asked[key] = None  # another item than the page's: its callers ask their own statements
+            return None
         from .extensions import db
 
         organises, likes, liked, wrote, registration = db.session.execute(
