@@ -62,8 +62,10 @@ def version_unread() -> bool:
 
 
 def version_read(value, changed_at) -> None:
-    """The data version the request read in another statement's ``version_columns``."""
-    request._csti_data_version = (value, changed_at) if value is not None else (0, None)
+    """The data version the request read in another statement's ``version_columns`` — unless
+    that statement's autoflush wrote (``_writing``): the request keeps nothing until it ends."""
+    if getattr(request, "_csti_data_version", None) is None:
+        request._csti_data_version = (value, changed_at) if value is not None else (0, None)
 
 
 def data_version() -> tuple:
@@ -111,9 +113,15 @@ def _writing(session, flush_context) -> None:
     """A write flushed in this request: until it is committed or rolled back, values are
     computed (they may see it) but not kept under the version read before it."""
     if has_request_context():
-        request._csti_data_version = WRITING
-        request.__dict__.pop("_csti_member_page", None)  # a member's part of a page (memberpage): asked again
-        request.__dict__.pop("_csti_organises", None)  # whether they manage another item's structures (policy)
+        writing()
+
+
+def writing() -> None:
+    """The request wrote (a flush, a bulk update or delete: ``pagecache._after_bulk``): keep
+    nothing until it ends, and forget what it asked of the member's part of a page."""
+    request._csti_data_version = WRITING
+    request.__dict__.pop("_csti_member_page", None)  # a member's part of a page (memberpage): asked again
+    request.__dict__.pop("_csti_organises", None)  # whether they manage another item's structures (policy)
 
 
 @event.listens_for(Session, "after_commit")

@@ -33,7 +33,7 @@ def member_page(user, content) -> MemberPage | None:
     if (user_id is None or content_id is None or not getattr(user, "is_authenticated", False)
             or not has_request_context() or request.method not in ("GET", "HEAD")):
         return None
-    asked = request.__dict__.setdefault("_csti_member_page", {})  # this request's, not its app context's
+    asked = request_memo("_csti_member_page")
     key = (user_id, content_id)
     if key not in asked:
         if not _is_page_item(content):
@@ -45,6 +45,19 @@ def member_page(user, content) -> MemberPage | None:
             _STATEMENT(), {"user_id": user_id, "content_id": content_id}).one()
         asked[key] = MemberPage(bool(organises), int(likes or 0), bool(liked), bool(wrote), registration)
     return asked[key]
+
+
+def request_memo(name: str) -> dict:
+    """The request's memo ``name`` (on the request, not on its application context's ``g``),
+    changes not flushed yet flushed first, as the statement it spares would have (its autoflush):
+    the flush forgets the memos (``datacache.writing``) — a long task's request context adds a
+    structure's manager, then asks again."""
+    from .extensions import db
+
+    session = db.session
+    if session.autoflush and (session.new or session.deleted or session.dirty):
+        session.flush()
+    return request.__dict__.setdefault(name, {})
 
 
 def _is_page_item(content) -> bool:

@@ -177,7 +177,7 @@ def _after_bulk(orm_execute_state):
     _bump(orm_execute_state.session)
     from flask import has_request_context
 
-    from .datacache import WRITING
+    from .datacache import writing
 
     if has_request_context():  # as a flush does (datacache._writing): keep nothing until it ends
-        request._csti_data_version = WRITING
+        writing()

@@ -159,12 +159,13 @@ def _organises(user, content) -> bool:
     user_id = getattr(user, "id", None)
     if (user_id is not None and content.id is not None and "owners" in inspect(content).unloaded
             and has_request_context() and request.method in ("GET", "HEAD")):
-        from .memberpage import member_page
+        from .memberpage import member_page, request_memo
 
         state = member_page(user, content)
         if state is not None:
             return state.organises
-        asked = request.__dict__.setdefault("_csti_organises", {})  # this request's, not its app context's
+
+        asked = request_memo("_csti_organises")
         key = (user_id, content.id)
         if key not in asked:
             from .extensions import db

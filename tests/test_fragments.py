@@ -7,6 +7,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from flask import request
 from sqlalchemy import select
 from webtest import TestApp
 from werkzeug.datastructures import MultiDict
@@ -824,6 +825,7 @@ def test_a_member_s_part_is_asked_for_the_page_s_own_item_only(app, db, factory,
     """The four answers of a member's part of a page are asked for the item the page shows; for
     another item (a card on it, a structure's page of the same number) whether the member
     manages one of its structures is one EXISTS, answered right and kept for the request."""
+    from sqlalchemy import update
     from sqlalchemy.orm import lazyload
 
     from csti import policy
@@ -862,9 +864,14 @@ def test_a_member_s_part_is_asked_for_the_page_s_own_item_only(app, db, factory,
     with app.test_request_context("/articles"):  # the request's answer forgotten once it writes
         as_on_a_page()
         assert policy._organises(member, theirs) is False
-        db.session.add(ActorMember(actor_id=museum.id, user_id=member.id, role="manager"))
-        db.session.flush()
+        db.session.add(ActorMember(actor_id=museum.id, user_id=member.id, role="manager"))  # not flushed yet
         assert policy._organises(member, theirs) is True
+        db.session.rollback()
+    with app.test_request_context("/articles"):  # … or it writes by a bulk update
+        as_on_a_page()
+        assert policy._organises(manager, theirs) is True
+        db.session.execute(update(ActorMember).where(ActorMember.user_id == manager.id).values(role="member"))
+        assert policy._organises(manager, theirs) is False
         db.session.rollback()
 
 
@@ -1047,3 +1054,23 @@ def test_a_member_s_session_row_brings_the_data_version_with_it(db, factory, tes
     db.session.commit()  # a new version: the kept card is drawn again
     page = testapp.get(url)
     assert page.html.select_one('meta[property="og:description"]')["content"] == "Deux nuits d'observation."
+
+
+def test_a_session_row_read_by_a_writing_flush_leaves_the_request_writing(app, db, factory, article):
+    """The session's statement may flush changes not flushed yet (its autoflush): the request
+    has then written, and the version read with the member is not taken as what it read."""
+    from csti.datacache import WRITING
+    from csti.sessions import load_session_user, open_session
+
+    member = factory.user()
+    db.session.flush()
+    session_id = open_session(member)
+    db.session.commit()
+    with app.test_request_context("/"):
+        assert load_session_user(session_id).id == member.id
+        assert request._csti_data_version is not WRITING and request._csti_data_version[0] >= 1
+    with app.test_request_context("/"):
+        db.session.add(Article(title="Brouillon", territory=article.territory, article_kind="news"))
+        assert load_session_user(session_id).id == member.id
+        assert request._csti_data_version is WRITING
+        db.session.rollback()

@@ -3,7 +3,7 @@ applying the common form fields, the create/edit form page and the save that end
 from flask import abort, flash, g, redirect, request
 from flask_login import current_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import defaultload, joinedload, lazyload
+from sqlalchemy.orm import defaultload, lazyload
 
 from ...errors import fail
 from ...extensions import db
@@ -47,7 +47,7 @@ def page_options(model) -> list:
     something asks): its audiences, its author's territory roles (``User.memberships``, loaded with every user
     by default), its owners' authors, an event's venue — shown in kept parts only, read when they
     are drawn — and its venue's tags, audiences and author (the page shows the structures' names
-    and addresses). An event's dates, which each of its pages reads, come joined to it."""
+    and addresses)."""
     structures = (lazyload(Content.tags), lazyload(Content.audience_rows), lazyload(Content.author))
     # Its own audiences and tags only when asked: an article's page never shows its audiences; an
     # event's shows them in its kept facts (``fragments.page_part``), its tags in a kept part
@@ -56,9 +56,6 @@ def page_options(model) -> list:
                defaultload(model.author).lazyload(User.memberships), defaultload(model.owners).options(*structures),
                # Whether the member manages an organiser (policy): the people's roles, not the people.
                defaultload(model.owners.of_type(Actor)).defaultload(Actor.members).lazyload(ActorMember.user)]
-    occurrences = getattr(model, "occurrences", None)
-    if occurrences is not None:  # an event's dates: every page of it reads them (with it, not a statement more)
-        options.append(joinedload(occurrences))
     venue = getattr(model, "venue", None)
     if venue is not None:  # shown in kept parts (the facts, the JSON-LD, the map): read when they are drawn
         options.append(lazyload(venue).options(*structures, defaultload(Actor.members).lazyload(ActorMember.user)))

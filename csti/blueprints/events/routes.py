@@ -281,6 +281,8 @@ def _registration_context(event):
             mine = db.session.scalar(_MINE(), {"event_id": event.id, "user_id": current_user.id})
         elif state.registration is not None:
             mine = db.session.get(Registration, state.registration, options=[lazyload(Registration.user)])
+            if mine is not None and mine.status == CANCELLED:  # cancelled between the two statements
+                mine = None
     is_open, why_closed = registration_open(event)
     return dict(registration=mine, registration_is_open=is_open, why_closed=why_closed,
                 external_open=external_registration_open(event),
