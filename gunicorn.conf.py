@@ -3,7 +3,8 @@
 The application is loaded once in the master, then the workers are forked: the code and data
 every worker imports (the master holds about 75 MB) stay in pages the processes share instead
 of one copy each. ``gc.freeze()`` before forking keeps the garbage collector from touching — and so
-copying — those shared objects. No database connection or search index is opened while loading
+copying — those shared objects; each worker then collects its garbage between requests
+(``csti/collector.py``). No database connection or search index is opened while loading
 (``create_app`` only creates the engine); each worker empties the engine's pool after the fork
 all the same.
 """
@@ -44,8 +45,19 @@ def pre_fork(server, worker):
 
 def post_fork(server, worker):
     _return_freed_memory()
+    from csti import collector
+
+    collector.worker_started()
     from csti.extensions import db
 
     app = server.app.wsgi()
     with app.app_context():
         db.engine.dispose(close=False)
+
+
+def post_request(worker, req, environ, resp):
+    """After each response: the garbage collector's work, between requests (csti/collector.py;
+    sync workers, one request at a time)."""
+    from csti import collector
+
+    collector.between_requests()

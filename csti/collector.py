@@ -11,10 +11,12 @@ nothing young is alive but what a cache kept, so a collection there promotes onl
 
 ``worker_started`` (gunicorn's ``post_fork``) raises the automatic threshold so that only a
 request holding tens of thousands of new objects (a map's 5 000 points, an import) collects in
-its course; ``between_requests`` (``post_request``, after the response went out) collects like
-CPython would — the youngest generation past ``YOUNG`` objects, the middle one every ``MIDDLE``
-of those, a full collection every ``OLD`` middle ones — but at a moment when the request's own
-objects are gone.
+its course; ``between_requests`` (``post_request``, after the response went out) collects as
+CPython chooses — the youngest generation past ``YOUNG`` objects, the middle one once more than
+``MIDDLE`` young collections were made since its last, a full collection once more than ``OLD``
+middle ones were and the old generation grew by a quarter — but at a moment when the request's
+own objects are gone. For gunicorn's sync workers, one request at a time (with threads, other
+requests would still be under way).
 """
 from __future__ import annotations
 
@@ -25,9 +27,9 @@ YOUNG = 700  # new container objects left alive between requests before a young 
 MIDDLE = 10  # young collections per middle one (CPython's own threshold)
 OLD = 10  # middle collections per full one (CPython's own threshold)
 # CPython's own rule for a full collection: only once the objects moved to the old generation
-# since the last one are more than a quarter of those it kept then (a full collection walks
+# since the last one are at least a quarter of those it kept then (a full collection walks
 # them all; the worker keeps what it caches).
-OLD_SHARE = 0.25
+OLD_SHARE = 4
 
 _old = {"kept": 0, "pending": 0}  # objects kept by the last full collection; moved there since
 
@@ -39,19 +41,20 @@ def worker_started() -> None:
 
 def between_requests() -> int | None:
     """Collect what CPython would have by now, at the end of a request: the generation
-    collected, or None."""
+    collected, or None. CPython's own choice (``collect_generations``): the oldest generation
+    whose count is over its threshold, the old one only when the quarter rule allows."""
     young, middle, old = gc.get_count()
-    if young < YOUNG:
+    if young <= YOUNG:
         return None
-    if middle + 1 < MIDDLE:
-        gc.collect(0)
-        return 0
-    if old + 1 < OLD or _old["pending"] <= _old["kept"] * OLD_SHARE:
+    if old > OLD and _old["pending"] >= _old["kept"] // OLD_SHARE:
+        gc.collect(2)
+        _old.update(kept=len(gc.get_objects(2)), pending=0)
+        return 2
+    if middle > MIDDLE:
         # What the middle collection moves to the old generation: its survivors.
         moving = len(gc.get_objects(0)) + len(gc.get_objects(1))
         moving -= gc.collect(1)
         _old["pending"] += max(0, moving)
         return 1
-    gc.collect(2)
-    _old.update(kept=len(gc.get_objects(2)), pending=0)
-    return 2
+    gc.collect(0)
+    return 0
