@@ -111,7 +111,8 @@ def test_a_full_collection_runs_once_the_old_generation_grew_by_a_quarter(worker
     assert collector.between_requests() == 2
     assert gc.get_stats()[2]["collections"] == full + 1
     assert collector._old["pending"] == 0
-    assert collector._old["kept"] == len(gc.get_objects(2)) != due  # counted anew
+    # Counted anew (give or take what other threads' work moved since):
+    assert abs(collector._old["kept"] - len(gc.get_objects(2))) < 1_000 < abs(collector._old["kept"] - due)
     assert collector._old["kept"] >= len(kept) * ROUND
     del kept
 
