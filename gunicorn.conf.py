@@ -4,13 +4,15 @@ The application is loaded once in the master, then the workers are forked: the c
 every worker imports (the master holds about 75 MB) stay in pages the processes share instead
 of one copy each. ``gc.freeze()`` before forking keeps the garbage collector from touching — and so
 copying — those shared objects; each worker then collects its garbage between requests
-(``csti/collector.py``). No database connection or search index is opened while loading
+(``csti/collector.py``). The modules a worker would import with its first search, feed or
+home page are imported in the master too (``PRELOAD``). No database connection or search index is opened while loading
 (``create_app`` only creates the engine); each worker empties the engine's pool after the fork
 all the same.
 """
 import ctypes
 import ctypes.util
 import gc
+import importlib
 import os
 import sys
 
@@ -19,6 +21,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from config import load_env_file  # noqa: E402
 
 load_env_file()
+# numpy's OpenBLAS would start a thread per core when the search modules are imported below; the
+# search uses no BLAS routine, and a thread started in the master is not in its forked workers.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WORKERS", "2"))
@@ -39,7 +44,23 @@ def _return_freed_memory() -> None:
         pass  # not glibc: nothing to tune
 
 
+# Modules every worker imports with its first home page, event page, feed or search (numpy and
+# Whoosh: 11 MB and more): imported once in the master, before the fork, they are pages the
+# workers share instead of a copy in each.
+PRELOAD = ("csti.homes", "csti.memberpage", "crawlerdetect", "feedgen.feed")
+PRELOAD_WHOOSH = ("csti.search.whoosh_backend",)
+
+
+def _preload(app) -> None:
+    names = PRELOAD
+    if (app.config.get("SEARCH_BACKEND") or "whoosh") == "whoosh":
+        names += PRELOAD_WHOOSH
+    for name in names:
+        importlib.import_module(name)
+
+
 def pre_fork(server, worker):
+    _preload(server.app.wsgi())
     gc.freeze()
 
 

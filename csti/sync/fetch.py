@@ -1,10 +1,13 @@
 """Fetching a linked source over HTTP (httpx): a timeout, a size cap, http(s) only, a few
-redirects at most. Every failure is a ``SyncError`` with a message for the administrator's log."""
+redirects at most. Every failure is a ``SyncError`` with a message for the administrator's log.
+
+httpx is imported by ``fetch`` only: an event's page asks this package where the event came from
+(``credit``), and httpx would bring rich and pygments along into every served worker (2 MB).
+"""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import httpx
 from flask import current_app
 
 
@@ -27,6 +30,8 @@ def fetch(url: str, accept: str) -> tuple[bytes, str]:
     """The body and content type of ``url``: refused (SyncError) when the source does not answer
     within ``SYNC_TIMEOUT`` seconds, answers another status than 200, or sends more than
     ``SYNC_MAX_BYTES``."""
+    import httpx
+
     config = current_app.config
     limit = config.get("SYNC_MAX_BYTES", 5 * 1024 * 1024)
     headers = {"Accept": accept, "User-Agent": "csti-sync (+https://github.com/csti)"}
