@@ -1,7 +1,7 @@
 """gunicorn settings for csti (``make serve``, the benchmark; ``gunicorn -c gunicorn.conf.py wsgi:app``).
 
 The application is loaded once in the master, then the workers are forked: the code and data
-every worker imports (the master holds about 75 MB) stay in pages the processes share instead
+every worker imports (the master holds about 107 MB) stay in pages the processes share instead
 of one copy each. ``gc.freeze()`` before forking keeps the garbage collector from touching — and so
 copying — those shared objects; each worker then collects its garbage between requests
 (``csti/collector.py``). The modules a worker would import with its first search, feed or
@@ -44,8 +44,8 @@ def _return_freed_memory() -> None:
         pass  # not glibc: nothing to tune
 
 
-# Modules every worker imports with its first home page, event page, feed or search (numpy and
-# Whoosh: 11 MB and more): imported once in the master, before the fork, they are pages the
+# Modules every worker imports with its first home page, event page, feed or search (numpy alone
+# is 21 MB): imported once in the master, before the fork, they are pages the
 # workers share instead of a copy in each.
 PRELOAD = ("csti.homes", "csti.memberpage", "crawlerdetect", "feedgen.feed")
 PRELOAD_WHOOSH = ("csti.search.whoosh_backend",)

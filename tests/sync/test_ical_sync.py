@@ -244,9 +244,9 @@ def test_an_items_page_asking_where_it_came_from_does_not_load_httpx():
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_a_run_loads_httpx_when_it_fetches(app, feed):
-    """The other side of the lazy import: ``fetch`` still reaches the source (and its errors are
-    still httpx's, told apart)."""
+def test_fetch_still_reaches_the_source_with_httpx_imported_inside_it(app, feed):
+    """The other side of the lazy import: ``fetch`` still reaches the source, and its failures
+    (httpx's own exceptions) are still told apart."""
     from csti.sync.fetch import SyncError, fetch
 
     feed.body = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
