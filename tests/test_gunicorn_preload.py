@@ -1,6 +1,7 @@
 """gunicorn.conf.py: before forking its workers, the master imports the modules each worker would
 otherwise import with its first home page, feed or search (numpy and Whoosh with the Whoosh
 search backend only), then freezes them out of the garbage collector's reach."""
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ def _pre_fork(tmp_path, backend):
     code = CODE.format(tmp=tmp_path, url=url, backend=backend, heavy=HEAVY)
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "CSTI_INSTANCE_DIR": str(tmp_path)})
-    return [eval(line) if line.startswith("[") else line for line in result.stdout.strip().splitlines()[-3:]]
+    return [ast.literal_eval(line) if line.startswith("[") else line for line in result.stdout.strip().splitlines()[-3:]]
 
 
 @pytest.mark.parametrize("backend", ["whoosh", "postgres"])
