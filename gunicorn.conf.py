@@ -1,13 +1,16 @@
 """gunicorn settings for csti (``make serve``, the benchmark; ``gunicorn -c gunicorn.conf.py wsgi:app``).
 
 The application is loaded once in the master, then the workers are forked: the code and data
-every worker imports (the master holds about 107 MB) stay in pages the processes share instead
-of one copy each. ``gc.freeze()`` before forking keeps the garbage collector from touching — and so
-copying — those shared objects; each worker then collects its garbage between requests
+every worker imports stay in pages the processes share instead of one copy each.
+``gc.freeze()`` before forking keeps the garbage collector from touching — and so copying —
+those shared objects; each worker then collects its garbage between requests
 (``csti/collector.py``). The modules a worker would import with its first search, feed or
-home page are imported in the master too (``PRELOAD``). No database connection or search index is opened while loading
-(``create_app`` only creates the engine); each worker empties the engine's pool after the fork
-all the same.
+home page are imported in the master too (``PRELOAD``), and what it would build with its first
+pages is built there (``_warm``: mappers, locale data, catalogues, search arrays).
+No database connection is opened while loading (``create_app`` only creates the engine); each
+worker empties the engine's pool after the fork all the same. The search index is read and
+closed again. New workers start from the master's copies: a ``systemctl reload`` (HUP) does not
+pick up new code or catalogues — an upgrade restarts the service (docs/deploy.md §10).
 """
 import ctypes
 import ctypes.util
@@ -57,10 +60,48 @@ def _preload(app) -> None:
         names += PRELOAD_WHOOSH
     for name in names:
         importlib.import_module(name)
+    _warm(app)
+
+
+def _warm(app) -> None:
+    """What every worker would otherwise build for itself with its first pages, built once in the
+    master: the ORM's mapper configuration, Babel's locale data and the translation catalogues of
+    each language, and the search index's arrays (Whoosh backend; its files are closed again).
+    A worker driven through the benchmark's pages keeps about 18 MB less of its own for 23 MB
+    more in the master (docs/architecture.md §26). Compiling every template here was tried and
+    cost more than it saved: a worker rewrote most of what it used (CPython specialises the
+    bytecode it runs in place) and the master held all 195. Nothing here opens a database
+    connection, and nothing that fails here stops the server: the page that needs it will say
+    what is wrong."""
+    if app.extensions.get("csti_warm"):
+        return  # pre_fork runs before each worker's fork; once is enough
+    app.extensions["csti_warm"] = True
+    from babel import Locale, localedata
+    from flask_babel import force_locale, get_translations
+    from sqlalchemy.orm import configure_mappers
+
+    def attempt(what, build):
+        try:
+            build()
+        except Exception as error:  # noqa: BLE001 — see the docstring
+            app.logger.warning("%s not built before forking the workers: %r", what, error)
+
+    attempt("the ORM's mappers", configure_mappers)
+    if (app.config.get("SEARCH_BACKEND") or "whoosh") == "whoosh":
+        from csti import search
+
+        with app.app_context():
+            attempt("the search arrays", lambda: search.backend().build_arrays())
+    with app.test_request_context("/"):
+        for language in app.config.get("LANGUAGES") or ("fr",):
+            attempt(f"{language} locale data", lambda language=language: localedata.load(str(Locale.parse(language))))
+            with force_locale(language):
+                attempt(f"{language} catalogue", get_translations)
 
 
 def pre_fork(server, worker):
     _preload(server.app.wsgi())
+    gc.collect()  # what loading and warming left behind is not frozen with the rest
     gc.freeze()
 
 
