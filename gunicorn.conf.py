@@ -47,10 +47,11 @@ def _return_freed_memory() -> None:
         pass  # not glibc: nothing to tune
 
 
-# Modules every worker imports with its first home page, event page, feed or search (numpy alone
+# Modules every worker imports with its first home page, event page, feed, API answer or search (numpy alone
 # is 21 MB): imported once in the master, before the fork, they are pages the
 # workers share instead of a copy in each.
-PRELOAD = ("csti.homes", "csti.memberpage", "crawlerdetect", "feedgen.feed")
+PRELOAD = ("csti.homes", "csti.memberpage", "crawlerdetect", "feedgen.feed",
+           "csti.blueprints.api.serialize")  # the API's answers: pydantic and its models
 PRELOAD_WHOOSH = ("csti.search.whoosh_backend",)
 
 

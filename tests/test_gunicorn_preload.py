@@ -12,7 +12,7 @@ from tests.search.whoosh_index import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("numpy", "whoosh", "csti.search.whoosh_backend", "feedgen.feed", "crawlerdetect", "csti.homes",
-         "csti.memberpage")
+         "csti.memberpage", "pydantic", "csti.blueprints.api.schemas")
 
 CODE = """
 import gc, runpy, sys, types

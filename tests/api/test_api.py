@@ -363,7 +363,8 @@ def test_api_answers_are_not_kept_by_the_page_cache(app):
 
 
 def test_workers_load_pydantic_with_the_first_api_answer_only(tmp_path):
-    """~12 MB per worker: the app starts, and serves its pages, without it (queries.py)."""
+    """The app starts, and serves its pages, without it (queries.py): commands and tests do not
+    load it; gunicorn's master imports it before forking (gunicorn.conf.py ``PRELOAD``)."""
     import subprocess
     import sys
     from pathlib import Path
