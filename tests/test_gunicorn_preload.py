@@ -1,6 +1,8 @@
 """gunicorn.conf.py: before forking its workers, the master imports the modules each worker would
-otherwise import with its first home page, feed or search (numpy and Whoosh with the Whoosh
-search backend only), then freezes them out of the garbage collector's reach."""
+otherwise import with its first home page, feed, API answer or search (numpy and Whoosh with the
+Whoosh search backend only), builds what each would build with its first pages (``_warm``: the
+ORM's mappers, locale data and catalogues, the search index's arrays, its files closed again),
+then freezes it all out of the garbage collector's reach."""
 import ast
 import subprocess
 import sys
