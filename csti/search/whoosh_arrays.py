@@ -34,6 +34,7 @@ from ..lru import SizedLRU
 NO_DATE = 2**64 - 1  # what a DATETIME column holds for a document without a value
 LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 CODED = ("kind", "territory", "subkind")
+CHUNK = 65536  # postings scored at a time (Scratch.work)
 EMPTY_DOCS = np.zeros(0, dtype=np.int32)
 EMPTY_TF = np.zeros(0, dtype=np.float32)
 
@@ -139,9 +140,14 @@ class Segment:
                 tag_codes.append(np.full(len(docs), codes["tags"].code(term.decode()), dtype=np.uint32))
         self.tag_docs = np.concatenate(tag_docs) if tag_docs else EMPTY_DOCS
         self.tag_codes = np.concatenate(tag_codes) if tag_codes else np.zeros(0, dtype=np.uint32)
-        # By document: a document's tags are then one slice (``View.tag_starts``).
+        # By document: document d's tags are tag_codes[tag_starts[d]:tag_starts[d + 1]]. Built
+        # here, with the segment, rather than per searcher: gunicorn's master builds the segments
+        # before forking (gunicorn.conf.py), so its workers share these pages.
         order = np.argsort(self.tag_docs, kind="stable")
         self.tag_docs, self.tag_codes = self.tag_docs[order], self.tag_codes[order]
+        self.tag_starts = np.zeros(size + 1, dtype=np.int32)
+        if len(self.tag_docs):
+            np.cumsum(np.bincount(self.tag_docs, minlength=size)[:size], out=self.tag_starts[1:])
         self.published = self._dates(leaf, "published", size)
         self.ends = self._dates(leaf, "ends", size)
         self.lengths = {}
@@ -194,11 +200,18 @@ class View:
         self.tag_codes = joined("tag_codes", np.uint32)
         docs = [seg.tag_docs + offset if offset else seg.tag_docs for _leaf, offset, seg in segments]
         self.tag_docs = (docs[0] if len(docs) == 1 else np.concatenate(docs)) if docs else EMPTY_DOCS
-        # Document d's tags are tag_codes[tag_starts[d]:tag_starts[d + 1]] (segments end to end,
-        # each sorted by document: the whole is).
-        self.tag_starts = np.zeros(self.size + 1, dtype=np.int64)
-        if len(self.tag_docs):
-            np.cumsum(np.bincount(self.tag_docs, minlength=self.size)[:self.size], out=self.tag_starts[1:])
+        # Document d's tags are tag_codes[tag_starts[d]:tag_starts[d + 1]]: the segments' own
+        # starts end to end, each shifted by the tags of the segments before it (one segment, the
+        # usual case of an optimised index: the segment's array itself, shared with the master).
+        if len(segments) == 1:
+            self.tag_starts = segments[0][2].tag_starts
+        else:
+            parts, before = [], 0
+            for _leaf, _offset, seg in segments:
+                parts.append(seg.tag_starts[:-1] + before)
+                before += int(seg.tag_starts[-1])
+            parts.append(np.array([before], dtype=np.int32))
+            self.tag_starts = np.concatenate(parts).astype(np.int32, copy=False)
         self.live = np.ones(self.size, dtype=bool)
         for leaf, offset, _seg in segments:
             if leaf.has_deletions():
@@ -214,7 +227,8 @@ class Scratch(threading.local):
     each). Allocated for each search, every one of them is a fresh mapping of the process
     (gunicorn's workers hand blocks over 128 KiB back to the system as soon as they are freed,
     see gunicorn.conf.py) whose pages fault in one by one as they are first written: a search
-    then took twice its time. Kept, they cost about 3.7 MB per searching thread."""
+    then took twice its time. Kept, they cost about 3.7 MB per searching thread, and the
+    chunk arrays (``work``) at most 2.6 MB more."""
 
     size = -1
 
@@ -229,13 +243,14 @@ class Scratch(threading.local):
         return self
 
     def work(self, count: int) -> tuple[np.ndarray, ...]:
-        """Arrays of ``count`` items for one term's postings — three of floats, two of indexes
-        (numpy's ``take`` and ``put`` would convert narrower indexes into a new array each
-        time), one of bytes —, grown to the longest list seen, by steps of 64 Ki items. (Its
-        ``take`` is given ``mode="clip"``: with the default, "raise", it writes into a copy of
+        """Arrays of ``count`` items (at most ``CHUNK``) for a chunk of one term's postings —
+        three of floats, two of indexes (numpy's ``take`` and ``put`` would convert narrower
+        indexes into a new array each time), one of bytes —, grown to the longest chunk seen,
+        by steps of 16 Ki items: at most 41 bytes × 64 Ki = 2.6 MB per searching thread.
+        (``take`` is given ``mode="clip"``: with the default, "raise", it writes into a copy of
         ``out`` first; the indexes are the documents', always in range.)"""
         if getattr(self, "capacity", 0) < count:
-            self.capacity = -(-count // 65536) * 65536
+            self.capacity = -(-count // 16384) * 16384
             self._work = (*(np.empty(self.capacity, dtype=np.float64) for _ in range(3)),
                           *(np.empty(self.capacity, dtype=np.intp) for _ in range(2)),
                           np.empty(self.capacity, dtype=np.uint8))
@@ -347,30 +362,41 @@ class Engine:
                                              lambda leaf=leaf, field=field: read_postings(leaf, field, stem))
                 if not len(docs):
                     continue
-                # idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - b) + b * length / average)), boosted,
-                # operation by operation in the scratch arrays (the same floats as written out).
-                lengths, tf64, part, ids, codes, small = self._scratch.work(len(docs))
-                np.copyto(ids, docs)
-                np.take(segment.lengths[field], ids, out=small, mode="clip")
-                np.copyto(codes, small)
-                np.take(LENGTHS, codes, out=lengths, mode="clip")
-                np.copyto(tf64, tf)
-                np.multiply(tf64, self.k1 + 1, out=part)
-                np.multiply(idf, part, out=part)
-                np.multiply(b, lengths, out=lengths)
-                np.divide(lengths, average, out=lengths)
-                np.add(1 - b, lengths, out=lengths)
-                np.multiply(self.k1, lengths, out=lengths)
-                np.add(tf64, lengths, out=lengths)
-                np.divide(part, lengths, out=part)
-                np.multiply(boost, part, out=part)
-                if offset:
-                    ids += offset
-                # scores[ids] += part, without its two temporary arrays
-                np.take(scores, ids, out=lengths, mode="clip")
-                np.add(lengths, part, out=lengths)
-                np.put(scores, ids, lengths)
+                # A long list is taken in chunks (the scratch arrays stay small: a term in most of
+                # the national index's documents would otherwise size them to 190 000 items, 8 MB
+                # per worker). Each item's arithmetic is the same, and a document appears once in
+                # a term's list: the scores do not depend on the chunking.
+                lengths_of = segment.lengths[field]
+                for start in range(0, len(docs), CHUNK):
+                    self._add_scores(scores, docs[start:start + CHUNK], tf[start:start + CHUNK], lengths_of,
+                                     offset, idf, average, b, boost)
         return scores
+
+    def _add_scores(self, scores, docs, tf, lengths_of, offset, idf, average, b, boost) -> None:
+        """scores[docs + offset] += boost · idf · (tf · (K1 + 1)) / (tf + K1 · ((1 − b) + b ·
+        length / average)), operation by operation in the scratch arrays (the same floats as
+        written out)."""
+        lengths, tf64, part, ids, codes, small = self._scratch.work(len(docs))
+        np.copyto(ids, docs)
+        np.take(lengths_of, ids, out=small, mode="clip")
+        np.copyto(codes, small)
+        np.take(LENGTHS, codes, out=lengths, mode="clip")
+        np.copyto(tf64, tf)
+        np.multiply(tf64, self.k1 + 1, out=part)
+        np.multiply(idf, part, out=part)
+        np.multiply(b, lengths, out=lengths)
+        np.divide(lengths, average, out=lengths)
+        np.add(1 - b, lengths, out=lengths)
+        np.multiply(self.k1, lengths, out=lengths)
+        np.add(tf64, lengths, out=lengths)
+        np.divide(part, lengths, out=part)
+        np.multiply(boost, part, out=part)
+        if offset:
+            ids += offset
+        # scores[ids] += part, without its two temporary arrays
+        np.take(scores, ids, out=lengths, mode="clip")
+        np.add(lengths, part, out=lengths)
+        np.put(scores, ids, lengths)
 
     def prefix_scores(self, view: View, field: str, prefix: str, max_terms: int = 500) -> np.ndarray:
         """1 for the documents holding a word of ``field`` that starts with ``prefix`` (Whoosh

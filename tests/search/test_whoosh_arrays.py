@@ -183,3 +183,54 @@ def test_a_column_file_gone_between_check_and_open_reopens_the_searcher(tmp_path
     monkeypatch.setattr(SegmentReader, "has_column", lambda self, field: True)  # "was there when checked"
     with pytest.raises(FileNotFoundError):
         Segment(leaf, backend.engine.codes, backend.engine.boosts)
+
+
+def test_long_postings_are_scored_in_chunks_to_the_same_floats(index, monkeypatch):
+    """A term's postings are scored a chunk at a time, so that the scratch arrays stay the size of
+    a chunk rather than of the longest list (a word in most of the national index: 8 MB per
+    worker). The chunking must not change a single score."""
+    import numpy as np
+
+    from csti.search import whoosh_arrays
+    backend, _docs = index
+    searcher = backend._get_searcher()
+    words = query_words("atelier robotique science")
+    _mine, whole = backend._matches(searcher, words, Filters(), datetime_to_long(NOW))
+    whole = np.array(whole)
+    asked = []
+    work = whoosh_arrays.Scratch.work
+    monkeypatch.setattr(whoosh_arrays.Scratch, "work", lambda self, count: asked.append(count) or work(self, count))
+    monkeypatch.setattr(whoosh_arrays, "CHUNK", 7)
+    _mine, chunked = backend._matches(searcher, words, Filters(), datetime_to_long(NOW))
+    assert asked and max(asked) == 7  # lists longer than a chunk were cut, none was taken whole
+    assert np.array_equal(np.array(chunked), whole)  # bit for bit, not approximately
+
+
+def test_each_document_s_tags_are_its_slice_across_segments(index):
+    """``View.tag_starts`` (what the tag facet reads): each segment's starts, built with the
+    segment, joined and shifted by the tags of the segments before it."""
+    backend, docs = index
+    searcher = backend._get_searcher()
+    view = backend.engine.view(searcher)
+    assert len(view.segments) > 1
+    values = backend.engine.codes["tags"].values
+    for docnum in range(view.size):
+        if not view.live[docnum]:
+            continue
+        mine = sorted(values[c] for c in view.tag_codes[view.tag_starts[docnum]:view.tag_starts[docnum + 1]])
+        assert mine == docs[int(searcher.stored_fields(docnum)["id"])]["tags"], docnum
+    assert any(docs[i]["tags"] for i in docs)
+
+
+def test_one_segment_s_view_reads_the_segment_s_own_arrays(tmp_path):
+    """An optimised index is one segment, built by gunicorn's master before it forks: a searcher's
+    view then holds the segment's arrays themselves (shared with the master), not copies."""
+    rng = random.Random(5)
+    backend = WhooshBackend(str(tmp_path / "one"), cache_mb=1)
+    with backend.writer(timeout=5) as writer:
+        writer.replace_all([random_doc(rng, i) for i in range(1, 60)])
+    view = backend.engine.view(backend._get_searcher())
+    (_leaf, _offset, segment), = view.segments
+    for name in ("kind", "territory", "subkind", "published", "ends", "tag_codes", "tag_docs", "tag_starts"):
+        assert getattr(view, name) is getattr(segment, name), name
+    assert view.tag_starts.dtype.itemsize == 4 and view.tag_starts[-1] == len(segment.tag_codes)
