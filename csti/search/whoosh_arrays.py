@@ -452,8 +452,12 @@ class Engine:
         if not len(docs) or count <= 0:
             return []
         if len(docs) > count:
-            # Everything at least as good as the count-th best, ties included, then sorted.
-            threshold = np.partition(keys, len(keys) - count)[len(keys) - count]
+            # Everything at least as good as the count-th best, ties included, then sorted. The
+            # count-th best is taken as the count-th smallest of the negated keys: numpy's
+            # selection near the end of an array of many equal keys was ten times slower (a
+            # common word's 62 000 hits on 150 distinct scores: 5 ms → 0.5 ms).
+            negated = np.negative(keys)
+            threshold = -np.partition(negated, count - 1)[count - 1]
             keep = keys >= threshold
             docs, keys = docs[keep], keys[keep]
         order = np.lexsort((-docs if newest else docs, -keys))

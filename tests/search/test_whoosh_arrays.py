@@ -234,3 +234,19 @@ def test_one_segment_s_view_reads_the_segment_s_own_arrays(tmp_path):
     for name in ("kind", "territory", "subkind", "published", "ends", "tag_codes", "tag_docs", "tag_starts"):
         assert getattr(view, name) is getattr(segment, name), name
     assert view.tag_starts.dtype.itemsize == 4 and view.tag_starts[-1] == len(segment.tag_codes)
+
+
+@pytest.mark.parametrize("newest", [False, True])
+def test_the_top_hits_are_the_best_keys_ties_by_document(newest):
+    """``Engine.top`` picks the page from many hits with few distinct keys (a common word: 62 000
+    hits on 150 scores), ties by document — ascending for scores, descending for dates."""
+    import numpy as np
+
+    from csti.search.whoosh_arrays import Engine
+    rng = np.random.default_rng(7)
+    docs = np.sort(rng.choice(200_000, size=5_000, replace=False))
+    keys = rng.integers(0, 12, size=len(docs)).astype(np.int64 if newest else np.float64)
+    for count in (1, 20, 60, len(docs), len(docs) + 5):
+        expected = sorted(zip(docs.tolist(), keys.tolist(), strict=True),
+                          key=lambda dk: (-dk[1], -dk[0] if newest else dk[0]))[:count]
+        assert Engine.top(docs, keys, count, newest=newest) == [d for d, _k in expected]
