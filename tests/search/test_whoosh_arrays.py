@@ -231,7 +231,7 @@ def test_one_segment_s_view_reads_the_segment_s_own_arrays(tmp_path):
         writer.replace_all([random_doc(rng, i) for i in range(1, 60)])
     view = backend.engine.view(backend._get_searcher())
     (_leaf, _offset, segment), = view.segments
-    for name in ("kind", "territory", "subkind", "published", "ends", "tag_codes", "tag_docs", "tag_starts"):
+    for name in ("kind", "territory", "subkind", "published", "ends", "tag_codes", "tag_docs", "tag_starts", "live"):
         assert getattr(view, name) is getattr(segment, name), name
     assert view.tag_starts.dtype.itemsize == 4 and view.tag_starts[-1] == len(segment.tag_codes)
 
