@@ -148,6 +148,7 @@ class Segment:
         self.tag_starts = np.zeros(size + 1, dtype=np.int32)
         if len(self.tag_docs):
             np.cumsum(np.bincount(self.tag_docs, minlength=size)[:size], out=self.tag_starts[1:])
+        self.tag_starts.flags.writeable = False
         self.live = np.ones(size, dtype=bool)  # a view's mask when nothing is deleted
         self.live.flags.writeable = False
         self.published = self._dates(leaf, "published", size)
@@ -213,7 +214,7 @@ class View:
                 parts.append(seg.tag_starts[:-1] + before)
                 before += int(seg.tag_starts[-1])
             parts.append(np.array([before], dtype=np.int32))
-            self.tag_starts = np.concatenate(parts).astype(np.int32, copy=False)
+            self.tag_starts = np.concatenate(parts)
         if len(segments) == 1 and not segments[0][0].has_deletions():
             self.live = segments[0][2].live  # nothing deleted: the segment's own, shared with the master
             return
@@ -251,11 +252,11 @@ class Scratch(threading.local):
         """Arrays of ``count`` items (at most ``CHUNK``) for a chunk of one term's postings —
         three of floats, two of indexes (numpy's ``take`` and ``put`` would convert narrower
         indexes into a new array each time), one of bytes —, grown to the longest chunk seen,
-        by steps of 16 Ki items: at most 41 bytes × 16 Ki = 0.7 MB per searching thread.
+        by steps of a chunk: at most 41 bytes × 16 Ki = 0.7 MB per searching thread.
         (``take`` is given ``mode="clip"``: with the default, "raise", it writes into a copy of
         ``out`` first; the indexes are the documents', always in range.)"""
         if getattr(self, "capacity", 0) < count:
-            self.capacity = -(-count // 16384) * 16384
+            self.capacity = -(-count // CHUNK) * CHUNK
             self._work = (*(np.empty(self.capacity, dtype=np.float64) for _ in range(3)),
                           *(np.empty(self.capacity, dtype=np.intp) for _ in range(2)),
                           np.empty(self.capacity, dtype=np.uint8))
@@ -369,7 +370,7 @@ class Engine:
                     continue
                 # A long list is taken in chunks (the scratch arrays stay small: a term in most of
                 # the national index's documents would otherwise size them to 190 000 items, 8 MB
-                # per worker; "astronomie", 62 000, to 2.6 MB). Chunks of 16 Ki items cost under
+                # per worker; "astronomie", 62 000, to 2.7 MB). Chunks of 16 Ki items cost under
                 # 0.1 ms a search more than one of 64 Ki. Each item's arithmetic is the same, and
                 # a document appears once in a term's list: the scores do not depend on the
                 # chunking.

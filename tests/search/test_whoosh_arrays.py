@@ -204,6 +204,13 @@ def test_long_postings_are_scored_in_chunks_to_the_same_floats(index, monkeypatc
     _mine, chunked = backend._matches(searcher, words, Filters(), datetime_to_long(NOW))
     assert asked and max(asked) == 7  # lists longer than a chunk were cut, none was taken whole
     assert np.array_equal(np.array(chunked), whole)  # bit for bit, not approximately
+    # Every document's score for each stem, the documents the query does not keep included.
+    view = backend.engine.view(searcher)
+    stems = [s for word in words for s in backend._stems(word)]
+    chunked_each = [backend.engine.stem_scores(view, stem) for stem in stems]
+    monkeypatch.setattr(whoosh_arrays, "CHUNK", 1 << 20)
+    for stem, chunked_scores in zip(stems, chunked_each, strict=True):
+        assert np.count_nonzero(chunked_scores) and np.array_equal(chunked_scores, backend.engine.stem_scores(view, stem))
 
 
 def test_each_document_s_tags_are_its_slice_across_segments(index):
@@ -234,6 +241,17 @@ def test_one_segment_s_view_reads_the_segment_s_own_arrays(tmp_path):
     for name in ("kind", "territory", "subkind", "published", "ends", "tag_codes", "tag_docs", "tag_starts", "live"):
         assert getattr(view, name) is getattr(segment, name), name
     assert view.tag_starts.dtype.itemsize == 4 and view.tag_starts[-1] == len(segment.tag_codes)
+    # A deletion: the view masks it in a mask of its own; the segment's stays whole.
+    with backend.writer(timeout=5, quick=True) as writer:
+        writer.delete([3, 4])
+    searcher = backend._get_searcher()
+    view = backend.engine.view(searcher)
+    (leaf, _offset, same), = view.segments
+    assert same is segment and leaf.has_deletions()
+    assert view.tag_starts is segment.tag_starts and view.live is not segment.live
+    assert segment.live.all() and (~view.live).sum() == 2
+    assert {int(searcher.stored_fields(int(d))["id"]) for d in (~view.live).nonzero()[0]} == {3, 4}
+    assert 3 not in [hit["id"] for hit in backend.search("", Filters(), pagelen=100).hits]
 
 
 @pytest.mark.parametrize("newest", [False, True])
@@ -246,7 +264,7 @@ def test_the_top_hits_are_the_best_keys_ties_by_document(newest):
     rng = np.random.default_rng(7)
     docs = np.sort(rng.choice(200_000, size=5_000, replace=False))
     keys = rng.integers(0, 12, size=len(docs)).astype(np.int64 if newest else np.float64)
-    for count in (1, 20, 60, len(docs), len(docs) + 5):
+    for count in (1, 20, 60, len(docs) - 1, len(docs), len(docs) + 5):
         expected = sorted(zip(docs.tolist(), keys.tolist(), strict=True),
                           key=lambda dk: (-dk[1], -dk[0] if newest else dk[0]))[:count]
         assert Engine.top(docs, keys, count, newest=newest) == [d for d, _k in expected]
