@@ -203,10 +203,12 @@ class EventOccurrence(db.Model):
     # (ends_at, starts_at, event_id): "what has not ended yet" and "what is under way" (not
     # ended, begun) read the index alone (bench/README.md; the agenda's first page).
     # (territory_id, ends_at): a territory's dates that have not ended, without reading all its
-    # past events first; (territory_id, starts_at): its next dates in order (territory homes), with
-    # ends_at and event_id: a territory's agenda walked to a deep page reads the index alone.
+    # past events first, with starts_at and event_id: its dates under way read the index alone;
+    # (territory_id, starts_at): its next dates in order (territory homes), with ends_at and
+    # event_id: a territory's agenda walked to a deep page reads the index alone.
     __table_args__ = (Index("ix_event_occurrence_ends_at_starts_at", "ends_at", "starts_at", "event_id"),
-                      Index("ix_event_occurrence_territory_id_ends_at", "territory_id", "ends_at"),
+                      Index("ix_event_occurrence_territory_id_ends_at", "territory_id", "ends_at", "starts_at",
+                            "event_id"),
                       Index("ix_event_occurrence_territory_id_starts_at", "territory_id", "starts_at", "ends_at",
                             "event_id"))
 

@@ -3,6 +3,7 @@ and a territory — read back with the icalendar library."""
 from datetime import date, datetime, timedelta
 
 from icalendar import Calendar
+from werkzeug.http import http_date
 
 from .helpers import PARIS, in_days, path
 
@@ -127,7 +128,7 @@ def test_tag_feed(testapp_en, make_event, occitanie):
     testapp_en.get("/tags/inconnu/agenda.ics", status=404)
 
 
-def test_territory_feed(testapp_en, make_event, occitanie, factory):
+def test_territory_feed(testapp_en, make_event, make_actor, occitanie, factory):
     bretagne = factory.territory(slug="bretagne", name="Bretagne")
     make_event(occitanie, "En Occitanie", start=in_days(2))
     make_event(bretagne, "En Bretagne", start=in_days(3))
@@ -136,6 +137,17 @@ def test_territory_feed(testapp_en, make_event, occitanie, factory):
     assert summaries(feed) == ["En Bretagne"]
     assert "Bretagne" in str(parse(feed)["X-WR-CALNAME"])
     testapp_en.get("/t/nulle-part/agenda.ics", status=404)
+    # A date under way (begun, not ended) comes first, whole: read by its own query, whose rows
+    # carry their sorting columns too, and tags and venue included.
+    museum = make_actor(bretagne, "Océanopolis", kind="museum", postcode="29200")
+    exhibition = make_event(bretagne, "Exposition marine", start=in_days(-3), end=in_days(5), venue=museum,
+                            tags=["océans", "biologie"])
+    feed = testapp_en.get("/t/bretagne/agenda.ics")
+    first, second = vevents(parse(feed))
+    assert (str(first["SUMMARY"]), str(second["SUMMARY"])) == ("Exposition marine", "En Bretagne")
+    assert first.decoded("DTSTART") == in_days(-3).replace(tzinfo=PARIS)
+    assert "Océanopolis" in str(first["LOCATION"]) and first["CATEGORIES"].cats == ["biologie", "océans"]
+    assert http_date(exhibition.updated_at or exhibition.published_at) == feed.headers["Last-Modified"]
     # The instance's home links the whole agenda's feed.
     assert testapp_en.get("/").html.find("a", href="/agenda.ics") is not None
 

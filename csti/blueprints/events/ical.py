@@ -102,34 +102,34 @@ def _vevent(entry) -> bytes:
     return vevent.to_ical()
 
 
-def _written_vevent(entry, context: str) -> bytes:
-    """``entry``: one occurrence with what its VEVENT shows (``_entry()``); ``context``: what
-    else the text depends on (language, site address, time zone)."""
-    venue = entry.venue
-    key = (context, entry.id, entry.uid, entry.starts_at, entry.ends_at, entry.title, entry.slug, entry.summary, entry.updated_at,
-           entry.published_at, entry.all_day, entry.schedule_status, entry.venue_name, entry.address, entry.postcode,
-           entry.commune, entry.online_url, entry.latitude, entry.longitude, tuple(entry.tags),
-           venue and (venue.id, venue.title, venue.address, venue.postcode, venue.commune, venue.latitude,
-                      venue.longitude))
-    return _written_cache().get_or_load(key, lambda: _vevent(entry))
+# A feed's entry: (the FIELDS of one date and its event, the venue's VENUE_FIELDS or None, the
+# event's tag names in slug order) — plain tuples, which are the written VEVENT's cache key too.
+FIELDS = ("starts_at", "ends_at", "uid", *(column.key for column in EVENT_COLUMNS))
+VENUE_FIELDS = tuple(column.key for column in VENUE_COLUMNS)
+_CHANGED = (FIELDS.index("updated_at"), FIELDS.index("published_at"))
 
 
-def _entry(occurrence, event) -> SimpleNamespace:
+def _shown(fields: tuple, venue: tuple | None, tags: tuple) -> SimpleNamespace:
+    """An entry as the object ``_vevent`` reads."""
+    return SimpleNamespace(**dict(zip(FIELDS, fields, strict=True)), tags=list(tags),
+                           venue=SimpleNamespace(**dict(zip(VENUE_FIELDS, venue, strict=True))) if venue else None)
+
+
+def _entry(occurrence, event) -> tuple:
     venue = event.venue
-    return SimpleNamespace(
-        **{column.key: getattr(event, column.key) for column in EVENT_COLUMNS},
-        starts_at=occurrence.starts_at, ends_at=occurrence.ends_at, uid=occurrence.uid,
-        tags=[tag.name for tag in sorted(event.tags, key=lambda tag: tag.slug)],
-        venue=SimpleNamespace(**{c.key: getattr(venue, c.key) for c in VENUE_COLUMNS}) if venue else None)
+    return ((occurrence.starts_at, occurrence.ends_at, occurrence.uid,
+             *(getattr(event, column.key) for column in EVENT_COLUMNS)),
+            tuple(getattr(venue, key) for key in VENUE_FIELDS) if venue else None,
+            tuple(tag.name for tag in sorted(event.tags, key=lambda tag: tag.slug)))
 
 
-def feed_entries(filters, limit: int) -> list[SimpleNamespace]:
-    """The first ``limit`` occurrences the agenda's ``filters`` match, as plain entries: three
-    queries of columns (occurrences, venues, tags), no ORM objects."""
+def feed_entries(filters, limit: int) -> list[tuple]:
+    """The first ``limit`` occurrences the agenda's ``filters`` match, as entries (``FIELDS``):
+    three queries of columns (occurrences, venues, tags), no ORM objects, no object per row."""
     rows = filters.rows((EventOccurrence.starts_at, EventOccurrence.ends_at, EventOccurrence.uid, *EVENT_COLUMNS),
                         limit)
     venue_ids = {row.venue_id for row in rows if row.venue_id}
-    venues = {row.id: row for row in db.session.execute(select(*VENUE_COLUMNS).where(Actor.id.in_(venue_ids)))} \
+    venues = {row[0]: tuple(row) for row in db.session.execute(select(*VENUE_COLUMNS).where(Actor.id.in_(venue_ids)))} \
         if venue_ids else {}
     tags: dict[int, list[str]] = {}
     event_ids = {row.id for row in rows}
@@ -138,10 +138,12 @@ def feed_entries(filters, limit: int) -> list[SimpleNamespace]:
                 select(content_tag.c.content_id, Tag.name).join(Tag, Tag.id == content_tag.c.tag_id)
                 .where(content_tag.c.content_id.in_(event_ids)).order_by(Tag.slug)):
             tags.setdefault(content_id, []).append(name)
-    # Each row as a dict at once (a getattr per column and row was a fifth of the feed's time);
-    # the dates under way carry their sorting columns too (``EventFilter.rows``), unused.
-    return [SimpleNamespace(**row._asdict(), venue=venues.get(row.venue_id), tags=tags.get(row.id, []))
-            for row in rows]
+    names = {content_id: tuple(tag_names) for content_id, tag_names in tags.items()}
+    # Each row as a tuple of its FIELDS (the dates under way carry their sorting columns too,
+    # ``EventFilter.rows``: cut off): an object per row (a namespace from ``Row._asdict``) was a
+    # fifth of the feed's time.
+    width, venue_at = len(FIELDS), FIELDS.index("venue_id")
+    return [(tuple(row[:width]), venues.get(row[venue_at]), names.get(row.id, ())) for row in rows]
 
 
 @lru_cache(maxsize=4)
@@ -161,7 +163,9 @@ def calendar_for(rows, name: str) -> bytes:
 
 
 def calendar_of(entries, name: str) -> bytes:
-    """``entries``: from ``feed_entries()`` (or ``_entry()``)."""
+    """``entries``: from ``feed_entries()`` (or ``_entry()``). Each VEVENT is read from this
+    worker's cache by everything it shows — the entry itself and what else its text depends on
+    (language, site address, time zone) — and written on a miss."""
     name = clean_text(name).replace("\n", " ").strip() or "csti"
     cal = Calendar()
     cal.add("prodid", "-//csti//agenda//FR")
@@ -172,12 +176,19 @@ def calendar_of(entries, name: str) -> bytes:
     cal.add("x-wr-calname", vText(name))
     cal.add("x-wr-timezone", str(local_zone()))
     context = f"{get_locale()} {request.host_url if request else ''} {local_zone()}"
-    events = [_written_vevent(entry, context) for entry in entries]
+    written, events = _written_cache(), []
+    for entry in entries:
+        text = written.get((context, entry))
+        if text is None:
+            text = _vevent(_shown(*entry))
+            written.put((context, entry), text)
+        events.append(text)
     head, end = cal.to_ical(), b"END:VCALENDAR\r\n"
     return b"".join((head.removesuffix(end), _timezone(str(local_zone())), *events, end))
 
 
 def last_change(entries):
     """The newest change of what ``entries`` show (for the feed's ``Last-Modified``)."""
-    return max((entry.updated_at or entry.published_at for entry in entries
-                if entry.updated_at or entry.published_at), default=None)
+    updated, published = _CHANGED
+    return max((fields[updated] or fields[published] for fields, _venue, _tags in entries
+                if fields[updated] or fields[published]), default=None)
