@@ -57,6 +57,46 @@ def test_upcoming_by_default_in_date_order(testapp_en, dated):
     assert "HX-Request" in vary(page)
 
 
+def test_the_count_follows_the_clock_from_a_kept_count(testapp_en, dated, now_is, app, db):
+    """The list's count is kept with the start it was counted at; a later start counts only the
+    dates that ended in between and takes them off (``listing.count_from``) — the same figure
+    as counting again, as the clock moves on, back, or the data changes."""
+    from sqlalchemy import event
+
+    def count(query=""):
+        page = testapp_en.get(f"/agenda{query}")
+        shown = page.html.select_one(".results-count").get_text(strip=True)
+        assert shown == f"{len(titles(page))} date{'s' if len(titles(page)) > 1 else ''}"
+        return shown
+
+    counted = []
+
+    def seen(conn, cursor, statement, params, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT COUNT("):
+            counted.append(statement)
+
+    assert count() == "8 dates"
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        now_is(at(16, 21, 30))  # the evening's conference still on
+        assert count() == "8 dates"
+        now_is(at(16, 22, 30))  # it has ended
+        assert count() == "7 dates"
+        # Counted from the kept count: only the dates that ended since it, by their end.
+        assert counted and all("event_occurrence.ends_at <" in statement for statement in counted)
+        now_is(at(19, 17, 30))  # Friday's evening and Saturday's workshop are over too
+        assert count() == "5 dates"
+        assert count("?when=month") == "4 dates"
+        now_is(at(16, 8, 30))  # the clock set back before the kept count's start: the morning's café to come
+        assert count() == "9 dates"
+        now_is(at(19, 17, 30))
+        dated["november"].status = "draft"  # a change: counted again
+        db.session.commit()
+        assert count() == "4 dates"
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+
 @pytest.mark.parametrize("query, expected", [
     ("when=today", ["Exposition en cours", "Conférence de ce soir"]),
     ("when=weekend", ["Exposition en cours", "Atelier du samedi", "Balade du dimanche"]),

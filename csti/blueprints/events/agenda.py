@@ -167,19 +167,25 @@ class EventFilter:
         scale) or walked all the past ones, and SQLite's planner, walking the events first,
         took a second. ``kept_lines``: the page shows them as kept agenda lines (the agenda's
         list): read as stand-ins (``listing.Deferred``) until something needs their rows."""
-        from ...listing import paginate, paginate_in_turn
+        from ...listing import count_from, paginate, paginate_in_turn, statement_key
 
         # The dates' ids are found and counted by a select without the cards' loader options
         # (their cache key, walked for the count, was a millisecond a page); ``occurrence_loader``
         # loads the page's dates with their events' cards.
-        stmt = self.matching(select(EventOccurrence), walk_rows=per_page)
-        start, _end = self.window()
+        window = start, end = self.window()
+        stmt = self.matching(select(EventOccurrence), walk_rows=per_page, window=window)
         if start is None or self.when == "past":
             return paginate(stmt, EventOccurrence.id, number, per_page, loader=occurrence_loader(),
                             kept_cards=kept_lines)
+        # Its start is the minute begun: counted from the count at an earlier start, less the dates
+        # that ended since (``listing.count_from``), not every date not ended counted each minute.
+        total = count_from(
+            stmt, start, statement_key("dates from", self.matching(select(EventOccurrence), per_page, (None, end))),
+            lambda since: self.matching(select(EventOccurrence), per_page, (since, end)).where(
+                EventOccurrence.ends_at < start), seconds=COUNT_KEPT_S)
         return paginate_in_turn(stmt, EventOccurrence.id, EventOccurrence.starts_at < start,
                                 EventOccurrence.starts_at >= start, (EventOccurrence.starts_at, Event.id),
-                                number, per_page, loader=occurrence_loader(), kept_cards=kept_lines)
+                                number, per_page, loader=occurrence_loader(), kept_cards=kept_lines, total=total)
 
     def rows(self, columns, limit: int, offset: int = 0) -> list:
         """``limit`` rows of ``columns`` (an occurrence's, its event's) of the matching dates, in
@@ -201,13 +207,14 @@ class EventFilter:
                                        .offset(max(0, offset - len(under_way)))).all()
         return rows
 
-    def matching(self, stmt, walk_rows: int | None = None):
+    def matching(self, stmt, walk_rows: int | None = None, window: tuple | None = None):
         """``stmt`` (a select of occurrence and event columns or entities) restricted to the
         matching occurrences, in date order. ``walk_rows``: the length of the page read (a page
-        of the list), for the kind filter's plan (``where``)."""
+        of the list), for the kind filter's plan (``where``); ``window``: (start, end) instead of
+        ``window()``'s."""
         stmt = stmt.join_from(EventOccurrence, Event, Event.id == EventOccurrence.event_id).where(
             Event.status == PUBLISHED, Event.public_clause())
-        start, end = self.window()
+        start, end = window if window is not None else self.window()
         if start is not None:
             stmt = stmt.where(EventOccurrence.ends_at >= start)
         if end is not None:
@@ -278,6 +285,9 @@ class EventFilter:
                     Event.summary.icontains(word, autoescape=True), Event.commune.icontains(word, autoescape=True),
                     Event.venue_name.icontains(word, autoescape=True)))
         return stmt
+
+
+COUNT_KEPT_S = 6 * 3600  # a list's count at a start is kept that long (``EventFilter.page``)
 
 
 def occurrence_loader():
