@@ -117,7 +117,9 @@ class Content(db.Model):
         # in order up to the page instead of sorting the territory's 2 000 structures (5 ms → 0.2 ms).
         Index("ix_content_kind_status_territory_sort_key", "kind", "status", "territory_id", "sort_key", "id",
               "members_only"),
-        Index("ix_content_status_territory_id", "status", "territory_id", "published_at"),
+        # Every kind's published items per territory, with members_only: the instance home's count
+        # of public items per territory reads this index alone (their rows: 650 → 30 ms nationally).
+        Index("ix_content_status_territory_id", "status", "territory_id", "published_at", "members_only"),
         # members_only too, which every public list tests: a territory's agenda walked to a deep
         # page tests each date's item from this index alone (its row holds the body, past its first page).
         Index("ix_content_id_status", "id", "status", "territory_id", "published_at", "members_only"),
