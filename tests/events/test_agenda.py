@@ -57,7 +57,7 @@ def test_upcoming_by_default_in_date_order(testapp_en, dated):
     assert "HX-Request" in vary(page)
 
 
-def test_the_count_follows_the_clock_from_a_kept_count(testapp_en, dated, now_is, app, db):
+def test_the_count_follows_the_clock_from_a_kept_count(testapp_en, dated, now_is, app, db, make_event, factory):
     """The list's count is kept with the start it was counted at; a later start counts only the
     dates that ended in between and takes them off (``listing.count_from``) — the same figure
     as counting again, as the clock moves on, back, or the data changes."""
@@ -87,12 +87,20 @@ def test_the_count_follows_the_clock_from_a_kept_count(testapp_en, dated, now_is
         now_is(at(19, 17, 30))  # Friday's evening and Saturday's workshop are over too
         assert count() == "5 dates"
         assert count("?when=month") == "4 dates"
+        # Counted with the dates joined to their items alone (no filter on the event's table) or
+        # to their events (a kind, a price…): the same dates either way.
+        assert count("?kind=exhibition") == "1 date"
+        assert count("?territory=occitanie&price=free") == "5 dates"
         now_is(at(16, 8, 30))  # the clock set back before the kept count's start: the morning's café to come
         assert count() == "9 dates"
         now_is(at(19, 17, 30))
         dated["november"].status = "draft"  # a change: counted again
         db.session.commit()
         assert count() == "4 dates"
+        make_event(factory.territory(slug="bretagne", name="Bretagne"), "En Bretagne", start=at(25))
+        assert count() == "5 dates"
+        assert count("?territory=occitanie") == "4 dates"
+        assert count("?territory=bretagne") == "1 date"
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
 
@@ -112,6 +120,8 @@ def test_the_count_follows_the_clock_from_a_kept_count(testapp_en, dated, now_is
 def test_date_filters(testapp_en, dated, query, expected):
     page = testapp_en.get(f"/agenda?{query}")
     assert titles(page) == expected
+    count = len(expected)  # counted as the list is read (``EventFilter.counting``)
+    assert page.html.select_one(".results-count").get_text(strip=True) == f"{count} date{'s' if count > 1 else ''}"
     when = query.split("&")[0].split("=")[1]
     assert page.html.find(id=f"when-{when}").has_attr("checked")
 

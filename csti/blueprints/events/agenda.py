@@ -12,7 +12,7 @@ from ...bounds import MAX_YEAR, MIN_YEAR  # dates beyond are typing errors (and 
 from ...dates import local_zone, to_utc
 from ...extensions import db
 from ...listing import by_keys, event_card_options, kind_clause, multi, printable
-from ...models import PUBLISHED, Tag, Territory, content_owner, content_tag
+from ...models import PUBLISHED, Content, Tag, Territory, content_owner, content_tag
 from ...models.audiences import AUDIENCES, ContentAudience
 from ...models.base import utcnow
 from ...models.events import EVENT_KINDS, Event, EventOccurrence
@@ -180,9 +180,10 @@ class EventFilter:
         # Its start is the minute begun: counted from the count at an earlier start, less the dates
         # that ended since (``listing.count_from``), not every date not ended counted each minute.
         total = count_from(
-            stmt, start, statement_key("dates from", self.matching(select(EventOccurrence), per_page, (None, end))),
-            lambda since: self.matching(select(EventOccurrence), per_page, (since, end)).where(
-                EventOccurrence.ends_at < start), seconds=COUNT_KEPT_S)
+            self.counting((start, end), per_page), start,
+            statement_key("dates from", self.counting((None, end), per_page)),
+            lambda since: self.counting((since, end), per_page).where(EventOccurrence.ends_at < start),
+            seconds=COUNT_KEPT_S)
         return paginate_in_turn(stmt, EventOccurrence.id, EventOccurrence.starts_at < start,
                                 EventOccurrence.starts_at >= start, (EventOccurrence.starts_at, Event.id),
                                 number, per_page, loader=occurrence_loader(), kept_cards=kept_lines, total=total)
@@ -227,6 +228,26 @@ class EventFilter:
         if self.when == "past" and self.view != "calendar":
             return stmt.order_by(EventOccurrence.starts_at.desc(), Event.id, EventOccurrence.id)
         return stmt.order_by(EventOccurrence.starts_at, Event.id, EventOccurrence.id)
+
+    def counting(self, window: tuple, walk_rows: int | None = None):
+        """A select of the matching dates in ``window`` (``matching``'s), to count them. With no
+        filter on the event's own table — the whole agenda, a territory's — the dates are joined
+        to their items' rows alone: SQLite otherwise read each date's event row as well, for
+        nothing (the 46 000 dates not ended at national scale: 140 → 70 ms)."""
+        if (self.kinds or self.departments or self.price or self.audiences or self.tags or self.organisers
+                or self.structure is not None or self.q):  # ``where``'s filters but the territories
+            return self.matching(select(EventOccurrence.id), walk_rows, window)
+        stmt = select(EventOccurrence.id).join_from(EventOccurrence, Content, Content.id == EventOccurrence.event_id)
+        stmt = stmt.where(Content.status == PUBLISHED, Content.public_clause())
+        start, end = window
+        if start is not None:
+            stmt = stmt.where(EventOccurrence.ends_at >= start)
+        if end is not None:
+            stmt = stmt.where(EventOccurrence.starts_at < end)
+        if self.territories:
+            ids = self._territory_ids()
+            stmt = stmt.where(EventOccurrence.territory_id.in_(ids), Content.territory_id.in_(ids))
+        return stmt
 
     def pairs(self, limit: int):
         """[(occurrence, event)] for the first ``limit`` matches."""
