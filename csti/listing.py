@@ -412,18 +412,19 @@ def _counting(stmt):
 
 def count_from(stmt, bound, since_key: tuple, between, seconds: float) -> int:
     """``count_of(stmt)`` for a statement whose one moving part is ``bound``, the lower bound of
-    a column that only ever rises (the agenda's "now": the dates not ended yet). The count at the
-    first bound asked is kept with that bound under ``since_key`` (``stmt`` without its bound)
-    until the data changes or ``seconds`` pass; a later bound's count is that count minus the
-    rows from the kept bound to this one — ``between(kept_bound)``, ``stmt``'s rows from there
-    to ``bound``: few — instead of every row counted again (the agenda counted its 46 000 dates
-    again each minute, 140 ms at national scale)."""
+    a column, which moves up with the clock (the agenda from now: the dates not ended yet). The
+    count at the first bound asked is kept with that bound under ``since_key`` (``stmt``'s
+    filters without the bound, and what kind of bound it is) until the data changes or
+    ``seconds`` pass; a later bound's count is that count less ``between(kept_bound, bound)``,
+    ``stmt``'s rows from the kept bound up to this one (a few minutes' worth), instead of every
+    row counted again (the agenda counted its 46 000 dates again each minute: 140 ms at national
+    scale)."""
     kept_bound, total = remember(since_key, lambda: (bound, db.session.scalar(_counting(stmt))), seconds)
     if bound == kept_bound:
         return total
     if bound < kept_bound:  # an earlier bound than the kept one (the clock set back): counted
         return count_of(stmt)
-    return total - count_of(between(kept_bound))
+    return total - count_of(between(kept_bound, bound))
 
 
 def statement_key(kind: str, stmt) -> tuple:

@@ -73,7 +73,7 @@ def test_the_count_follows_the_clock_from_a_kept_count(testapp_en, dated, now_is
 
     def seen(conn, cursor, statement, params, context, executemany):
         if statement.lstrip().upper().startswith("SELECT COUNT("):
-            counted.append(statement)
+            counted.append((statement, str(params)))
 
     assert count() == "8 dates"
     event.listen(db.engine, "before_cursor_execute", seen)
@@ -83,7 +83,7 @@ def test_the_count_follows_the_clock_from_a_kept_count(testapp_en, dated, now_is
         now_is(at(16, 22, 30))  # it has ended
         assert count() == "7 dates"
         # Counted from the kept count: only the dates that ended since it, by their end.
-        assert counted and all("event_occurrence.ends_at <" in statement for statement in counted)
+        assert counted and all("event_occurrence.ends_at <" in statement for statement, _params in counted)
         now_is(at(19, 17, 30))  # Friday's evening and Saturday's workshop are over too
         assert count() == "5 dates"
         assert count("?when=month") == "4 dates"
@@ -96,7 +96,15 @@ def test_the_count_follows_the_clock_from_a_kept_count(testapp_en, dated, now_is
         now_is(at(19, 17, 30))
         dated["november"].status = "draft"  # a change: counted again
         db.session.commit()
+        # A range from a fixed first day, asked first after the change, is counted on its own: the
+        # list from now keeps its count from its own minute, not from the range's first day.
+        assert count("?when=range&start=2030-10-01") == "9 dates"
         assert count() == "4 dates"
+        now_is(at(19, 17, 45))
+        counted.clear()
+        assert count() == "4 dates"
+        range_start = ("2030-09-30", "2030, 9, 30")  # its first day in UTC, as SQLite's or psycopg's parameter
+        assert counted and not any(day in params for _statement, params in counted for day in range_start)
         make_event(factory.territory(slug="bretagne", name="Bretagne"), "En Bretagne", start=at(25))
         assert count() == "5 dates"
         assert count("?territory=occitanie") == "4 dates"

@@ -103,7 +103,8 @@ def _vevent(entry) -> bytes:
 
 
 # A feed's entry: (the FIELDS of one date and its event, the venue's VENUE_FIELDS or None, the
-# event's tag names in slug order) — plain tuples, which are the written VEVENT's cache key too.
+# event's tag names in slug order — the database's for a feed, Python's for one event's file) —
+# plain tuples, which are the written VEVENT's cache key too.
 FIELDS = ("starts_at", "ends_at", "uid", *(column.key for column in EVENT_COLUMNS))
 VENUE_FIELDS = tuple(column.key for column in VENUE_COLUMNS)
 _CHANGED = (FIELDS.index("updated_at"), FIELDS.index("published_at"))
@@ -124,8 +125,9 @@ def _entry(occurrence, event) -> tuple:
 
 
 def feed_entries(filters, limit: int) -> list[tuple]:
-    """The first ``limit`` occurrences the agenda's ``filters`` match, as entries (``FIELDS``):
-    three queries of columns (occurrences, venues, tags), no ORM objects, no object per row."""
+    """The first ``limit`` occurrences the agenda's ``filters`` match, as entries ``(fields,
+    venue, tags)``: three queries of columns (occurrences, venues, tags), no ORM objects, no
+    object per row."""
     rows = filters.rows((EventOccurrence.starts_at, EventOccurrence.ends_at, EventOccurrence.uid, *EVENT_COLUMNS),
                         limit)
     venue_ids = {row.venue_id for row in rows if row.venue_id}
