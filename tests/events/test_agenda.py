@@ -498,3 +498,35 @@ def test_a_page_starts_where_the_page_before_it_ended_and_shows_what_a_walk_show
             assert offsets == [skipped], number
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_every_filter_on_the_events_table_is_counted_with_the_events(app):
+    """``EventFilter.counting`` joins the dates to their items alone unless a filter reads the
+    event's own table; it lists ``where``'s filters by hand. Each field that ``where`` turns into
+    a condition — one added later too — must send the count through ``matching`` (the events
+    joined), or the lean count would leave it out. The territories are the one filter the lean
+    count applies itself (checked by counts in the test above)."""
+    from dataclasses import fields
+
+    from sqlalchemy import select
+
+    from csti.blueprints.events.agenda import EventFilter
+    from csti.models.events import EventOccurrence
+
+    values = {list: ["x"], str: "x"}
+    window = (datetime(2030, 10, 16, tzinfo=UTC), None)
+    with app.test_request_context():
+        checked = []
+        for item in fields(EventFilter):
+            if item.name in ("territories", "errors"):
+                continue
+            default = getattr(EventFilter(), item.name)
+            value = "free" if item.name == "price" else values.get(type(default), 1)  # price: free or paid
+            one = EventFilter(**{item.name: value})
+            probe = select(EventOccurrence.id)
+            if one.where(probe) is probe:
+                continue  # not a condition of ``where`` (the window, the view…)
+            checked.append(item.name)
+            assert "JOIN event " in str(one.counting(window)), item.name
+        # The filters known today are among those checked: the probe does see them.
+        assert {"kinds", "audiences", "departments", "tags", "organisers", "price", "q", "structure"} <= set(checked)
